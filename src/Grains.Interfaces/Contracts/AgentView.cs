@@ -1,0 +1,45 @@
+namespace WorkSessions.Contracts;
+
+/// <summary>What an agent, a supervisor or a backend service sees of one agent right now.</summary>
+/// <param name="AgentId">The agent's id within the tenant.</param>
+/// <param name="State">Where the agent is in the session life cycle.</param>
+/// <param name="Status">The agent's status.</param>
+/// <param name="StatusReason">The not-ready reason code, when <paramref name="Status"/> is not ready.</param>
+/// <param name="Session">The open session, or null.</param>
+/// <param name="Prompt">The pending inactivity prompt, or null.</param>
+[GenerateSerializer, Immutable, Alias("WorkSessions.AgentView")]
+public sealed record AgentView(
+    [property: Id(0)] string AgentId,
+    [property: Id(1)] SessionState State,
+    [property: Id(2)] AgentStatus Status,
+    [property: Id(3)] string? StatusReason,
+    [property: Id(4)] SessionView? Session,
+    [property: Id(5)] PromptView? Prompt);
+
+/// <summary>An open work session.</summary>
+/// <param name="SessionId">The session's id.</param>
+/// <param name="StartedAt">When it started.</param>
+/// <param name="LastActivityAt">The last activity the grain knows of.</param>
+/// <param name="PromptCount">Inactivity prompts shown so far.</param>
+/// <param name="ContinueCount">Prompts the agent answered with Continue.</param>
+/// <param name="OpenEngagements">Ids of engagements in progress.</param>
+[GenerateSerializer, Immutable, Alias("WorkSessions.SessionView")]
+public sealed record SessionView(
+    [property: Id(0)] Guid SessionId,
+    [property: Id(1)] DateTimeOffset StartedAt,
+    [property: Id(2)] DateTimeOffset LastActivityAt,
+    [property: Id(3)] int PromptCount,
+    [property: Id(4)] int ContinueCount,
+    [property: Id(5)] IReadOnlyList<string> OpenEngagements);
+
+/// <summary>A pending inactivity prompt.</summary>
+/// <param name="WarnedAt">When the prompt was shown.</param>
+/// <param name="Deadline">When the session ends unless the agent continues.</param>
+[GenerateSerializer, Immutable, Alias("WorkSessions.PromptView")]
+public sealed record PromptView([property: Id(0)] DateTimeOffset WarnedAt, [property: Id(1)] DateTimeOffset Deadline);
+
+/// <summary>The answer to a start request.</summary>
+/// <param name="Created">True when a new session started; false when one was already open.</param>
+/// <param name="View">The agent afterwards.</param>
+[GenerateSerializer, Immutable, Alias("WorkSessions.StartSessionResult")]
+public sealed record StartSessionResult([property: Id(0)] bool Created, [property: Id(1)] AgentView View);

@@ -1,0 +1,55 @@
+namespace WorkSessions.Contracts;
+
+/// <summary>The stable codes of every rejection; the Gateway returns them as the problem-details <c>code</c>.</summary>
+public static class ErrorCodes
+{
+    /// <summary>The command needs an open session and the agent has none.</summary>
+    public const string NoOpenSession = "no_open_session";
+
+    /// <summary>The tenant has work sessions turned off.</summary>
+    public const string WorkSessionsDisabled = "work_sessions_disabled";
+
+    /// <summary>Preferences outside the allowed bounds, or incomplete.</summary>
+    public const string InvalidPreferences = "invalid_preferences";
+
+    /// <summary>A status the caller may not set now (e.g. occupied, offline with an open session, not ready without a reason).</summary>
+    public const string InvalidStatus = "invalid_status";
+
+    /// <summary>The caller's version of the preferences is stale.</summary>
+    public const string VersionMismatch = "version_mismatch";
+
+    /// <summary>A tenant or agent id that does not match its pattern.</summary>
+    public const string InvalidId = "invalid_id";
+
+    /// <summary>An argument the command cannot use (e.g. an empty engagement id).</summary>
+    public const string InvalidArgument = "invalid_argument";
+}
+
+/// <summary>
+/// A command the agent's state does not allow. The one way every layer rejects a transition:
+/// the domain throws it, it crosses grain calls unchanged, and the Gateway maps its <see cref="Code"/>.
+/// </summary>
+[GenerateSerializer, Alias("WorkSessions.WorkSessionException")]
+public sealed class WorkSessionException : Exception
+{
+    /// <summary>Creates a rejection with a stable code and a message for people.</summary>
+    /// <param name="code">One of <see cref="ErrorCodes"/>.</param>
+    /// <param name="message">What went wrong, in words.</param>
+    public WorkSessionException(string code, string message) : base(message) => Code = code;
+
+    /// <summary>The stable code, one of <see cref="ErrorCodes"/>.</summary>
+    [Id(0)]
+    public string Code { get; }
+
+    /// <summary>No open session.</summary>
+    public static WorkSessionException NoOpenSession() =>
+        new(ErrorCodes.NoOpenSession, "The agent has no open work session; start one first.");
+
+    /// <summary>The feature is off for the tenant.</summary>
+    public static WorkSessionException Disabled() =>
+        new(ErrorCodes.WorkSessionsDisabled, "Work sessions are turned off for this tenant.");
+
+    /// <summary>An invalid status request.</summary>
+    /// <param name="message">Why the status is not allowed.</param>
+    public static WorkSessionException InvalidStatus(string message) => new(ErrorCodes.InvalidStatus, message);
+}

@@ -1,0 +1,69 @@
+using Orleans.Concurrency;
+using WorkSessions.Contracts;
+
+namespace WorkSessions;
+
+/// <summary>
+/// One agent's work session and status (DESIGN §3). Key: <c>"{tenantId}/{agentId}"</c>, see <see cref="AgentKey"/>.
+/// Rejections arrive as <see cref="WorkSessionException"/> with a stable code.
+/// </summary>
+[Alias("WorkSessions.IAgentGrain")]
+public interface IAgentGrain : IGrainWithStringKey
+{
+    /// <summary>Starts a work session, or returns the open one unchanged (idempotent).</summary>
+    /// <param name="status">The status to start in: ready, or not ready with a reason.</param>
+    /// <param name="reason">The not-ready reason code; required with <see cref="AgentStatus.NotReady"/>.</param>
+    /// <returns>Whether a session was created, and the agent afterwards.</returns>
+    /// <exception cref="WorkSessionException"><c>work_sessions_disabled</c>, <c>invalid_status</c>.</exception>
+    [Alias("StartSession")]
+    Task<StartSessionResult> StartSession(AgentStatus status, string? reason);
+
+    /// <summary>Records that the agent interacted with the client (the heartbeat). Writes no storage.</summary>
+    /// <exception cref="WorkSessionException"><c>no_open_session</c>, <c>work_sessions_disabled</c>.</exception>
+    [Alias("RecordActivity")]
+    Task RecordActivity();
+
+    /// <summary>Answers the inactivity prompt; a no-op when no prompt is pending.</summary>
+    /// <returns>The agent afterwards.</returns>
+    /// <exception cref="WorkSessionException"><c>no_open_session</c>, <c>work_sessions_disabled</c>.</exception>
+    [Alias("Continue")]
+    Task<AgentView> Continue();
+
+    /// <summary>Sets the agent's own status: ready, not ready with a reason, or offline while the feature is off.</summary>
+    /// <param name="status">The new status; never <see cref="AgentStatus.Occupied"/>, which is the system's.</param>
+    /// <param name="reason">The not-ready reason code; required with <see cref="AgentStatus.NotReady"/>.</param>
+    /// <returns>The agent afterwards.</returns>
+    /// <exception cref="WorkSessionException"><c>no_open_session</c>, <c>invalid_status</c>.</exception>
+    [Alias("SetStatus")]
+    Task<AgentView> SetStatus(AgentStatus status, string? reason);
+
+    /// <summary>Ends the open session: the agent's own end, or a supervisor's or admin's forced end.</summary>
+    /// <param name="actor">Who ends it; the role decides the end reason.</param>
+    /// <param name="note">An optional note from a supervisor or admin, kept on the record.</param>
+    /// <returns>The finished session.</returns>
+    /// <exception cref="WorkSessionException"><c>no_open_session</c>, <c>work_sessions_disabled</c>.</exception>
+    [Alias("EndSession")]
+    Task<SessionRecord> EndSession(Actor actor, string? note);
+
+    /// <summary>The agent's current state, status, open session and prompt, for supervisors and backend services.</summary>
+    /// <returns>The agent now.</returns>
+    [ReadOnly, Alias("GetSnapshot")]
+    Task<AgentView> GetSnapshot();
+
+    /// <summary>A backend service reports an engagement (call, chat) began: status occupied, inactivity clock paused.</summary>
+    /// <param name="engagementId">The engagement's id; repeating it is harmless.</param>
+    /// <exception cref="WorkSessionException"><c>no_open_session</c>, <c>invalid_argument</c>.</exception>
+    [Alias("BeginEngagement")]
+    Task BeginEngagement(string engagementId);
+
+    /// <summary>A backend service reports an engagement ended: back to the status before, activity now.</summary>
+    /// <param name="engagementId">The engagement's id; an unknown id is a no-op.</param>
+    [Alias("EndEngagement")]
+    Task EndEngagement(string engagementId);
+
+    /// <summary>Called by the tenant grain when preferences change. Older versions than the agent has are ignored.</summary>
+    /// <param name="preferences">The tenant's current preferences.</param>
+    /// <returns>True while the agent has an open session (so the tenant keeps it on the roster).</returns>
+    [Alias("ApplyPreferences")]
+    Task<bool> ApplyPreferences(TenantPreferences preferences);
+}

@@ -1,0 +1,44 @@
+using Orleans.Concurrency;
+using WorkSessions.Contracts;
+
+namespace WorkSessions;
+
+/// <summary>
+/// A tenant's work-session preferences and its roster of agents with open sessions. Key: the tenant id.
+/// Never on the heartbeat path: agents read preferences when they need them and get changes pushed.
+/// </summary>
+[Alias("WorkSessions.ITenantGrain")]
+public interface ITenantGrain : IGrainWithStringKey
+{
+    /// <summary>The current preferences with their version.</summary>
+    /// <returns>The preferences; defaults with version 0 when never set.</returns>
+    [AlwaysInterleave, Alias("GetPreferences")]
+    Task<TenantPreferences> GetPreferences();
+
+    /// <summary>Replaces all four preferences and pushes them to every agent with an open session.</summary>
+    /// <param name="preferences">The new values, validated against the silo's configured bounds.</param>
+    /// <param name="expectedVersion">When set, the update applies only if the stored version equals it.</param>
+    /// <param name="updatedBy">The admin's user id, kept for audit.</param>
+    /// <returns>The stored preferences with their new version.</returns>
+    /// <exception cref="WorkSessionException"><c>invalid_preferences</c>, <c>version_mismatch</c>.</exception>
+    [Alias("UpdatePreferences")]
+    Task<TenantPreferences> UpdatePreferences(WorkSessionPreferences preferences, long? expectedVersion, string updatedBy);
+
+    /// <summary>The ids of agents the tenant believes have an open session, in id order.</summary>
+    /// <returns>Agent ids; confirm each with <see cref="IAgentGrain.GetSnapshot"/>, the agent grain is the authority.</returns>
+    [ReadOnly, Alias("GetRoster")]
+    Task<IReadOnlyList<string>> GetRoster();
+
+    /// <summary>Called by an agent grain when it has an open session; answers by pushing newer preferences.</summary>
+    /// <param name="agentId">The agent's id within the tenant.</param>
+    /// <param name="sessionId">The open session.</param>
+    /// <param name="preferencesVersion">The preferences version the agent holds.</param>
+    [OneWay, Alias("SessionOpened")]
+    Task SessionOpened(string agentId, Guid sessionId, long preferencesVersion);
+
+    /// <summary>Called by an agent grain when its session ended.</summary>
+    /// <param name="agentId">The agent's id within the tenant.</param>
+    /// <param name="sessionId">The session that ended; a later session of the same agent stays on the roster.</param>
+    [OneWay, Alias("SessionClosed")]
+    Task SessionClosed(string agentId, Guid sessionId);
+}

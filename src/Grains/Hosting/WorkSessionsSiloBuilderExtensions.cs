@@ -1,0 +1,31 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace WorkSessions.Hosting;
+
+/// <summary>The silo-side registration of the product, shared by the Silo host and the Gateway's in-process silo.</summary>
+public static class WorkSessionsSiloBuilderExtensions
+{
+    /// <summary>
+    /// Registers the grains' options (bound from <c>WorkSessions</c>, validated on start), the clock and
+    /// the System.Text.Json grain-storage serializer. Storage providers and reminders are added by the caller.
+    /// </summary>
+    public static ISiloBuilder AddWorkSessions(this ISiloBuilder builder)
+    {
+        builder.Services.AddOptions<WorkSessionOptions>()
+            .BindConfiguration(WorkSessionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.UseSystemTextJsonGrainStorageSerializer();
+        return builder;
+    }
+
+    /// <summary>Grain state and reminders in memory: for tests and a throwaway demo silo, lost on restart.</summary>
+    public static ISiloBuilder AddWorkSessionsInMemoryStorage(this ISiloBuilder builder)
+    {
+        builder.AddMemoryGrainStorage(StorageNames.WorkSessions);
+        builder.UseInMemoryReminderService();
+        return builder;
+    }
+}

@@ -1,0 +1,135 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WorkSessions.Contracts;
+using WorkSessions.Hosting;
+
+namespace WorkSessions;
+
+/// <summary>The tenant grain's persisted state.</summary>
+public sealed class TenantGrainState
+{
+    public TenantPreferences Preferences { get; set; } = TenantPreferences.Default;
+
+    /// <summary>Agents with an open session, by agent id, with that session's id.</summary>
+    public Dictionary<string, Guid> Roster { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>Holds the admin preferences and the roster, and pushes preference changes to agents with open sessions.</summary>
+[GrainType("tenant")]
+internal sealed partial class TenantGrain(
+    [PersistentState(StateNames.Tenant, StorageNames.WorkSessions)] IPersistentState<TenantGrainState> state,
+    TimeProvider timeProvider,
+    IOptions<WorkSessionOptions> options,
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain
+{
+    // What GetPreferences answers: only ever a stored version, because that call interleaves with an
+    // update that is still writing.
+    private TenantPreferences _published = TenantPreferences.Default;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _published = state.State.Preferences;
+        return Task.CompletedTask;
+    }
+
+    public Task<TenantPreferences> GetPreferences() => Task.FromResult(_published);
+
+    public async Task<TenantPreferences> UpdatePreferences(WorkSessionPreferences preferences, long? expectedVersion, string updatedBy)
+    {
+        if (preferences is null)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidPreferences, "All four preferences are required.");
+        }
+
+        options.Value.PreferenceRules.Validate(preferences);
+        if (expectedVersion is { } expected && expected != _published.Version)
+        {
+            throw new WorkSessionException(
+                ErrorCodes.VersionMismatch,
+                $"The preferences are at version {_published.Version}, not {expected}; read them again and retry.");
+        }
+
+        var updated = new TenantPreferences(preferences, _published.Version + 1, timeProvider.GetUtcNow(), updatedBy);
+        state.State.Preferences = updated;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.Preferences = _published;
+            throw;
+        }
+
+        _published = updated;
+        LogPreferencesUpdated(logger, this.GetPrimaryKeyString(), updated.Version, updatedBy);
+        await PushToRosterAsync(updated, [.. state.State.Roster]);
+        return updated;
+    }
+
+    public Task<IReadOnlyList<string>> GetRoster() =>
+        Task.FromResult<IReadOnlyList<string>>([.. state.State.Roster.Keys.Order(StringComparer.Ordinal)]);
+
+    public async Task SessionOpened(string agentId, Guid sessionId, long preferencesVersion)
+    {
+        if (!state.State.Roster.TryGetValue(agentId, out var known) || known != sessionId)
+        {
+            state.State.Roster[agentId] = sessionId;
+            await state.WriteStateAsync();
+        }
+
+        if (preferencesVersion < _published.Version)
+        {
+            // The agent read preferences just before an update that did not yet see it on the roster.
+            await PushToRosterAsync(_published, [new(agentId, sessionId)]);
+        }
+    }
+
+    public async Task SessionClosed(string agentId, Guid sessionId)
+    {
+        if (state.State.Roster.TryGetValue(agentId, out var known) && known == sessionId)
+        {
+            state.State.Roster.Remove(agentId);
+            await state.WriteStateAsync();
+        }
+    }
+
+    private async Task PushToRosterAsync(TenantPreferences preferences, IReadOnlyList<KeyValuePair<string, Guid>> agents)
+    {
+        var tenantId = this.GetPrimaryKeyString();
+        var outcomes = await Task.WhenAll(agents.Select(async entry =>
+        {
+            try
+            {
+                var open = await GrainFactory.GetGrain<IAgentGrain>(AgentKey.Format(tenantId, entry.Key)).ApplyPreferences(preferences);
+                return (entry, open);
+            }
+            catch (Exception exception)
+            {
+                // The agent re-reads preferences when it next activates; keep it on the roster.
+                LogPushFailed(logger, exception, tenantId, entry.Key);
+                return (entry, open: true);
+            }
+        }));
+
+        var removed = false;
+        foreach (var (entry, open) in outcomes)
+        {
+            if (!open && state.State.Roster.TryGetValue(entry.Key, out var known) && known == entry.Value)
+            {
+                removed |= state.State.Roster.Remove(entry.Key);
+            }
+        }
+
+        if (removed)
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Tenant {TenantId} preferences now version {Version}, by {UpdatedBy}")]
+    private static partial void LogPreferencesUpdated(ILogger logger, string tenantId, long version, string updatedBy);
+
+    [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not push preferences to agent {AgentId}")]
+    private static partial void LogPushFailed(ILogger logger, Exception exception, string tenantId, string agentId);
+}
