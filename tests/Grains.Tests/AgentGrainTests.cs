@@ -1,0 +1,371 @@
+using WorkSessions.Contracts;
+
+namespace WorkSessions.Grains.Tests;
+
+[Collection(ClusterCollection.Name)]
+public sealed class AgentGrainTests(ClusterFixture fixture)
+{
+    private static readonly WorkSessionPreferences AutoEnd = new(true, true, InactivityTimeoutSeconds: 60, GracePeriodSeconds: 30);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Start_WhenFeatureOff_IsRejectedWithStableCode()
+    {
+        var tenant = await fixture.NewTenantAsync();
+
+        var error = await Assert.ThrowsAsync<WorkSessionException>(() => fixture.Agent(tenant, "alice").StartSession(AgentStatus.Ready, null));
+
+        Assert.Equal(ErrorCodes.WorkSessionsDisabled, error.Code);
+    }
+
+    [Fact]
+    public async Task Start_Twice_ReturnsTheOpenSession()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+
+        var first = await agent.StartSession(AgentStatus.Ready, null);
+        var second = await agent.StartSession(AgentStatus.NotReady, "lunch");
+
+        Assert.True(first.Created);
+        Assert.False(second.Created);
+        Assert.Equal(first.View.Session!.SessionId, second.View.Session!.SessionId);
+        Assert.Equal(AgentStatus.Ready, second.View.Status);
+    }
+
+    [Fact]
+    public async Task IdleAgent_IsWarnedExactlyAtTheDeadline()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+        var startedAt = fixture.Time.GetUtcNow();
+
+        await fixture.AdvanceAsync(Timeout - TimeSpan.FromSeconds(1));
+        Assert.Equal(SessionState.Active, (await agent.GetSnapshot()).State);
+
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(1));
+        var view = await agent.GetSnapshot();
+
+        Assert.Equal(SessionState.Warned, view.State);
+        Assert.Equal(new PromptView(startedAt + Timeout, startedAt + Timeout + Grace), view.Prompt);
+    }
+
+    [Fact]
+    public async Task Heartbeats_MoveTheDeadline()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(40));
+        await agent.RecordActivity();
+        var activityAt = fixture.Time.GetUtcNow();
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(40));
+        Assert.Equal(SessionState.Active, (await agent.GetSnapshot()).State);
+
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(20));
+        var view = await agent.GetSnapshot();
+
+        Assert.Equal(SessionState.Warned, view.State);
+        Assert.Equal(activityAt + Timeout, view.Prompt!.WarnedAt);
+    }
+
+    [Fact]
+    public async Task Continue_AnswersThePromptAndRestartsTheClock()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+        await fixture.AdvanceAsync(Timeout + TimeSpan.FromSeconds(10));
+
+        var continued = await agent.Continue();
+        var continuedAt = fixture.Time.GetUtcNow();
+        await fixture.AdvanceAsync(Grace);
+
+        Assert.Equal(SessionState.Active, continued.State);
+        Assert.Null(continued.Prompt);
+        Assert.Equal(1, continued.Session!.ContinueCount);
+        Assert.Equal(SessionState.Active, (await agent.GetSnapshot()).State);
+
+        await fixture.AdvanceAsync(Timeout - Grace);
+        var warnedAgain = await agent.GetSnapshot();
+        Assert.Equal(continuedAt + Timeout, warnedAgain.Prompt!.WarnedAt);
+        Assert.Equal(2, warnedAgain.Session!.PromptCount);
+    }
+
+    [Fact]
+    public async Task UnansweredPrompt_EndsTheSessionAfterTheFullGracePeriod()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        var started = await agent.StartSession(AgentStatus.Ready, null);
+        var startedAt = fixture.Time.GetUtcNow();
+
+        await fixture.AdvanceAsync(Timeout);
+        Assert.Equal(SessionState.Warned, (await agent.GetSnapshot()).State);
+        await fixture.AdvanceAsync(Grace - TimeSpan.FromSeconds(1));
+        Assert.Equal(SessionState.Warned, (await agent.GetSnapshot()).State);
+
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(1));
+        var view = await agent.GetSnapshot();
+
+        Assert.Equal(SessionState.None, view.State);
+        Assert.Equal(AgentStatus.Offline, view.Status);
+        var error = await Assert.ThrowsAsync<WorkSessionException>(() => agent.RecordActivity());
+        Assert.Equal(ErrorCodes.NoOpenSession, error.Code);
+
+        // A new session can start right away, with a new id.
+        var again = await agent.StartSession(AgentStatus.Ready, null);
+        Assert.NotEqual(started.View.Session!.SessionId, again.View.Session!.SessionId);
+        Assert.Equal(startedAt + Timeout + Grace, again.View.Session.StartedAt);
+    }
+
+    [Fact]
+    public async Task Engagement_PausesTheInactivityClockAndWithdrawsThePrompt()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.NotReady, "wrap-up");
+        await fixture.AdvanceAsync(Timeout);
+        Assert.Equal(SessionState.Warned, (await agent.GetSnapshot()).State);
+
+        await agent.BeginEngagement("call-1");
+        var engaged = await agent.GetSnapshot();
+        await fixture.AdvanceAsync(TimeSpan.FromHours(2));
+        var afterLongCall = await agent.GetSnapshot();
+
+        Assert.Equal(SessionState.Active, engaged.State);
+        Assert.Equal(AgentStatus.Occupied, engaged.Status);
+        Assert.Equal(SessionState.Active, afterLongCall.State);
+        Assert.Equal(AgentStatus.Occupied, afterLongCall.Status);
+
+        await agent.EndEngagement("call-1");
+        var endedAt = fixture.Time.GetUtcNow();
+        var afterCall = await agent.GetSnapshot();
+        Assert.Equal(AgentStatus.NotReady, afterCall.Status);
+        Assert.Equal("wrap-up", afterCall.StatusReason);
+
+        await fixture.AdvanceAsync(Timeout);
+        Assert.Equal(endedAt + Timeout, (await agent.GetSnapshot()).Prompt!.WarnedAt);
+    }
+
+    [Fact]
+    public async Task EndEngagement_AfterTheSessionEnded_IsANoOp()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+        await agent.BeginEngagement("chat-7");
+        await agent.EndSession(Actor.Agent("alice"), null);
+
+        await agent.EndEngagement("chat-7");
+
+        var view = await agent.GetSnapshot();
+        Assert.Equal(SessionState.None, view.State);
+        Assert.Equal(AgentStatus.Offline, view.Status);
+    }
+
+    [Fact]
+    public async Task TurningTheFeatureOff_EndsOpenSessionsWithTheAdminAsActor()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+        await WaitForRosterAsync(tenant, "alice");
+
+        await fixture.Grains.GetGrain<ITenantGrain>(tenant).UpdatePreferences(AutoEnd with { WorkSessionsEnabled = false }, null, "admin-2");
+
+        var view = await agent.GetSnapshot();
+        Assert.Equal(SessionState.None, view.State);
+        Assert.Equal(AgentStatus.Ready, view.Status);
+        var error = await Assert.ThrowsAsync<WorkSessionException>(() => agent.RecordActivity());
+        Assert.Equal(ErrorCodes.WorkSessionsDisabled, error.Code);
+    }
+
+    [Fact]
+    public async Task ShorterTimeout_ReachesTheOpenSessionAndWarnsWhenAlreadyPast()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd with { InactivityTimeoutSeconds = 600 });
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+        await WaitForRosterAsync(tenant, "alice");
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(120));
+
+        await fixture.Grains.GetGrain<ITenantGrain>(tenant).UpdatePreferences(AutoEnd, null, "admin-1");
+        var changedAt = fixture.Time.GetUtcNow();
+
+        var view = await agent.GetSnapshot();
+        Assert.Equal(SessionState.Warned, view.State);
+        Assert.Equal(new PromptView(changedAt, changedAt + Grace), view.Prompt);
+    }
+
+    [Fact]
+    public async Task TurningAutoEndOff_WithdrawsThePromptAndStopsTheClock()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+        await WaitForRosterAsync(tenant, "alice");
+        await fixture.AdvanceAsync(Timeout);
+
+        await fixture.Grains.GetGrain<ITenantGrain>(tenant).UpdatePreferences(AutoEnd with { AutoEndEnabled = false }, null, "admin-1");
+        await fixture.AdvanceAsync(TimeSpan.FromHours(1));
+
+        var view = await agent.GetSnapshot();
+        Assert.Equal(SessionState.Active, view.State);
+        Assert.Null(view.Prompt);
+    }
+
+    [Fact]
+    public async Task TurningTheFeatureOn_IsSeenByAnAgentWithoutASession()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var agent = fixture.Agent(tenant, "alice");
+        Assert.Equal(
+            ErrorCodes.WorkSessionsDisabled,
+            (await Assert.ThrowsAsync<WorkSessionException>(() => agent.RecordActivity())).Code);
+
+        await fixture.Grains.GetGrain<ITenantGrain>(tenant).UpdatePreferences(AutoEnd, null, "admin-1");
+
+        Assert.Equal(
+            ErrorCodes.NoOpenSession,
+            (await Assert.ThrowsAsync<WorkSessionException>(() => agent.RecordActivity())).Code);
+        Assert.True((await agent.StartSession(AgentStatus.Ready, null)).Created);
+    }
+
+    [Fact]
+    public async Task DeactivatedGrain_IsWokenByItsReminderAndStillEndsOnTime()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        var armed = ClusterFixture.WaitForReminderArmedAsync(agent.GetGrainId());
+        await agent.StartSession(AgentStatus.Ready, null);
+        var startedAt = fixture.Time.GetUtcNow();
+        await armed;
+
+        await fixture.Cluster.DeactivateAsync(agent);
+        var ticked = ClusterFixture.WaitForReminderTickAsync(agent.GetGrainId());
+        await fixture.AdvanceAsync(Timeout);
+        await ticked;
+
+        Assert.True(fixture.Cluster.TryGetGrainContext(agent.GetGrainId(), out _), "the reminder should have activated the grain");
+        var warned = await agent.GetSnapshot();
+        Assert.Equal(startedAt + Timeout, warned.Prompt!.WarnedAt);
+
+        await fixture.AdvanceAsync(Grace);
+        Assert.Equal(SessionState.None, (await agent.GetSnapshot()).State);
+    }
+
+    [Fact]
+    public async Task AgentAndSupervisorEndingAtOnce_EndTheSessionOnce()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+
+        var byAgent = agent.EndSession(Actor.Agent("alice"), null);
+        var bySupervisor = agent.EndSession(Actor.Supervisor("sam"), "shift over");
+        var outcomes = await Task.WhenAll(Capture(byAgent), Capture(bySupervisor));
+
+        Assert.Single(outcomes, o => o.Record is not null);
+        var rejection = Assert.Single(outcomes, o => o.Error is not null).Error!;
+        Assert.Equal(ErrorCodes.NoOpenSession, rejection.Code);
+        var record = outcomes.Single(o => o.Record is not null).Record!;
+        Assert.Contains(record.EndReason, new[] { EndReason.AgentEnded, EndReason.EndedBySupervisor });
+    }
+
+    [Fact]
+    public async Task SupervisorEnd_RecordsTheActorAndNote()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(45));
+
+        var record = await agent.EndSession(Actor.Supervisor("sam"), "shift over");
+
+        Assert.Equal(EndReason.EndedBySupervisor, record.EndReason);
+        Assert.Equal("sam", record.EndedBy);
+        Assert.Equal("shift over", record.Note);
+        Assert.Equal(45, record.ReadySeconds);
+        Assert.Equal(AgentStatus.Offline, (await agent.GetSnapshot()).Status);
+    }
+
+    [Fact]
+    public async Task ThousandHeartbeats_WriteNothing()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+        var writesBefore = fixture.Storage.WritesOf(agent.GetGrainId());
+
+        for (var i = 0; i < 1000; i++)
+        {
+            await agent.RecordActivity();
+        }
+
+        Assert.Equal(writesBefore, fixture.Storage.WritesOf(agent.GetGrainId()));
+    }
+
+    [Fact]
+    public async Task ActivityCheckpoint_IsWrittenAtMostOncePerInterval()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd with { InactivityTimeoutSeconds = 600 });
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+        var writesBefore = fixture.Storage.WritesOf(agent.GetGrainId());
+
+        // Twenty minutes of heartbeats every 10 s: the deadline timer fires at each old deadline, every
+        // 10 minutes, and checkpoints when the default 5-minute interval has passed.
+        for (var i = 0; i < 120; i++)
+        {
+            await fixture.AdvanceAsync(TimeSpan.FromSeconds(10));
+            await agent.RecordActivity();
+        }
+
+        var writes = fixture.Storage.WritesOf(agent.GetGrainId()) - writesBefore;
+        Assert.InRange(writes, 1, 4);
+        Assert.Equal(SessionState.Active, (await agent.GetSnapshot()).State);
+    }
+
+    [Fact]
+    public async Task FailedWrite_RejectsTheCommandAndKeepsTheStoredState()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+
+        fixture.Storage.FailNextWrite(agent.GetGrainId());
+        await Assert.ThrowsAnyAsync<Exception>(() => agent.SetStatus(AgentStatus.NotReady, "break"));
+
+        var view = await agent.GetSnapshot();
+        Assert.Equal(AgentStatus.Ready, view.Status);
+        Assert.Equal(AgentStatus.NotReady, (await agent.SetStatus(AgentStatus.NotReady, "break")).Status);
+    }
+
+    private async Task WaitForRosterAsync(string tenant, string agentId)
+    {
+        // Agents tell the tenant about their sessions with one-way calls.
+        var roster = fixture.Grains.GetGrain<ITenantGrain>(tenant);
+        for (var attempt = 0; attempt < 200 && !(await roster.GetRoster()).Contains(agentId); attempt++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Contains(agentId, await roster.GetRoster());
+    }
+
+    private static async Task<(SessionRecord? Record, WorkSessionException? Error)> Capture(Task<SessionRecord> end)
+    {
+        try
+        {
+            return (await end, null);
+        }
+        catch (WorkSessionException error)
+        {
+            return (null, error);
+        }
+    }
+}

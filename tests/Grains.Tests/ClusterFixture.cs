@@ -1,0 +1,119 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Configuration;
+using Orleans.Reminders;
+using Orleans.Reminders.Diagnostics;
+using Orleans.Storage;
+using Orleans.TestingHost;
+using WorkSessions.Contracts;
+using WorkSessions.Hosting;
+
+namespace WorkSessions.Grains.Tests;
+
+/// <summary>
+/// One in-process silo per test collection with fake time for grain timers, injected clocks and reminders;
+/// membership and messaging keep real time. Tests use a fresh tenant each, so they never share grains.
+/// </summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public static readonly DateTimeOffset Epoch = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+
+    public FakeTimeProvider Time { get; } = new(Epoch);
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public CountingGrainStorage Storage => Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(StorageNames.WorkSessions) as CountingGrainStorage
+        ?? throw new InvalidOperationException("The counting storage is not registered.");
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddWorkSessions();
+            silo.Services.PostConfigure<WorkSessionOptions>(options =>
+            {
+                options.MinimumInactivityTimeoutSeconds = 1;
+                options.MinimumGracePeriodSeconds = 1;
+            });
+            silo.Services.AddKeyedSingleton<IGrainStorage>(
+                StorageNames.WorkSessions,
+                (services, _) => new CountingGrainStorage(services.GetRequiredService<IGrainStorageSerializer>()));
+            silo.UseInMemoryReminderService();
+            silo.Services.Configure<ReminderOptions>(options => options.ReminderLoadingWindow = TimeSpan.FromDays(1));
+
+            silo.Services.AddSingleton(Time);
+            silo.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time));
+            silo.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+            silo.Services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, Time);
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+
+    /// <summary>Advances the fake clock; a stuck advance fails the test instead of hanging it.</summary>
+    public Task AdvanceAsync(TimeSpan duration) => Task.Run(() => Time.Advance(duration)).WaitAsync(TimeSpan.FromSeconds(30));
+
+    /// <summary>A tenant no other test uses, with the given preferences already applied.</summary>
+    public async Task<string> NewTenantAsync(WorkSessionPreferences? preferences = null)
+    {
+        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
+        if (preferences is not null)
+        {
+            await Grains.GetGrain<ITenantGrain>(tenantId).UpdatePreferences(preferences, null, "admin-1");
+        }
+
+        return tenantId;
+    }
+
+    public IAgentGrain Agent(string tenantId, string agentId) => Grains.GetGrain<IAgentGrain>(AgentKey.Format(tenantId, agentId));
+
+    /// <summary>Completes when the local reminder service has armed the wait for the grain's next tick.</summary>
+    public static Task WaitForReminderArmedAsync(GrainId grainId) => WaitForReminderEventAsync<ReminderEvents.LocalReminderTickWaitArmed>(grainId);
+
+    /// <summary>Completes when a reminder tick of the grain has completed.</summary>
+    public static Task WaitForReminderTickAsync(GrainId grainId) => WaitForReminderEventAsync<ReminderEvents.TickCompleted>(grainId);
+
+    private static Task WaitForReminderEventAsync<TEvent>(GrainId grainId) where TEvent : ReminderEvents.ReminderEvent
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscription = ReminderEvents.AllEvents.Subscribe(new Observer(e =>
+        {
+            if (e is TEvent && e.GrainId == grainId)
+            {
+                seen.TrySetResult();
+            }
+        }));
+        return seen.Task.WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(
+            task =>
+            {
+                subscription.Dispose();
+                return task;
+            },
+            TaskScheduler.Default).Unwrap();
+    }
+
+    private sealed class Observer(Action<ReminderEvents.ReminderEvent> onNext) : IObserver<ReminderEvents.ReminderEvent>
+    {
+        public void OnCompleted()
+        {
+        }
+
+        public void OnError(Exception error)
+        {
+        }
+
+        public void OnNext(ReminderEvents.ReminderEvent value) => onNext(value);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}

@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using Orleans.Storage;
+
+namespace WorkSessions.Grains.Tests;
+
+/// <summary>
+/// Grain storage for tests: keeps each state as the JSON the real providers would store (so a state that
+/// does not round-trip through System.Text.Json fails here too), counts writes per grain, and can be told
+/// to fail the next write.
+/// </summary>
+public sealed class CountingGrainStorage(IGrainStorageSerializer serializer) : IGrainStorage
+{
+    private readonly ConcurrentDictionary<(string StateName, GrainId GrainId), (BinaryData Payload, int Version)> _rows = new();
+    private readonly ConcurrentDictionary<GrainId, int> _writes = new();
+    private readonly ConcurrentDictionary<GrainId, bool> _failNextWrite = new();
+
+    public int WritesOf(GrainId grainId) => _writes.GetValueOrDefault(grainId);
+
+    public void FailNextWrite(GrainId grainId) => _failNextWrite[grainId] = true;
+
+    public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (_rows.TryGetValue((stateName, grainId), out var row))
+        {
+            grainState.State = serializer.Deserialize<T>(row.Payload);
+            grainState.ETag = row.Version.ToString();
+            grainState.RecordExists = true;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        if (_failNextWrite.TryRemove(grainId, out _))
+        {
+            throw new InvalidOperationException("Injected storage failure.");
+        }
+
+        var key = (stateName, grainId);
+        var current = _rows.TryGetValue(key, out var row) ? row.Version.ToString() : null;
+        if (current != grainState.ETag)
+        {
+            throw new InconsistentStateException($"ETag mismatch for {grainId}", current ?? "", grainState.ETag ?? "");
+        }
+
+        var version = (row.Payload is null ? 0 : row.Version) + 1;
+        _rows[key] = (serializer.Serialize(grainState.State), version);
+        _writes.AddOrUpdate(grainId, 1, (_, count) => count + 1);
+        grainState.ETag = version.ToString();
+        grainState.RecordExists = true;
+        return Task.CompletedTask;
+    }
+
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        _rows.TryRemove((stateName, grainId), out _);
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+        return Task.CompletedTask;
+    }
+}
