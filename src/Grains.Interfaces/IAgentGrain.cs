@@ -61,6 +61,23 @@ public interface IAgentGrain : IGrainWithStringKey
     [Alias("EndEngagement")]
     Task EndEngagement(string engagementId);
 
+    /// <summary>
+    /// Subscribes an observer to the agent's events, or renews its subscription. Subscriptions lapse
+    /// unless renewed within <see cref="ObserverLease"/>, so a vanished Gateway costs nothing for long.
+    /// </summary>
+    /// <param name="observer">A reference made with <c>IGrainFactory.CreateObjectReference</c>.</param>
+    /// <returns>The agent now, so the subscriber starts from a consistent snapshot.</returns>
+    [Alias("Subscribe")]
+    Task<AgentView> Subscribe(IAgentObserver observer);
+
+    /// <summary>Ends an observer's subscription.</summary>
+    /// <param name="observer">The observer passed to <see cref="Subscribe"/>.</param>
+    [Alias("Unsubscribe")]
+    Task Unsubscribe(IAgentObserver observer);
+
+    /// <summary>How long a subscription lasts without renewal.</summary>
+    static TimeSpan ObserverLease => TimeSpan.FromMinutes(3);
+
     /// <summary>Called by the tenant grain when preferences change. Older versions than the agent has are ignored.</summary>
     /// <param name="preferences">The tenant's current preferences.</param>
     /// <returns>True while the agent has an open session (so the tenant keeps it on the roster).</returns>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Utilities;
 using WorkSessions.Contracts;
 using WorkSessions.Domain;
 using WorkSessions.Hosting;
@@ -38,6 +39,7 @@ internal sealed partial class AgentGrain(
     private DateTimeOffset? _timerDueAt;
     private bool? _wakeUpRegistered;
     private DateTimeOffset? _savedLastActivity;
+    private readonly ObserverManager<IAgentObserver> _observers = new(IAgentGrain.ObserverLease, logger);
 
     private ITenantGrain Tenant => GrainFactory.GetGrain<ITenantGrain>(_tenantId);
 
@@ -141,6 +143,18 @@ internal sealed partial class AgentGrain(
         await CommitAsync(_session.EndEngagement(engagementId));
     }
 
+    public Task<AgentView> Subscribe(IAgentObserver observer)
+    {
+        _observers.Subscribe(observer, observer);
+        return Task.FromResult(_session.ToView());
+    }
+
+    public Task Unsubscribe(IAgentObserver observer)
+    {
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
     public async Task<bool> ApplyPreferences(TenantPreferences preferences)
     {
         ArgumentNullException.ThrowIfNull(preferences);
@@ -203,6 +217,14 @@ internal sealed partial class AgentGrain(
                     LogSessionEnded(logger, this.GetPrimaryKeyString(), ended.Record.SessionId, ended.Record.EndReason);
                     Tenant.SessionClosed(_session.AgentId, ended.Record.SessionId).Ignore();
                     break;
+            }
+        }
+
+        if (events.Count > 0 && _observers.Count > 0)
+        {
+            foreach (var agentEvent in events)
+            {
+                await _observers.Notify(observer => observer.OnAgentEvent(agentEvent));
             }
         }
 

@@ -1,0 +1,111 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using WorkSessions.Contracts;
+using WorkSessions.Gateway.Auth;
+using WorkSessions.Gateway.Events;
+
+namespace WorkSessions.Gateway.Apis;
+
+/// <summary>The agent's own work session, status and event stream: <c>/me/*</c>, agents only.</summary>
+public static class MeApi
+{
+    public const string HeartbeatRateLimit = "heartbeat";
+
+    public static IEndpointRouteBuilder MapMeApi(this IEndpointRouteBuilder routes)
+    {
+        var me = routes.MapGroup("/me").RequireAuthorization(Policies.Agent).WithTags("Agent");
+
+        me.MapGet("/work-session", GetAsync)
+            .WithName("GetMyWorkSession")
+            .WithSummary("The agent's state, open session, status and pending prompt.");
+        me.MapPost("/work-session", StartAsync)
+            .WithName("StartMyWorkSession")
+            .WithSummary("Start a work session: 201 with a new one, 200 with the one already open.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        me.MapPost("/work-session/activity", RecordActivityAsync)
+            .WithName("RecordMyActivity")
+            .WithSummary("Heartbeat: the agent interacted with the client.")
+            .RequireRateLimiting(HeartbeatRateLimit)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        me.MapPost("/work-session/continue", ContinueAsync)
+            .WithName("ContinueMyWorkSession")
+            .WithSummary("Answer the inactivity prompt.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        me.MapPut("/status", SetStatusAsync)
+            .WithName("SetMyStatus")
+            .WithSummary("Set ready, not ready with a reason, or offline while work sessions are off.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        me.MapDelete("/work-session", EndAsync)
+            .WithName("EndMyWorkSession")
+            .WithSummary("End the work session; returns the final session record.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        me.MapGet("/events", AgentEventStream.StreamAsync)
+            .WithName("StreamMyEvents")
+            .WithSummary("Server-sent events: snapshot, inactivity-warning, warning-cleared, session-ended, status-changed.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        return routes;
+    }
+
+    private static async Task<Ok<AgentView>> GetAsync(ClaimsPrincipal user, IGrainFactory grains) =>
+        TypedResults.Ok(await Me(user, grains).GetSnapshot());
+
+    private static async Task<Results<Created<AgentView>, Ok<AgentView>>> StartAsync(StartSessionRequest? request, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var reason = RequestRules.ReasonCode(request?.Reason);
+        var result = await Me(user, grains).StartSession(request?.Status ?? AgentStatus.Ready, reason);
+        return result.Created
+            ? TypedResults.Created("/api/v1/me/work-session", result.View)
+            : TypedResults.Ok(result.View);
+    }
+
+    private static async Task<NoContent> RecordActivityAsync(ClaimsPrincipal user, IGrainFactory grains)
+    {
+        await Me(user, grains).RecordActivity();
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<AgentView>> ContinueAsync(ClaimsPrincipal user, IGrainFactory grains) =>
+        TypedResults.Ok(await Me(user, grains).Continue());
+
+    private static async Task<Ok<AgentView>> SetStatusAsync(SetStatusRequest request, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var status = request.Status ?? throw WorkSessionException.InvalidStatus("'status' is required.");
+        return TypedResults.Ok(await Me(user, grains).SetStatus(status, RequestRules.ReasonCode(request.Reason)));
+    }
+
+    private static async Task<Ok<SessionRecord>> EndAsync(ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var caller = Caller.From(user);
+        return TypedResults.Ok(await Me(user, grains).EndSession(Actor.Agent(caller.UserId), null));
+    }
+
+    internal static IAgentGrain Me(ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var caller = Caller.From(user);
+        return grains.GetGrain<IAgentGrain>(AgentKey.Format(caller.TenantId, caller.UserId));
+    }
+}
+
+/// <summary>Body of <c>POST /me/work-session</c>; both fields optional (ready by default).</summary>
+public sealed record StartSessionRequest(AgentStatus? Status, string? Reason);
+
+/// <summary>Body of <c>PUT /me/status</c>.</summary>
+public sealed record SetStatusRequest(AgentStatus? Status, string? Reason);
+
+/// <summary>Limits on free-text fields, checked before anything reaches a grain.</summary>
+internal static class RequestRules
+{
+    public const int MaxReasonLength = 64;
+    public const int MaxNoteLength = 500;
+
+    public static string? ReasonCode(string? reason) => reason is { Length: > MaxReasonLength }
+        ? throw WorkSessionException.InvalidStatus($"A reason code is at most {MaxReasonLength} characters.")
+        : reason;
+
+    public static string? Note(string? note) => note is { Length: > MaxNoteLength }
+        ? throw new WorkSessionException(ErrorCodes.InvalidArgument, $"A note is at most {MaxNoteLength} characters.")
+        : note;
+}

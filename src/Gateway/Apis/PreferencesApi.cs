@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+using WorkSessions.Contracts;
+using WorkSessions.Gateway.Auth;
+
+namespace WorkSessions.Gateway.Apis;
+
+/// <summary>The tenant's work-session preferences, for admins, with ETag / If-Match concurrency.</summary>
+public static class PreferencesApi
+{
+    public static IEndpointRouteBuilder MapPreferencesApi(this IEndpointRouteBuilder routes)
+    {
+        var preferences = routes.MapGroup("/preferences/work-sessions").RequireAuthorization(Policies.Admin).WithTags("Admin");
+
+        preferences.MapGet("", GetAsync)
+            .WithName("GetWorkSessionPreferences")
+            .WithSummary("The tenant's preferences; the ETag header carries their version.");
+        preferences.MapPut("", PutAsync)
+            .WithName("PutWorkSessionPreferences")
+            .WithSummary("Replace all four preferences; If-Match with the ETag guards against lost updates.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        return routes;
+    }
+
+    private static async Task<Ok<PreferencesResponse>> GetAsync(ClaimsPrincipal user, IGrainFactory grains, HttpResponse response)
+    {
+        var current = await grains.GetGrain<ITenantGrain>(Caller.From(user).TenantId).GetPreferences();
+        return WithETag(response, current);
+    }
+
+    private static async Task<Ok<PreferencesResponse>> PutAsync(
+        PreferencesRequest request, ClaimsPrincipal user, IGrainFactory grains, HttpRequest httpRequest, HttpResponse response)
+    {
+        var caller = Caller.From(user);
+        var expectedVersion = ParseIfMatch(httpRequest.Headers.IfMatch.ToString());
+        var updated = await grains.GetGrain<ITenantGrain>(caller.TenantId)
+            .UpdatePreferences(request.ToPreferences(), expectedVersion, caller.UserId);
+        return WithETag(response, updated);
+    }
+
+    private static Ok<PreferencesResponse> WithETag(HttpResponse response, TenantPreferences preferences)
+    {
+        response.Headers.ETag = ETagOf(preferences.Version);
+        return TypedResults.Ok(PreferencesResponse.From(preferences));
+    }
+
+    public static string ETagOf(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
+
+    private static long? ParseIfMatch(string ifMatch)
+    {
+        if (string.IsNullOrWhiteSpace(ifMatch) || ifMatch.Trim() == "*")
+        {
+            return null;
+        }
+
+        if (EntityTagHeaderValue.TryParse(ifMatch.Trim(), out var tag)
+            && long.TryParse(tag.Tag.AsSpan().Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        {
+            return version;
+        }
+
+        throw new WorkSessionException(ErrorCodes.VersionMismatch, $"If-Match '{ifMatch}' is not an ETag this API issued.");
+    }
+}
+
+/// <summary>Body of <c>PUT /preferences/work-sessions</c>: all four fields are required.</summary>
+public sealed record PreferencesRequest(bool? WorkSessionsEnabled, bool? AutoEndEnabled, int? InactivityTimeoutSeconds, int? GracePeriodSeconds)
+{
+    public WorkSessionPreferences ToPreferences()
+    {
+        var missing = new[]
+        {
+            (WorkSessionsEnabled is null, "workSessionsEnabled"),
+            (AutoEndEnabled is null, "autoEndEnabled"),
+            (InactivityTimeoutSeconds is null, "inactivityTimeoutSeconds"),
+            (GracePeriodSeconds is null, "gracePeriodSeconds"),
+        }.Where(field => field.Item1).Select(field => field.Item2).ToList();
+        if (missing.Count > 0)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidPreferences, $"Missing: {string.Join(", ", missing)}. All four preferences are required.");
+        }
+
+        return new WorkSessionPreferences(WorkSessionsEnabled!.Value, AutoEndEnabled!.Value, InactivityTimeoutSeconds!.Value, GracePeriodSeconds!.Value);
+    }
+}
+
+/// <summary>The preferences as admins see them.</summary>
+public sealed record PreferencesResponse(
+    bool WorkSessionsEnabled,
+    bool AutoEndEnabled,
+    int InactivityTimeoutSeconds,
+    int GracePeriodSeconds,
+    long Version,
+    DateTimeOffset? UpdatedAt,
+    string? UpdatedBy)
+{
+    public static PreferencesResponse From(TenantPreferences stored) => new(
+        stored.Preferences.WorkSessionsEnabled,
+        stored.Preferences.AutoEndEnabled,
+        stored.Preferences.InactivityTimeoutSeconds,
+        stored.Preferences.GracePeriodSeconds,
+        stored.Version,
+        stored.UpdatedAt,
+        stored.UpdatedBy);
+}

@@ -1,0 +1,83 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using WorkSessions.Contracts;
+using WorkSessions.Gateway.Auth;
+
+namespace WorkSessions.Gateway.Apis;
+
+/// <summary>The live roster and one agent's session, for supervisors and admins of the caller's tenant.</summary>
+public static class SupervisorApi
+{
+    private const int DefaultPageSize = 100;
+    private const int MaxPageSize = 500;
+
+    public static IEndpointRouteBuilder MapSupervisorApi(this IEndpointRouteBuilder routes)
+    {
+        var supervisors = routes.MapGroup("").RequireAuthorization(Policies.Supervisor).WithTags("Supervisor");
+
+        supervisors.MapGet("/work-sessions", GetOpenSessionsAsync)
+            .WithName("ListOpenWorkSessions")
+            .WithSummary("The live roster: agents with an open session, in agent-id order, paged by cursor.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        supervisors.MapGet("/agents/{agentId}/work-session", GetAgentAsync)
+            .WithName("GetAgentWorkSession")
+            .WithSummary("One agent's state, session, status and prompt. An agent never seen has no open session.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        supervisors.MapPost("/agents/{agentId}/work-session/end", EndAgentSessionAsync)
+            .WithName("EndAgentWorkSession")
+            .WithSummary("End an agent's session as a supervisor or admin; returns the final session record.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        return routes;
+    }
+
+    private static async Task<Ok<Page<AgentView>>> GetOpenSessionsAsync(
+        ClaimsPrincipal user, IGrainFactory grains, string? state, string? cursor, int? limit)
+    {
+        if (state is not null && state != "open")
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidArgument, "Only state=open is supported.");
+        }
+
+        var pageSize = limit ?? DefaultPageSize;
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidArgument, $"limit must be between 1 and {MaxPageSize}.");
+        }
+
+        var caller = Caller.From(user);
+        var roster = await grains.GetGrain<ITenantGrain>(caller.TenantId).GetRoster();
+        var page = roster.Where(id => cursor is null || string.CompareOrdinal(id, cursor) > 0).Take(pageSize + 1).ToList();
+        var hasMore = page.Count > pageSize;
+        if (hasMore)
+        {
+            page.RemoveAt(page.Count - 1);
+        }
+
+        // The roster is the tenant's belief; each agent grain is the authority on its own session.
+        var views = await Task.WhenAll(page.Select(id => grains.GetGrain<IAgentGrain>(AgentKey.Format(caller.TenantId, id)).GetSnapshot()));
+        return TypedResults.Ok(new Page<AgentView>(
+            [.. views.Where(view => view.State != SessionState.None)],
+            hasMore ? page[^1] : null));
+    }
+
+    private static async Task<Ok<AgentView>> GetAgentAsync(string agentId, ClaimsPrincipal user, IGrainFactory grains) =>
+        TypedResults.Ok(await Agent(agentId, user, grains).GetSnapshot());
+
+    private static async Task<Ok<SessionRecord>> EndAgentSessionAsync(
+        string agentId, EndSessionRequest? request, ClaimsPrincipal user, IGrainFactory grains)
+    {
+        var caller = Caller.From(user);
+        var agent = Agent(agentId, user, grains);
+        return TypedResults.Ok(await agent.EndSession(caller.AsSupervisorOrAdmin, RequestRules.Note(request?.Note)));
+    }
+
+    private static IAgentGrain Agent(string agentId, ClaimsPrincipal user, IGrainFactory grains) =>
+        grains.GetGrain<IAgentGrain>(AgentKey.Format(Caller.From(user).TenantId, agentId));
+}
+
+/// <summary>Body of a supervisor's or admin's end request.</summary>
+public sealed record EndSessionRequest(string? Note);
+
+/// <summary>A page of a list: the items and the cursor of the next page, null on the last.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);

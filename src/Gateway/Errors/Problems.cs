@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Orleans.Runtime;
+using Orleans.Storage;
+using WorkSessions.Contracts;
+
+namespace WorkSessions.Gateway.Errors;
+
+/// <summary>Every rejection the Gateway answers, as RFC 9457 problem details with a stable <c>code</c>.</summary>
+public static class Problems
+{
+    public const string InvalidRequest = "invalid_request";
+
+    /// <summary>The HTTP status of each domain rejection code.</summary>
+    public static int StatusFor(string code) => code switch
+    {
+        ErrorCodes.NoOpenSession or ErrorCodes.WorkSessionsDisabled => StatusCodes.Status409Conflict,
+        ErrorCodes.VersionMismatch => StatusCodes.Status412PreconditionFailed,
+        ErrorCodes.InvalidPreferences or ErrorCodes.InvalidStatus or ErrorCodes.InvalidId or ErrorCodes.InvalidArgument => StatusCodes.Status400BadRequest,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    public static async Task WriteAsync(HttpContext context, int status, string code, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } },
+        });
+    }
+
+    public static string Title(string code) => code switch
+    {
+        ErrorCodes.NoOpenSession => "No open work session",
+        ErrorCodes.WorkSessionsDisabled => "Work sessions are turned off",
+        ErrorCodes.InvalidPreferences => "Invalid preferences",
+        ErrorCodes.InvalidStatus => "Status not allowed",
+        ErrorCodes.VersionMismatch => "Preferences changed meanwhile",
+        ErrorCodes.InvalidId => "Invalid id",
+        _ => "Invalid request",
+    };
+}
+
+/// <summary>
+/// Maps exceptions to problem details in one place: domain rejections keep their code, malformed requests
+/// are 400s, an overloaded or unreachable cluster is a 503. Anything else is a 500 that says nothing internal.
+/// </summary>
+internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, code, title, detail) = exception switch
+        {
+            WorkSessionException rejection => (Problems.StatusFor(rejection.Code), rejection.Code, Problems.Title(rejection.Code), rejection.Message),
+            BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
+                (bad.StatusCode, "payload_too_large", "Request body too large", "The request body exceeds the allowed size."),
+            BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status415UnsupportedMediaType =>
+                (bad.StatusCode, "unsupported_media_type", "Unsupported media type", "Send the body as application/json."),
+            BadHttpRequestException bad => (StatusCodes.Status400BadRequest, Problems.InvalidRequest, "Malformed request", Describe(bad)),
+            InconsistentStateException => (StatusCodes.Status409Conflict, "concurrent_update",
+                "Concurrent update", "The agent's state changed in storage meanwhile; retry the request."),
+            TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException =>
+                (StatusCodes.Status503ServiceUnavailable, "service_unavailable", "Service unavailable", "The cluster did not answer in time; retry shortly."),
+            _ => (StatusCodes.Status500InternalServerError, "internal_error", "Internal error", "Something went wrong on our side."),
+        };
+
+        if (status >= 500)
+        {
+            LogFailure(logger, exception, context.Request.Method, context.Request.Path);
+        }
+
+        await Problems.WriteAsync(context, status, code, title, detail);
+        return true;
+    }
+
+    private static string Describe(BadHttpRequestException exception) =>
+        exception.InnerException is System.Text.Json.JsonException json
+            ? $"The body is not valid for this endpoint at {json.Path ?? "$"}: malformed JSON, an unknown field or a wrong type."
+            : exception.Message;
+
+    [LoggerMessage(LogLevel.Error, "Request {Method} {Path} failed")]
+    private static partial void LogFailure(ILogger logger, Exception exception, string method, string path);
+}

@@ -1,0 +1,119 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using WorkSessions.Contracts;
+using WorkSessions.Gateway.Apis;
+using WorkSessions.Gateway.Hosting;
+
+namespace WorkSessions.Gateway.Events;
+
+/// <summary>
+/// <c>GET /me/events</c>: subscribes a grain observer to the agent's grain (wherever in the cluster it lives)
+/// and relays its events as server-sent events. The first event is always a snapshot, so a reconnecting
+/// client starts from the current state; comment lines keep idle proxies from closing the stream.
+/// </summary>
+public static class AgentEventStream
+{
+    public static async Task StreamAsync(
+        HttpContext context,
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        IOptions<JsonOptions> json,
+        IOptions<GatewayOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var agent = MeApi.Me(user, grains);
+        var events = Channel.CreateUnbounded<AgentEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var observer = new ChannelObserver(events.Writer);
+        var reference = grains.CreateObjectReference<IAgentObserver>(observer);
+        var serializer = json.Value.SerializerOptions;
+        var keepAlive = options.Value.EventStreamKeepAlive;
+        var renewEvery = IAgentGrain.ObserverLease / 3;
+
+        try
+        {
+            var snapshot = await agent.Subscribe(reference);
+            // Lease renewal is infrastructure liveness on the real monotonic clock, not domain time.
+            var renewedAt = TimeProvider.System.GetTimestamp();
+            context.Response.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            context.Response.Headers["X-Accel-Buffering"] = "no";
+            await WriteAsync(context.Response, "snapshot", null, snapshot, serializer, cancellationToken);
+
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                wait.CancelAfter(keepAlive);
+                try
+                {
+                    await events.Reader.WaitToReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    await context.Response.WriteAsync(": keep-alive\n\n", cancellationToken);
+                    await context.Response.Body.FlushAsync(cancellationToken);
+                }
+
+                while (events.Reader.TryRead(out var agentEvent))
+                {
+                    var (name, payload) = Describe(agentEvent);
+                    await WriteAsync(context.Response, name, agentEvent.EventId.ToString(), payload, serializer, cancellationToken);
+                }
+
+                if (TimeProvider.System.GetElapsedTime(renewedAt) >= renewEvery)
+                {
+                    await agent.Subscribe(reference);
+                    renewedAt = TimeProvider.System.GetTimestamp();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+        finally
+        {
+            try
+            {
+                await agent.Unsubscribe(reference);
+            }
+            catch (Exception)
+            {
+                // Best effort: an unrenewed subscription lapses by itself.
+            }
+
+            grains.DeleteObjectReference<IAgentObserver>(reference);
+            GC.KeepAlive(observer);
+        }
+    }
+
+    /// <summary>The SSE event name and payload of each agent event (DESIGN §5).</summary>
+    public static (string Name, object Payload) Describe(AgentEvent agentEvent) => agentEvent switch
+    {
+        InactivityWarned warned => ("inactivity-warning", new { warned.SessionId, WarnedAt = warned.At, warned.Deadline }),
+        WarningCleared cleared => ("warning-cleared", new { cleared.SessionId, cleared.At, cleared.Cause }),
+        SessionEnded ended => ("session-ended", ended.Record),
+        StatusChanged changed => ("status-changed", new { changed.SessionId, changed.At, changed.From, changed.To, changed.Reason, changed.Actor }),
+        SessionStarted started => ("session-started", new { started.SessionId, StartedAt = started.At }),
+        _ => ("event", agentEvent),
+    };
+
+    private static async Task WriteAsync(HttpResponse response, string name, string? id, object payload, JsonSerializerOptions serializer, CancellationToken cancellationToken)
+    {
+        var data = JsonSerializer.Serialize(payload, payload.GetType(), serializer);
+        var frame = id is null ? $"event: {name}\ndata: {data}\n\n" : $"id: {id}\nevent: {name}\ndata: {data}\n\n";
+        await response.WriteAsync(frame, cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
+    }
+
+    private sealed class ChannelObserver(ChannelWriter<AgentEvent> writer) : IAgentObserver
+    {
+        public Task OnAgentEvent(AgentEvent agentEvent)
+        {
+            writer.TryWrite(agentEvent);
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using WorkSessions.Gateway.Apis;
+using WorkSessions.Gateway.Auth;
+using WorkSessions.Gateway.Errors;
+using WorkSessions.Hosting;
+
+namespace WorkSessions.Gateway.Hosting;
+
+public static class GatewaySetup
+{
+    /// <summary>
+    /// The Orleans side: by default (<c>Orleans:Mode=cohosted</c>) a silo in this process, so one command runs
+    /// the product; with <c>client</c>, a pure client of a separate cluster.
+    /// </summary>
+    public static WebApplicationBuilder AddWorkSessionsOrleans(this WebApplicationBuilder builder)
+    {
+        var mode = builder.Configuration["Orleans:Mode"] ?? "cohosted";
+        switch (mode)
+        {
+            case "cohosted":
+                builder.UseOrleans(silo => silo.UseWorkSessionsCluster(builder.Configuration));
+                break;
+            case "client":
+                builder.UseOrleansClient(client => client.UseWorkSessionsCluster(builder.Configuration));
+                break;
+            default:
+                throw new InvalidOperationException($"Orleans:Mode must be 'cohosted' or 'client', not '{mode}'.");
+        }
+
+        return builder;
+    }
+
+    /// <summary>Strict JSON, problem details, limits, rate limiting, OpenAPI and health checks.</summary>
+    public static WebApplicationBuilder AddWorkSessionsHttp(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingletonTimeProvider();
+
+        services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+
+        var maxBody = builder.Configuration.GetSection(GatewayOptions.SectionName).GetValue<long?>(nameof(GatewayOptions.MaxRequestBodyBytes)) ?? 16 * 1024;
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
+
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(MeApi.HeartbeatRateLimit, context =>
+            {
+                var limits = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
+                var caller = Caller.From(context.User);
+                return RateLimitPartition.GetTokenBucketLimiter($"{caller.TenantId}/{caller.UserId}", _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = limits.HeartbeatBurst,
+                    TokensPerPeriod = 1,
+                    ReplenishmentPeriod = TimeSpan.FromMinutes(1) / limits.HeartbeatsPerMinute,
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+            limiter.OnRejected = async (context, _) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "rate_limited",
+                    "Too many heartbeats", "Slow down; see Retry-After.");
+            };
+        });
+
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Work Sessions API";
+            document.Info.Description = "Agent work sessions, inactivity prompts, supervisor controls and tenant preferences.";
+            return Task.CompletedTask;
+        }));
+        services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: ["ready"]);
+        return builder;
+    }
+
+    public static void ConfigureJson(JsonSerializerOptions json)
+    {
+        json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        json.NumberHandling = JsonNumberHandling.Strict;
+        json.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+    }
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (services.All(descriptor => descriptor.ServiceType != typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+}
+
+/// <summary>Ready when the cluster answers a grain call (the tenant grain reads its storage on activation).</summary>
+internal sealed class ClusterReadyCheck(IGrainFactory grains) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await grains.GetGrain<ITenantGrain>("health-check").GetPreferences().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception exception)
+        {
+            return HealthCheckResult.Unhealthy("The cluster did not answer a grain call.", exception);
+        }
+    }
+}

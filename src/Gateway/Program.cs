@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Scalar.AspNetCore;
+using WorkSessions.Gateway.Apis;
+using WorkSessions.Gateway.Auth;
+using WorkSessions.Gateway.Hosting;
+
+if (args is ["token", .. var tokenArgs])
+{
+    return TokenCommand.Run(tokenArgs);
+}
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddWorkSessionsOrleans();
+builder.AddWorkSessionsAuth();
+builder.AddWorkSessionsHttp();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+
+app.MapOpenApi();
+app.MapScalarApiReference();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+
+var api = app.MapGroup("/api/v1");
+api.MapMeApi();
+api.MapSupervisorApi();
+api.MapPreferencesApi();
+
+app.Run();
+return 0;
+
+/// <summary>The Gateway's entry point; public so tests can host it with WebApplicationFactory.</summary>
+public partial class Program;
