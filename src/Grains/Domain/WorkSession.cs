@@ -62,11 +62,12 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
     public IReadOnlyList<AgentEvent> Start(AgentStatus status, string? reason)
     {
         RequireEnabled();
-        reason = ValidateOwnStatus(status, reason, offlineAllowed: false);
         if (data.Session is not null)
         {
             return Nothing;
         }
+
+        reason = ValidateOwnStatus(status, reason, offlineAllowed: false);
 
         var now = Now();
         var events = new List<AgentEvent>();
@@ -306,7 +307,7 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
         ChangeStatus(events, now, status, reason, Actor.Agent(agentId));
     }
 
-    private void ChangeStatus(List<AgentEvent> events, DateTimeOffset now, AgentStatus status, string? reason, Actor actor)
+    private void ChangeStatus(List<AgentEvent> events, DateTimeOffset now, AgentStatus status, string? reason, Actor actor, Guid? endedSessionId = null)
     {
         if (data.Status == status && data.StatusReason == reason)
         {
@@ -318,7 +319,7 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
         data.Status = status;
         data.StatusReason = reason;
         HasUnsavedChanges = true;
-        events.Add(new StatusChanged(NewEventId(now), agentId, now, data.Session?.SessionId, from, status, reason, actor));
+        events.Add(new StatusChanged(NewEventId(now), agentId, now, data.Session?.SessionId ?? endedSessionId, from, status, reason, actor));
     }
 
     private void Warn(List<AgentEvent> events, DateTimeOffset now)
@@ -360,17 +361,16 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
         data.Session = null;
         HasUnsavedChanges = true;
         events.Add(new SessionEnded(NewEventId(now), agentId, now, record));
-        if (reason == EndReason.FeatureDisabled)
-        {
-            // The feature is gone, not the agent: status and engagements stay as they are.
-            return;
-        }
 
-        data.OpenEngagements.Clear();
-        data.StatusAfterEngagements = null;
-        data.ReasonAfterEngagements = null;
-        var actor = endedBy is null ? Actor.System : new Actor(ActorRoleFor(reason), endedBy);
-        ChangeStatus(events, now, AgentStatus.Offline, null, actor);
+        // The feature is gone, not the agent: after featureDisabled status and engagements stay as they are.
+        if (reason != EndReason.FeatureDisabled)
+        {
+            data.OpenEngagements.Clear();
+            data.StatusAfterEngagements = null;
+            data.ReasonAfterEngagements = null;
+            var actor = endedBy is null ? Actor.System : new Actor(ActorRoleFor(reason), endedBy);
+            ChangeStatus(events, now, AgentStatus.Offline, null, actor, record.SessionId);
+        }
     }
 
     private static ActorRole ActorRoleFor(EndReason reason) => reason switch

@@ -1,0 +1,125 @@
+using CsCheck;
+using WorkSessions.Contracts;
+
+namespace WorkSessions.Domain.Tests.Properties;
+
+/// <summary>One thing that happens to an agent in a random sequence: a command, or the clock moving.</summary>
+internal abstract record Command;
+
+internal sealed record StartCommand(AgentStatus Status, string? Reason) : Command;
+
+internal sealed record ActivityCommand : Command;
+
+internal sealed record ContinueCommand : Command;
+
+internal sealed record SetStatusCommand(AgentStatus Status, string? Reason) : Command;
+
+internal sealed record EndCommand(ActorRole Role, string? Note) : Command;
+
+internal sealed record BeginEngagementCommand(string EngagementId) : Command;
+
+internal sealed record EndEngagementCommand(string EngagementId) : Command;
+
+internal enum Staleness
+{
+    Newer,
+    Equal,
+    Older,
+}
+
+/// <summary>The tenant pushes preferences; <see cref="Staleness"/> picks a newer, the same or an older version than the agent holds.</summary>
+internal sealed record PreferencesCommand(bool Enabled, bool AutoEnd, int TimeoutSeconds, int GraceSeconds, Staleness Staleness, string UpdatedBy) : Command;
+
+/// <summary>Time passes with the silo up: every deadline fires at its time.</summary>
+internal sealed record AdvanceCommand(long Milliseconds) : Command;
+
+/// <summary>The silo is lost: time passes with no activation, then the grain activates after an outage.</summary>
+internal sealed record OutageCommand(long Milliseconds) : Command;
+
+/// <summary>A graceful deactivation: no timer runs until the reminder (at most one period later) reactivates the grain.</summary>
+internal sealed record DeactivationCommand(long Milliseconds) : Command;
+
+/// <summary>Preferences in force before the first command, and the commands.</summary>
+internal sealed record Scenario(PreferencesCommand? Initial, Command[] Commands)
+{
+    public override string ToString() =>
+        $"initial preferences: {Initial?.ToString() ?? "defaults"}{Environment.NewLine}" +
+        string.Join(Environment.NewLine, Commands.Select((c, i) => $"{i,3}: {c}"));
+}
+
+/// <summary>How often each kind of command appears; two profiles stress different parts of the table.</summary>
+internal sealed record Profile(
+    string Name,
+    int Start,
+    int Activity,
+    int Continue,
+    int SetStatus,
+    int End,
+    int BeginEngagement,
+    int EndEngagement,
+    int Preferences,
+    int Advance,
+    int Outage,
+    int Deactivation,
+    int MaxTimeoutSeconds,
+    int MaxGraceSeconds,
+    int MaxCommands)
+{
+    public static Profile Mixed { get; } = new("mixed", 8, 8, 6, 6, 3, 5, 5, 4, 20, 2, 2, 600, 240, 60);
+
+    public static Profile IdleAgents { get; } = new("idle agents", 6, 2, 4, 3, 1, 2, 2, 5, 25, 5, 4, 120, 60, 50);
+}
+
+internal static class ScenarioGen
+{
+    public static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
+
+    private static readonly string[] EngagementIds = ["call-1", "call-2", "chat-3"];
+
+    private static readonly Gen<(AgentStatus Status, string? Reason)> OwnStatus = Gen.Frequency(
+        (6, Gen.Const<(AgentStatus, string?)>((AgentStatus.Ready, null))),
+        (4, Gen.OneOf("lunch", "break", "training").Select(r => (AgentStatus.NotReady, (string?)r))),
+        (1, Gen.OneOf<string?>(null, "", " ").Select(r => (AgentStatus.NotReady, r))),
+        (1, Gen.Const<(AgentStatus, string?)>((AgentStatus.Offline, null))),
+        (1, Gen.Const<(AgentStatus, string?)>((AgentStatus.Occupied, null))));
+
+    private static readonly Gen<long> Millis = Gen.Frequency(
+        (3, Gen.Int[0, 2_000].Select(ms => (long)ms)),
+        (4, Gen.Int[1, 120].Select(s => s * 1000L)),
+        (2, Gen.Int[120, 1_200].Select(s => s * 1000L)),
+        (1, Gen.Int[0, 3_600_000].Select(ms => (long)ms)));
+
+    public static Gen<Scenario> For(Profile p)
+    {
+        var timeout = Gen.Frequency((3, Gen.Int[1, 60]), (1, Gen.Int[1, p.MaxTimeoutSeconds]));
+        var grace = Gen.Frequency((3, Gen.Int[1, 30]), (1, Gen.Int[1, p.MaxGraceSeconds]));
+        var engagement = Gen.OneOf(EngagementIds);
+        var preferences = Gen.Select(
+            Gen.Frequency((5, Gen.Const(true)), (1, Gen.Const(false))),
+            Gen.Frequency((4, Gen.Const(true)), (1, Gen.Const(false))),
+            timeout,
+            grace,
+            Gen.Frequency((8, Gen.Const(Staleness.Newer)), (1, Gen.Const(Staleness.Equal)), (1, Gen.Const(Staleness.Older))),
+            Gen.OneOf("admin-1", "admin-2"),
+            (enabled, autoEnd, t, g, staleness, by) => new PreferencesCommand(enabled, autoEnd, t, g, staleness, by));
+
+        var command = Gen.Frequency<Command>(
+            (p.Start, OwnStatus.Select(s => (Command)new StartCommand(s.Status, s.Reason))),
+            (p.Activity, Gen.Const<Command>(new ActivityCommand())),
+            (p.Continue, Gen.Const<Command>(new ContinueCommand())),
+            (p.SetStatus, OwnStatus.Select(s => (Command)new SetStatusCommand(s.Status, s.Reason))),
+            (p.End, Gen.Select(Gen.OneOf(ActorRole.Agent, ActorRole.Supervisor, ActorRole.Admin), Gen.OneOf<string?>(null, "note"), (r, n) => (Command)new EndCommand(r, n))),
+            (p.BeginEngagement, engagement.Select(id => (Command)new BeginEngagementCommand(id))),
+            (p.EndEngagement, engagement.Select(id => (Command)new EndEngagementCommand(id))),
+            (p.Preferences, preferences.Select(c => (Command)c)),
+            (p.Advance, Millis.Select(ms => (Command)new AdvanceCommand(ms))),
+            (p.Outage, Millis.Select(ms => (Command)new OutageCommand(ms))),
+            (p.Deactivation, Gen.Int[0, (int)ReminderPeriod.TotalMilliseconds].Select(ms => (Command)new DeactivationCommand(ms))));
+
+        var initial = Gen.Frequency(
+            (9, preferences.Select(c => (PreferencesCommand?)(c with { Staleness = Staleness.Newer }))),
+            (1, Gen.Const((PreferencesCommand?)null)));
+
+        return Gen.Select(initial, command.Array[1, p.MaxCommands], (i, c) => new Scenario(i, c));
+    }
+}
