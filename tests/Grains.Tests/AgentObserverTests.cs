@@ -1,0 +1,57 @@
+using System.Threading.Channels;
+using WorkSessions.Contracts;
+
+namespace WorkSessions.Grains.Tests;
+
+/// <summary>
+/// The event path the Gateway's stream uses: an observer created on a cluster client (another process's
+/// view of the cluster, as in the Gateway's client mode) receives the grain's events as they happen.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class AgentObserverTests(ClusterFixture fixture)
+{
+    private static readonly WorkSessionPreferences AutoEnd = new(true, true, InactivityTimeoutSeconds: 60, GracePeriodSeconds: 30);
+
+    [Fact]
+    public async Task ClientObserver_ReceivesWarningAndEndAsTheyHappen()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+        var events = Channel.CreateUnbounded<AgentEvent>();
+        var observer = new Recorder(events.Writer);
+        var reference = fixture.Cluster.Client.CreateObjectReference<IAgentObserver>(observer);
+
+        var snapshot = await agent.Subscribe(reference);
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(60));
+        var warned = Assert.IsType<InactivityWarned>(await NextAsync(events.Reader));
+        await agent.GetSnapshot();
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(30));
+        var ended = Assert.IsType<SessionEnded>(await NextAsync(events.Reader));
+        var offline = Assert.IsType<StatusChanged>(await NextAsync(events.Reader));
+
+        Assert.Equal(SessionState.Active, snapshot.State);
+        Assert.Equal(snapshot.Session!.StartedAt + TimeSpan.FromSeconds(90), warned.Deadline);
+        Assert.Equal(EndReason.InactivityTimeout, ended.Record.EndReason);
+        Assert.Equal(AgentStatus.Offline, offline.To);
+
+        await agent.Unsubscribe(reference);
+        await agent.StartSession(AgentStatus.Ready, null);
+        await agent.GetSnapshot();
+        Assert.False(events.Reader.TryRead(out _), "an unsubscribed observer gets nothing");
+        fixture.Cluster.Client.DeleteObjectReference<IAgentObserver>(reference);
+        GC.KeepAlive(observer);
+    }
+
+    private static async Task<AgentEvent> NextAsync(ChannelReader<AgentEvent> reader) =>
+        await reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+    private sealed class Recorder(ChannelWriter<AgentEvent> writer) : IAgentObserver
+    {
+        public Task OnAgentEvent(AgentEvent agentEvent)
+        {
+            writer.TryWrite(agentEvent);
+            return Task.CompletedTask;
+        }
+    }
+}
