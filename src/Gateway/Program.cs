@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
 using WorkSessions.Gateway.Apis;
 using WorkSessions.Gateway.Auth;
+using WorkSessions.Gateway.Errors;
 using WorkSessions.Gateway.Hosting;
 
 if (args is ["token", .. var tokenArgs])
@@ -16,6 +17,8 @@ builder.AddWorkSessionsHttp();
 
 var app = builder.Build();
 app.UseExceptionHandler();
+// Rejections the framework answers with a bare status (body too large, wrong content type, no such route) get problem details too.
+app.UseStatusCodePages(Problems.WriteForBareStatusAsync);
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();

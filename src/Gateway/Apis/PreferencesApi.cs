@@ -56,7 +56,8 @@ public static class PreferencesApi
             return null;
         }
 
-        if (EntityTagHeaderValue.TryParse(ifMatch.Trim(), out var tag)
+        // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never matches.
+        if (EntityTagHeaderValue.TryParse(ifMatch.Trim(), out var tag) && !tag.IsWeak
             && long.TryParse(tag.Tag.AsSpan().Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
         {
             return version;

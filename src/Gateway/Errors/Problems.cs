@@ -31,6 +31,28 @@ public static class Problems
         });
     }
 
+    /// <summary>
+    /// Problem details for a rejection that left only a status code: minimal APIs answer a body over the size limit
+    /// (413) or a wrong content type (415) that way, and routing an unknown path (404) or method (405).
+    /// </summary>
+    public static Task WriteForBareStatusAsync(StatusCodeContext context)
+    {
+        var status = context.HttpContext.Response.StatusCode;
+        var (code, title, detail) = DescribeStatus(status);
+        return WriteAsync(context.HttpContext, status, code, title, detail);
+    }
+
+    /// <summary>The code, title and detail of a rejection known only by its status.</summary>
+    public static (string Code, string Title, string Detail) DescribeStatus(int status) => status switch
+        {
+            StatusCodes.Status413PayloadTooLarge => ("payload_too_large", "Request body too large", "The request body exceeds the allowed size."),
+            StatusCodes.Status415UnsupportedMediaType => ("unsupported_media_type", "Unsupported media type", "Send the body as application/json."),
+            StatusCodes.Status404NotFound => ("not_found", "Not found", "There is no such resource."),
+            StatusCodes.Status405MethodNotAllowed => ("method_not_allowed", "Method not allowed", "The resource does not support this method."),
+            >= 500 => ("internal_error", "Internal error", "Something went wrong on our side."),
+            _ => (InvalidRequest, "Malformed request", "The request could not be processed."),
+        };
+
     public static string Title(string code) => code switch
     {
         ErrorCodes.NoOpenSession => "No open work session",
@@ -54,11 +76,9 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
         var (status, code, title, detail) = exception switch
         {
             WorkSessionException rejection => (Problems.StatusFor(rejection.Code), rejection.Code, Problems.Title(rejection.Code), rejection.Message),
-            BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
-                (bad.StatusCode, "payload_too_large", "Request body too large", "The request body exceeds the allowed size."),
-            BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status415UnsupportedMediaType =>
-                (bad.StatusCode, "unsupported_media_type", "Unsupported media type", "Send the body as application/json."),
-            BadHttpRequestException bad => (StatusCodes.Status400BadRequest, Problems.InvalidRequest, "Malformed request", Describe(bad)),
+            BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad =>
+                (StatusCodes.Status400BadRequest, Problems.InvalidRequest, "Malformed request", Describe(bad)),
+            BadHttpRequestException bad => Described(bad.StatusCode),
             InconsistentStateException => (StatusCodes.Status409Conflict, "concurrent_update",
                 "Concurrent update", "The agent's state changed in storage meanwhile; retry the request."),
             TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException =>
@@ -73,6 +93,12 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
 
         await Problems.WriteAsync(context, status, code, title, detail);
         return true;
+    }
+
+    private static (int Status, string Code, string Title, string Detail) Described(int status)
+    {
+        var (code, title, detail) = Problems.DescribeStatus(status);
+        return (status, code, title, detail);
     }
 
     private static string Describe(BadHttpRequestException exception) =>

@@ -22,8 +22,13 @@ public static class AgentEventStream
         IGrainFactory grains,
         IOptions<JsonOptions> json,
         IOptions<GatewayOptions> options,
+        IHostApplicationLifetime lifetime,
         CancellationToken cancellationToken)
     {
+        // Streams stay open all shift: end them when the host stops (clients reconnect and get a snapshot), or
+        // shutdown waits out its timeout and the silo stops with their subscriptions still in place.
+        using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        cancellationToken = stream.Token;
         var agent = MeApi.Me(user, grains);
         var events = Channel.CreateUnbounded<AgentEvent>(new UnboundedChannelOptions { SingleReader = true });
         var observer = new ChannelObserver(events.Writer);

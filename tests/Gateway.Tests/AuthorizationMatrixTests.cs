@@ -1,0 +1,240 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using WorkSessions.Gateway.Auth;
+
+namespace WorkSessions.Gateway.Tests;
+
+/// <summary>
+/// Every endpoint under <c>/api/v1</c>, read from the app's own endpoint list, × agent / supervisor / admin × own / other
+/// tenant × no token / expired / wrong signature / wrong issuer / wrong audience / valid. An endpoint missing from
+/// <see cref="Expectations"/> fails the test, so a new endpoint cannot escape the matrix.
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class AuthorizationMatrixTests(GatewayFixture fixture)
+{
+    private const string Agent = WorkSessionClaims.AgentRole;
+    private const string Supervisor = WorkSessionClaims.SupervisorRole;
+    private const string Admin = WorkSessionClaims.AdminRole;
+    private static readonly string[] Roles = [Agent, Supervisor, Admin];
+
+    /// <summary>Who may call each endpoint (DESIGN §5), and a well-formed body for it.</summary>
+    private static readonly Dictionary<string, (string[] Allowed, object? Body)> Expectations = new()
+    {
+        ["GET /api/v1/me/work-session"] = ([Agent], null),
+        ["POST /api/v1/me/work-session"] = ([Agent], new { status = "ready" }),
+        ["POST /api/v1/me/work-session/activity"] = ([Agent], null),
+        ["POST /api/v1/me/work-session/continue"] = ([Agent], null),
+        ["PUT /api/v1/me/status"] = ([Agent], new { status = "ready" }),
+        ["DELETE /api/v1/me/work-session"] = ([Agent], null),
+        ["GET /api/v1/me/events"] = ([Agent], null),
+        ["GET /api/v1/work-sessions"] = ([Supervisor, Admin], null),
+        ["GET /api/v1/agents/{agentId}/work-session"] = ([Supervisor, Admin], null),
+        ["POST /api/v1/agents/{agentId}/work-session/end"] = ([Supervisor, Admin], new { note = "matrix" }),
+        ["GET /api/v1/preferences/work-sessions"] = ([Admin], null),
+        ["PUT /api/v1/preferences/work-sessions"] = ([Admin], new { workSessionsEnabled = true, autoEndEnabled = false, inactivityTimeoutSeconds = 600, gracePeriodSeconds = 60 }),
+    };
+
+    private enum TokenKind
+    {
+        None,
+        Expired,
+        WrongSignature,
+        WrongIssuer,
+        WrongAudience,
+        Valid,
+    }
+
+    [Fact]
+    public void EveryApiEndpoint_HasAnExpectation()
+    {
+        var endpoints = ApiEndpoints();
+
+        Assert.Empty(endpoints.Except(Expectations.Keys));
+        Assert.Empty(Expectations.Keys.Except(endpoints));
+    }
+
+    [Fact]
+    public async Task EveryEndpoint_RoleTenantAndToken_GetsTheExpectedStatus()
+    {
+        var own = fixture.NewTenant();
+        var other = fixture.NewTenant();
+        await own.SetPreferencesAsync(enabled: true);
+        await other.SetPreferencesAsync(enabled: true);
+        // The agent the supervisor endpoints target: known, with an open session, in the own tenant only.
+        var alice = own.Agent("alice");
+        var ghost = "ghost-" + Guid.NewGuid().ToString("N")[..8];
+        var failures = new List<string>();
+        var cells = 0;
+
+        foreach (var endpoint in ApiEndpoints().Order(StringComparer.Ordinal))
+        {
+            var (allowed, body) = Expectations[endpoint];
+            var method = new HttpMethod(endpoint[..endpoint.IndexOf(' ', StringComparison.Ordinal)]);
+            var template = endpoint[(endpoint.IndexOf(' ', StringComparison.Ordinal) + 1)..];
+            foreach (var role in Roles)
+            {
+                foreach (var tenant in new[] { own, other })
+                {
+                    var where = tenant == own ? "own" : "other";
+                    foreach (var kind in Enum.GetValues<TokenKind>())
+                    {
+                        cells++;
+                        if (kind == TokenKind.Valid)
+                        {
+                            await EnsureOpenAsync(alice);
+                        }
+
+                        var caller = new ApiClient(fixture.Http, MintToken(kind, tenant.Id, "matrix-" + role, role));
+                        var (status, problemCode, response) = await SendAsync(caller, method, Resolve(template, "alice"), body);
+                        var cell = $"{endpoint} as {role} of the {where} tenant with {kind} token";
+
+                        if (kind != TokenKind.Valid)
+                        {
+                            Expect(status == HttpStatusCode.Unauthorized && problemCode == "unauthorized", cell, $"401 unauthorized, got {(int)status} {problemCode}");
+                        }
+                        else if (!allowed.Contains(role))
+                        {
+                            Expect(status == HttpStatusCode.Forbidden && problemCode == "forbidden", cell, $"403 forbidden, got {(int)status} {problemCode}");
+                        }
+                        else
+                        {
+                            Expect(status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) && (int)status < 500, cell, $"an answer, got {(int)status} {response}");
+                            if (template.Contains("{agentId}", StringComparison.Ordinal))
+                            {
+                                await CompareWithAnUnknownAgentAsync(caller, method, template, body, ghost, where, status, response, cell);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {cells} cells failed:\n{string.Join("\n", failures)}");
+
+        void Expect(bool holds, string cell, string expected)
+        {
+            if (!holds)
+            {
+                failures.Add($"{cell}: expected {expected}");
+            }
+        }
+
+        async Task CompareWithAnUnknownAgentAsync(ApiClient caller, HttpMethod method, string template, object? body, string ghost, string where,
+            HttpStatusCode aliceStatus, string aliceBody, string cell)
+        {
+            await EnsureOpenAsync(alice);
+            var (ghostStatus, _, ghostBody) = await SendAsync(caller, method, Resolve(template, ghost), body);
+            var sameAnswer = aliceStatus == ghostStatus && Normalize(aliceBody, "alice") == Normalize(ghostBody, ghost);
+            if (where == "other")
+            {
+                // Another tenant's agent is indistinguishable from one never seen.
+                Expect(sameAnswer, cell, $"the answer for an unknown agent ({(int)ghostStatus} {ghostBody}), got {(int)aliceStatus} {aliceBody}");
+            }
+            else
+            {
+                // In her own tenant alice is known: the comparison above can tell agents apart.
+                Expect(!sameAnswer, cell, $"alice's own answer to differ from an unknown agent's, both were {(int)aliceStatus} {aliceBody}");
+            }
+        }
+    }
+
+    private HashSet<string> ApiEndpoints() =>
+    [
+        .. fixture.Services.GetRequiredService<EndpointDataSource>().Endpoints
+            .OfType<RouteEndpoint>()
+            .Select(endpoint => (Route: "/" + endpoint.RoutePattern.RawText!.Trim('/'), Methods: endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []))
+            .Where(endpoint => endpoint.Route.StartsWith("/api/v1/", StringComparison.Ordinal))
+            .SelectMany(endpoint => endpoint.Methods.DefaultIfEmpty("ANY").Select(method => $"{method} {endpoint.Route}")),
+    ];
+
+    private static string Resolve(string template, string agentId) => template.Replace("{agentId}", agentId, StringComparison.Ordinal);
+
+    /// <summary>Starts the agent's session unless it is open (a supervisor cell may have ended it).</summary>
+    private static async Task EnsureOpenAsync(ApiClient agent)
+    {
+        var response = await agent.PostAsync(Paths.MyWorkSession);
+        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Created, $"Starting alice's session answered {(int)response.StatusCode}.");
+    }
+
+    /// <summary>Sends one request; the event stream is only opened (headers read), never consumed.</summary>
+    private static async Task<(HttpStatusCode Status, string? ProblemCode, string Body)> SendAsync(ApiClient caller, HttpMethod method, string path, object? body)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var response = await caller.SendAsync(method, path, body, completion: HttpCompletionOption.ResponseHeadersRead, cancellationToken: timeout.Token);
+        if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+        {
+            return (response.StatusCode, null, "(event stream)");
+        }
+
+        var text = await response.Content.ReadAsStringAsync(timeout.Token);
+        var problemCode = response.Content.Headers.ContentType?.MediaType == "application/problem+json"
+            ? (string?)JsonNode.Parse(text)?["code"]
+            : null;
+        return (response.StatusCode, problemCode, text);
+    }
+
+    /// <summary>The body with the agent id and per-request values taken out, so two answers compare by shape and content.</summary>
+    private static string Normalize(string body, string agentId)
+    {
+        if (string.IsNullOrEmpty(body) || body[0] is not ('{' or '['))
+        {
+            return body;
+        }
+
+        var node = JsonNode.Parse(body)!;
+        Scrub(node);
+        return node.ToJsonString();
+
+        void Scrub(JsonNode current)
+        {
+            switch (current)
+            {
+                case JsonObject obj:
+                    obj.Remove("traceId");
+                    foreach (var (key, value) in obj.ToList())
+                    {
+                        if (value is JsonValue leaf && leaf.TryGetValue<string>(out var text))
+                        {
+                            obj[key] = text.Replace(agentId, "<agent>", StringComparison.Ordinal);
+                        }
+                        else if (value is not null)
+                        {
+                            Scrub(value);
+                        }
+                    }
+
+                    break;
+                case JsonArray array:
+                    foreach (var item in array.OfType<JsonNode>())
+                    {
+                        Scrub(item);
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private string? MintToken(TokenKind kind, string tenantId, string userId, string role)
+    {
+        AuthOptions Options(string key = GatewayFixture.SigningKey, string issuer = GatewayFixture.Issuer, string audience = GatewayFixture.Audience) =>
+            new() { SigningKey = key, Issuer = issuer, Audience = audience };
+
+        return kind switch
+        {
+            TokenKind.None => null,
+            TokenKind.Valid => fixture.Token(tenantId, userId, role),
+            // Issued two hours ago for one hour: well past the 30-second clock skew. Its own clock, not the silo's.
+            TokenKind.Expired => new TokenIssuer(Options(), new FakeTimeProvider(TimeProvider.System.GetUtcNow().AddHours(-2)))
+                .Issue(tenantId, userId, [role], TimeSpan.FromHours(1)),
+            TokenKind.WrongSignature => new TokenIssuer(Options(key: "another-signing-key-of-the-same-length-0123"), TimeProvider.System)
+                .Issue(tenantId, userId, [role], TimeSpan.FromHours(1)),
+            TokenKind.WrongIssuer => new TokenIssuer(Options(issuer: "someone-else"), TimeProvider.System).Issue(tenantId, userId, [role], TimeSpan.FromHours(1)),
+            TokenKind.WrongAudience => new TokenIssuer(Options(audience: "another-api"), TimeProvider.System).Issue(tenantId, userId, [role], TimeSpan.FromHours(1)),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+    }
+}

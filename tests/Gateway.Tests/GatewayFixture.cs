@@ -1,0 +1,246 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Reminders;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+using WorkSessions.Gateway.Auth;
+using WorkSessions.Gateway.Hosting;
+
+namespace WorkSessions.Gateway.Tests;
+
+/// <summary>
+/// One Gateway per test collection, on Kestrel at a loopback port, hosting its silo in-process (the default
+/// <c>Orleans:Mode=cohosted</c>) on free loopback ports. Grain timers, injected clocks and reminders run on a
+/// fake clock; membership, messaging, JWT lifetimes and the rate limiter keep real time.
+/// Tests use a fresh tenant each, so they never share grains.
+/// </summary>
+public sealed class GatewayFixture : IAsyncLifetime
+{
+    public const string SigningKey = "gateway-tests-signing-key-0123456789-abcdef";
+    public const string Issuer = "work-sessions-tests";
+    public const string Audience = "work-sessions-tests-api";
+
+    /// <summary>Heartbeats per minute: one, so a burst is never topped up while a test runs.</summary>
+    public const int HeartbeatsPerMinute = 1;
+
+    public const int HeartbeatBurst = 4;
+
+    public const int MaxRequestBodyBytes = 4096;
+
+    private ActiveRequestCounter? _activeRequests;
+    private bool _hostStopped;
+    private readonly string _databasePath = Path.Combine(Path.GetTempPath(), $"work-sessions-gateway-tests-{Guid.NewGuid():N}.db");
+
+    public FakeTimeProvider Time { get; } = new(TimeProvider.System.GetUtcNow());
+
+    public Factory App { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public IServiceProvider Services => App.Services;
+
+    /// <summary>Valid tokens, minted on the real clock: JWT lifetime validation uses real time.</summary>
+    public TokenIssuer Tokens { get; } = new(new AuthOptions { SigningKey = SigningKey, Issuer = Issuer, Audience = Audience }, TimeProvider.System);
+
+    public int SiloPort { get; private set; }
+
+    public int GatewayPort { get; private set; }
+
+    public Task InitializeAsync()
+    {
+        (SiloPort, GatewayPort) = FreeLoopbackPorts();
+        var settings = new Dictionary<string, string>
+        {
+            ["Auth:SigningKey"] = SigningKey,
+            ["Auth:Issuer"] = Issuer,
+            ["Auth:Audience"] = Audience,
+            ["WorkSessions:MinimumInactivityTimeoutSeconds"] = "1",
+            ["WorkSessions:MinimumGracePeriodSeconds"] = "1",
+            ["Orleans:SiloPort"] = SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Orleans:ClusterId"] = "gateway-tests-" + Guid.NewGuid().ToString("N")[..8],
+            ["Storage:Provider"] = "sqlite",
+            ["Storage:ConnectionString"] = $"Data Source={_databasePath}",
+            ["Gateway:HeartbeatsPerMinute"] = HeartbeatsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Gateway:HeartbeatBurst"] = HeartbeatBurst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Gateway:MaxRequestBodyBytes"] = MaxRequestBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Orleans"] = "Error",
+        };
+
+        App = new Factory(settings, Time);
+        // Real HTTP on loopback, so Kestrel's limits (the body size) and response streaming are what production has.
+        App.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        App.StartServer();
+        _activeRequests = new ActiveRequestCounter(Services.GetRequiredService<IMeterFactory>());
+        var address = App.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        // No drain: a disposed event stream closes its connection at once, so the server sees the client leave.
+        Http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false, ResponseDrainTimeout = TimeSpan.Zero })
+        {
+            BaseAddress = new Uri(address),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        if (!IPAddress.IsLoopback(IPAddress.Parse(Http.BaseAddress.Host)))
+        {
+            throw new InvalidOperationException($"The Gateway listens on {address}, not on loopback.");
+        }
+
+        // Fail fast when the wiring is not what the tests assume.
+        if (!ReferenceEquals(Services.GetRequiredService<TimeProvider>(), Time))
+        {
+            throw new InvalidOperationException("The fake clock is not the container's TimeProvider.");
+        }
+
+        var silo = Services.GetRequiredService<ILocalSiloDetails>();
+        if (silo.SiloAddress.Endpoint.Port != SiloPort || silo.GatewayAddress?.Endpoint.Port != GatewayPort)
+        {
+            throw new InvalidOperationException($"The silo listens on {silo.SiloAddress} / {silo.GatewayAddress}, not on the ports the tests chose.");
+        }
+
+        var options = Services.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        if (options.HeartbeatBurst != HeartbeatBurst || options.MaxRequestBodyBytes != MaxRequestBodyBytes)
+        {
+            throw new InvalidOperationException("The Gateway settings were not applied.");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (App is not null && !_hostStopped)
+        {
+            // With the client's connections closed, let the server finish its requests (event streams unsubscribe on the
+            // way out), then deactivate the agents while the silo is fully up, and only then stop the host.
+            await WaitForNoActiveRequestsAsync();
+            await DeactivateAgentsAsync();
+            await StopHostAsync();
+        }
+
+        _activeRequests?.Dispose();
+        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
+        {
+            File.Delete(_databasePath + suffix);
+        }
+    }
+
+    /// <summary>Stops and disposes the Gateway host as it is, open connections and all.</summary>
+    public async Task StopHostAsync()
+    {
+        _hostStopped = true;
+        await App.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Deactivates the agent grains while the silo is fully up, as idle collection would. Left to the silo's shutdown,
+    /// an agent with an open session writes its clean-deactivation marker while the in-memory storage's own grains
+    /// are being deactivated too; when those go first, the write retries placement until the host's shutdown timeout.
+    /// </summary>
+    private async Task DeactivateAgentsAsync()
+    {
+        var management = Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+        var agents = await management.GetActiveGrains(GrainType.Create("agent"));
+        await Task.WhenAll(agents.Select(agent => management.DeactivateGrain(agent))).WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private async Task WaitForNoActiveRequestsAsync()
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (_activeRequests?.Count > 0 && TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Advances the fake clock; a stuck advance fails the test instead of hanging it.</summary>
+    public Task AdvanceAsync(TimeSpan duration) => Task.Run(() => Time.Advance(duration)).WaitAsync(TimeSpan.FromSeconds(30));
+
+    /// <summary>A tenant no other test uses.</summary>
+    public TestTenant NewTenant() => new(this, NewTenantId());
+
+    /// <summary>A tenant id no other test uses.</summary>
+    public static string NewTenantId() => "t-" + Guid.NewGuid().ToString("N")[..12];
+
+    public string Token(string tenantId, string userId, params string[] roles) =>
+        Tokens.Issue(tenantId, userId, roles, TimeSpan.FromHours(1));
+
+    private static (int, int) FreeLoopbackPorts()
+    {
+        // Both listeners stay open until both ports are known, so the two are distinct.
+        var first = new TcpListener(IPAddress.Loopback, 0);
+        var second = new TcpListener(IPAddress.Loopback, 0);
+        first.Start();
+        second.Start();
+        try
+        {
+            return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
+        }
+        finally
+        {
+            first.Stop();
+            second.Stop();
+        }
+    }
+
+    public sealed class Factory(IReadOnlyDictionary<string, string> settings, FakeTimeProvider time) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Testing");
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+
+            // Cohosted: the silo shares this container, so this is the silo's clock too.
+            builder.ConfigureTestServices(services =>
+            {
+                services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time));
+                services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+                services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, time);
+            });
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
+{
+    public const string Name = "gateway";
+}
+
+/// <summary>Counts one host's HTTP requests in flight, from ASP.NET Core's <c>http.server.active_requests</c>.</summary>
+internal sealed class ActiveRequestCounter : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private long _count;
+
+    public ActiveRequestCounter(IMeterFactory hostMeters)
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument is { Name: "http.server.active_requests", Meter.Name: "Microsoft.AspNetCore.Hosting" } && ReferenceEquals(instrument.Meter.Scope, hostMeters))
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((_, delta, _, _) => Interlocked.Add(ref _count, delta));
+        _listener.Start();
+    }
+
+    public long Count => Interlocked.Read(ref _count);
+
+    public void Dispose() => _listener.Dispose();
+}
