@@ -50,6 +50,11 @@ public interface IAgentGrain : IGrainWithStringKey
     [ReadOnly, Alias("GetSnapshot")]
     Task<AgentView> GetSnapshot();
 
+    /// <summary>Like <see cref="GetSnapshot"/>, but null for an agent the tenant has never seen (nothing stored for it).</summary>
+    /// <returns>The agent now, or null.</returns>
+    [ReadOnly, Alias("FindSnapshot")]
+    Task<AgentView?> FindSnapshot();
+
     /// <summary>A backend service reports an engagement (call, chat) began: status occupied, inactivity clock paused.</summary>
     /// <param name="engagementId">The engagement's id; repeating it is harmless.</param>
     /// <exception cref="WorkSessionException"><c>no_open_session</c>, <c>invalid_argument</c>.</exception>

@@ -131,6 +131,8 @@ internal sealed partial class AgentGrain(
 
     public Task<AgentView> GetSnapshot() => Task.FromResult(_session.ToView());
 
+    public Task<AgentView?> FindSnapshot() => Task.FromResult(state.RecordExists ? _session.ToView() : null);
+
     public async Task BeginEngagement(string engagementId)
     {
         await RefreshPreferencesWithoutSessionAsync();

@@ -20,7 +20,7 @@ public sealed class PreferenceChangeTests
         Assert.True(agent.Session.Preferences.WorkSessionsEnabled);
         Assert.Equal(2, agent.Data.Preferences.Version);
         Assert.Null(agent.Session.NextDeadline);
-        Assert.True(agent.Session.HasUnsavedChanges); // the new preferences themselves are kept
+        Assert.False(agent.Session.HasUnsavedChanges); // without a session they are a cache, re-read before each command
 
         agent.AssertRejected(ErrorCodes.NoOpenSession, s => s.RecordActivity());
     }

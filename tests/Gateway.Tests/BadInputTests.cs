@@ -156,9 +156,10 @@ public sealed class BadInputTests(GatewayFixture fixture)
     {
         var supervisor = fixture.NewTenant().Supervisor();
 
-        var view = await Http.ReadAsync<AgentView>(await supervisor.GetAsync(Paths.Agent(new string('a', 127) + "@")), HttpStatusCode.OK);
+        var response = await supervisor.GetAsync(Paths.Agent(new string('a', 127) + "@"));
 
-        Assert.Equal(SessionState.None, view.State);
+        // Valid, so not invalid_id: just an agent this tenant has never seen.
+        await Http.AssertProblemAsync(response, HttpStatusCode.NotFound, ErrorCodes.AgentNotFound);
     }
 
     [Fact]

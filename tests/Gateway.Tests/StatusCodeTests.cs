@@ -17,6 +17,10 @@ public sealed class StatusCodeTests(GatewayFixture fixture)
         await Http.AssertProblemAsync(await agent.PostAsync(Paths.MyActivity), HttpStatusCode.Conflict, ErrorCodes.WorkSessionsDisabled);
         await Http.AssertProblemAsync(await agent.PostAsync(Paths.MyContinue), HttpStatusCode.Conflict, ErrorCodes.WorkSessionsDisabled);
         await Http.AssertProblemAsync(await agent.DeleteAsync(Paths.MyWorkSession), HttpStatusCode.Conflict, ErrorCodes.WorkSessionsDisabled);
+
+        // Nothing so far made the tenant see alice; a status of her own does.
+        await Http.AssertProblemAsync(await tenant.Supervisor().PostAsync(Paths.EndAgent("alice")), HttpStatusCode.NotFound, ErrorCodes.AgentNotFound);
+        await Http.AssertStatusAsync(await agent.PutAsync(Paths.MyStatus, new { status = "ready" }), HttpStatusCode.OK);
         await Http.AssertProblemAsync(await tenant.Supervisor().PostAsync(Paths.EndAgent("alice")), HttpStatusCode.Conflict, ErrorCodes.WorkSessionsDisabled);
         await Http.AssertProblemAsync(await tenant.Admin().PostAsync(Paths.EndAgent("alice")), HttpStatusCode.Conflict, ErrorCodes.WorkSessionsDisabled);
 
@@ -50,12 +54,13 @@ public sealed class StatusCodeTests(GatewayFixture fixture)
         await Http.AssertProblemAsync(await agent.PostAsync(Paths.MyContinue), HttpStatusCode.Conflict, ErrorCodes.NoOpenSession);
         await Http.AssertProblemAsync(await agent.PutAsync(Paths.MyStatus, new { status = "ready" }), HttpStatusCode.Conflict, ErrorCodes.NoOpenSession);
         await Http.AssertProblemAsync(await agent.DeleteAsync(Paths.MyWorkSession), HttpStatusCode.Conflict, ErrorCodes.NoOpenSession);
-        await Http.AssertProblemAsync(await tenant.Supervisor().PostAsync(Paths.EndAgent("alice"), new { note = "n" }), HttpStatusCode.Conflict, ErrorCodes.NoOpenSession);
+        await Http.AssertProblemAsync(await tenant.Supervisor().PostAsync(Paths.EndAgent("alice"), new { note = "n" }), HttpStatusCode.NotFound, ErrorCodes.AgentNotFound);
 
         // A session that ended is no longer open either.
         await Http.AssertStatusAsync(await agent.PostAsync(Paths.MyWorkSession), HttpStatusCode.Created);
         await Http.AssertStatusAsync(await agent.DeleteAsync(Paths.MyWorkSession), HttpStatusCode.OK);
         await Http.AssertProblemAsync(await agent.DeleteAsync(Paths.MyWorkSession), HttpStatusCode.Conflict, ErrorCodes.NoOpenSession);
+        await Http.AssertProblemAsync(await tenant.Supervisor().PostAsync(Paths.EndAgent("alice"), new { note = "n" }), HttpStatusCode.Conflict, ErrorCodes.NoOpenSession);
     }
 
     [Theory]

@@ -21,11 +21,13 @@ public static class SupervisorApi
             .ProducesProblem(StatusCodes.Status400BadRequest);
         supervisors.MapGet("/agents/{agentId}/work-session", GetAgentAsync)
             .WithName("GetAgentWorkSession")
-            .WithSummary("One agent's state, session, status and prompt. An agent never seen has no open session.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .WithSummary("One agent's state, session, status and prompt; 404 for an agent the tenant has never seen.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         supervisors.MapPost("/agents/{agentId}/work-session/end", EndAgentSessionAsync)
             .WithName("EndAgentWorkSession")
             .WithSummary("End an agent's session as a supervisor or admin; returns the final session record.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status400BadRequest);
         return routes;
@@ -62,15 +64,24 @@ public static class SupervisorApi
     }
 
     private static async Task<Ok<AgentView>> GetAgentAsync(string agentId, ClaimsPrincipal user, IGrainFactory grains) =>
-        TypedResults.Ok(await Agent(agentId, user, grains).GetSnapshot());
+        TypedResults.Ok(await KnownAgentAsync(Agent(agentId, user, grains)));
 
     private static async Task<Ok<SessionRecord>> EndAgentSessionAsync(
         string agentId, EndSessionRequest? request, ClaimsPrincipal user, IGrainFactory grains)
     {
         var caller = Caller.From(user);
+        var note = RequestRules.Note(request?.Note);
         var agent = Agent(agentId, user, grains);
-        return TypedResults.Ok(await agent.EndSession(caller.AsSupervisorOrAdmin, RequestRules.Note(request?.Note)));
+        await KnownAgentAsync(agent);
+        return TypedResults.Ok(await agent.EndSession(caller.AsSupervisorOrAdmin, note));
     }
+
+    /// <summary>
+    /// An agent the tenant has never seen is a 404, which is also what another tenant's agents look like:
+    /// the tenant comes from the token, so their ids name never-seen agents of the caller's tenant.
+    /// </summary>
+    private static async Task<AgentView> KnownAgentAsync(IAgentGrain agent) =>
+        await agent.FindSnapshot() ?? throw new WorkSessionException(ErrorCodes.AgentNotFound, "This tenant has no agent with that id.");
 
     private static IAgentGrain Agent(string agentId, ClaimsPrincipal user, IGrainFactory grains) =>
         grains.GetGrain<IAgentGrain>(AgentKey.Format(Caller.From(user).TenantId, agentId));

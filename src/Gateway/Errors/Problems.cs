@@ -16,6 +16,7 @@ public static class Problems
     {
         ErrorCodes.NoOpenSession or ErrorCodes.WorkSessionsDisabled => StatusCodes.Status409Conflict,
         ErrorCodes.VersionMismatch => StatusCodes.Status412PreconditionFailed,
+        ErrorCodes.AgentNotFound => StatusCodes.Status404NotFound,
         ErrorCodes.InvalidPreferences or ErrorCodes.InvalidStatus or ErrorCodes.InvalidId or ErrorCodes.InvalidArgument => StatusCodes.Status400BadRequest,
         _ => StatusCodes.Status400BadRequest,
     };
@@ -61,6 +62,7 @@ public static class Problems
         ErrorCodes.InvalidStatus => "Status not allowed",
         ErrorCodes.VersionMismatch => "Preferences changed meanwhile",
         ErrorCodes.InvalidId => "Invalid id",
+        ErrorCodes.AgentNotFound => "No such agent",
         _ => "Invalid request",
     };
 }

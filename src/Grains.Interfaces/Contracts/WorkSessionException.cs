@@ -21,6 +21,9 @@ public static class ErrorCodes
     /// <summary>A tenant or agent id that does not match its pattern.</summary>
     public const string InvalidId = "invalid_id";
 
+    /// <summary>An agent the tenant has never seen (also what another tenant's agents look like).</summary>
+    public const string AgentNotFound = "agent_not_found";
+
     /// <summary>An argument the command cannot use (e.g. an empty engagement id).</summary>
     public const string InvalidArgument = "invalid_argument";
 }

@@ -237,11 +237,13 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
 
         var before = Preferences;
         data.Preferences = preferences;
-        HasUnsavedChanges = true;
         if (data.Session is null)
         {
+            // Without a session they are only a cache: the grain asks the tenant again before each command.
             return Nothing;
         }
+
+        HasUnsavedChanges = true;
 
         var now = Now();
         var events = new List<AgentEvent>();

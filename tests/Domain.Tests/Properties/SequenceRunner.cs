@@ -530,6 +530,11 @@ internal sealed class SequenceRunner
         {
             session.Remove(nameof(OpenSession.LastActivityAt));
         }
+        else
+        {
+            // Without a session the preferences are a cache the grain re-reads, not state to save.
+            node.Remove(nameof(AgentSessionData.Preferences));
+        }
 
         return node.ToJsonString();
     }
