@@ -4,10 +4,16 @@ using WorkSessions.Gateway.Apis;
 using WorkSessions.Gateway.Auth;
 using WorkSessions.Gateway.Errors;
 using WorkSessions.Gateway.Hosting;
+using WorkSessions.Hosting;
 
 if (args is ["token", .. var tokenArgs])
 {
     return TokenCommand.Run(tokenArgs);
+}
+
+if (MigrateCommand.IsRequested(args))
+{
+    return await MigrateCommand.RunAsync(args[1..]);
 }
 
 var builder = WebApplication.CreateBuilder(args);

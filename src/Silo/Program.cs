@@ -1,18 +1,22 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using WorkSessions.Hosting;
 
-var builder = Host.CreateApplicationBuilder(args);
-var orleans = builder.Configuration.GetSection("Orleans");
-builder.UseOrleans(silo =>
+if (MigrateCommand.IsRequested(args))
 {
-    silo.UseLocalhostClustering(
-        siloPort: orleans.GetValue("SiloPort", 11111),
-        gatewayPort: orleans.GetValue("GatewayPort", 30000),
-        serviceId: orleans["ServiceId"] ?? "work-sessions",
-        clusterId: orleans["ClusterId"] ?? "work-sessions");
-    silo.AddWorkSessions();
-    silo.AddWorkSessionsInMemoryStorage();
-});
+    return await MigrateCommand.RunAsync(args[1..]);
+}
+
+var builder = Host.CreateApplicationBuilder(args);
+try
+{
+    builder.UseOrleans(silo => silo.UseWorkSessionsCluster(builder.Configuration));
+}
+catch (OptionsValidationException exception)
+{
+    Console.Error.WriteLine($"Configuration error: {exception.Message}");
+    return 2;
+}
 
 await builder.Build().RunAsync();
+return 0;

@@ -1,5 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using WorkSessions.Storage;
 
 namespace WorkSessions.Hosting;
 
@@ -9,37 +12,81 @@ namespace WorkSessions.Hosting;
 /// </summary>
 public static class WorkSessionsClusterExtensions
 {
-    /// <summary>A silo of the product: clustering, storage, reminders and the grains' registration.</summary>
+    /// <summary>
+    /// A silo of the product: SQLite with localhost clustering by default, or PostgreSQL for state, reminders and
+    /// membership; plus the grains' registration.
+    /// </summary>
+    /// <exception cref="OptionsValidationException">When the <c>Storage</c> or <c>Orleans</c> section is unusable.</exception>
     public static ISiloBuilder UseWorkSessionsCluster(this ISiloBuilder silo, IConfiguration configuration)
     {
+        var storage = StorageOptions.FromConfiguration(configuration);
         var orleans = OrleansEndpoint.From(configuration);
-        silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
+        if (storage.Kind == StorageProvider.Postgres)
+        {
+            // Membership lives in PostgreSQL; other silos and clients reach this one at the advertised address.
+            silo.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = orleans.ClusterId;
+                cluster.ServiceId = orleans.ServiceId;
+            });
+            silo.ConfigureEndpoints(orleans.AdvertisedIPAddress, orleans.SiloPort, orleans.GatewayPort);
+        }
+        else
+        {
+            silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
+        }
+
         silo.AddWorkSessions();
-        silo.AddWorkSessionsInMemoryStorage();
+        silo.AddWorkSessionsStorage(configuration);
         return silo;
     }
 
-    /// <summary>A pure client of a separate cluster.</summary>
+    /// <summary>
+    /// A pure client of a separate cluster: found through PostgreSQL's membership table, or, with SQLite, the one
+    /// silo on this machine at <c>Orleans:GatewayPort</c>.
+    /// </summary>
+    /// <exception cref="OptionsValidationException">When the <c>Storage</c> or <c>Orleans</c> section is unusable.</exception>
     public static IClientBuilder UseWorkSessionsCluster(this IClientBuilder client, IConfiguration configuration)
     {
+        var storage = StorageOptions.FromConfiguration(configuration);
         var orleans = OrleansEndpoint.From(configuration);
-        client.UseLocalhostClustering(orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
+        if (storage.Kind == StorageProvider.Postgres)
+        {
+            client.Configure<ClusterOptions>(cluster =>
+            {
+                cluster.ClusterId = orleans.ClusterId;
+                cluster.ServiceId = orleans.ServiceId;
+            });
+            client.AddWorkSessionsStorage(configuration);
+        }
+        else
+        {
+            client.UseLocalhostClustering(orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
+        }
+
         return client;
     }
 
     /// <summary>The <c>Orleans:*</c> keys with their defaults.</summary>
     public sealed record OrleansEndpoint(string ClusterId, string ServiceId, int SiloPort, int GatewayPort, IPAddress AdvertisedIPAddress)
     {
+        /// <exception cref="OptionsValidationException">When <c>Orleans:AdvertisedIPAddress</c> is not an IP address.</exception>
         public static OrleansEndpoint From(IConfiguration configuration)
         {
             var section = configuration.GetSection("Orleans");
-            var advertised = section["AdvertisedIPAddress"];
+            var advertised = section["AdvertisedIPAddress"] ?? "127.0.0.1";
+            if (!IPAddress.TryParse(advertised, out var address))
+            {
+                throw new OptionsValidationException(
+                    "Orleans", typeof(OrleansEndpoint), [$"Orleans:AdvertisedIPAddress is '{advertised}', not an IP address."]);
+            }
+
             return new OrleansEndpoint(
                 section["ClusterId"] ?? "work-sessions",
                 section["ServiceId"] ?? "work-sessions",
                 section.GetValue("SiloPort", 11111),
                 section.GetValue("GatewayPort", 30000),
-                advertised is null ? IPAddress.Loopback : IPAddress.Parse(advertised));
+                address);
         }
     }
 }

@@ -1,0 +1,109 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace WorkSessions.Storage;
+
+/// <summary>
+/// The product's database as the configuration names it: the connection source every Orleans ADO.NET provider
+/// of a process shares, and the schema migrations. One per process; disposing it closes pooled connections.
+/// </summary>
+public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
+{
+    /// <summary>
+    /// The Orleans invariant for SQLite. Orleans maps it to Microsoft.Data.Sqlite's factory; the name
+    /// "Microsoft.Data.Sqlite" itself is not a known invariant.
+    /// </summary>
+    public const string SqliteInvariant = "System.Data.SQLite";
+
+    /// <summary>The Orleans invariant for PostgreSQL.</summary>
+    public const string PostgresInvariant = "Npgsql";
+
+    private WorkSessionsDatabase(StorageOptions options, string connectionString, DbDataSource dataSource, string? sqliteFile)
+    {
+        Provider = options.Kind;
+        MigrationLockTimeout = options.MigrationLockTimeout;
+        ConnectionString = connectionString;
+        DataSource = dataSource;
+        SqliteFile = sqliteFile;
+    }
+
+    /// <summary>Which database this is.</summary>
+    public StorageProvider Provider { get; }
+
+    /// <summary>The ADO.NET invariant name the Orleans providers are configured with.</summary>
+    public string Invariant => Provider == StorageProvider.Postgres ? PostgresInvariant : SqliteInvariant;
+
+    /// <summary>The effective connection string (for SQLite, with the file's full path).</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>Opens connections set up for this database; share it rather than opening connections by string.</summary>
+    public DbDataSource DataSource { get; }
+
+    /// <summary>The full path of the SQLite file, or null on PostgreSQL.</summary>
+    public string? SqliteFile { get; }
+
+    internal TimeSpan MigrationLockTimeout { get; }
+
+    /// <summary>Prepares the configured database; for SQLite, creates the file's directory.</summary>
+    /// <param name="options">Validated options (see <see cref="StorageOptions.FromConfiguration"/>).</param>
+    /// <returns>The database, which the caller disposes.</returns>
+    public static WorkSessionsDatabase Open(StorageOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Kind == StorageProvider.Postgres)
+        {
+            var connectionString = options.ConnectionString!;
+            return new WorkSessionsDatabase(options, connectionString, NpgsqlDataSource.Create(connectionString), sqliteFile: null);
+        }
+
+        var builder = new SqliteConnectionStringBuilder(
+            string.IsNullOrWhiteSpace(options.ConnectionString) ? $"Data Source={StorageOptions.DefaultSqliteFile}" : options.ConnectionString);
+        var file = Path.GetFullPath(builder.DataSource);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        builder.DataSource = file;
+        return new WorkSessionsDatabase(options, builder.ConnectionString, new SqliteServerDataSource(builder.ConnectionString), file);
+    }
+
+    /// <summary>
+    /// Applies pending schema migrations. Safe to call from several processes at once: they take turns on a
+    /// database lock, and each script runs exactly once.
+    /// </summary>
+    /// <param name="logger">Receives one line per applied script.</param>
+    /// <param name="cancellationToken">Stops waiting for the lock.</param>
+    public Task MigrateAsync(ILogger logger, CancellationToken cancellationToken = default) =>
+        new StorageMigrator(this, logger).MigrateAsync(cancellationToken);
+
+    /// <summary>Opens the configured database, applies pending migrations and closes it again: the <c>migrate</c> command.</summary>
+    /// <param name="options">Validated options (see <see cref="StorageOptions.FromConfiguration"/>).</param>
+    /// <param name="logger">Receives one line per applied script.</param>
+    /// <param name="cancellationToken">Stops waiting for the lock.</param>
+    public static async Task MigrateAsync(StorageOptions options, ILogger logger, CancellationToken cancellationToken = default)
+    {
+        await using var database = Open(options);
+        await database.MigrateAsync(logger, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        ClearSqlitePool();
+    }
+
+    public void Dispose()
+    {
+        DataSource.Dispose();
+        ClearSqlitePool();
+    }
+
+    private void ClearSqlitePool()
+    {
+        if (Provider == StorageProvider.Sqlite)
+        {
+            // Pooled SQLite connections keep the file open (and its WAL files around) until cleared.
+            using var connection = new SqliteConnection(ConnectionString);
+            SqliteConnection.ClearPool(connection);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+
+namespace WorkSessions.Storage;
+
+/// <summary>Durable storage for the product (DESIGN §6), chosen by the <c>Storage</c> configuration section.</summary>
+public static class WorkSessionsStorageExtensions
+{
+    /// <summary>The log category of schema migrations.</summary>
+    public const string MigrationsLogCategory = "WorkSessions.Storage.Migrations";
+
+    /// <summary>
+    /// Grain state (provider <see cref="StorageNames.WorkSessions"/>) and reminders through the Orleans ADO.NET
+    /// providers on SQLite or PostgreSQL, and on PostgreSQL cluster membership too; with SQLite the caller keeps
+    /// localhost clustering. Pending schema migrations are applied at the very start of the silo, before any
+    /// provider reads its queries.
+    /// </summary>
+    /// <param name="builder">The silo.</param>
+    /// <param name="configuration">The configuration holding the <c>Storage</c> section.</param>
+    /// <returns>The silo builder.</returns>
+    /// <exception cref="OptionsValidationException">When the <c>Storage</c> section is unusable.</exception>
+    public static ISiloBuilder AddWorkSessionsStorage(this ISiloBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = AddDatabase(builder.Services, configuration);
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MigrateOnSiloStart>();
+
+        builder.AddAdoNetGrainStorage(
+            StorageNames.WorkSessions,
+            storage => storage.Configure<WorkSessionsDatabase>((o, database) =>
+            {
+                o.Invariant = database.Invariant;
+                o.DataSource = database.DataSource;
+            }));
+        builder.UseAdoNetReminderService(reminders => reminders.Configure<WorkSessionsDatabase>((o, database) =>
+        {
+            o.Invariant = database.Invariant;
+            o.DataSource = database.DataSource;
+        }));
+
+        if (options.Kind == StorageProvider.Postgres)
+        {
+            builder.UseAdoNetClustering(clustering => clustering.Configure<WorkSessionsDatabase>((o, database) =>
+            {
+                o.Invariant = database.Invariant;
+                o.DataSource = database.DataSource;
+            }));
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// For a pure Orleans client of a PostgreSQL cluster (the Gateway's client mode): finds the silos' gateways
+    /// through the membership table and applies pending schema migrations before connecting.
+    /// </summary>
+    /// <param name="builder">The client.</param>
+    /// <param name="configuration">The configuration holding the <c>Storage</c> section.</param>
+    /// <returns>The client builder.</returns>
+    /// <exception cref="OptionsValidationException">When the <c>Storage</c> section is unusable or not PostgreSQL.</exception>
+    public static IClientBuilder AddWorkSessionsStorage(this IClientBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = AddDatabase(builder.Services, configuration);
+        if (options.Kind != StorageProvider.Postgres)
+        {
+            throw new OptionsValidationException(
+                Options.DefaultName,
+                typeof(StorageOptions),
+                ["An Orleans client finds its cluster in PostgreSQL: set Storage:Provider to 'postgres' and Storage:ConnectionString. "
+                    + "With SQLite there is no cluster to join; host the silo in the same process instead."]);
+        }
+
+        builder.Services.AddSingleton<ILifecycleParticipant<IClusterClientLifecycle>, MigrateOnClientStart>();
+        builder.UseAdoNetClustering(clustering => clustering.Configure<WorkSessionsDatabase>((o, database) =>
+        {
+            o.Invariant = database.Invariant;
+            o.DataSource = database.DataSource;
+        }));
+        return builder;
+    }
+
+    private static StorageOptions AddDatabase(IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+
+        // Validated now as well as on start: which providers to register depends on it.
+        var options = StorageOptions.FromConfiguration(configuration);
+        services.AddOptions<StorageOptions>()
+            .Bind(configuration.GetSection(StorageOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StorageOptions>, StorageOptionsValidator>());
+
+        // Disposed by the container when the host stops, after Orleans has stopped using it.
+        services.TryAddSingleton(provider => WorkSessionsDatabase.Open(provider.GetRequiredService<IOptions<StorageOptions>>().Value));
+        return options;
+    }
+
+    private sealed class MigrateOnSiloStart(WorkSessionsDatabase database, ILoggerFactory loggerFactory) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(
+                nameof(MigrateOnSiloStart),
+                ServiceLifecycleStage.First,
+                cancellationToken => database.MigrateAsync(loggerFactory.CreateLogger(MigrationsLogCategory), cancellationToken));
+    }
+
+    private sealed class MigrateOnClientStart(WorkSessionsDatabase database, ILoggerFactory loggerFactory) : ILifecycleParticipant<IClusterClientLifecycle>
+    {
+        public void Participate(IClusterClientLifecycle lifecycle) =>
+            lifecycle.Subscribe(
+                nameof(MigrateOnClientStart),
+                ServiceLifecycleStage.First,
+                cancellationToken => database.MigrateAsync(loggerFactory.CreateLogger(MigrationsLogCategory), cancellationToken));
+    }
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every test of the solution on this machine: starts a throwaway PostgreSQL (scripts/postgres.sh),
+# runs `dotnet test` over Orleans.sln, cleans up, and ends with one line: "tests: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+work=$(mktemp -d /tmp/work-sessions-tests.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+  bash scripts/postgres.sh stop "$work/postgres" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+if ! WORKSESSIONS_TEST_POSTGRES=$(bash scripts/postgres.sh start "$work/postgres"); then
+  echo "test.sh: could not start the throwaway PostgreSQL (see above)" >&2
+  echo "tests: 0 passed, 1 failed"
+  exit 1
+fi
+export WORKSESSIONS_TEST_POSTGRES
+
+status=0
+if ! dotnet build Orleans.sln --configuration Release; then
+  echo "test.sh: the build failed" >&2
+  status=1
+fi
+
+# One project at a time, each with its own results file: they start silos and servers of their own.
+if [ "$status" -eq 0 ]; then
+  for project in tests/*/*.csproj; do
+    name=$(basename "$project" .csproj)
+    dotnet test "$project" --configuration Release --no-build \
+      --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
+      --blame-hang-timeout 5m --results-directory "$work/results" || status=1
+  done
+fi
+
+passed=0
+failed=0
+for trx in "$work"/results/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  value() { printf '%s' "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$((passed + $(value passed)))
+  failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
+done
+
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "test.sh: the build failed or a test host crashed (see above)" >&2
+  failed=1
+fi
+echo "tests: $passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

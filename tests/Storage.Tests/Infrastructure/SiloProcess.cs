@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace WorkSessions.Storage.Tests.Infrastructure;
+
+/// <summary>
+/// The product's single-node silo (<c>src/Silo</c>, built alongside this project) as a real child process on
+/// loopback ports, with its console output captured.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private SiloProcess(Process process, int gatewayPort)
+    {
+        _process = process;
+        GatewayPort = gatewayPort;
+        _process.OutputDataReceived += (_, line) => Append(line.Data);
+        _process.ErrorDataReceived += (_, line) => Append(line.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public const string ServiceId = "work-sessions";
+
+    public int GatewayPort { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the silo in <paramref name="workingDirectory"/> and waits until its gateway accepts connections.</summary>
+    public static async Task<SiloProcess> StartAsync(string workingDirectory, params string[] arguments)
+    {
+        var siloPort = TestSilo.FreePort();
+        var gatewayPort = TestSilo.FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(SiloAssemblyPath());
+        start.ArgumentList.Add($"--Orleans:SiloPort={siloPort}");
+        start.ArgumentList.Add($"--Orleans:GatewayPort={gatewayPort}");
+        start.ArgumentList.Add("--Logging:LogLevel:Default=Information");
+        start.ArgumentList.Add("--Logging:LogLevel:Orleans=Warning");
+        start.ArgumentList.Add("--Logging:LogLevel:Microsoft=Warning");
+        start.ArgumentList.Add("--Logging:Console:FormatterName=simple");
+        start.ArgumentList.Add("--Logging:Console:FormatterOptions:SingleLine=true");
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var silo = new SiloProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"), gatewayPort);
+        try
+        {
+            await silo.WaitForGatewayAsync(TimeSpan.FromSeconds(60));
+            return silo;
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>An Orleans client connected to this silo's gateway.</summary>
+    public async Task<IHost> ConnectClientAsync()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.UseOrleansClient(client => client.UseLocalhostClustering(GatewayPort, ServiceId, ServiceId));
+        var host = builder.Build();
+        await host.StartAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        return host;
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as when the machine or the process dies.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Waits for a line containing <paramref name="text"/> in the silo's output.</summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await KillAsync();
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    private async Task WaitForGatewayAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The silo exited with code {_process.ExitCode} before it listened. Its output:\n{Output}");
+            }
+
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(IPAddress.Loopback, GatewayPort);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+            catch (SocketException exception)
+            {
+                throw new TimeoutException($"The silo's gateway did not open within {timeout}. Its output:\n{Output}", exception);
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    /// <summary>src/Silo's build output in this test project's configuration (it is built as a project reference).</summary>
+    private static string SiloAssemblyPath()
+    {
+        var configuration = typeof(SiloProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Orleans.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        if (directory is null)
+        {
+            throw new InvalidOperationException($"No Orleans.sln above {AppContext.BaseDirectory}; cannot find src/Silo.");
+        }
+
+        var path = Path.Combine(directory.FullName, "src", "Silo", "bin", configuration, "net10.0", "WorkSessions.Silo.dll");
+        return File.Exists(path)
+            ? path
+            : throw new InvalidOperationException($"{path} does not exist; build src/Silo in {configuration} (dotnet build tests/Storage.Tests does).");
+    }
+}

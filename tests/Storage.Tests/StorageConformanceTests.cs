@@ -1,0 +1,273 @@
+using System.Globalization;
+using System.Text.Json;
+using Orleans.Runtime;
+using Orleans.Storage;
+using WorkSessions.Contracts;
+using WorkSessions.Domain;
+using WorkSessions.Storage.Tests.Infrastructure;
+
+namespace WorkSessions.Storage.Tests;
+
+/// <summary>
+/// What every storage back-end must do, run once per database engine by a subclass. Each test class has a
+/// database of its own; tests within it use keys (and service ids, where they start silos) of their own.
+/// </summary>
+public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassFixture<TTarget>
+    where TTarget : StorageTarget
+{
+    private static readonly string[] PersistenceKeys = ["ReadFromStorageKey", "WriteToStorageKey", "ClearStorageKey", "DeleteStorageKey"];
+
+    private static readonly string[] ReminderKeys =
+    [
+        "UpsertReminderRowKey", "ReadReminderRowsKey", "ReadReminderRowKey", "ReadRangeRows1Key", "ReadRangeRows2Key",
+        "DeleteReminderRowKey", "DeleteReminderRowsKey",
+    ];
+
+    protected static readonly string[] MembershipKeys =
+    [
+        "InsertMembershipVersionKey", "InsertMembershipKey", "UpdateMembershipKey", "UpdateIAmAlivetimeKey", "MembershipReadRowKey",
+        "MembershipReadAllKey", "GatewaysQueryKey", "DeleteMembershipTableEntriesKey", "CleanupDefunctSiloEntriesKey",
+    ];
+
+    protected TTarget Target => target;
+
+    [Fact]
+    public async Task Migrations_StartedByManyProcessesAtOnce_ApplyEveryScriptOnce()
+    {
+        var settings = await target.CreateDatabaseAsync();
+
+        // Six threads released together; enough pool threads that their migrations really overlap
+        // (without the lock this fails with "table already exists").
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, 16), completionPorts);
+        using var gate = new ManualResetEventSlim();
+        var runs = Enumerable.Range(0, 6)
+            .Select(_ => Task.Factory.StartNew(
+                () =>
+                {
+                    gate.Wait();
+                    StorageTarget.MigrateAsync(settings).GetAwaiter().GetResult();
+                },
+                TaskCreationOptions.LongRunning))
+            .ToArray();
+        gate.Set();
+        await Task.WhenAll(runs);
+        await StorageTarget.MigrateAsync(settings);
+
+        var scripts = StorageMigrator.ScriptNames(target.Provider);
+        Assert.NotEmpty(scripts);
+        Assert.Equal(scripts.Count, await CountAsync("SELECT count(*) FROM SchemaVersions", settings));
+        Assert.Equal(scripts.Count, await CountAsync("SELECT count(DISTINCT ScriptName) FROM SchemaVersions", settings));
+
+        string[] required = target.Provider == StorageProvider.Postgres
+            ? [.. PersistenceKeys, .. ReminderKeys, .. MembershipKeys]
+            : [.. PersistenceKeys, .. ReminderKeys];
+        var keyList = string.Join(", ", required.Select(key => $"'{key}'"));
+        Assert.Equal(required.Length, await CountAsync($"SELECT count(*) FROM OrleansQuery WHERE QueryKey IN ({keyList})", settings));
+    }
+
+    [Fact]
+    public async Task AgentState_RoundTripsThroughGrainStorage()
+    {
+        var silo = await target.SharedSiloAsync();
+        var grainId = AgentGrainId();
+        var written = new GrainState<AgentGrainState>(SampleState());
+
+        await silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, written);
+        var read = new GrainState<AgentGrainState>();
+        await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, read);
+
+        Assert.True(written.RecordExists);
+        Assert.NotNull(written.ETag);
+        Assert.True(read.RecordExists);
+        Assert.Equal(written.ETag, read.ETag);
+        Assert.Equal(Json(written.State), Json(read.State));
+
+        // Stored as the silo's System.Text.Json serializer writes it, so an operator can read a row.
+        var payload = Assert.IsType<byte[]>(await target.ScalarAsync(
+            $"SELECT payload FROM orleans_grain_state WHERE grain_type = 'agent' AND grain_id_extension = '{grainId.Key}'"));
+        using var stored = JsonDocument.Parse(payload);
+        Assert.Equal(written.State!.Session.Session!.SessionId, stored.RootElement.GetProperty("Session").GetProperty("Session").GetProperty("SessionId").GetGuid());
+    }
+
+    [Fact]
+    public async Task NeverWrittenGrain_ReadsAsNewState()
+    {
+        var silo = await target.SharedSiloAsync();
+        var read = new GrainState<AgentGrainState>();
+
+        await silo.GrainStorage.ReadStateAsync(StateNames.Agent, AgentGrainId(), read);
+
+        Assert.False(read.RecordExists);
+        Assert.Null(read.ETag);
+        Assert.Null(read.State!.Session.Session);
+    }
+
+    [Fact]
+    public async Task StaleWrite_IsRejected_AndTheStoredStateIsKept()
+    {
+        var silo = await target.SharedSiloAsync();
+        var grainId = AgentGrainId();
+        await silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, new GrainState<AgentGrainState>(SampleState()));
+        var stale = new GrainState<AgentGrainState>();
+        await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, stale);
+        var current = new GrainState<AgentGrainState>();
+        await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, current);
+
+        current.State!.Session.Status = AgentStatus.Ready;
+        await silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, current);
+        stale.State!.Session.Status = AgentStatus.NotReady;
+        stale.State!.Session.StatusReason = "lunch";
+        var staleETag = stale.ETag;
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, stale));
+        var stored = new GrainState<AgentGrainState>();
+        await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, stored);
+
+        Assert.Equal(staleETag, stale.ETag);
+        Assert.NotEqual(staleETag, current.ETag);
+        Assert.Equal(current.ETag, stored.ETag);
+        Assert.Equal(Json(current.State), Json(stored.State));
+    }
+
+    [Fact]
+    public async Task FirstWritesOfTwoActivations_OnlyOneWins()
+    {
+        var silo = await target.SharedSiloAsync();
+        var grainId = AgentGrainId();
+        var first = new GrainState<AgentGrainState>(SampleState());
+        var second = new GrainState<AgentGrainState>(new AgentGrainState());
+
+        await silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, first);
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, second));
+        var stored = new GrainState<AgentGrainState>();
+        await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, stored);
+        Assert.Equal(Json(first.State), Json(stored.State));
+    }
+
+    [Fact]
+    public async Task ClearedState_ReadsAsNew_AndAStaleWriterStillConflicts()
+    {
+        var silo = await target.SharedSiloAsync();
+        var grainId = AgentGrainId();
+        var owner = new GrainState<AgentGrainState>(SampleState());
+        await silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, owner);
+        var stale = new GrainState<AgentGrainState>();
+        await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, stale);
+
+        await silo.GrainStorage.ClearStateAsync(StateNames.Agent, grainId, owner);
+        var read = new GrainState<AgentGrainState>();
+        await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, read);
+
+        Assert.False(read.RecordExists);
+        Assert.Null(read.State!.Session.Session);
+        Assert.Equal(owner.ETag, read.ETag);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, stale));
+        await silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, read);
+        Assert.NotEqual(owner.ETag, read.ETag);
+    }
+
+    [Fact]
+    public async Task AgentGrain_AfterAConflictingWrite_FailsClearly_ThenContinuesFromTheStoredState()
+    {
+        var silo = await target.SharedSiloAsync();
+        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
+        await silo.Grains.GetGrain<ITenantGrain>(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
+        var key = AgentKey.Format(tenantId, "agent-1");
+        var agent = silo.Grains.GetGrain<IAgentGrain>(key);
+        var started = await agent.StartSession(AgentStatus.Ready, null);
+
+        // Another writer changes the row behind the grain's back (think of a second activation during a partition).
+        var grainId = GrainId.Create("agent", key);
+        var behindItsBack = new GrainState<AgentGrainState>();
+        await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, behindItsBack);
+        behindItsBack.State!.Session.Session!.PromptCount = 7;
+        await silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, behindItsBack);
+
+        var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => agent.SetStatus(AgentStatus.NotReady, "lunch"));
+        var view = await agent.SetStatus(AgentStatus.NotReady, "lunch");
+
+        Assert.Contains("Version conflict", conflict.Message, StringComparison.Ordinal);
+        Assert.Equal(AgentStatus.NotReady, view.Status);
+        Assert.Equal(started.View.Session!.SessionId, view.Session!.SessionId);
+        Assert.Equal(7, view.Session.PromptCount);
+        var stored = new GrainState<AgentGrainState>();
+        await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, stored);
+        Assert.Equal(AgentStatus.NotReady, stored.State!.Session.Status);
+        Assert.Equal(7, stored.State.Session.Session!.PromptCount);
+    }
+
+    [Fact]
+    public async Task Reminder_SurvivesASiloRestart_AndStillFires()
+    {
+        var serviceId = "reminders-" + Guid.NewGuid().ToString("N")[..8];
+        var probeKey = $"{target.Provider}-{Guid.NewGuid():N}";
+        var first = await target.StartSiloAsync(serviceId);
+        await first.Grains.GetGrain<IReminderProbeGrain>(probeKey).Arm(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await CountAsync($"SELECT count(*) FROM orleans_reminders WHERE service_id = '{serviceId}'"));
+
+        await first.StopAsync();
+        var nextTick = ReminderProbe.NextTick(probeKey);
+        var second = await target.StartSiloAsync(serviceId);
+        var firedOn = await nextTick.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(second.Address, firedOn);
+        await second.Grains.GetGrain<IReminderProbeGrain>(probeKey).Disarm();
+        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM orleans_reminders WHERE service_id = '{serviceId}'"));
+        await second.StopAsync();
+    }
+
+    protected async Task<int> CountAsync(string sql, IReadOnlyDictionary<string, string?>? settings = null) =>
+        Convert.ToInt32(await target.ScalarAsync(sql, settings), CultureInfo.InvariantCulture);
+
+    private static GrainId AgentGrainId() =>
+        GrainId.Create("agent", AgentKey.Format("t-" + Guid.NewGuid().ToString("N")[..12], "agent-1"));
+
+    private static string Json(AgentGrainState? state) => JsonSerializer.Serialize(state);
+
+    /// <summary>An agent in the middle of things: warned, on a call, with time accounted and preferences held.</summary>
+    private static AgentGrainState SampleState()
+    {
+        var startedAt = new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+        return new AgentGrainState
+        {
+            DeactivatedCleanly = true,
+            Session = new AgentSessionData
+            {
+                Status = AgentStatus.Occupied,
+                StatusAfterEngagements = AgentStatus.NotReady,
+                ReasonAfterEngagements = "after-call-work",
+                OpenEngagements = ["call-1", "chat-2"],
+                Preferences = new TenantPreferences(new WorkSessionPreferences(true, true, 600, 60), 3, startedAt.AddDays(-1), "admin-1"),
+                Session = new OpenSession
+                {
+                    SessionId = Guid.NewGuid(),
+                    StartedAt = startedAt,
+                    LastActivityAt = startedAt.AddMinutes(42).AddTicks(1234567),
+                    WarnedAt = startedAt.AddMinutes(52),
+                    GraceDeadline = startedAt.AddMinutes(53),
+                    PromptCount = 2,
+                    ContinueCount = 1,
+                    StatusSince = startedAt.AddMinutes(40),
+                    ReadySeconds = 1800.25,
+                    NotReadySeconds = 600.5,
+                    OccupiedSeconds = 120,
+                },
+            },
+        };
+    }
+}
+
+public sealed class SqliteStorageTests(SqliteTarget target) : StorageConformanceTests<SqliteTarget>(target)
+{
+    [Fact]
+    public async Task SqliteConnections_AreSetUpForAServer()
+    {
+        await Target.SharedSiloAsync();
+
+        Assert.Equal("wal", await Target.ScalarAsync("PRAGMA journal_mode"));
+        Assert.Equal(1L, await Target.ScalarAsync("PRAGMA synchronous")); // NORMAL
+        Assert.Equal(30_000L, await Target.ScalarAsync("PRAGMA busy_timeout")); // the connection string's Default Timeout (30 s)
+    }
+}
