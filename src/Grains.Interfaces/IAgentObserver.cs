@@ -7,8 +7,11 @@ namespace WorkSessions;
 [Alias("WorkSessions.IAgentObserver")]
 public interface IAgentObserver : IGrainObserver
 {
-    /// <summary>Something happened to the agent. Delivered at most once, in order per agent while connected.</summary>
-    /// <param name="agentEvent">The event.</param>
-    [OneWay, Alias("OnAgentEvent")]
-    Task OnAgentEvent(AgentEvent agentEvent);
+    /// <summary>
+    /// What happened to the agent in one transition, in order. One call per transition, because separate
+    /// one-way messages may arrive out of order. Delivered at most once while subscribed.
+    /// </summary>
+    /// <param name="agentEvents">The transition's events, oldest first.</param>
+    [OneWay, Alias("OnAgentEvents")]
+    Task OnAgentEvents(IReadOnlyList<AgentEvent> agentEvents);
 }

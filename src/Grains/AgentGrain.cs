@@ -224,10 +224,7 @@ internal sealed partial class AgentGrain(
 
         if (events.Count > 0 && _observers.Count > 0)
         {
-            foreach (var agentEvent in events)
-            {
-                await _observers.Notify(observer => observer.OnAgentEvent(agentEvent));
-            }
+            await _observers.Notify(observer => observer.OnAgentEvents(events));
         }
 
         await SyncWakeUpReminderAsync();

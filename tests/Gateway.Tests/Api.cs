@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using WorkSessions.Gateway.Apis;
+using WorkSessions.Gateway.Auth;
 using WorkSessions.Gateway.Hosting;
 
 namespace WorkSessions.Gateway.Tests;
@@ -67,16 +68,18 @@ public sealed class ApiClient(HttpClient http, string? token)
     }
 }
 
-/// <summary>A tenant no other test uses, with its callers.</summary>
-public sealed class TestTenant(GatewayFixture fixture, string id)
+/// <summary>A tenant no other test uses, with its callers on one Gateway.</summary>
+public sealed class TestTenant(HttpClient http, TokenIssuer tokens, string id)
 {
     public string Id => id;
 
-    public ApiClient Admin(string userId = "admin-1") => new(fixture.Http, fixture.Token(id, userId, "admin"));
+    public ApiClient Admin(string userId = "admin-1") => new(http, Token(userId, "admin"));
 
-    public ApiClient Supervisor(string userId = "sup-1") => new(fixture.Http, fixture.Token(id, userId, "supervisor"));
+    public ApiClient Supervisor(string userId = "sup-1") => new(http, Token(userId, "supervisor"));
 
-    public ApiClient Agent(string agentId) => new(fixture.Http, fixture.Token(id, agentId, "agent"));
+    public ApiClient Agent(string agentId) => new(http, Token(agentId, "agent"));
+
+    private string Token(string userId, string role) => tokens.Issue(id, userId, [role], TimeSpan.FromHours(1));
 
     public async Task<PreferencesResponse> SetPreferencesAsync(bool enabled, bool autoEnd = false, int timeout = 60, int grace = 30)
     {
@@ -224,6 +227,30 @@ public sealed class EventStream : IAsyncDisposable
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             Assert.Fail("No server-sent event arrived in time.");
+            throw;
+        }
+    }
+
+    /// <summary>The next comment line (<c>: …</c>) of an idle stream: blank lines are skipped, an event fails the test.</summary>
+    public async Task<string> NextCommentAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            while (true)
+            {
+                var line = await _reader.ReadLineAsync(cancel.Token) ?? throw new EndOfStreamException("The event stream ended.");
+                if (line.StartsWith(':'))
+                {
+                    return line;
+                }
+
+                Assert.True(line.Length == 0, $"Expected only comments on an idle stream, got '{line}'.");
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            Assert.Fail($"No comment line arrived within {timeout}.");
             throw;
         }
     }

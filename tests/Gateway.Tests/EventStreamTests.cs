@@ -49,7 +49,11 @@ public sealed class EventStreamTests(GatewayFixture fixture)
         await fixture.AdvanceAsync(Grace);
         Assert.Equal(SessionState.None, (await Http.ReadAsync<AgentView>(await alice.GetAsync(Paths.MyWorkSession), HttpStatusCode.OK)).State);
 
-        var ended = await events.NextNamedAsync("session-ended", "status-changed");
+        // One transition's events arrive in one observer call, so in order: the end, then the status change it caused.
+        var ended = await events.NextAsync();
+        Assert.Equal("session-ended", ended.Name);
+        var offline = await events.NextAsync();
+        Assert.Equal(("status-changed", "offline"), (offline.Name, (string?)offline.Json["to"]));
         var record = ended.As<SessionRecord>();
         Assert.Equal((sessionId, "alice", EndReason.InactivityTimeout, (string?)null, 1, 0),
             (record.SessionId, record.AgentId, record.EndReason, record.EndedBy, record.PromptCount, record.ContinueCount));

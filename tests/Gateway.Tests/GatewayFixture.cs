@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -16,6 +15,7 @@ using Orleans.Runtime;
 using Orleans.TestingHost;
 using WorkSessions.Gateway.Auth;
 using WorkSessions.Gateway.Hosting;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Gateway.Tests;
 
@@ -59,7 +59,8 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        (SiloPort, GatewayPort) = FreeLoopbackPorts();
+        var ports = LoopbackPorts.Take(2);
+        (SiloPort, GatewayPort) = (ports[0], ports[1]);
         var settings = new Dictionary<string, string>
         {
             ["Auth:SigningKey"] = SigningKey,
@@ -130,7 +131,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         }
 
         _activeRequests?.Dispose();
-        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal" })
+        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal", ".migrations.lock" })
         {
             File.Delete(_databasePath + suffix);
         }
@@ -168,31 +169,13 @@ public sealed class GatewayFixture : IAsyncLifetime
     public Task AdvanceAsync(TimeSpan duration) => Task.Run(() => Time.Advance(duration)).WaitAsync(TimeSpan.FromSeconds(30));
 
     /// <summary>A tenant no other test uses.</summary>
-    public TestTenant NewTenant() => new(this, NewTenantId());
+    public TestTenant NewTenant() => new(Http, Tokens, NewTenantId());
 
     /// <summary>A tenant id no other test uses.</summary>
     public static string NewTenantId() => "t-" + Guid.NewGuid().ToString("N")[..12];
 
     public string Token(string tenantId, string userId, params string[] roles) =>
         Tokens.Issue(tenantId, userId, roles, TimeSpan.FromHours(1));
-
-    private static (int, int) FreeLoopbackPorts()
-    {
-        // Both listeners stay open until both ports are known, so the two are distinct.
-        var first = new TcpListener(IPAddress.Loopback, 0);
-        var second = new TcpListener(IPAddress.Loopback, 0);
-        first.Start();
-        second.Start();
-        try
-        {
-            return (((IPEndPoint)first.LocalEndpoint).Port, ((IPEndPoint)second.LocalEndpoint).Port);
-        }
-        finally
-        {
-            first.Stop();
-            second.Stop();
-        }
-    }
 
     public sealed class Factory(IReadOnlyDictionary<string, string> settings, FakeTimeProvider time) : WebApplicationFactory<Program>
     {

@@ -48,9 +48,13 @@ public sealed class AgentObserverTests(ClusterFixture fixture)
 
     private sealed class Recorder(ChannelWriter<AgentEvent> writer) : IAgentObserver
     {
-        public Task OnAgentEvent(AgentEvent agentEvent)
+        public Task OnAgentEvents(IReadOnlyList<AgentEvent> agentEvents)
         {
-            writer.TryWrite(agentEvent);
+            foreach (var agentEvent in agentEvents)
+            {
+                writer.TryWrite(agentEvent);
+            }
+
             return Task.CompletedTask;
         }
     }

@@ -3,6 +3,7 @@ using Orleans.Runtime;
 using WorkSessions.Contracts;
 using WorkSessions.Domain;
 using WorkSessions.Storage.Tests.Infrastructure;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Storage.Tests;
 

@@ -115,9 +115,13 @@ public static class AgentEventStream
 
     private sealed class ChannelObserver(ChannelWriter<AgentEvent> writer) : IAgentObserver
     {
-        public Task OnAgentEvent(AgentEvent agentEvent)
+        public Task OnAgentEvents(IReadOnlyList<AgentEvent> agentEvents)
         {
-            writer.TryWrite(agentEvent);
+            foreach (var agentEvent in agentEvents)
+            {
+                writer.TryWrite(agentEvent);
+            }
+
             return Task.CompletedTask;
         }
     }

@@ -24,11 +24,7 @@ public static class WorkSessionsClusterExtensions
         if (storage.Kind == StorageProvider.Postgres)
         {
             // Membership lives in PostgreSQL; other silos and clients reach this one at the advertised address.
-            silo.Configure<ClusterOptions>(cluster =>
-            {
-                cluster.ClusterId = orleans.ClusterId;
-                cluster.ServiceId = orleans.ServiceId;
-            });
+            silo.Configure<ClusterOptions>(orleans.ApplyTo);
             silo.ConfigureEndpoints(orleans.AdvertisedIPAddress, orleans.SiloPort, orleans.GatewayPort);
         }
         else
@@ -52,11 +48,7 @@ public static class WorkSessionsClusterExtensions
         var orleans = OrleansEndpoint.From(configuration);
         if (storage.Kind == StorageProvider.Postgres)
         {
-            client.Configure<ClusterOptions>(cluster =>
-            {
-                cluster.ClusterId = orleans.ClusterId;
-                cluster.ServiceId = orleans.ServiceId;
-            });
+            client.Configure<ClusterOptions>(orleans.ApplyTo);
             client.AddWorkSessionsStorage(configuration);
         }
         else
@@ -70,6 +62,12 @@ public static class WorkSessionsClusterExtensions
     /// <summary>The <c>Orleans:*</c> keys with their defaults.</summary>
     public sealed record OrleansEndpoint(string ClusterId, string ServiceId, int SiloPort, int GatewayPort, IPAddress AdvertisedIPAddress)
     {
+        public void ApplyTo(ClusterOptions cluster)
+        {
+            cluster.ClusterId = ClusterId;
+            cluster.ServiceId = ServiceId;
+        }
+
         /// <exception cref="OptionsValidationException">When <c>Orleans:AdvertisedIPAddress</c> is not an IP address.</exception>
         public static OrleansEndpoint From(IConfiguration configuration)
         {

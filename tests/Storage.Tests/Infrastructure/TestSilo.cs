@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -8,6 +7,7 @@ using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.Storage;
 using WorkSessions.Hosting;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Storage.Tests.Infrastructure;
 
@@ -41,8 +41,8 @@ public sealed class TestSilo : IAsyncDisposable
 
     public static async Task<TestSilo> StartAsync(IReadOnlyDictionary<string, string?> storageSettings, string serviceId, string clusterId)
     {
-        var siloPort = FreePort();
-        var gatewayPort = FreePort();
+        var ports = LoopbackPorts.Take(2);
+        var (siloPort, gatewayPort) = (ports[0], ports[1]);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(storageSettings);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -112,13 +112,5 @@ public sealed class TestSilo : IAsyncDisposable
         {
             _host.Dispose();
         }
-    }
-
-    /// <summary>A loopback port nobody listens on right now.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -6,7 +6,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace WorkSessions.Storage.Tests.Infrastructure;
+namespace WorkSessions.TestSupport;
 
 /// <summary>
 /// The product's single-node silo (<c>src/Silo</c>, built alongside this project) as a real child process on
@@ -45,8 +45,8 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Starts the silo in <paramref name="workingDirectory"/> and waits until its gateway accepts connections.</summary>
     public static async Task<SiloProcess> StartAsync(string workingDirectory, params string[] arguments)
     {
-        var siloPort = TestSilo.FreePort();
-        var gatewayPort = TestSilo.FreePort();
+        var ports = LoopbackPorts.Take(2);
+        var (siloPort, gatewayPort) = (ports[0], ports[1]);
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -188,6 +188,6 @@ public sealed class SiloProcess : IAsyncDisposable
         var path = Path.Combine(directory.FullName, "src", "Silo", "bin", configuration, "net10.0", "WorkSessions.Silo.dll");
         return File.Exists(path)
             ? path
-            : throw new InvalidOperationException($"{path} does not exist; build src/Silo in {configuration} (dotnet build tests/Storage.Tests does).");
+            : throw new InvalidOperationException($"{path} does not exist; build src/Silo in {configuration} (building a test project that uses SiloProcess does).");
     }
 }
