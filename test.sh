@@ -27,7 +27,7 @@ fi
 
 # One project at a time, each with its own results file: they start silos and servers of their own.
 if [ "$status" -eq 0 ]; then
-  for project in tests/*/*.csproj; do
+  for project in tests/*.Tests/*.csproj; do
     name=$(basename "$project" .csproj)
     dotnet test "$project" --configuration Release --no-build \
       --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
