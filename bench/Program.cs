@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,21 +9,24 @@ using WorkSessions;
 using WorkSessions.Contracts;
 using WorkSessions.Hosting;
 
-// Measures the hot paths on one in-process silo (Release build, in-memory storage: heartbeats write nothing
-// anyway): heartbeat calls per second from 64 concurrent callers, session starts per second, and the
-// managed memory one agent with an open session costs. Usage: dotnet run -c Release --project bench [agents] [seconds]
+// Measures the hot paths on one in-process silo with the product's default storage (SQLite in a temp folder):
+// heartbeat calls per second from 64 concurrent callers, session starts per second (each writes the agent's
+// state and registers its wake-up reminder), and the managed memory one agent with an open session costs. Usage: dotnet run -c Release --project bench [agents] [seconds]
 var agents = args.Length > 0 ? int.Parse(args[0]) : 10_000;
 var seconds = args.Length > 1 ? int.Parse(args[1]) : 10;
 const int Callers = 64;
 
+var dataDirectory = Directory.CreateTempSubdirectory("work-sessions-bench-");
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.UseOrleans(silo =>
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 {
-    silo.UseLocalhostClustering(FreePort(), FreePort());
-    silo.AddWorkSessions();
-    silo.AddWorkSessionsInMemoryStorage();
+    ["Storage:Provider"] = "sqlite",
+    ["Storage:ConnectionString"] = $"Data Source={Path.Combine(dataDirectory.FullName, "bench.db")}",
+    ["Orleans:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+    ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
 });
+builder.UseOrleans(silo => silo.UseWorkSessionsCluster(builder.Configuration));
 using var host = builder.Build();
 await host.StartAsync();
 var grains = host.Services.GetRequiredService<IGrainFactory>();
@@ -54,6 +58,7 @@ Console.WriteLine($"session starts: {agents / startWatch.Elapsed.TotalSeconds:N0
 Console.WriteLine($"heartbeats: {heartbeats / deadline.Elapsed.TotalSeconds:N0}/s over {deadline.Elapsed.TotalSeconds:N1} s, {Callers} concurrent callers");
 Console.WriteLine($"managed memory per agent with an open session: {memoryPerAgent / 1024.0:N1} KiB");
 await host.StopAsync();
+dataDirectory.Delete(recursive: true);
 return 0;
 
 IAgentGrain Agent(int i) => grains.GetGrain<IAgentGrain>(AgentKey.Format(Tenant, $"agent-{i}"));

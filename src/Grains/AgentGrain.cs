@@ -59,11 +59,7 @@ internal sealed partial class AgentGrain(
 
         events.AddRange(_session.ApplyPreferences(await Tenant.GetPreferences()));
         await CommitAsync(events, forceWrite);
-        if (_session.Data.Session is { } open)
-        {
-            // Re-announcing is harmless and repairs a roster that missed a one-way message.
-            Tenant.SessionOpened(_session.AgentId, open.SessionId, _session.Data.Preferences.Version).Ignore();
-        }
+        AnnounceOpenSession();
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -173,6 +169,7 @@ internal sealed partial class AgentGrain(
 
         // Ticks may repeat or be missed; checking deadlines against the clock is idempotent.
         await CommitAsync(_session.CheckDeadlines());
+        AnnounceOpenSession();
     }
 
     private async Task OnDeadlineTimerAsync(CancellationToken cancellationToken)
@@ -183,6 +180,19 @@ internal sealed partial class AgentGrain(
         var checkpointDue = lastActivity is { } activity
             && (_savedLastActivity is not { } saved || activity - saved >= options.Value.ActivityCheckpointInterval);
         await CommitAsync(events, forceWrite: checkpointDue);
+    }
+
+    /// <summary>
+    /// Tells the tenant again about the open session, on activation and on each wake-up tick. Harmless when it
+    /// knows; it repairs a roster that lost a one-way message or a batch of changes with a silo, and the tenant
+    /// answers with newer preferences if a push never arrived.
+    /// </summary>
+    private void AnnounceOpenSession()
+    {
+        if (_session.Data.Session is { } open)
+        {
+            Tenant.SessionOpened(_session.AgentId, open.SessionId, _session.Data.Preferences.Version).Ignore();
+        }
     }
 
     /// <summary>

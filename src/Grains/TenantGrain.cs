@@ -26,10 +26,22 @@ internal sealed partial class TenantGrain(
     // update that is still writing.
     private TenantPreferences _published = TenantPreferences.Default;
 
+    // Roster changes are written in batches: at shift start thousands of agents open sessions within
+    // minutes, and one write per change of a roster that size would make this grain the bottleneck.
+    private IGrainTimer? _rosterWrite;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _published = state.State.Preferences;
         return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_rosterWrite is not null)
+        {
+            await WriteRosterAsync(cancellationToken);
+        }
     }
 
     public Task<TenantPreferences> GetPreferences() => Task.FromResult(_published);
@@ -54,6 +66,7 @@ internal sealed partial class TenantGrain(
         try
         {
             await state.WriteStateAsync();
+            CancelRosterWrite();
         }
         catch
         {
@@ -75,7 +88,7 @@ internal sealed partial class TenantGrain(
         if (!state.State.Roster.TryGetValue(agentId, out var known) || known != sessionId)
         {
             state.State.Roster[agentId] = sessionId;
-            await state.WriteStateAsync();
+            ScheduleRosterWrite();
         }
 
         if (preferencesVersion < _published.Version)
@@ -85,13 +98,15 @@ internal sealed partial class TenantGrain(
         }
     }
 
-    public async Task SessionClosed(string agentId, Guid sessionId)
+    public Task SessionClosed(string agentId, Guid sessionId)
     {
         if (state.State.Roster.TryGetValue(agentId, out var known) && known == sessionId)
         {
             state.State.Roster.Remove(agentId);
-            await state.WriteStateAsync();
+            ScheduleRosterWrite();
         }
+
+        return Task.CompletedTask;
     }
 
     private async Task PushToRosterAsync(TenantPreferences preferences, IReadOnlyList<KeyValuePair<string, Guid>> agents)
@@ -112,23 +127,46 @@ internal sealed partial class TenantGrain(
             }
         }));
 
-        var removed = false;
         foreach (var (entry, open) in outcomes)
         {
             if (!open && state.State.Roster.TryGetValue(entry.Key, out var known) && known == entry.Value)
             {
-                removed |= state.State.Roster.Remove(entry.Key);
+                state.State.Roster.Remove(entry.Key);
+                ScheduleRosterWrite();
             }
         }
+    }
 
-        if (removed)
+    private void ScheduleRosterWrite() => _rosterWrite ??= this.RegisterGrainTimer(
+        WriteRosterAsync,
+        new GrainTimerCreationOptions(options.Value.RosterWriteDelay, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+
+    private void CancelRosterWrite()
+    {
+        _rosterWrite?.Dispose();
+        _rosterWrite = null;
+    }
+
+    private async Task WriteRosterAsync(CancellationToken cancellationToken)
+    {
+        CancelRosterWrite();
+        try
         {
-            await state.WriteStateAsync();
+            await state.WriteStateAsync(cancellationToken);
+        }
+        catch (Exception exception)
+        {
+            // The roster is a hint the agents repair by announcing themselves; try again later.
+            LogRosterWriteFailed(logger, exception, this.GetPrimaryKeyString());
+            ScheduleRosterWrite();
         }
     }
 
     [LoggerMessage(LogLevel.Information, "Tenant {TenantId} preferences now version {Version}, by {UpdatedBy}")]
     private static partial void LogPreferencesUpdated(ILogger logger, string tenantId, long version, string updatedBy);
+
+    [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not write its roster")]
+    private static partial void LogRosterWriteFailed(ILogger logger, Exception exception, string tenantId);
 
     [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not push preferences to agent {AgentId}")]
     private static partial void LogPushFailed(ILogger logger, Exception exception, string tenantId, string agentId);

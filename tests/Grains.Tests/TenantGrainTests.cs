@@ -77,6 +77,31 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         Assert.Equal(["alice"], await tenant.GetRoster());
     }
 
+    [Fact]
+    public async Task RosterChanges_AreWrittenInOneBatch_AndSurviveDeactivation()
+    {
+        var tenantId = await fixture.NewTenantAsync(Valid);
+        var tenant = fixture.Grains.GetGrain<ITenantGrain>(tenantId);
+        var writesBefore = fixture.Storage.WritesOf(tenant.GetGrainId());
+        for (var i = 0; i < 50; i++)
+        {
+            await fixture.Agent(tenantId, $"agent-{i}").StartSession(AgentStatus.Ready, null);
+        }
+
+        await WaitUntilAsync(async () => (await tenant.GetRoster()).Count == 50);
+        Assert.Equal(writesBefore, fixture.Storage.WritesOf(tenant.GetGrainId()));
+
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(5));
+        await tenant.GetRoster();
+        Assert.Equal(writesBefore + 1, fixture.Storage.WritesOf(tenant.GetGrainId()));
+
+        await fixture.Agent(tenantId, "agent-0").EndSession(Actor.Agent("agent-0"), null);
+        await WaitUntilAsync(async () => (await tenant.GetRoster()).Count == 49);
+        await fixture.Cluster.DeactivateAsync(tenant);
+
+        Assert.Equal(49, (await tenant.GetRoster()).Count);
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         // Agents update the roster with one-way calls: poll briefly for them to land.

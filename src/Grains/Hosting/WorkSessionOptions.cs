@@ -26,5 +26,12 @@ public sealed class WorkSessionOptions
     [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
     public TimeSpan WakeUpReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long the tenant grain collects roster changes before writing them. Agents re-announce open sessions
+    /// when they activate, so a roster change lost with a silo only lasts until then.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan RosterWriteDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     public Domain.PreferenceRules PreferenceRules => new(MinimumInactivityTimeoutSeconds, MinimumGracePeriodSeconds);
 }
