@@ -32,7 +32,7 @@ await host.StartAsync();
 var grains = host.Services.GetRequiredService<IGrainFactory>();
 
 const string Tenant = "bench";
-await grains.GetGrain<ITenantGrain>(Tenant).UpdatePreferences(new WorkSessionPreferences(true, true, 1800, 180), null, "bench");
+await grains.GetTenantGrain(Tenant).UpdatePreferences(new WorkSessionPreferences(true, true, 1800, 180), null, "bench");
 
 var memoryBefore = ManagedMemory();
 var startWatch = Stopwatch.StartNew();
@@ -61,7 +61,7 @@ await host.StopAsync();
 dataDirectory.Delete(recursive: true);
 return 0;
 
-IAgentGrain Agent(int i) => grains.GetGrain<IAgentGrain>(AgentKey.Format(Tenant, $"agent-{i}"));
+IAgentGrain Agent(int i) => grains.GetAgentGrain(Tenant, $"agent-{i}");
 
 static long ManagedMemory()
 {

@@ -41,7 +41,7 @@ internal sealed partial class AgentGrain(
     private DateTimeOffset? _savedLastActivity;
     private readonly ObserverManager<IAgentObserver> _observers = new(IAgentGrain.ObserverLease, logger);
 
-    private ITenantGrain Tenant => GrainFactory.GetGrain<ITenantGrain>(_tenantId);
+    private ITenantGrain Tenant => GrainFactory.GetTenantGrain(_tenantId);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {

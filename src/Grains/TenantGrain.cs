@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Storage;
 using WorkSessions.Contracts;
 using WorkSessions.Hosting;
 
@@ -30,6 +31,8 @@ internal sealed partial class TenantGrain(
     // minutes, and one write per change of a roster that size would make this grain the bottleneck.
     private IGrainTimer? _rosterWrite;
 
+    private string TenantId => WorkSessionGrains.TenantIdOf(this.GetPrimaryKeyString());
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _published = state.State.Preferences;
@@ -41,6 +44,7 @@ internal sealed partial class TenantGrain(
         if (_rosterWrite is not null)
         {
             await WriteRosterAsync(cancellationToken);
+            CancelRosterWrite();
         }
     }
 
@@ -75,7 +79,7 @@ internal sealed partial class TenantGrain(
         }
 
         _published = updated;
-        LogPreferencesUpdated(logger, this.GetPrimaryKeyString(), updated.Version, updatedBy);
+        LogPreferencesUpdated(logger, TenantId, updated.Version, updatedBy);
         await PushToRosterAsync(updated, [.. state.State.Roster]);
         return updated;
     }
@@ -111,12 +115,12 @@ internal sealed partial class TenantGrain(
 
     private async Task PushToRosterAsync(TenantPreferences preferences, IReadOnlyList<KeyValuePair<string, Guid>> agents)
     {
-        var tenantId = this.GetPrimaryKeyString();
+        var tenantId = TenantId;
         var outcomes = await Task.WhenAll(agents.Select(async entry =>
         {
             try
             {
-                var open = await GrainFactory.GetGrain<IAgentGrain>(AgentKey.Format(tenantId, entry.Key)).ApplyPreferences(preferences);
+                var open = await GrainFactory.GetAgentGrain(tenantId, entry.Key).ApplyPreferences(preferences);
                 return (entry, open);
             }
             catch (Exception exception)
@@ -149,17 +153,38 @@ internal sealed partial class TenantGrain(
 
     private async Task WriteRosterAsync(CancellationToken cancellationToken)
     {
-        CancelRosterWrite();
+        // Detached before the write, disposed after it: disposing a timer cancels the token of the tick it is
+        // running, and changes made meanwhile schedule a write of their own.
+        var tick = _rosterWrite;
+        _rosterWrite = null;
         try
         {
-            await state.WriteStateAsync(cancellationToken);
+            await state.WriteStateAsync(CancellationToken.None);
         }
         catch (Exception exception)
         {
             // The roster is a hint the agents repair by announcing themselves; try again later.
-            LogRosterWriteFailed(logger, exception, this.GetPrimaryKeyString());
+            LogRosterWriteFailed(logger, exception, TenantId);
+            if (exception is InconsistentStateException)
+            {
+                await ReloadKeepingRosterAsync();
+            }
+
             ScheduleRosterWrite();
         }
+        finally
+        {
+            tick?.Dispose();
+        }
+    }
+
+    private async Task ReloadKeepingRosterAsync()
+    {
+        // Someone else wrote this tenant's row: take its preferences and etag, keep the roster this activation knows.
+        var roster = state.State.Roster;
+        await state.ReadStateAsync();
+        state.State.Roster = roster;
+        _published = state.State.Preferences;
     }
 
     [LoggerMessage(LogLevel.Information, "Tenant {TenantId} preferences now version {Version}, by {UpdatedBy}")]

@@ -175,7 +175,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
         await agent.StartSession(AgentStatus.Ready, null);
         await WaitForRosterAsync(tenant, "alice");
 
-        await fixture.Grains.GetGrain<ITenantGrain>(tenant).UpdatePreferences(AutoEnd with { WorkSessionsEnabled = false }, null, "admin-2");
+        await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd with { WorkSessionsEnabled = false }, null, "admin-2");
 
         var view = await agent.GetSnapshot();
         Assert.Equal(SessionState.None, view.State);
@@ -193,7 +193,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
         await WaitForRosterAsync(tenant, "alice");
         await fixture.AdvanceAsync(TimeSpan.FromSeconds(120));
 
-        await fixture.Grains.GetGrain<ITenantGrain>(tenant).UpdatePreferences(AutoEnd, null, "admin-1");
+        await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd, null, "admin-1");
         var changedAt = fixture.Time.GetUtcNow();
 
         var view = await agent.GetSnapshot();
@@ -210,7 +210,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
         await WaitForRosterAsync(tenant, "alice");
         await fixture.AdvanceAsync(Timeout);
 
-        await fixture.Grains.GetGrain<ITenantGrain>(tenant).UpdatePreferences(AutoEnd with { AutoEndEnabled = false }, null, "admin-1");
+        await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd with { AutoEndEnabled = false }, null, "admin-1");
         await fixture.AdvanceAsync(TimeSpan.FromHours(1));
 
         var view = await agent.GetSnapshot();
@@ -227,7 +227,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
             ErrorCodes.WorkSessionsDisabled,
             (await Assert.ThrowsAsync<WorkSessionException>(() => agent.RecordActivity())).Code);
 
-        await fixture.Grains.GetGrain<ITenantGrain>(tenant).UpdatePreferences(AutoEnd, null, "admin-1");
+        await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd, null, "admin-1");
 
         Assert.Equal(
             ErrorCodes.NoOpenSession,
@@ -348,7 +348,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
     private async Task WaitForRosterAsync(string tenant, string agentId)
     {
         // Agents tell the tenant about their sessions with one-way calls.
-        var roster = fixture.Grains.GetGrain<ITenantGrain>(tenant);
+        var roster = fixture.Grains.GetTenantGrain(tenant);
         for (var attempt = 0; attempt < 200 && !(await roster.GetRoster()).Contains(agentId); attempt++)
         {
             await Task.Delay(10);

@@ -65,13 +65,13 @@ public sealed class ClusterFixture : IAsyncLifetime
         var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
         if (preferences is not null)
         {
-            await Grains.GetGrain<ITenantGrain>(tenantId).UpdatePreferences(preferences, null, "admin-1");
+            await Grains.GetTenantGrain(tenantId).UpdatePreferences(preferences, null, "admin-1");
         }
 
         return tenantId;
     }
 
-    public IAgentGrain Agent(string tenantId, string agentId) => Grains.GetGrain<IAgentGrain>(AgentKey.Format(tenantId, agentId));
+    public IAgentGrain Agent(string tenantId, string agentId) => Grains.GetAgentGrain(tenantId, agentId);
 
     /// <summary>Completes when the local reminder service has armed the wait for the grain's next tick.</summary>
     public static Task WaitForReminderArmedAsync(GrainId grainId) => WaitForReminderEventAsync<ReminderEvents.LocalReminderTickWaitArmed>(grainId);

@@ -10,7 +10,7 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task NewTenant_HasTheDefaultPreferences()
     {
-        var tenant = fixture.Grains.GetGrain<ITenantGrain>(await fixture.NewTenantAsync());
+        var tenant = fixture.Grains.GetTenantGrain(await fixture.NewTenantAsync());
 
         var preferences = await tenant.GetPreferences();
 
@@ -22,7 +22,7 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task Update_StoresVersionTimeAndAdmin()
     {
-        var tenant = fixture.Grains.GetGrain<ITenantGrain>(await fixture.NewTenantAsync());
+        var tenant = fixture.Grains.GetTenantGrain(await fixture.NewTenantAsync());
 
         var first = await tenant.UpdatePreferences(Valid, expectedVersion: 0, "admin-1");
         var second = await tenant.UpdatePreferences(Valid with { GracePeriodSeconds = 180 }, expectedVersion: 1, "admin-2");
@@ -37,7 +37,7 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task Update_WithAStaleVersion_IsRejectedAndChangesNothing()
     {
-        var tenant = fixture.Grains.GetGrain<ITenantGrain>(await fixture.NewTenantAsync());
+        var tenant = fixture.Grains.GetTenantGrain(await fixture.NewTenantAsync());
         var current = await tenant.UpdatePreferences(Valid, null, "admin-1");
 
         var error = await Assert.ThrowsAsync<WorkSessionException>(() => tenant.UpdatePreferences(Valid with { AutoEndEnabled = false }, 0, "admin-2"));
@@ -53,7 +53,7 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
     [InlineData(60, 1801)]
     public async Task Update_OutOfBounds_IsRejectedAndChangesNothing(int timeoutSeconds, int graceSeconds)
     {
-        var tenant = fixture.Grains.GetGrain<ITenantGrain>(await fixture.NewTenantAsync());
+        var tenant = fixture.Grains.GetTenantGrain(await fixture.NewTenantAsync());
 
         var error = await Assert.ThrowsAsync<WorkSessionException>(
             () => tenant.UpdatePreferences(new WorkSessionPreferences(true, true, timeoutSeconds, graceSeconds), null, "admin-1"));
@@ -66,7 +66,7 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
     public async Task Roster_ListsAgentsWithOpenSessions()
     {
         var tenantId = await fixture.NewTenantAsync(Valid);
-        var tenant = fixture.Grains.GetGrain<ITenantGrain>(tenantId);
+        var tenant = fixture.Grains.GetTenantGrain(tenantId);
         await fixture.Agent(tenantId, "bob").StartSession(AgentStatus.Ready, null);
         await fixture.Agent(tenantId, "alice").StartSession(AgentStatus.Ready, null);
         await WaitUntilAsync(async () => (await tenant.GetRoster()).Count == 2);
@@ -81,7 +81,7 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
     public async Task RosterChanges_AreWrittenInOneBatch_AndSurviveDeactivation()
     {
         var tenantId = await fixture.NewTenantAsync(Valid);
-        var tenant = fixture.Grains.GetGrain<ITenantGrain>(tenantId);
+        var tenant = fixture.Grains.GetTenantGrain(tenantId);
         var writesBefore = fixture.Storage.WritesOf(tenant.GetGrainId());
         for (var i = 0; i < 50; i++)
         {

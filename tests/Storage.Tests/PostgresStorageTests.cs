@@ -26,9 +26,9 @@ public sealed class PostgresStorageTests(PostgresTarget target) : StorageConform
 
         // The product's grains work through the client, wherever the cluster places them.
         var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
-        await client.GetGrain<ITenantGrain>(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
+        await client.GetTenantGrain(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
         var views = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
-            client.GetGrain<IAgentGrain>(AgentKey.Format(tenantId, $"agent-{i}")).StartSession(AgentStatus.Ready, null)));
+            client.GetAgentGrain(tenantId, $"agent-{i}").StartSession(AgentStatus.Ready, null)));
         Assert.All(views, view => Assert.True(view.Created));
 
         await second.StopAsync();

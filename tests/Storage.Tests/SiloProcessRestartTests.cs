@@ -36,7 +36,7 @@ public sealed class SiloProcessRestartTests : IDisposable
             using (var client = await first.ConnectClientAsync())
             {
                 var grains = client.Services.GetRequiredService<IClusterClient>();
-                await grains.GetGrain<ITenantGrain>(tenantId).UpdatePreferences(new WorkSessionPreferences(true, true, 4, 2), null, "admin-1");
+                await grains.GetTenantGrain(tenantId).UpdatePreferences(new WorkSessionPreferences(true, true, 4, 2), null, "admin-1");
                 var started = await grains.GetGrain<IAgentGrain>(agentKey).StartSession(AgentStatus.Ready, null);
                 Assert.True(started.Created);
                 sessionId = started.View.Session!.SessionId;
@@ -82,10 +82,10 @@ public sealed class SiloProcessRestartTests : IDisposable
         using var client = await product.ConnectClientAsync();
         var grains = client.Services.GetRequiredService<IClusterClient>();
         var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
-        await grains.GetGrain<ITenantGrain>(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
+        await grains.GetTenantGrain(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
 
         var sessions = Enumerable.Range(0, 40).Select(i =>
-            grains.GetGrain<IAgentGrain>(AgentKey.Format(tenantId, $"agent-{i}")).StartSession(AgentStatus.Ready, null));
+            grains.GetAgentGrain(tenantId, $"agent-{i}").StartSession(AgentStatus.Ready, null));
         var writes = Enumerable.Range(0, 200).Select(i => other.GrainStorage.WriteStateAsync(
             StateNames.Agent,
             GrainId.Create("agent", AgentKey.Format(tenantId, $"other-{i}")),

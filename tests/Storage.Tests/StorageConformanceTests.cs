@@ -169,11 +169,51 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
     }
 
     [Fact]
+    public async Task TenantsWhoseIdsReadAsTheSameNumber_KeepSeparateRows()
+    {
+        var silo = await target.SharedSiloAsync();
+        var suffix = Random.Shared.Next(1, 0xFFFFFF).ToString("x6", CultureInfo.InvariantCulture);
+
+        await silo.Grains.GetTenantGrain(suffix).UpdatePreferences(new WorkSessionPreferences(true, true, 600, 60), null, "admin-a");
+        await silo.Grains.GetTenantGrain("00" + suffix).UpdatePreferences(new WorkSessionPreferences(true, false, 900, 90), null, "admin-b");
+
+        var first = await silo.Grains.GetTenantGrain(suffix).GetPreferences();
+        var second = await silo.Grains.GetTenantGrain("00" + suffix).GetPreferences();
+        Assert.Equal(("admin-a", 1L), (first.UpdatedBy, first.Version));
+        Assert.Equal(("admin-b", 1L), (second.UpdatedBy, second.Version));
+    }
+
+    [Fact]
+    public async Task TenantRoster_IsWrittenSoonAfterASessionOpens()
+    {
+        var silo = await target.SharedSiloAsync();
+        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
+        await silo.Grains.GetTenantGrain(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
+        await silo.Grains.GetAgentGrain(tenantId, "agent-1").StartSession(AgentStatus.Ready, null);
+
+        var grainId = GrainId.Create("tenant", WorkSessionGrains.TenantGrainKey(tenantId));
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var stored = new GrainState<TenantGrainState>();
+        while (stopwatch.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await silo.GrainStorage.ReadStateAsync(StateNames.Tenant, grainId, stored);
+            if (stored.State?.Roster.ContainsKey("agent-1") == true)
+            {
+                break;
+            }
+
+            await Task.Delay(50);
+        }
+
+        Assert.True(stored.State?.Roster.ContainsKey("agent-1"), "the roster was not written within 10 s");
+    }
+
+    [Fact]
     public async Task AgentGrain_AfterAConflictingWrite_FailsClearly_ThenContinuesFromTheStoredState()
     {
         var silo = await target.SharedSiloAsync();
         var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
-        await silo.Grains.GetGrain<ITenantGrain>(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
+        await silo.Grains.GetTenantGrain(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
         var key = AgentKey.Format(tenantId, "agent-1");
         var agent = silo.Grains.GetGrain<IAgentGrain>(key);
         var started = await agent.StartSession(AgentStatus.Ready, null);

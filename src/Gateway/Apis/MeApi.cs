@@ -85,7 +85,7 @@ public static class MeApi
     internal static IAgentGrain Me(ClaimsPrincipal user, IGrainFactory grains)
     {
         var caller = Caller.From(user);
-        return grains.GetGrain<IAgentGrain>(AgentKey.Format(caller.TenantId, caller.UserId));
+        return grains.GetAgentGrain(caller.TenantId, caller.UserId);
     }
 }
 

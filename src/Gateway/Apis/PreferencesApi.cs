@@ -27,7 +27,7 @@ public static class PreferencesApi
 
     private static async Task<Ok<PreferencesResponse>> GetAsync(ClaimsPrincipal user, IGrainFactory grains, HttpResponse response)
     {
-        var current = await grains.GetGrain<ITenantGrain>(Caller.From(user).TenantId).GetPreferences();
+        var current = await grains.GetTenantGrain(Caller.From(user).TenantId).GetPreferences();
         return WithETag(response, current);
     }
 
@@ -36,7 +36,7 @@ public static class PreferencesApi
     {
         var caller = Caller.From(user);
         var expectedVersion = ParseIfMatch(httpRequest.Headers.IfMatch.ToString());
-        var updated = await grains.GetGrain<ITenantGrain>(caller.TenantId)
+        var updated = await grains.GetTenantGrain(caller.TenantId)
             .UpdatePreferences(request.ToPreferences(), expectedVersion, caller.UserId);
         return WithETag(response, updated);
     }

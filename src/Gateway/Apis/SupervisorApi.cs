@@ -48,7 +48,7 @@ public static class SupervisorApi
         }
 
         var caller = Caller.From(user);
-        var roster = await grains.GetGrain<ITenantGrain>(caller.TenantId).GetRoster();
+        var roster = await grains.GetTenantGrain(caller.TenantId).GetRoster();
         var page = roster.Where(id => cursor is null || string.CompareOrdinal(id, cursor) > 0).Take(pageSize + 1).ToList();
         var hasMore = page.Count > pageSize;
         if (hasMore)
@@ -57,7 +57,7 @@ public static class SupervisorApi
         }
 
         // The roster is the tenant's belief; each agent grain is the authority on its own session.
-        var views = await Task.WhenAll(page.Select(id => grains.GetGrain<IAgentGrain>(AgentKey.Format(caller.TenantId, id)).GetSnapshot()));
+        var views = await Task.WhenAll(page.Select(id => grains.GetAgentGrain(caller.TenantId, id).GetSnapshot()));
         return TypedResults.Ok(new Page<AgentView>(
             [.. views.Where(view => view.State != SessionState.None)],
             hasMore ? page[^1] : null));
@@ -84,7 +84,7 @@ public static class SupervisorApi
         await agent.FindSnapshot() ?? throw new WorkSessionException(ErrorCodes.AgentNotFound, "This tenant has no agent with that id.");
 
     private static IAgentGrain Agent(string agentId, ClaimsPrincipal user, IGrainFactory grains) =>
-        grains.GetGrain<IAgentGrain>(AgentKey.Format(Caller.From(user).TenantId, agentId));
+        grains.GetAgentGrain(Caller.From(user).TenantId, agentId);
 }
 
 /// <summary>Body of a supervisor's or admin's end request.</summary>

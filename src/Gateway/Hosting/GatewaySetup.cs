@@ -110,7 +110,7 @@ internal sealed class ClusterReadyCheck(IGrainFactory grains) : IHealthCheck
     {
         try
         {
-            await grains.GetGrain<ITenantGrain>("health-check").GetPreferences().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+            await grains.GetTenantGrain("health-check").GetPreferences().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
             return HealthCheckResult.Healthy();
         }
         catch (Exception exception)

@@ -1,4 +1,4 @@
-using System.Net;
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -49,26 +49,15 @@ public sealed class TestSilo : IAsyncDisposable
         {
             ["WorkSessions:MinimumInactivityTimeoutSeconds"] = "1",
             ["WorkSessions:MinimumGracePeriodSeconds"] = "1",
+            ["WorkSessions:RosterWriteDelay"] = "00:00:00.200",
+            ["Orleans:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
+            ["Orleans:GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+            ["Orleans:ServiceId"] = serviceId,
+            ["Orleans:ClusterId"] = clusterId,
         });
-        var storage = StorageOptions.FromConfiguration(builder.Configuration);
         builder.UseOrleans(silo =>
         {
-            if (storage.Kind == StorageProvider.Postgres)
-            {
-                silo.Configure<ClusterOptions>(cluster =>
-                {
-                    cluster.ClusterId = clusterId;
-                    cluster.ServiceId = serviceId;
-                });
-                silo.ConfigureEndpoints(IPAddress.Loopback, siloPort, gatewayPort);
-            }
-            else
-            {
-                silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: serviceId, clusterId: clusterId);
-            }
-
-            silo.AddWorkSessions();
-            silo.AddWorkSessionsStorage(builder.Configuration);
+            silo.UseWorkSessionsCluster(builder.Configuration);
 
             // Real time, so a reminder that is to fire within the test must be allowed a short period.
             silo.Configure<ReminderOptions>(reminders => reminders.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
