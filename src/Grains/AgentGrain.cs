@@ -32,6 +32,7 @@ internal sealed partial class AgentGrain(
     ILogger<AgentGrain> logger) : Grain, IAgentGrain, IRemindable
 {
     internal const string WakeUpReminderName = "work-session-wake-up";
+    private static readonly TimeSpan PreferencesRecheckInterval = TimeSpan.FromSeconds(5);
 
     private string _tenantId = "";
     private WorkSession _session = null!;
@@ -39,6 +40,7 @@ internal sealed partial class AgentGrain(
     private DateTimeOffset? _timerDueAt;
     private bool? _wakeUpRegistered;
     private DateTimeOffset? _savedLastActivity;
+    private DateTimeOffset _preferencesCheckedAt = DateTimeOffset.MinValue;
     private readonly ObserverManager<IAgentObserver> _observers = new(IAgentGrain.ObserverLease, logger);
 
     private ITenantGrain Tenant => GrainFactory.GetTenantGrain(_tenantId);
@@ -51,13 +53,13 @@ internal sealed partial class AgentGrain(
         var forceWrite = state.State.DeactivatedCleanly;
         state.State.DeactivatedCleanly = false;
 
-        var events = new List<AgentEvent>(_session.Activate(afterOutage));
-        if (afterOutage && events.Count > 0)
+        var events = _session.Activate(afterOutage, await Tenant.GetPreferences());
+        _preferencesCheckedAt = timeProvider.GetUtcNow();
+        if (afterOutage && _session.Data.Session is not null)
         {
             LogRecovered(logger, this.GetPrimaryKeyString());
         }
 
-        events.AddRange(_session.ApplyPreferences(await Tenant.GetPreferences()));
         await CommitAsync(events, forceWrite);
         AnnounceOpenSession();
     }
@@ -92,7 +94,9 @@ internal sealed partial class AgentGrain(
 
     public async Task RecordActivity()
     {
-        if (_session.Data.Session is null)
+        // Without a session a heartbeat is only answered with 409; asking the tenant each time would put it on
+        // the heartbeat path of every idle client, so the answer may be a few seconds old.
+        if (_session.Data.Session is null && timeProvider.GetUtcNow() - _preferencesCheckedAt >= PreferencesRecheckInterval)
         {
             await RefreshPreferencesWithoutSessionAsync();
         }
@@ -203,7 +207,9 @@ internal sealed partial class AgentGrain(
     {
         if (_session.Data.Session is null)
         {
-            await CommitAsync(_session.ApplyPreferences(await Tenant.GetPreferences()));
+            var preferences = await Tenant.GetPreferences();
+            _preferencesCheckedAt = timeProvider.GetUtcNow();
+            await CommitAsync(_session.ApplyPreferences(preferences));
         }
     }
 
@@ -237,8 +243,9 @@ internal sealed partial class AgentGrain(
             await _observers.Notify(observer => observer.OnAgentEvents(events));
         }
 
-        await SyncWakeUpReminderAsync();
+        // The timer first: a reminder service that fails now must not leave a stored session without a deadline.
         ArmDeadlineTimer();
+        await SyncWakeUpReminderAsync();
     }
 
     private async Task WriteStateAsync()
@@ -253,10 +260,12 @@ internal sealed partial class AgentGrain(
         {
             // The command fails as a whole: forget its in-memory changes and continue from what is stored.
             LogWriteFailed(logger, exception, this.GetPrimaryKeyString());
+            var seen = _session.Data.Session is { } open ? (open.SessionId, open.LastActivityAt) : default;
             try
             {
                 await state.ReadStateAsync();
                 LoadSession(_session.AgentId);
+                _session.CarryOverActivity(seen.SessionId, seen.LastActivityAt);
                 ArmDeadlineTimer();
             }
             catch (Exception readException)
@@ -320,18 +329,27 @@ internal sealed partial class AgentGrain(
             return;
         }
 
-        if (needed)
+        try
         {
-            // A due time of zero is reported to skip the first tick (dotnet/orleans#9385): start one period out.
-            var period = options.Value.WakeUpReminderPeriod;
-            await this.RegisterOrUpdateReminder(WakeUpReminderName, period, period);
-        }
-        else if (await this.GetReminder(WakeUpReminderName) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
+            if (needed)
+            {
+                // A due time of zero is reported to skip the first tick (dotnet/orleans#9385): start one period out.
+                var period = options.Value.WakeUpReminderPeriod;
+                await this.RegisterOrUpdateReminder(WakeUpReminderName, period, period);
+            }
+            else if (await this.GetReminder(WakeUpReminderName) is { } reminder)
+            {
+                await this.UnregisterReminder(reminder);
+            }
 
-        _wakeUpRegistered = needed;
+            _wakeUpRegistered = needed;
+        }
+        catch (Exception exception)
+        {
+            // The transition is stored and the timer armed; the next commit (a timer tick at the latest) retries.
+            _wakeUpRegistered = null;
+            LogReminderFailed(logger, exception, this.GetPrimaryKeyString());
+        }
     }
 
     [LoggerMessage(LogLevel.Information, "Agent {AgentKey} started session {SessionId}")]
@@ -348,6 +366,9 @@ internal sealed partial class AgentGrain(
 
     [LoggerMessage(LogLevel.Warning, "Agent {AgentKey} could not write its state")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception, string agentKey);
+
+    [LoggerMessage(LogLevel.Warning, "Agent {AgentKey} could not register or remove its wake-up reminder")]
+    private static partial void LogReminderFailed(ILogger logger, Exception exception, string agentKey);
 
     [LoggerMessage(LogLevel.Warning, "Agent {AgentKey} could not record a clean deactivation")]
     private static partial void LogDeactivationWriteFailed(ILogger logger, Exception exception, string agentKey);

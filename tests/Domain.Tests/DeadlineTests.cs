@@ -78,7 +78,7 @@ public sealed class DeadlineTests
 
         Assert.Null(agent.Session.InactivityDeadline);
         Assert.Null(agent.Session.NextDeadline);
-        Assert.False(agent.Session.NeedsWakeUps);
+        Assert.True(agent.Session.NeedsWakeUps); // the wake-up also keeps the tenant's roster and pushes honest
 
         agent.Advance(TimeSpan.FromDays(2).TotalSeconds);
         Assert.Empty(agent.Session.CheckDeadlines());
@@ -140,6 +140,48 @@ public sealed class DeadlineTests
         Assert.Equal(new PromptView(At(600), At(780)), agent.Session.ToView().Prompt);
         Assert.Equal(1, open.PromptCount);
         Assert.Equal(At(660), open.LastActivityAt);
+    }
+
+    [Fact]
+    public void Activate_WithALongerTimeoutFromTheTenant_JudgesDeadlinesByIt()
+    {
+        var agent = new AgentUnderTest(timeoutSeconds: 60, graceSeconds: 30);
+        agent.Start();
+        agent.Clock.SetUtcNow(At(70)); // past the stored 60 s timeout, not past the tenant's new 600 s
+
+        var events = agent.Session.Activate(afterOutage: false, agent.NextPreferences(enabled: true, autoEnd: true, 600, 30));
+
+        Assert.Empty(events);
+        Assert.Equal(SessionState.Active, agent.Session.State);
+        Assert.Equal(At(600), agent.Session.InactivityDeadline);
+    }
+
+    [Fact]
+    public void Activate_WithTheFeatureTurnedOffMeanwhile_EndsFeatureDisabled()
+    {
+        var agent = new AgentUnderTest();
+        var open = agent.Start();
+        agent.Advance(30);
+
+        var events = agent.Session.Activate(afterOutage: true, agent.NextPreferences(enabled: false, autoEnd: true, 600, 180));
+
+        var ended = Assert.IsType<SessionEnded>(Assert.Single(events));
+        Assert.Equal((open.SessionId, EndReason.FeatureDisabled, AdminId), (ended.Record.SessionId, ended.Record.EndReason, ended.Record.EndedBy));
+    }
+
+    [Fact]
+    public void CarryOverActivity_KeepsTheLaterActivityOfTheSameSessionOnly()
+    {
+        var agent = new AgentUnderTest();
+        var open = agent.Start();
+
+        agent.Session.CarryOverActivity(Guid.NewGuid(), At(100));
+        Assert.Equal(At(0), open.LastActivityAt);
+        agent.Session.CarryOverActivity(open.SessionId, At(100));
+        Assert.Equal(At(100), open.LastActivityAt);
+        agent.Session.CarryOverActivity(open.SessionId, At(50));
+        Assert.Equal(At(100), open.LastActivityAt);
+        Assert.False(agent.Session.HasUnsavedChanges);
     }
 
     [Fact]

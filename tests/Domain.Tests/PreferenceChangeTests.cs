@@ -41,7 +41,7 @@ public sealed class PreferenceChangeTests
         Assert.Null(agent.Session.GraceDeadline);
         Assert.Null(agent.Session.InactivityDeadline);
         Assert.Null(agent.Session.NextDeadline);
-        Assert.False(agent.Session.NeedsWakeUps);
+        Assert.True(agent.Session.NeedsWakeUps);
         Assert.Equal(0, open.ContinueCount);
 
         agent.Advance(TimeSpan.FromDays(1).TotalSeconds);

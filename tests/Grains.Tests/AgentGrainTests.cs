@@ -229,9 +229,19 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
 
         await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd, null, "admin-1");
 
+        // A heartbeat without a session re-asks the tenant at most every 5 s; any other command asks at once.
+        Assert.Equal(
+            ErrorCodes.WorkSessionsDisabled,
+            (await Assert.ThrowsAsync<WorkSessionException>(() => agent.RecordActivity())).Code);
         Assert.Equal(
             ErrorCodes.NoOpenSession,
+            (await Assert.ThrowsAsync<WorkSessionException>(() => agent.Continue())).Code);
+        await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd with { WorkSessionsEnabled = false }, null, "admin-1");
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal(
+            ErrorCodes.WorkSessionsDisabled,
             (await Assert.ThrowsAsync<WorkSessionException>(() => agent.RecordActivity())).Code);
+        await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd, null, "admin-1");
         Assert.True((await agent.StartSession(AgentStatus.Ready, null)).Created);
     }
 

@@ -40,8 +40,11 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
     /// <summary>The earliest time at which <see cref="CheckDeadlines"/> has something to do.</summary>
     public DateTimeOffset? NextDeadline => GraceDeadline ?? InactivityDeadline;
 
-    /// <summary>Whether a durable wake-up is needed: an open session that can end by itself.</summary>
-    public bool NeedsWakeUps => data.Session is not null && Preferences.AutoEndEnabled;
+    /// <summary>
+    /// Whether a durable wake-up is needed: while a session is open, so that its deadlines survive a lost silo and
+    /// the agent regularly tells the tenant it is there (which also repairs a preference push that was lost).
+    /// </summary>
+    public bool NeedsWakeUps => data.Session is not null;
 
     public void MarkSaved() => HasUnsavedChanges = false;
 
@@ -235,15 +238,14 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
             return Nothing;
         }
 
+        // Not a change to save by itself: an activation asks the tenant again, and without a session the grain
+        // asks before each command. What the new values cause (an end, a warning) is saved with its events.
         var before = Preferences;
         data.Preferences = preferences;
         if (data.Session is null)
         {
-            // Without a session they are only a cache: the grain asks the tenant again before each command.
             return Nothing;
         }
-
-        HasUnsavedChanges = true;
 
         var now = Now();
         var events = new List<AgentEvent>();
@@ -265,21 +267,17 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
     }
 
     /// <summary>
-    /// Called when the grain activates with this data. After an outage (<paramref name="afterOutage"/>) the
-    /// activation counts as activity and a grace period that ran out meanwhile starts again in full: no agent
-    /// is logged out because the platform was down.
+    /// Called when the grain activates with this data and the tenant's current preferences. After an outage
+    /// (<paramref name="afterOutage"/>) the activation counts as activity and a grace period that ran out
+    /// meanwhile starts again in full: no agent is logged out because the platform was down. Deadlines are
+    /// then judged by the current preferences, not the ones stored with the session.
     /// </summary>
-    public IReadOnlyList<AgentEvent> Activate(bool afterOutage)
+    public IReadOnlyList<AgentEvent> Activate(bool afterOutage, TenantPreferences? current = null)
     {
-        if (data.Session is not { } session)
-        {
-            return Nothing;
-        }
-
-        var now = Now();
         var events = new List<AgentEvent>();
-        if (afterOutage)
+        if (afterOutage && data.Session is { } session)
         {
+            var now = Now();
             session.LastActivityAt = Later(session.LastActivityAt, now);
             if (GraceDeadline is { } grace && grace <= now)
             {
@@ -287,8 +285,25 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
             }
         }
 
+        if (current is not null)
+        {
+            events.AddRange(ApplyPreferences(current));
+        }
+
         events.AddRange(CheckDeadlines());
         return events;
+    }
+
+    /// <summary>
+    /// Keeps activity this activation saw in memory when its state is reloaded after a failed write: the failed
+    /// command is undone, the heartbeats before it are not.
+    /// </summary>
+    public void CarryOverActivity(Guid sessionId, DateTimeOffset lastActivityAt)
+    {
+        if (data.Session is { } session && session.SessionId == sessionId)
+        {
+            session.LastActivityAt = Later(session.LastActivityAt, lastActivityAt);
+        }
     }
 
     private void SetOwnStatus(List<AgentEvent> events, DateTimeOffset now, AgentStatus status, string? reason)

@@ -530,11 +530,9 @@ internal sealed class SequenceRunner
         {
             session.Remove(nameof(OpenSession.LastActivityAt));
         }
-        else
-        {
-            // Without a session the preferences are a cache the grain re-reads, not state to save.
-            node.Remove(nameof(AgentSessionData.Preferences));
-        }
+
+        // The preferences are a copy the grain re-reads from the tenant on activation, not state to save.
+        node.Remove(nameof(AgentSessionData.Preferences));
 
         return node.ToJsonString();
     }
