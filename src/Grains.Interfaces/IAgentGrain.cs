@@ -71,9 +71,12 @@ public interface IAgentGrain : IGrainWithStringKey
     /// unless renewed within <see cref="ObserverLease"/>, so a vanished Gateway costs nothing for long.
     /// </summary>
     /// <param name="observer">A reference made with <c>IGrainFactory.CreateObjectReference</c>.</param>
-    /// <returns>The agent now, so the subscriber starts from a consistent snapshot.</returns>
+    /// <returns>
+    /// The agent now, so the subscriber starts from a consistent snapshot, and whether the observer was already
+    /// subscribed to this activation (false after the grain reactivated: events may have been missed).
+    /// </returns>
     [Alias("Subscribe")]
-    Task<AgentView> Subscribe(IAgentObserver observer);
+    Task<AgentSubscription> Subscribe(IAgentObserver observer);
 
     /// <summary>Ends an observer's subscription.</summary>
     /// <param name="observer">The observer passed to <see cref="Subscribe"/>.</param>

@@ -145,10 +145,11 @@ internal sealed partial class AgentGrain(
         await CommitAsync(_session.EndEngagement(engagementId));
     }
 
-    public Task<AgentView> Subscribe(IAgentObserver observer)
+    public Task<AgentSubscription> Subscribe(IAgentObserver observer)
     {
+        var renewed = _observers.Observers.ContainsKey(observer);
         _observers.Subscribe(observer, observer);
-        return Task.FromResult(_session.ToView());
+        return Task.FromResult(new AgentSubscription(renewed, _session.ToView()));
     }
 
     public Task Unsubscribe(IAgentObserver observer)

@@ -22,7 +22,10 @@ public sealed class AgentObserverTests(ClusterFixture fixture)
         var observer = new Recorder(events.Writer);
         var reference = fixture.Cluster.Client.CreateObjectReference<IAgentObserver>(observer);
 
-        var snapshot = await agent.Subscribe(reference);
+        var subscription = await agent.Subscribe(reference);
+        var snapshot = subscription.View;
+        Assert.False(subscription.Renewed);
+        Assert.True((await agent.Subscribe(reference)).Renewed);
         await fixture.AdvanceAsync(TimeSpan.FromSeconds(60));
         var warned = Assert.IsType<InactivityWarned>(await NextAsync(events.Reader));
         await agent.GetSnapshot();
@@ -34,6 +37,10 @@ public sealed class AgentObserverTests(ClusterFixture fixture)
         Assert.Equal(snapshot.Session!.StartedAt + TimeSpan.FromSeconds(90), warned.Deadline);
         Assert.Equal(EndReason.InactivityTimeout, ended.Record.EndReason);
         Assert.Equal(AgentStatus.Offline, offline.To);
+
+        // A reactivated grain has no subscribers: renewing tells the subscriber so.
+        await fixture.Cluster.DeactivateAsync(agent);
+        Assert.False((await agent.Subscribe(reference)).Renewed);
 
         await agent.Unsubscribe(reference);
         await agent.StartSession(AgentStatus.Ready, null);

@@ -8,9 +8,19 @@ public sealed class AuthOptions
     /// <summary>Symmetric HS256 key; at least 32 bytes of UTF-8.</summary>
     public string? SigningKey { get; set; }
 
-    public string Issuer { get; set; } = "work-sessions";
+    /// <summary>
+    /// The expected (and, for minted tokens, the written) issuer. Defaults to <c>work-sessions</c> with a signing
+    /// key; with <see cref="Authority"/> the authority's metadata names it unless this is set.
+    /// </summary>
+    public string? Issuer { get; set; }
 
-    public string Audience { get; set; } = "work-sessions";
+    /// <summary>The expected audience; defaults to <c>work-sessions</c>.</summary>
+    public string Audience { get; set; } = DefaultName;
+
+    public const string DefaultName = "work-sessions";
+
+    /// <summary>The issuer tokens are validated against, or null to take it from the authority's metadata.</summary>
+    public string? ExpectedIssuer => Issuer ?? (string.IsNullOrEmpty(Authority) ? DefaultName : null);
 
     /// <summary>An OpenID Connect authority, as an alternative to <see cref="SigningKey"/> in production.</summary>
     public string? Authority { get; set; }

@@ -36,7 +36,7 @@ public static class AuthSetup
 
             jwt.TokenValidationParameters = new TokenValidationParameters
             {
-                ValidIssuer = options.Issuer,
+                ValidIssuer = options.ExpectedIssuer,
                 ValidAudience = options.Audience,
                 ValidateIssuer = true,
                 ValidateAudience = true,

@@ -21,7 +21,7 @@ public sealed class TokenIssuer(AuthOptions options, TimeProvider timeProvider)
         var descriptor = new SecurityTokenDescriptor
         {
             Subject = new ClaimsIdentity(claims),
-            Issuer = options.Issuer,
+            Issuer = options.ExpectedIssuer,
             Audience = options.Audience,
             IssuedAt = now,
             NotBefore = now,

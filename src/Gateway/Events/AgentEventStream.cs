@@ -35,11 +35,13 @@ public static class AgentEventStream
         var reference = grains.CreateObjectReference<IAgentObserver>(observer);
         var serializer = json.Value.SerializerOptions;
         var keepAlive = options.Value.EventStreamKeepAlive;
-        var renewEvery = IAgentGrain.ObserverLease / 3;
+        // Renewing often matters more than the lease: a reactivated agent grain (after a lost silo or a failed
+        // write) has no subscribers, and renewing is how the stream notices and resends a snapshot.
+        var renewEvery = keepAlive < IAgentGrain.ObserverLease / 3 ? keepAlive : IAgentGrain.ObserverLease / 3;
 
         try
         {
-            var snapshot = await agent.Subscribe(reference);
+            var snapshot = (await agent.Subscribe(reference)).View;
             // Lease renewal is infrastructure liveness on the real monotonic clock, not domain time.
             var renewedAt = TimeProvider.System.GetTimestamp();
             context.Response.ContentType = "text/event-stream";
@@ -69,8 +71,13 @@ public static class AgentEventStream
 
                 if (TimeProvider.System.GetElapsedTime(renewedAt) >= renewEvery)
                 {
-                    await agent.Subscribe(reference);
+                    var renewal = await agent.Subscribe(reference);
                     renewedAt = TimeProvider.System.GetTimestamp();
+                    if (!renewal.Renewed)
+                    {
+                        // Events may have been missed meanwhile: the current state stands in for them.
+                        await WriteAsync(context.Response, "snapshot", null, renewal.View, serializer, cancellationToken);
+                    }
                 }
             }
         }

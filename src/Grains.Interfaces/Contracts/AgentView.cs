@@ -43,3 +43,9 @@ public sealed record PromptView([property: Id(0)] DateTimeOffset WarnedAt, [prop
 /// <param name="View">The agent afterwards.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.StartSessionResult")]
 public sealed record StartSessionResult([property: Id(0)] bool Created, [property: Id(1)] AgentView View);
+
+/// <summary>The answer to a subscription or its renewal.</summary>
+/// <param name="Renewed">True when the observer was already subscribed; false for a new subscription.</param>
+/// <param name="View">The agent now.</param>
+[GenerateSerializer, Immutable, Alias("WorkSessions.AgentSubscription")]
+public sealed record AgentSubscription([property: Id(0)] bool Renewed, [property: Id(1)] AgentView View);
