@@ -134,7 +134,8 @@ internal sealed partial class StorageMigrator(WorkSessionsDatabase database, ILo
     {
         // Never deleted: removing a lock file another process is waiting on would let two of them in.
         var path = database.SqliteFile + ".migrations.lock";
-        var deadline = DateTime.UtcNow + database.MigrationLockTimeout;
+        // Waiting on another process is infrastructure time, on the monotonic clock.
+        var started = TimeProvider.System.GetTimestamp();
         while (true)
         {
             try
@@ -142,7 +143,7 @@ internal sealed partial class StorageMigrator(WorkSessionsDatabase database, ILo
                 // FileShare.None takes an exclusive advisory lock (flock) on Unix, a sharing lock on Windows.
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException) when (TimeProvider.System.GetElapsedTime(started) < database.MigrationLockTimeout)
             {
                 await Task.Delay(LockPollInterval, cancellationToken);
             }
