@@ -42,12 +42,19 @@ public sealed class AgentObserverTests(ClusterFixture fixture)
         await fixture.Cluster.DeactivateAsync(agent);
         Assert.False((await agent.Subscribe(reference)).Renewed);
 
+        // A control observer that stays subscribed shows when the next transition's events have been delivered.
+        var controlEvents = Channel.CreateUnbounded<AgentEvent>();
+        var control = new Recorder(controlEvents.Writer);
+        var controlReference = fixture.Cluster.Client.CreateObjectReference<IAgentObserver>(control);
+        await agent.Subscribe(controlReference);
         await agent.Unsubscribe(reference);
         await agent.StartSession(AgentStatus.Ready, null);
-        await agent.GetSnapshot();
+        Assert.IsType<SessionStarted>(await NextAsync(controlEvents.Reader));
         Assert.False(events.Reader.TryRead(out _), "an unsubscribed observer gets nothing");
         fixture.Cluster.Client.DeleteObjectReference<IAgentObserver>(reference);
+        fixture.Cluster.Client.DeleteObjectReference<IAgentObserver>(controlReference);
         GC.KeepAlive(observer);
+        GC.KeepAlive(control);
     }
 
     private static async Task<AgentEvent> NextAsync(ChannelReader<AgentEvent> reader) =>

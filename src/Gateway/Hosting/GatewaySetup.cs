@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using WorkSessions.Gateway.Apis;
@@ -48,8 +49,8 @@ public static class GatewaySetup
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
-        var maxBody = builder.Configuration.GetSection(GatewayOptions.SectionName).GetValue<long?>(nameof(GatewayOptions.MaxRequestBodyBytes)) ?? 16 * 1024;
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>(
+            (kestrel, gateway) => kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodyBytes);
 
         services.AddRateLimiter(limiter =>
         {

@@ -8,7 +8,7 @@ public static class WorkSessionsSiloBuilderExtensions
 {
     /// <summary>
     /// Registers the grains' options (bound from <c>WorkSessions</c>, validated on start), the clock and
-    /// the System.Text.Json grain-storage serializer. Storage providers and reminders are added by the caller.
+    /// the System.Text.Json grain-storage serializer. Storage and reminders come from <see cref="WorkSessionsClusterExtensions"/>.
     /// </summary>
     public static ISiloBuilder AddWorkSessions(this ISiloBuilder builder)
     {
@@ -18,14 +18,6 @@ public static class WorkSessionsSiloBuilderExtensions
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.UseSystemTextJsonGrainStorageSerializer();
-        return builder;
-    }
-
-    /// <summary>Grain state and reminders in memory: for tests and a throwaway demo silo, lost on restart.</summary>
-    public static ISiloBuilder AddWorkSessionsInMemoryStorage(this ISiloBuilder builder)
-    {
-        builder.AddMemoryGrainStorage(StorageNames.WorkSessions);
-        builder.UseInMemoryReminderService();
         return builder;
     }
 }
