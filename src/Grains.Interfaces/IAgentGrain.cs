@@ -86,9 +86,4 @@ public interface IAgentGrain : IGrainWithStringKey
     /// <summary>How long a subscription lasts without renewal.</summary>
     static TimeSpan ObserverLease => TimeSpan.FromMinutes(3);
 
-    /// <summary>Called by the tenant grain when preferences change. Older versions than the agent has are ignored.</summary>
-    /// <param name="preferences">The tenant's current preferences.</param>
-    /// <returns>True while the agent has an open session (so the tenant keeps it on the roster).</returns>
-    [Alias("ApplyPreferences")]
-    Task<bool> ApplyPreferences(TenantPreferences preferences);
 }

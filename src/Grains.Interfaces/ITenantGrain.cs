@@ -29,16 +29,4 @@ public interface ITenantGrain : IGrainWithStringKey
     [ReadOnly, Alias("GetRoster")]
     Task<IReadOnlyList<string>> GetRoster();
 
-    /// <summary>Called by an agent grain when it has an open session; answers by pushing newer preferences.</summary>
-    /// <param name="agentId">The agent's id within the tenant.</param>
-    /// <param name="sessionId">The open session.</param>
-    /// <param name="preferencesVersion">The preferences version the agent holds.</param>
-    [OneWay, Alias("SessionOpened")]
-    Task SessionOpened(string agentId, Guid sessionId, long preferencesVersion);
-
-    /// <summary>Called by an agent grain when its session ended.</summary>
-    /// <param name="agentId">The agent's id within the tenant.</param>
-    /// <param name="sessionId">The session that ended; a later session of the same agent stays on the roster.</param>
-    [OneWay, Alias("SessionClosed")]
-    Task SessionClosed(string agentId, Guid sessionId);
 }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using System.Text.Json.Serialization;
+using Orleans.Storage;
 using Orleans.Utilities;
 using WorkSessions.Contracts;
 using WorkSessions.Domain;
@@ -8,148 +10,138 @@ using WorkSessions.Hosting;
 namespace WorkSessions;
 
 /// <summary>The agent grain's persisted state.</summary>
-public sealed class AgentGrainState
+internal sealed class AgentGrainState
 {
-    public AgentSessionData Session { get; set; } = new();
-
-    /// <summary>
-    /// Written by a graceful deactivation. An activation that does not find it follows an outage
-    /// (a crash or a lost silo) and applies the recovery rule of DESIGN §4.
-    /// </summary>
-    public bool DeactivatedCleanly { get; set; }
+    /// <summary>The state machine's data. Stored as "Session" by earlier versions, so existing rows still load.</summary>
+    [JsonPropertyName("Session")]
+    public AgentState Agent { get; set; } = new();
 }
 
 /// <summary>
-/// Routes the agent's commands to <see cref="WorkSession"/>, persists transitions, tells the tenant
+/// Routes the agent's commands to <see cref="WorkSessionMachine"/>, stores transitions, tells the tenant
 /// when a session opens or closes, and keeps one grain timer at the next deadline plus a durable
-/// reminder while a session can end by itself.
+/// reminder while a session is open (docs/architecture.md#timers-and-reminders).
 /// </summary>
 [GrainType("agent")]
 internal sealed partial class AgentGrain(
     [PersistentState(StateNames.Agent, StorageNames.WorkSessions)] IPersistentState<AgentGrainState> state,
     TimeProvider timeProvider,
     IOptions<WorkSessionOptions> options,
-    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IRemindable
+    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IRemindable
 {
     internal const string WakeUpReminderName = "work-session-wake-up";
     private static readonly TimeSpan PreferencesRecheckInterval = TimeSpan.FromSeconds(5);
 
     private string _tenantId = "";
-    private WorkSession _session = null!;
+    private string _agentId = "";
+
+    // The state as stored plus what lives in memory only (heartbeats, preferences that changed nothing else).
+    // Commands never change it in place: they produce a new state that replaces it once stored.
+    private WorkSessionMachine _live = null!;
+    private DateTimeOffset? _storedLastActivity;
     private IGrainTimer? _deadlineTimer;
     private DateTimeOffset? _timerDueAt;
     private bool? _wakeUpRegistered;
-    private DateTimeOffset? _savedLastActivity;
     private DateTimeOffset _preferencesCheckedAt = DateTimeOffset.MinValue;
+    private readonly WriteBackoff _writeBackoff = new();
     private readonly ObserverManager<IAgentObserver> _observers = new(IAgentGrain.ObserverLease, logger);
 
-    private ITenantGrain Tenant => GrainFactory.GetTenantGrain(_tenantId);
+    private string Key => this.GetPrimaryKeyString();
+
+    private ITenantRoster Roster => GrainFactory.GetTenantRoster(_tenantId);
+
+    private AgentState Current => _live.Data;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        (_tenantId, var agentId) = AgentKey.Parse(this.GetPrimaryKeyString());
-        LoadSession(agentId);
-        var afterOutage = !state.State.DeactivatedCleanly;
-        var forceWrite = state.State.DeactivatedCleanly;
-        state.State.DeactivatedCleanly = false;
+        (_tenantId, _agentId) = AgentKey.Parse(Key);
+        Swap(state.State.Agent, stored: true);
 
-        var events = _session.Activate(afterOutage, await Tenant.GetPreferences());
+        // Every activation follows a gap in which no timer ran, whatever caused it: the recovery rule applies.
+        var preferences = await GrainFactory.GetTenantGrain(_tenantId).GetPreferences();
         _preferencesCheckedAt = timeProvider.GetUtcNow();
-        if (afterOutage && _session.Data.Session is not null)
+        var recovered = Current.Session is not null;
+        // A failed write must not fail the activation: heartbeats still work, and the timer retries the write.
+        await RunQuietlyAsync(machine => machine.Activate(preferences));
+        if (recovered)
         {
-            LogRecovered(logger, this.GetPrimaryKeyString());
+            LogRecovered(logger, Key);
         }
 
-        await CommitAsync(events, forceWrite);
         AnnounceOpenSession();
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        // Nothing to write: the next activation counts as activity and re-reads the tenant's preferences.
         _deadlineTimer?.Dispose();
-        if (_session?.Data.Session is null)
-        {
-            return;
-        }
-
-        state.State.DeactivatedCleanly = true;
-        try
-        {
-            await state.WriteStateAsync(cancellationToken);
-        }
-        catch (Exception exception)
-        {
-            // Without the marker the next activation treats this as an outage, which only favours the agent.
-            LogDeactivationWriteFailed(logger, exception, this.GetPrimaryKeyString());
-        }
+        return Task.CompletedTask;
     }
 
     public async Task<StartSessionResult> StartSession(AgentStatus status, string? reason)
     {
         await RefreshPreferencesWithoutSessionAsync();
-        var events = _session.Start(status, reason);
-        await CommitAsync(events);
-        return new StartSessionResult(events.OfType<SessionStarted>().Any(), _session.ToView());
+        var events = await RunAsync(machine => machine.Start(status, reason));
+        return new StartSessionResult(events.OfType<SessionStarted>().Any(), _live.ToView());
     }
 
     public async Task RecordActivity()
     {
         // Without a session a heartbeat is only answered with 409; asking the tenant each time would put it on
         // the heartbeat path of every idle client, so the answer may be a few seconds old.
-        if (_session.Data.Session is null && timeProvider.GetUtcNow() - _preferencesCheckedAt >= PreferencesRecheckInterval)
+        if (Current.Session is null && timeProvider.GetUtcNow() - _preferencesCheckedAt >= PreferencesRecheckInterval)
         {
             await RefreshPreferencesWithoutSessionAsync();
         }
 
-        // The heartbeat path: memory only, no storage write, no other grain. The deadline timer
-        // notices the moved deadline when it fires and re-arms itself.
-        _session.RecordActivity();
+        // The heartbeat path (docs/architecture.md#heartbeat-path): memory only, no storage write, no other grain.
+        // The deadline timer notices the moved deadline when it fires and re-arms itself.
+        _live.RecordActivity();
     }
 
     public async Task<AgentView> Continue()
     {
         await RefreshPreferencesWithoutSessionAsync();
-        await CommitAsync(_session.Continue());
-        return _session.ToView();
+        await RunAsync(machine => machine.Continue());
+        return _live.ToView();
     }
 
     public async Task<AgentView> SetStatus(AgentStatus status, string? reason)
     {
         await RefreshPreferencesWithoutSessionAsync();
-        await CommitAsync(_session.SetStatus(status, reason));
-        return _session.ToView();
+        await RunAsync(machine => machine.SetStatus(status, reason));
+        return _live.ToView();
     }
 
     public async Task<SessionRecord> EndSession(Actor actor, string? note)
     {
         ArgumentNullException.ThrowIfNull(actor);
         await RefreshPreferencesWithoutSessionAsync();
-        var events = _session.End(actor, note);
-        await CommitAsync(events);
+        var events = await RunAsync(machine => machine.End(actor, note));
         return events.OfType<SessionEnded>().Single().Record;
     }
 
-    public Task<AgentView> GetSnapshot() => Task.FromResult(_session.ToView());
+    public Task<AgentView> GetSnapshot() => Task.FromResult(_live.ToView());
 
-    public Task<AgentView?> FindSnapshot() => Task.FromResult(state.RecordExists ? _session.ToView() : null);
+    public Task<AgentView?> FindSnapshot() => Task.FromResult(state.RecordExists ? _live.ToView() : null);
 
     public async Task BeginEngagement(string engagementId)
     {
         await RefreshPreferencesWithoutSessionAsync();
-        await CommitAsync(_session.BeginEngagement(engagementId));
+        await RunAsync(machine => machine.BeginEngagement(engagementId));
     }
 
     public async Task EndEngagement(string engagementId)
     {
         await RefreshPreferencesWithoutSessionAsync();
-        await CommitAsync(_session.EndEngagement(engagementId));
+        await RunAsync(machine => machine.EndEngagement(engagementId));
     }
 
     public Task<AgentSubscription> Subscribe(IAgentObserver observer)
     {
         var renewed = _observers.Observers.ContainsKey(observer);
         _observers.Subscribe(observer, observer);
-        return Task.FromResult(new AgentSubscription(renewed, _session.ToView()));
+        return Task.FromResult(new AgentSubscription(renewed, _live.ToView()));
     }
 
     public Task Unsubscribe(IAgentObserver observer)
@@ -161,8 +153,8 @@ internal sealed partial class AgentGrain(
     public async Task<bool> ApplyPreferences(TenantPreferences preferences)
     {
         ArgumentNullException.ThrowIfNull(preferences);
-        await CommitAsync(_session.ApplyPreferences(preferences));
-        return _session.Data.Session is not null;
+        await RunAsync(machine => machine.ApplyPreferences(preferences));
+        return Current.Session is not null;
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -172,31 +164,28 @@ internal sealed partial class AgentGrain(
             return;
         }
 
-        // Ticks may repeat or be missed; checking deadlines against the clock is idempotent.
-        await CommitAsync(_session.CheckDeadlines());
+        // Ticks may repeat or be missed; checking deadlines against the clock is idempotent. A failed write is
+        // already logged and retried by the deadline timer.
+        await RunQuietlyAsync(machine => machine.CheckDeadlines());
         AnnounceOpenSession();
     }
 
     private async Task OnDeadlineTimerAsync(CancellationToken cancellationToken)
     {
         _timerDueAt = null;
-        var events = _session.CheckDeadlines();
-        var lastActivity = _session.Data.Session?.LastActivityAt;
-        var checkpointDue = lastActivity is { } activity
-            && (_savedLastActivity is not { } saved || activity - saved >= options.Value.ActivityCheckpointInterval);
-        await CommitAsync(events, forceWrite: checkpointDue);
+        await RunQuietlyAsync(machine => machine.CheckDeadlines());
     }
 
     /// <summary>
     /// Tells the tenant again about the open session, on activation and on each wake-up tick. Harmless when it
     /// knows; it repairs a roster that lost a one-way message or a batch of changes with a silo, and the tenant
-    /// answers with newer preferences if a push never arrived.
+    /// answers with its preferences if the agent's differ (a lost push, a tenant restored from a backup).
     /// </summary>
     private void AnnounceOpenSession()
     {
-        if (_session.Data.Session is { } open)
+        if (Current.Session is { } open)
         {
-            Tenant.SessionOpened(_session.AgentId, open.SessionId, _session.Data.Preferences.Version).Ignore();
+            Roster.SessionOpened(_agentId, open.SessionId, Current.Preferences).Ignore();
         }
     }
 
@@ -206,94 +195,138 @@ internal sealed partial class AgentGrain(
     /// </summary>
     private async Task RefreshPreferencesWithoutSessionAsync()
     {
-        if (_session.Data.Session is null)
+        if (Current.Session is null)
         {
-            var preferences = await Tenant.GetPreferences();
+            var preferences = await GrainFactory.GetTenantGrain(_tenantId).GetPreferences();
             _preferencesCheckedAt = timeProvider.GetUtcNow();
-            await CommitAsync(_session.ApplyPreferences(preferences));
+            await RunAsync(machine => machine.ApplyPreferences(preferences));
         }
     }
 
-    private async Task CommitAsync(IReadOnlyList<AgentEvent> events, bool forceWrite = false)
+    /// <summary>A timer's or reminder's command: a failed write is retried with backoff rather than thrown to nobody.</summary>
+    private async Task RunQuietlyAsync(Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command)
     {
-        if (_session.HasUnsavedChanges || forceWrite)
+        try
         {
-            await WriteStateAsync();
+            await RunAsync(command);
+        }
+        catch (Exception exception) when (exception is not WorkSessionException)
+        {
+            // RunAsync logged it and armed the retry.
+        }
+    }
+
+    /// <summary>
+    /// The one path of every command: decide on a copy, store it when the transition says so, and only then make
+    /// it the live state, tell the tenant and the observers, and re-arm the timer and the reminder.
+    /// </summary>
+    private async Task<IReadOnlyList<AgentEvent>> RunAsync(Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command)
+    {
+        var checkpoint = new ActivityCheckpoint(_storedLastActivity, options.Value.ActivityCheckpointInterval);
+        var transition = WorkSessionMachine.Decide(_agentId, Current, timeProvider, checkpoint, command);
+        if (transition.MustWrite)
+        {
+            await WriteAsync(transition.State);
         }
 
-        foreach (var agentEvent in events)
+        Swap(transition.State, stored: transition.MustWrite);
+        foreach (var agentEvent in transition.Events)
         {
             switch (agentEvent)
             {
                 case SessionStarted started:
-                    LogSessionStarted(logger, this.GetPrimaryKeyString(), started.SessionId);
-                    Tenant.SessionOpened(_session.AgentId, started.SessionId, _session.Data.Preferences.Version).Ignore();
+                    LogSessionStarted(logger, Key, started.SessionId);
+                    Roster.SessionOpened(_agentId, started.SessionId, Current.Preferences).Ignore();
                     break;
                 case InactivityWarned warned:
-                    LogWarned(logger, this.GetPrimaryKeyString(), warned.Deadline);
+                    LogWarned(logger, Key, warned.Deadline);
                     break;
                 case SessionEnded ended:
-                    LogSessionEnded(logger, this.GetPrimaryKeyString(), ended.Record.SessionId, ended.Record.EndReason);
-                    Tenant.SessionClosed(_session.AgentId, ended.Record.SessionId).Ignore();
+                    LogSessionEnded(logger, Key, ended.Record.SessionId, ended.Record.EndReason);
+                    Roster.SessionClosed(_agentId, ended.Record.SessionId).Ignore();
                     break;
             }
         }
 
-        if (events.Count > 0 && _observers.Count > 0)
+        if (transition.Events.Count > 0 && _observers.Count > 0)
         {
-            await _observers.Notify(observer => observer.OnAgentEvents(events));
+            await _observers.Notify(observer => observer.OnAgentEvents(transition.Events));
         }
 
         // The timer first: a reminder service that fails now must not leave a stored session without a deadline.
         ArmDeadlineTimer();
         await SyncWakeUpReminderAsync();
+        return transition.Events;
     }
 
-    private async Task WriteStateAsync()
+    private async Task WriteAsync(AgentState next)
     {
+        var live = state.State.Agent;
+        state.State.Agent = next;
         try
         {
             await state.WriteStateAsync();
-            _session.MarkSaved();
-            _savedLastActivity = _session.Data.Session?.LastActivityAt;
         }
         catch (Exception exception)
         {
-            // The command fails as a whole: forget its in-memory changes and continue from what is stored.
-            LogWriteFailed(logger, exception, this.GetPrimaryKeyString());
-            var seen = _session.Data.Session is { } open ? (open.SessionId, open.LastActivityAt) : default;
-            try
+            // The command fails as a whole and the live state stays as it was. The timer retries a due deadline
+            // after a bounded, jittered pause instead of at once, so a read-only or full database is not hammered.
+            state.State.Agent = live;
+            var retryIn = _writeBackoff.Failed(timeProvider.GetUtcNow());
+            if (_writeBackoff.Failures == 1)
             {
-                await state.ReadStateAsync();
-                LoadSession(_session.AgentId);
-                _session.CarryOverActivity(seen.SessionId, seen.LastActivityAt);
-                ArmDeadlineTimer();
+                LogWriteFailing(logger, exception, Key, retryIn);
             }
-            catch (Exception readException)
+            else
             {
-                LogWriteFailed(logger, readException, this.GetPrimaryKeyString());
+                LogWriteStillFailing(logger, Key, _writeBackoff.Failures, exception.GetType().Name, retryIn);
+            }
+
+            if (exception is InconsistentStateException)
+            {
+                // Someone else wrote this agent's row (a duplicate activation): a fresh activation starts from it.
                 DeactivateOnIdle();
+            }
+            else
+            {
+                _timerDueAt = null;
+                ArmDeadlineTimer();
             }
 
             throw;
         }
+
+        if (_writeBackoff.Failures > 0)
+        {
+            LogWriteRecovered(logger, Key, _writeBackoff.Failures);
+            _writeBackoff.Succeeded();
+        }
     }
 
-    private void LoadSession(string agentId)
+    private void Swap(AgentState next, bool stored)
     {
-        _session = new WorkSession(agentId, state.State.Session, timeProvider);
-        _savedLastActivity = state.State.Session.Session?.LastActivityAt;
+        _live = new WorkSessionMachine(_agentId, next, timeProvider);
+        state.State.Agent = next;
+        if (stored)
+        {
+            _storedLastActivity = next.Session?.LastActivityAt;
+        }
     }
 
     private void ArmDeadlineTimer()
     {
-        if (_session.NextDeadline is not { } next)
+        if (_live.NextDeadline is not { } next)
         {
             // Disposed rather than parked: a kept-alive timer would pin an idle grain in memory.
             _deadlineTimer?.Dispose();
             _deadlineTimer = null;
             _timerDueAt = null;
             return;
+        }
+
+        if (_writeBackoff.RetryNotBefore is { } retry && retry > next)
+        {
+            next = retry;
         }
 
         if (_timerDueAt is { } armed && armed <= next)
@@ -324,7 +357,7 @@ internal sealed partial class AgentGrain(
 
     private async Task SyncWakeUpReminderAsync()
     {
-        var needed = _session.NeedsWakeUps;
+        var needed = _live.NeedsWakeUps;
         if (_wakeUpRegistered == needed)
         {
             return;
@@ -349,7 +382,7 @@ internal sealed partial class AgentGrain(
         {
             // The transition is stored and the timer armed; the next commit (a timer tick at the latest) retries.
             _wakeUpRegistered = null;
-            LogReminderFailed(logger, exception, this.GetPrimaryKeyString());
+            LogReminderFailed(logger, exception, Key);
         }
     }
 
@@ -362,15 +395,18 @@ internal sealed partial class AgentGrain(
     [LoggerMessage(LogLevel.Information, "Agent {AgentKey} ended session {SessionId}: {EndReason}")]
     private static partial void LogSessionEnded(ILogger logger, string agentKey, Guid sessionId, EndReason endReason);
 
-    [LoggerMessage(LogLevel.Information, "Agent {AgentKey} recovered an open session after an outage")]
+    [LoggerMessage(LogLevel.Information, "Agent {AgentKey} activated with an open session: the gap counts as activity")]
     private static partial void LogRecovered(ILogger logger, string agentKey);
 
-    [LoggerMessage(LogLevel.Warning, "Agent {AgentKey} could not write its state")]
-    private static partial void LogWriteFailed(ILogger logger, Exception exception, string agentKey);
+    [LoggerMessage(LogLevel.Warning, "Agent {AgentKey} could not write its state; deadlines are retried in {RetryIn}")]
+    private static partial void LogWriteFailing(ILogger logger, Exception exception, string agentKey, TimeSpan retryIn);
+
+    [LoggerMessage(LogLevel.Debug, "Agent {AgentKey} write failed again ({Failures} in a row, {Error}); retry in {RetryIn}")]
+    private static partial void LogWriteStillFailing(ILogger logger, string agentKey, int failures, string error, TimeSpan retryIn);
+
+    [LoggerMessage(LogLevel.Information, "Agent {AgentKey} writes its state again after {Failures} failed writes")]
+    private static partial void LogWriteRecovered(ILogger logger, string agentKey, int failures);
 
     [LoggerMessage(LogLevel.Warning, "Agent {AgentKey} could not register or remove its wake-up reminder")]
     private static partial void LogReminderFailed(ILogger logger, Exception exception, string agentKey);
-
-    [LoggerMessage(LogLevel.Warning, "Agent {AgentKey} could not record a clean deactivation")]
-    private static partial void LogDeactivationWriteFailed(ILogger logger, Exception exception, string agentKey);
 }

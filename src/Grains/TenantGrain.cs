@@ -7,7 +7,7 @@ using WorkSessions.Hosting;
 namespace WorkSessions;
 
 /// <summary>The tenant grain's persisted state.</summary>
-public sealed class TenantGrainState
+internal sealed class TenantGrainState
 {
     public TenantPreferences Preferences { get; set; } = TenantPreferences.Default;
 
@@ -21,7 +21,7 @@ internal sealed partial class TenantGrain(
     [PersistentState(StateNames.Tenant, StorageNames.WorkSessions)] IPersistentState<TenantGrainState> state,
     TimeProvider timeProvider,
     IOptions<WorkSessionOptions> options,
-    ILogger<TenantGrain> logger) : Grain, ITenantGrain
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain, ITenantRoster
 {
     // What GetPreferences answers: only ever a stored version, because that call interleaves with an
     // update that is still writing.
@@ -66,6 +66,34 @@ internal sealed partial class TenantGrain(
         }
 
         var updated = new TenantPreferences(preferences, _published.Version + 1, timeProvider.GetUtcNow(), updatedBy);
+        try
+        {
+            await WritePreferencesAsync(updated);
+        }
+        catch (InconsistentStateException)
+        {
+            // Another activation wrote this tenant's row (a duplicate during a silo failover). Take what it stored
+            // and judge the request against that, rather than answering every later update with a conflict.
+            await ReloadKeepingRosterAsync();
+            if (expectedVersion is { } stale && stale != _published.Version)
+            {
+                throw new WorkSessionException(
+                    ErrorCodes.VersionMismatch,
+                    $"The preferences are at version {_published.Version}, not {stale}; read them again and retry.");
+            }
+
+            updated = updated with { Version = _published.Version + 1 };
+            await WritePreferencesAsync(updated);
+        }
+
+        _published = updated;
+        LogPreferencesUpdated(logger, TenantId, updated.Version, updatedBy);
+        await PushToRosterAsync(updated, [.. state.State.Roster]);
+        return updated;
+    }
+
+    private async Task WritePreferencesAsync(TenantPreferences updated)
+    {
         state.State.Preferences = updated;
         try
         {
@@ -77,17 +105,12 @@ internal sealed partial class TenantGrain(
             state.State.Preferences = _published;
             throw;
         }
-
-        _published = updated;
-        LogPreferencesUpdated(logger, TenantId, updated.Version, updatedBy);
-        await PushToRosterAsync(updated, [.. state.State.Roster]);
-        return updated;
     }
 
     public Task<IReadOnlyList<string>> GetRoster() =>
         Task.FromResult<IReadOnlyList<string>>([.. state.State.Roster.Keys.Order(StringComparer.Ordinal)]);
 
-    public async Task SessionOpened(string agentId, Guid sessionId, long preferencesVersion)
+    public async Task SessionOpened(string agentId, Guid sessionId, TenantPreferences held)
     {
         if (!state.State.Roster.TryGetValue(agentId, out var known) || known != sessionId)
         {
@@ -95,9 +118,10 @@ internal sealed partial class TenantGrain(
             ScheduleRosterWrite();
         }
 
-        if (preferencesVersion < _published.Version)
+        if (held != _published)
         {
-            // The agent read preferences just before an update that did not yet see it on the roster.
+            // The agent read preferences just before an update that did not yet see it on the roster, or holds a
+            // version this tenant never published (the tenant's row was restored from a backup).
             await PushToRosterAsync(_published, [new(agentId, sessionId)]);
         }
     }
@@ -120,7 +144,7 @@ internal sealed partial class TenantGrain(
         {
             try
             {
-                var open = await GrainFactory.GetAgentGrain(tenantId, entry.Key).ApplyPreferences(preferences);
+                var open = await GrainFactory.GetAgentPreferencesTarget(tenantId, entry.Key).ApplyPreferences(preferences);
                 return (entry, open);
             }
             catch (Exception exception)
@@ -167,7 +191,15 @@ internal sealed partial class TenantGrain(
             LogRosterWriteFailed(logger, exception, TenantId);
             if (exception is InconsistentStateException)
             {
-                await ReloadKeepingRosterAsync();
+                try
+                {
+                    await ReloadKeepingRosterAsync();
+                }
+                catch (Exception reloadException)
+                {
+                    // The next write fails on the same etag and reloads again.
+                    LogRosterWriteFailed(logger, reloadException, TenantId);
+                }
             }
 
             ScheduleRosterWrite();

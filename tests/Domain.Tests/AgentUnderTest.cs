@@ -4,7 +4,7 @@ using WorkSessions.Contracts;
 
 namespace WorkSessions.Domain.Tests;
 
-/// <summary>One agent's <see cref="WorkSession"/> on a fake clock, with helpers to reach the states of DESIGN §3.</summary>
+/// <summary>One agent's <see cref="WorkSessionMachine"/> on a fake clock, with helpers to reach the states of DESIGN §3.</summary>
 internal sealed class AgentUnderTest
 {
     public const string AgentId = "agent-7";
@@ -16,8 +16,8 @@ internal sealed class AgentUnderTest
     public AgentUnderTest(bool enabled = true, bool autoEnd = true, int timeoutSeconds = 600, int graceSeconds = 180)
     {
         Clock = new FakeTimeProvider(T0);
-        Data = new AgentSessionData();
-        Session = new WorkSession(AgentId, Data, Clock);
+        Data = new AgentState();
+        Session = new WorkSessionMachine(AgentId, Data, Clock);
 
         // As if the grain had read the tenant's preferences (version 1) before the first command.
         Data.Preferences = NextPreferences(enabled, autoEnd, timeoutSeconds, graceSeconds);
@@ -25,9 +25,9 @@ internal sealed class AgentUnderTest
 
     public FakeTimeProvider Clock { get; }
 
-    public AgentSessionData Data { get; }
+    public AgentState Data { get; }
 
-    public WorkSession Session { get; }
+    public WorkSessionMachine Session { get; }
 
     public DateTimeOffset Now => Clock.GetUtcNow();
 
@@ -64,7 +64,7 @@ internal sealed class AgentUnderTest
     public string Snapshot() => JsonSerializer.Serialize(Data);
 
     /// <summary>Asserts that the command is rejected with <paramref name="code"/> and changes nothing.</summary>
-    public void AssertRejected(string code, Action<WorkSession> command)
+    public void AssertRejected(string code, Action<WorkSessionMachine> command)
     {
         var before = Snapshot();
         var unsavedBefore = Session.HasUnsavedChanges;

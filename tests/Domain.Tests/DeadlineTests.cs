@@ -86,13 +86,13 @@ public sealed class DeadlineTests
     }
 
     [Fact]
-    public void Activate_AfterOutage_CountsActivationAsActivity()
+    public void Activate_AfterAGap_CountsActivationAsActivity()
     {
         var agent = new AgentUnderTest(timeoutSeconds: 600);
         agent.Start();
         agent.Advance(2000); // the inactivity deadline at 600 passed while no activation ran
 
-        var events = agent.Session.Activate(afterOutage: true);
+        var events = agent.Session.Activate(agent.Data.Preferences);
 
         Assert.Empty(events);
         Assert.Equal(SessionState.Active, agent.Session.State);
@@ -101,14 +101,14 @@ public sealed class DeadlineTests
     }
 
     [Fact]
-    public void Activate_AfterOutage_ReplacesPassedGraceDeadlineWithFullGracePeriod()
+    public void Activate_AfterAGap_ReplacesPassedGraceDeadlineWithFullGracePeriod()
     {
         var agent = new AgentUnderTest(timeoutSeconds: 600, graceSeconds: 180);
         var open = agent.Start();
         agent.WaitForPrompt(); // at 600, deadline 780
         agent.Advance(1000);   // down from before 780 until 1600
 
-        var events = agent.Session.Activate(afterOutage: true);
+        var events = agent.Session.Activate(agent.Data.Preferences);
 
         var warned = Assert.IsType<InactivityWarned>(Assert.Single(events));
         Assert.Equal((At(1600), At(1780), open.SessionId), (warned.At, warned.Deadline, warned.SessionId));
@@ -127,14 +127,14 @@ public sealed class DeadlineTests
     }
 
     [Fact]
-    public void Activate_AfterOutage_KeepsGraceDeadlineThatHasNotPassed()
+    public void Activate_AfterAGap_KeepsGraceDeadlineThatHasNotPassed()
     {
         var agent = new AgentUnderTest(timeoutSeconds: 600, graceSeconds: 180);
         var open = agent.Start();
         agent.WaitForPrompt(); // at 600, deadline 780
         agent.Advance(60);
 
-        var events = agent.Session.Activate(afterOutage: true);
+        var events = agent.Session.Activate(agent.Data.Preferences);
 
         Assert.Empty(events);
         Assert.Equal(new PromptView(At(600), At(780)), agent.Session.ToView().Prompt);
@@ -147,13 +147,13 @@ public sealed class DeadlineTests
     {
         var agent = new AgentUnderTest(timeoutSeconds: 60, graceSeconds: 30);
         agent.Start();
-        agent.Clock.SetUtcNow(At(70)); // past the stored 60 s timeout, not past the tenant's new 600 s
+        agent.Clock.SetUtcNow(At(70)); // past the stored 60 s timeout
 
-        var events = agent.Session.Activate(afterOutage: false, agent.NextPreferences(enabled: true, autoEnd: true, 600, 30));
+        var events = agent.Session.Activate(agent.NextPreferences(enabled: true, autoEnd: true, 600, 30));
 
         Assert.Empty(events);
         Assert.Equal(SessionState.Active, agent.Session.State);
-        Assert.Equal(At(600), agent.Session.InactivityDeadline);
+        Assert.Equal(At(670), agent.Session.InactivityDeadline);
     }
 
     [Fact]
@@ -163,82 +163,81 @@ public sealed class DeadlineTests
         var open = agent.Start();
         agent.Advance(30);
 
-        var events = agent.Session.Activate(afterOutage: true, agent.NextPreferences(enabled: false, autoEnd: true, 600, 180));
+        var events = agent.Session.Activate(agent.NextPreferences(enabled: false, autoEnd: true, 600, 180));
 
         var ended = Assert.IsType<SessionEnded>(Assert.Single(events));
         Assert.Equal((open.SessionId, EndReason.FeatureDisabled, AdminId), (ended.Record.SessionId, ended.Record.EndReason, ended.Record.EndedBy));
     }
 
     [Fact]
-    public void CarryOverActivity_KeepsTheLaterActivityOfTheSameSessionOnly()
-    {
-        var agent = new AgentUnderTest();
-        var open = agent.Start();
-
-        agent.Session.CarryOverActivity(Guid.NewGuid(), At(100));
-        Assert.Equal(At(0), open.LastActivityAt);
-        agent.Session.CarryOverActivity(open.SessionId, At(100));
-        Assert.Equal(At(100), open.LastActivityAt);
-        agent.Session.CarryOverActivity(open.SessionId, At(50));
-        Assert.Equal(At(100), open.LastActivityAt);
-        Assert.False(agent.Session.HasUnsavedChanges);
-    }
-
-    [Fact]
-    public void Activate_NotAfterOutage_EndsSessionWhoseGraceDeadlinePassed()
+    public void Activate_AfterTheGraceDeadlinePassed_PromptsAgainWithTheTenantsCurrentGracePeriod()
     {
         var agent = new AgentUnderTest(timeoutSeconds: 600, graceSeconds: 180);
         var open = agent.Start();
-        agent.WaitForPrompt(); // at 600, deadline 780
-        agent.Clock.SetUtcNow(At(800));
+        agent.WaitForPrompt(); // at 600, deadline 780, by the stored 180 s grace period
+        agent.Clock.SetUtcNow(At(2000));
 
-        var events = agent.Session.Activate(afterOutage: false);
+        // Meanwhile the admin lengthened the grace period; the agent's stored copy never heard of it.
+        var events = agent.Session.Activate(agent.NextPreferences(enabled: true, autoEnd: true, 600, graceSeconds: 900));
 
-        var ended = Assert.IsType<SessionEnded>(events[0]);
-        Assert.Equal((open.SessionId, EndReason.InactivityTimeout, At(800), (string?)null), (ended.Record.SessionId, ended.Record.EndReason, ended.Record.EndedAt, ended.Record.EndedBy));
-        Assert.Equal(AgentStatus.Offline, agent.Data.Status);
-        Assert.Equal(SessionState.None, agent.Session.State);
+        var warned = Assert.IsType<InactivityWarned>(Assert.Single(events));
+        Assert.Equal((At(2000), At(2900), open.SessionId), (warned.At, warned.Deadline, warned.SessionId));
     }
 
     [Fact]
-    public void Activate_NotAfterOutage_WarnsWhenInactivityDeadlinePassed()
+    public void Activate_WithAutoEndTurnedOffMeanwhile_WithdrawsThePromptInsteadOfEnding()
     {
         var agent = new AgentUnderTest(timeoutSeconds: 600, graceSeconds: 180);
         agent.Start();
-        agent.Clock.SetUtcNow(At(650));
+        agent.WaitForPrompt();
+        agent.Clock.SetUtcNow(At(5000));
 
-        var events = agent.Session.Activate(afterOutage: false);
+        var events = agent.Session.Activate(agent.NextPreferences(enabled: true, autoEnd: false, 600, 180));
 
-        var warned = Assert.IsType<InactivityWarned>(Assert.Single(events));
-        Assert.Equal((At(650), At(830)), (warned.At, warned.Deadline));
-        Assert.Equal(T0, agent.Open.LastActivityAt);
+        var cleared = Assert.IsType<WarningCleared>(Assert.Single(events));
+        Assert.Equal(WarningClearedCause.AutoEndDisabled, cleared.Cause);
+        Assert.Equal(SessionState.Active, agent.Session.State);
+        Assert.Null(agent.Session.NextDeadline);
     }
 
     [Fact]
-    public void Activate_NotAfterOutage_WithNoDeadlinePassed_ChangesNothing()
+    public void Activate_WithATenantVersionBelowTheOneHeld_TakesTheTenantsPreferences()
+    {
+        // The tenant's row was restored from a backup: its version is lower than the one this agent saw.
+        var agent = new AgentUnderTest(timeoutSeconds: 600, graceSeconds: 180);
+        agent.Data.Preferences = agent.Data.Preferences with { Version = 7 };
+        agent.Start();
+        var restored = new TenantPreferences(new WorkSessionPreferences(true, true, 60, 30), 3, agent.Now, AdminId);
+        agent.Clock.SetUtcNow(At(30));
+
+        Assert.Empty(agent.Session.Activate(restored));
+        Assert.Equal(restored, agent.Data.Preferences);
+        Assert.Equal(At(90), agent.Session.InactivityDeadline);
+    }
+
+    [Fact]
+    public void Activate_WithNoDeadlinePassed_OnlyCountsAsActivity()
     {
         var agent = new AgentUnderTest(timeoutSeconds: 600);
         agent.Start();
         agent.Advance(300);
-        var before = agent.Snapshot();
 
-        var events = agent.Session.Activate(afterOutage: false);
+        var events = agent.Session.Activate(agent.Data.Preferences);
 
         Assert.Empty(events);
-        Assert.Equal(before, agent.Snapshot());
-        Assert.Equal(At(600), agent.Session.InactivityDeadline);
+        Assert.False(agent.Session.HasUnsavedChanges);
+        Assert.Equal(At(300), agent.Open.LastActivityAt);
+        Assert.Equal(At(900), agent.Session.InactivityDeadline);
     }
 
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Activate_WithNoSession_ChangesNothing(bool afterOutage)
+    [Fact]
+    public void Activate_WithNoSession_ChangesNothing()
     {
         var agent = new AgentUnderTest();
         agent.Advance(5000);
         var before = agent.Snapshot();
 
-        var events = agent.Session.Activate(afterOutage);
+        var events = agent.Session.Activate(agent.Data.Preferences);
 
         Assert.Empty(events);
         Assert.Equal(before, agent.Snapshot());

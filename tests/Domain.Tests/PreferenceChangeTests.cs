@@ -165,23 +165,50 @@ public sealed class PreferenceChangeTests
         Assert.False(agent.Session.Preferences.WorkSessionsEnabled);
     }
 
-    [Theory]
-    [InlineData(0)]
-    [InlineData(-1)]
-    public void PreferencesWithStaleOrEqualVersion_AreIgnored(int versionOffset)
+    [Fact]
+    public void ThePreferencesHeld_ChangeNothing()
     {
         var agent = new AgentUnderTest(timeoutSeconds: 600);
         agent.Start();
-        agent.Advance(700);
+        agent.Advance(300);
         var before = agent.Snapshot();
-        var stale = new TenantPreferences(new WorkSessionPreferences(false, false, 60, 30), agent.Data.Preferences.Version + versionOffset, agent.Now, "admin-2");
 
-        var events = agent.Session.ApplyPreferences(stale);
+        var events = agent.Session.ApplyPreferences(agent.Data.Preferences with { });
 
         Assert.Empty(events);
         Assert.Equal(before, agent.Snapshot());
         Assert.False(agent.Session.HasUnsavedChanges);
         Assert.Equal(SessionState.Active, agent.Session.State);
+    }
+
+    [Fact]
+    public void PreferencesWithTheVersionHeldButOtherValues_ReplaceTheOnesHeld()
+    {
+        // A restored tenant that numbered a new change like one the agent already saw.
+        var agent = new AgentUnderTest(timeoutSeconds: 600);
+        agent.Start();
+        var renumbered = new TenantPreferences(new WorkSessionPreferences(true, true, 60, 30), agent.Data.Preferences.Version, agent.Now, "admin-2");
+
+        agent.Session.ApplyPreferences(renumbered);
+
+        Assert.Equal(renumbered, agent.Data.Preferences);
+        Assert.Equal(AgentUnderTest.At(60), agent.Session.InactivityDeadline);
+    }
+
+    [Fact]
+    public void PreferencesWithALowerVersion_ReplaceTheOnesHeld_BecauseTheTenantOwnsTheVersion()
+    {
+        // A tenant restored from a backup publishes versions below the one its agents saw; ignoring them would
+        // make the agent deaf to every real change until the tenant's numbers caught up.
+        var agent = new AgentUnderTest(timeoutSeconds: 600);
+        agent.Start();
+        agent.Advance(300);
+        var restored = new TenantPreferences(new WorkSessionPreferences(true, false, 600, 180), agent.Data.Preferences.Version - 1, agent.Now, "admin-2");
+
+        Assert.Empty(agent.Session.ApplyPreferences(restored));
+
+        Assert.Equal(restored, agent.Data.Preferences);
+        Assert.Null(agent.Session.InactivityDeadline);
     }
 
     [Theory]

@@ -246,26 +246,123 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task DeactivatedGrain_IsWokenByItsReminderAndStillEndsOnTime()
+    public async Task DeactivatedGrain_IsWokenByItsReminder_AndTheGapCountsAsActivity()
     {
         var tenant = await fixture.NewTenantAsync(AutoEnd);
         var agent = fixture.Agent(tenant, "alice");
         var armed = ClusterFixture.WaitForReminderArmedAsync(agent.GetGrainId());
         await agent.StartSession(AgentStatus.Ready, null);
-        var startedAt = fixture.Time.GetUtcNow();
         await armed;
 
+        // A graceful deactivation (a shutdown, a deploy, a rebalancing) with the deadline inside the gap.
         await fixture.Cluster.DeactivateAsync(agent);
         var ticked = ClusterFixture.WaitForReminderTickAsync(agent.GetGrainId());
         await fixture.AdvanceAsync(Timeout);
         await ticked;
+        var wokenAt = fixture.Time.GetUtcNow();
 
         Assert.True(fixture.Cluster.TryGetGrainContext(agent.GetGrainId(), out _), "the reminder should have activated the grain");
-        var warned = await agent.GetSnapshot();
-        Assert.Equal(startedAt + Timeout, warned.Prompt!.WarnedAt);
+        Assert.Equal(SessionState.Active, (await agent.GetSnapshot()).State);
 
+        await fixture.AdvanceAsync(Timeout);
+        Assert.Equal(new PromptView(wokenAt + Timeout, wokenAt + Timeout + Grace), (await agent.GetSnapshot()).Prompt);
         await fixture.AdvanceAsync(Grace);
         Assert.Equal(SessionState.None, (await agent.GetSnapshot()).State);
+    }
+
+    [Fact]
+    public async Task GracefulDeactivationWhileWarned_PromptsAgainWithAFullGracePeriod_AndContinueWorks()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+        await fixture.AdvanceAsync(Timeout);
+        Assert.Equal(SessionState.Warned, (await agent.GetSnapshot()).State);
+
+        await fixture.Cluster.DeactivateAsync(agent);
+        await fixture.AdvanceAsync(Grace * 3); // back long after the grace deadline
+        var back = fixture.Time.GetUtcNow();
+
+        var view = await agent.GetSnapshot();
+        Assert.Equal(SessionState.Warned, view.State);
+        Assert.Equal(new PromptView(back, back + Grace), view.Prompt);
+        Assert.Equal(SessionState.Active, (await agent.Continue()).State);
+    }
+
+    [Fact]
+    public async Task FailedWrite_DoesNotBringBackSupersededPreferences()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+
+        // The admin lengthens the timeout: the agent applies it in memory, its stored copy keeps the old one.
+        await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd with { InactivityTimeoutSeconds = 600 }, null, "admin-1");
+        fixture.Storage.FailNextWrite(agent.GetGrainId());
+        await Assert.ThrowsAnyAsync<Exception>(() => agent.SetStatus(AgentStatus.NotReady, "break"));
+
+        await fixture.AdvanceAsync(Timeout + TimeSpan.FromSeconds(1));
+        var view = await agent.GetSnapshot();
+        Assert.Equal(SessionState.Active, view.State);
+        Assert.Equal(AgentStatus.Ready, view.Status);
+    }
+
+    [Fact]
+    public async Task FailingStorage_RetriesTheDeadlineWithBackoff_AndPromptsOnceItHeals()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+        var grainId = agent.GetGrainId();
+        fixture.Storage.FailWrites(grainId);
+        var attemptsBefore = fixture.Storage.AttemptsOf(grainId);
+
+        await fixture.AdvanceAsync(Timeout);
+        for (var second = 0; second < 30; second++)
+        {
+            await fixture.AdvanceAsync(TimeSpan.FromSeconds(1));
+        }
+
+        // Real time passes too: a timer re-armed at due time zero would spin thousands of times meanwhile.
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        var attempts = fixture.Storage.AttemptsOf(grainId) - attemptsBefore;
+        Assert.InRange(attempts, 2, 8);
+        Assert.Equal(SessionState.Active, (await agent.GetSnapshot()).State);
+
+        fixture.Storage.Heal(grainId);
+        await fixture.AdvanceAsync(WriteBackoff.Longest * 1.25);
+        var prompt = (await agent.GetSnapshot()).Prompt;
+        Assert.NotNull(prompt);
+        Assert.Equal(Grace, prompt.Deadline - prompt.WarnedAt);
+    }
+
+    [Fact]
+    public async Task AgentWithPreferencesAheadOfARestoredTenant_TakesTheTenantsOnItsNextWakeUp()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        var armed = ClusterFixture.WaitForReminderArmedAsync(agent.GetGrainId());
+        await agent.StartSession(AgentStatus.Ready, null);
+        await armed;
+
+        // The tenant's row is restored from a backup taken before work sessions had auto-end: version 0.
+        var tenantGrain = fixture.Grains.GetTenantGrain(tenant);
+        var restored = new TenantGrainState { Preferences = TenantPreferences.Default with { Preferences = new WorkSessionPreferences(true, false, 1800, 180) } };
+        restored.Roster["alice"] = (await agent.GetSnapshot()).Session!.SessionId;
+        fixture.Storage.Overwrite(StateNames.Tenant, tenantGrain.GetGrainId(), restored);
+        await fixture.Cluster.DeactivateAsync(tenantGrain);
+
+        var ticked = ClusterFixture.WaitForReminderTickAsync(agent.GetGrainId());
+        await fixture.AdvanceAsync(TimeSpan.FromMinutes(1));
+        await ticked;
+
+        for (var attempt = 0; attempt < 200 && (await agent.GetSnapshot()).State != SessionState.Active; attempt++)
+        {
+            await Task.Delay(10);
+        }
+
+        await fixture.AdvanceAsync(TimeSpan.FromMinutes(5));
+        Assert.Equal(SessionState.Active, (await agent.GetSnapshot()).State);
     }
 
     [Fact]

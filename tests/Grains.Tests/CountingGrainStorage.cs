@@ -13,10 +13,31 @@ public sealed class CountingGrainStorage(IGrainStorageSerializer serializer) : I
     private readonly ConcurrentDictionary<(string StateName, GrainId GrainId), (BinaryData Payload, int Version)> _rows = new();
     private readonly ConcurrentDictionary<GrainId, int> _writes = new();
     private readonly ConcurrentDictionary<GrainId, bool> _failNextWrite = new();
+    private readonly ConcurrentDictionary<GrainId, bool> _failing = new();
+    private readonly ConcurrentDictionary<GrainId, int> _attempts = new();
 
     public int WritesOf(GrainId grainId) => _writes.GetValueOrDefault(grainId);
 
+    /// <summary>Writes tried, failed ones included.</summary>
+    public int AttemptsOf(GrainId grainId) => _attempts.GetValueOrDefault(grainId);
+
     public void FailNextWrite(GrainId grainId) => _failNextWrite[grainId] = true;
+
+    /// <summary>Every write of the grain fails until <see cref="Heal"/>, as on a read-only or full database.</summary>
+    public void FailWrites(GrainId grainId) => _failing[grainId] = true;
+
+    public void Heal(GrainId grainId) => _failing.TryRemove(grainId, out _);
+
+    /// <summary>Replaces a stored row behind the grain's back (another activation, a restored backup): its etag changes.</summary>
+    public void Overwrite<T>(string stateName, GrainId grainId, T state)
+    {
+        var key = (stateName, grainId);
+        var version = (_rows.TryGetValue(key, out var row) ? row.Version : 0) + 1;
+        _rows[key] = (serializer.Serialize(state), version);
+    }
+
+    public T? Read<T>(string stateName, GrainId grainId) =>
+        _rows.TryGetValue((stateName, grainId), out var row) ? serializer.Deserialize<T>(row.Payload) : default;
 
     public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
@@ -32,7 +53,8 @@ public sealed class CountingGrainStorage(IGrainStorageSerializer serializer) : I
 
     public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        if (_failNextWrite.TryRemove(grainId, out _))
+        _attempts.AddOrUpdate(grainId, 1, (_, count) => count + 1);
+        if (_failNextWrite.TryRemove(grainId, out _) || _failing.ContainsKey(grainId))
         {
             throw new InvalidOperationException("Injected storage failure.");
         }

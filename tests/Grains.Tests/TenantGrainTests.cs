@@ -117,4 +117,50 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
 
         Assert.Fail("The condition did not become true within 3 s.");
     }
+
+    [Fact]
+    public async Task RowWrittenBehindItsBack_IsReloaded_AndTheUpdateApplies()
+    {
+        var tenant = fixture.Grains.GetTenantGrain(await fixture.NewTenantAsync(Valid));
+        var elsewhere = new TenantGrainState
+        {
+            Preferences = new TenantPreferences(Valid with { GracePeriodSeconds = 90 }, 4, fixture.Time.GetUtcNow(), "admin-9"),
+        };
+        fixture.Storage.Overwrite(StateNames.Tenant, tenant.GetGrainId(), elsewhere);
+
+        var updated = await tenant.UpdatePreferences(Valid with { InactivityTimeoutSeconds = 120 }, null, "admin-1");
+        var again = await tenant.UpdatePreferences(Valid, updated.Version, "admin-1");
+
+        Assert.Equal(5, updated.Version);
+        Assert.Equal(6, again.Version);
+        Assert.Equal(again, fixture.Storage.Read<TenantGrainState>(StateNames.Tenant, tenant.GetGrainId())!.Preferences);
+    }
+
+    [Fact]
+    public async Task RowWrittenBehindItsBack_StillRejectsAnUpdateMadeAgainstTheOldVersion()
+    {
+        var tenant = fixture.Grains.GetTenantGrain(await fixture.NewTenantAsync(Valid));
+        var elsewhere = new TenantGrainState { Preferences = new TenantPreferences(Valid, 4, fixture.Time.GetUtcNow(), "admin-9") };
+        fixture.Storage.Overwrite(StateNames.Tenant, tenant.GetGrainId(), elsewhere);
+
+        var error = await Assert.ThrowsAsync<WorkSessionException>(() => tenant.UpdatePreferences(Valid with { AutoEndEnabled = false }, 1, "admin-1"));
+
+        Assert.Equal(ErrorCodes.VersionMismatch, error.Code);
+        Assert.Equal(4, (await tenant.GetPreferences()).Version);
+    }
+
+    [Fact]
+    public void PublicGrainContracts_OfferOnlyWhatClientsMayCall()
+    {
+        // Grain-to-grain plumbing (preference pushes, roster upkeep) lives on internal interfaces in src/Grains.
+        string[] agent = [.. typeof(IAgentGrain).GetMethods().Select(m => m.Name).Order()];
+        string[] tenant = [.. typeof(ITenantGrain).GetMethods().Select(m => m.Name).Order()];
+
+        Assert.Equal(
+            ["BeginEngagement", "Continue", "EndEngagement", "EndSession", "FindSnapshot", "GetSnapshot", "RecordActivity", "SetStatus", "StartSession", "Subscribe", "Unsubscribe", "get_ObserverLease"],
+            agent);
+        Assert.Equal(["GetPreferences", "GetRoster", "UpdatePreferences"], tenant);
+        Assert.False(typeof(IAgentPreferencesTarget).IsPublic);
+        Assert.False(typeof(ITenantRoster).IsPublic);
+    }
 }

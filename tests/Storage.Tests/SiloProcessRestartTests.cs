@@ -89,7 +89,7 @@ public sealed class SiloProcessRestartTests : IDisposable
         var writes = Enumerable.Range(0, 200).Select(i => other.GrainStorage.WriteStateAsync(
             StateNames.Agent,
             GrainId.Create("agent", AgentKey.Format(tenantId, $"other-{i}")),
-            new GrainState<AgentGrainState>(new AgentGrainState { Session = new AgentSessionData { Status = AgentStatus.Ready } })));
+            new GrainState<AgentGrainState>(new AgentGrainState { Agent = new AgentState { Status = AgentStatus.Ready } })));
         await Task.WhenAll([.. sessions, .. writes]);
 
         await using var database = WorkSessionsDatabase.Open(StorageTarget.ToOptions(settings));

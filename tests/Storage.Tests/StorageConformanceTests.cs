@@ -87,7 +87,7 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
         var payload = Assert.IsType<byte[]>(await target.ScalarAsync(
             $"SELECT payload FROM orleans_grain_state WHERE grain_type = 'agent' AND grain_id_extension = '{grainId.Key}'"));
         using var stored = JsonDocument.Parse(payload);
-        Assert.Equal(written.State!.Session.Session!.SessionId, stored.RootElement.GetProperty("Session").GetProperty("Session").GetProperty("SessionId").GetGuid());
+        Assert.Equal(written.State!.Agent.Session!.SessionId, stored.RootElement.GetProperty("Session").GetProperty("Session").GetProperty("SessionId").GetGuid());
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
 
         Assert.False(read.RecordExists);
         Assert.Null(read.ETag);
-        Assert.Null(read.State!.Session.Session);
+        Assert.Null(read.State!.Agent.Session);
     }
 
     [Fact]
@@ -114,10 +114,10 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
         var current = new GrainState<AgentGrainState>();
         await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, current);
 
-        current.State!.Session.Status = AgentStatus.Ready;
+        current.State!.Agent.Status = AgentStatus.Ready;
         await silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, current);
-        stale.State!.Session.Status = AgentStatus.NotReady;
-        stale.State!.Session.StatusReason = "lunch";
+        stale.State!.Agent.Status = AgentStatus.NotReady;
+        stale.State!.Agent.StatusReason = "lunch";
         var staleETag = stale.ETag;
 
         await Assert.ThrowsAsync<InconsistentStateException>(() => silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, stale));
@@ -161,7 +161,7 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
         await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, read);
 
         Assert.False(read.RecordExists);
-        Assert.Null(read.State!.Session.Session);
+        Assert.Null(read.State!.Agent.Session);
         Assert.Equal(owner.ETag, read.ETag);
         await Assert.ThrowsAsync<InconsistentStateException>(() => silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, stale));
         await silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, read);
@@ -222,7 +222,7 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
         var grainId = GrainId.Create("agent", key);
         var behindItsBack = new GrainState<AgentGrainState>();
         await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, behindItsBack);
-        behindItsBack.State!.Session.Session!.PromptCount = 7;
+        behindItsBack.State!.Agent.Session!.PromptCount = 7;
         await silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, behindItsBack);
 
         var conflict = await Assert.ThrowsAsync<InconsistentStateException>(() => agent.SetStatus(AgentStatus.NotReady, "lunch"));
@@ -234,8 +234,8 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
         Assert.Equal(7, view.Session.PromptCount);
         var stored = new GrainState<AgentGrainState>();
         await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, stored);
-        Assert.Equal(AgentStatus.NotReady, stored.State!.Session.Status);
-        Assert.Equal(7, stored.State.Session.Session!.PromptCount);
+        Assert.Equal(AgentStatus.NotReady, stored.State!.Agent.Status);
+        Assert.Equal(7, stored.State.Agent.Session!.PromptCount);
     }
 
     [Fact]
@@ -272,8 +272,7 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
         var startedAt = new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
         return new AgentGrainState
         {
-            DeactivatedCleanly = true,
-            Session = new AgentSessionData
+            Agent = new AgentState
             {
                 Status = AgentStatus.Occupied,
                 StatusAfterEngagements = AgentStatus.NotReady,

@@ -27,7 +27,10 @@ internal enum Staleness
     Older,
 }
 
-/// <summary>The tenant pushes preferences; <see cref="Staleness"/> picks a newer, the same or an older version than the agent holds.</summary>
+/// <summary>
+/// The tenant pushes preferences; <see cref="Staleness"/> picks a newer, the same or an older version than the agent
+/// holds (older: the tenant was restored from a backup, and its version is the one that counts).
+/// </summary>
 internal sealed record PreferencesCommand(bool Enabled, bool AutoEnd, int TimeoutSeconds, int GraceSeconds, Staleness Staleness, string UpdatedBy) : Command;
 
 /// <summary>Time passes with the silo up: every deadline fires at its time.</summary>
@@ -36,8 +39,14 @@ internal sealed record AdvanceCommand(long Milliseconds) : Command;
 /// <summary>The silo is lost: time passes with no activation, then the grain activates after an outage.</summary>
 internal sealed record OutageCommand(long Milliseconds) : Command;
 
-/// <summary>A graceful deactivation: no timer runs until the reminder (at most one period later) reactivates the grain.</summary>
+/// <summary>
+/// A graceful deactivation (a shutdown, a deploy, a rebalancing): no timer runs until the reminder, at most one
+/// period later, reactivates the grain. The same gap as an outage for the recovery rule.
+/// </summary>
 internal sealed record DeactivationCommand(long Milliseconds) : Command;
+
+/// <summary>The grain fails over to a silo whose clock is behind by this much, and activates there.</summary>
+internal sealed record ClockBehindCommand(long Milliseconds) : Command;
 
 /// <summary>Preferences in force before the first command, and the commands.</summary>
 internal sealed record Scenario(PreferencesCommand? Initial, Command[] Commands)
@@ -61,13 +70,14 @@ internal sealed record Profile(
     int Advance,
     int Outage,
     int Deactivation,
+    int ClockBehind,
     int MaxTimeoutSeconds,
     int MaxGraceSeconds,
     int MaxCommands)
 {
-    public static Profile Mixed { get; } = new("mixed", 8, 8, 6, 6, 3, 5, 5, 4, 20, 2, 2, 600, 240, 60);
+    public static Profile Mixed { get; } = new("mixed", 8, 8, 6, 6, 3, 5, 5, 4, 20, 2, 2, 2, 600, 240, 60);
 
-    public static Profile IdleAgents { get; } = new("idle agents", 6, 2, 4, 3, 1, 2, 2, 5, 25, 5, 4, 120, 60, 50);
+    public static Profile IdleAgents { get; } = new("idle agents", 6, 2, 4, 3, 1, 2, 2, 5, 25, 5, 4, 2, 120, 60, 50);
 }
 
 internal static class ScenarioGen
@@ -114,7 +124,8 @@ internal static class ScenarioGen
             (p.Preferences, preferences.Select(c => (Command)c)),
             (p.Advance, Millis.Select(ms => (Command)new AdvanceCommand(ms))),
             (p.Outage, Millis.Select(ms => (Command)new OutageCommand(ms))),
-            (p.Deactivation, Gen.Int[0, (int)ReminderPeriod.TotalMilliseconds].Select(ms => (Command)new DeactivationCommand(ms))));
+            (p.Deactivation, Gen.Int[0, (int)ReminderPeriod.TotalMilliseconds].Select(ms => (Command)new DeactivationCommand(ms))),
+            (p.ClockBehind, Gen.Int[1, 120_000].Select(ms => (Command)new ClockBehindCommand(ms))));
 
         var initial = Gen.Frequency(
             (9, preferences.Select(c => (PreferencesCommand?)(c with { Staleness = Staleness.Newer }))),

@@ -51,7 +51,7 @@ internal sealed class Coverage
 }
 
 /// <summary>
-/// Plays one <see cref="Scenario"/> against a <see cref="WorkSession"/> the way the agent grain drives it:
+/// Plays one <see cref="Scenario"/> against a <see cref="WorkSessionMachine"/> the way the agent grain drives it:
 /// deadlines fire exactly when the clock reaches them, outages and deactivations skip firing and then activate.
 /// After every step it checks the invariants of DESIGN §3 against the events seen so far.
 /// </summary>
@@ -66,14 +66,14 @@ internal sealed class SequenceRunner
 
     private readonly Scenario _scenario;
     private readonly Coverage _coverage;
-    private readonly FakeTimeProvider _clock = new(Origin);
-    private readonly AgentSessionData _data = new();
-    private readonly WorkSession _session;
+    private readonly AdjustableClock _clock = new(Origin);
+    private readonly AgentState _data = new();
+    private readonly WorkSessionMachine _session;
 
     private readonly HashSet<Guid> _eventIds = [];
     private readonly HashSet<Guid> _started = [];
     private readonly HashSet<Guid> _ended = [];
-    private DateTimeOffset _lastEventAt = Origin;
+    private DateTimeOffset _lastEventAt = DateTimeOffset.MinValue;
     private AgentStatus _statusFromEvents = AgentStatus.Offline;
 
     // The open session as the event stream tells it.
@@ -86,13 +86,16 @@ internal sealed class SequenceRunner
     private TimeSpan _graceAtLastWarning;
     private bool _warningCleared;
 
+    private bool _clockWentBack;
+    private DateTimeOffset _clockHigh = Origin;
+
     private string _where = "set-up";
 
     public SequenceRunner(Scenario scenario, Coverage coverage)
     {
         _scenario = scenario;
         _coverage = coverage;
-        _session = new WorkSession(AgentId, _data, _clock);
+        _session = new WorkSessionMachine(AgentId, _data, _clock);
         if (scenario.Initial is { } initial)
         {
             _data.Preferences = ToPreferences(initial, version: 1);
@@ -100,6 +103,12 @@ internal sealed class SequenceRunner
     }
 
     private DateTimeOffset Now => _clock.GetUtcNow();
+
+    /// <summary>Now, or while the clock is behind a time already recorded, no earlier than that time.</summary>
+    private bool IsNow(DateTimeOffset recorded) => _clockWentBack ? recorded >= Now && recorded <= Latest : recorded == Now;
+
+    /// <summary>The latest time the clock has shown: recorded times stay at or below it, even while the clock is behind.</summary>
+    private DateTimeOffset Latest => Now > _clockHigh ? Now : _clockHigh;
 
     public void Run()
     {
@@ -160,7 +169,7 @@ internal sealed class SequenceRunner
                 if (activity is not null)
                 {
                     Check(_session.State == stateBefore, "activity never answers a prompt");
-                    Check(_data.Session!.LastActivityAt == Now, "activity moves lastActivity to now");
+                    Check(IsNow(_data.Session!.LastActivityAt), "activity moves lastActivity to now");
                     Check(!_session.HasUnsavedChanges, "activity alone writes nothing");
                 }
 
@@ -189,7 +198,7 @@ internal sealed class SequenceRunner
                 if (Step(statusError, () => _session.SetStatus(status, reason)) is not null)
                 {
                     Check(engaged ? _data.StatusAfterEngagements == status : _data.Status == status, "the status is set (after the engagements if engaged)");
-                    Check(_data.Session is null || _data.Session.LastActivityAt == Now, "a status change counts as activity");
+                    Check(_data.Session is null || IsNow(_data.Session.LastActivityAt), "a status change counts as activity");
                 }
 
                 break;
@@ -240,10 +249,11 @@ internal sealed class SequenceRunner
                     _ => held - 1,
                 };
                 var snapshot = Snapshot();
-                var applied = Step(null, () => _session.ApplyPreferences(ToPreferences(preferences, version)));
-                if (preferences.Staleness != Staleness.Newer)
+                var pushed = preferences.Staleness == Staleness.Equal ? _data.Preferences : ToPreferences(preferences, version);
+                var applied = Step(null, () => _session.ApplyPreferences(pushed));
+                if (preferences.Staleness == Staleness.Equal)
                 {
-                    Check(applied!.Count == 0 && Snapshot() == snapshot && !_session.HasUnsavedChanges, "a stale or equal version changes nothing");
+                    Check(applied!.Count == 0 && Snapshot() == snapshot && !_session.HasUnsavedChanges, "the preferences already held change nothing");
                 }
                 else if (open && !preferences.Enabled)
                 {
@@ -264,37 +274,43 @@ internal sealed class SequenceRunner
 
             case OutageCommand(var milliseconds):
                 _clock.Advance(TimeSpan.FromMilliseconds(milliseconds));
-                var graceBefore = _session.GraceDeadline;
-                var recovered = Step(null, () => _session.Activate(afterOutage: true));
-                var gracePassed = graceBefore is { } g && g <= Now;
-                Check(
-                    gracePassed ? recovered is [InactivityWarned { At: var at }] && at == Now : recovered!.Count == 0,
-                    "recovery prompts again, in full, exactly when a grace deadline passed during the outage, and never ends a session");
-                if (gracePassed)
-                {
-                    _coverage.RecoveryPrompt();
-                }
-
-                if (_data.Session is { } session)
-                {
-                    Check(session.LastActivityAt == Now, "the activation counts as activity");
-                }
-
+                Activate();
                 break;
 
             case DeactivationCommand(var milliseconds):
                 _clock.Advance(TimeSpan.FromMilliseconds(milliseconds));
-                var (grace, inactivity) = (_session.GraceDeadline, _session.InactivityDeadline);
-                var reactivated = Step(null, () => _session.Activate(afterOutage: false), allowedLateness: TimeSpan.FromMilliseconds(milliseconds));
-                Check(
-                    grace <= Now ? reactivated is [SessionEnded { Record.EndReason: EndReason.InactivityTimeout }, ..]
-                    : inactivity <= Now ? reactivated is [InactivityWarned]
-                    : reactivated!.Count == 0,
-                    "a reactivation acts on passed deadlines as they are");
+                Activate();
+                break;
+
+            case ClockBehindCommand(var milliseconds):
+                _clockHigh = Latest;
+                _clock.SetUtcNow(Now - TimeSpan.FromMilliseconds(milliseconds));
+                _clockWentBack = true;
+                Activate();
                 break;
 
             default:
                 throw new InvalidOperationException($"Unknown command {command}.");
+        }
+    }
+
+    /// <summary>The grain activates after a gap in which no timer ran, whatever caused it, with the tenant's current preferences.</summary>
+    private void Activate()
+    {
+        var graceBefore = _session.GraceDeadline;
+        var recovered = Step(null, () => _session.Activate(_data.Preferences));
+        var gracePassed = graceBefore is { } g && g <= Now;
+        Check(
+            gracePassed ? recovered is [InactivityWarned] : recovered!.Count == 0,
+            "recovery prompts again, in full, exactly when a grace deadline passed during the gap, and never ends a session");
+        if (gracePassed)
+        {
+            _coverage.RecoveryPrompt();
+        }
+
+        if (_data.Session is { } session)
+        {
+            Check(session.LastActivityAt >= Now, "the activation counts as activity");
         }
     }
 
@@ -359,7 +375,7 @@ internal sealed class SequenceRunner
     {
         Check(e.AgentId == AgentId, "events name the agent");
         Check(_eventIds.Add(e.EventId), "event ids are unique");
-        Check(e.At == Now, "events happen now");
+        Check(IsNow(e.At), "events happen now");
         Check(e.At >= _lastEventAt, "event times never go backwards");
         _lastEventAt = e.At;
 
@@ -476,8 +492,8 @@ internal sealed class SequenceRunner
 
         Check(_session.Preferences.WorkSessionsEnabled, "sessions exist only while the feature is on");
         Check(_data.Status != AgentStatus.Offline, "an agent with an open session is never offline");
-        Check(session.StartedAt <= session.LastActivityAt && session.LastActivityAt <= Now, "startedAt <= lastActivity <= now");
-        Check(session.StartedAt <= session.StatusSince && session.StatusSince <= Now, "status time counts within the session");
+        Check(session.StartedAt <= session.LastActivityAt && session.LastActivityAt <= Latest, "startedAt <= lastActivity <= now");
+        Check(session.StartedAt <= session.StatusSince && session.StatusSince <= Latest, "status time counts within the session");
         Check(_session.NextDeadline is null || _session.NeedsWakeUps, "a session with a deadline has a durable wake-up");
         var expectedDeadline = session.GraceDeadline
             ?? (_session.Preferences.AutoEndEnabled && _data.OpenEngagements.Count == 0 ? session.LastActivityAt + _session.Preferences.InactivityTimeout : null);
@@ -486,7 +502,7 @@ internal sealed class SequenceRunner
         if (session.WarnedAt is { } warnedAt)
         {
             Check(_session.State == SessionState.Warned, "warned while the prompt is pending");
-            Check(session.StartedAt <= warnedAt && warnedAt <= Now, "startedAt <= warnedAt <= now");
+            Check(session.StartedAt <= warnedAt && warnedAt <= Latest, "startedAt <= warnedAt <= now");
             Check(_lastWarning is { } w && w.At == warnedAt && w.Deadline == session.GraceDeadline && !_warningCleared, "the pending prompt was announced");
             Check(_data.OpenEngagements.Count == 0, "never warned while engaged");
             Check(_session.Preferences.AutoEndEnabled, "never warned with auto-end off");
@@ -532,7 +548,7 @@ internal sealed class SequenceRunner
         }
 
         // The preferences are a copy the grain re-reads from the tenant on activation, not state to save.
-        node.Remove(nameof(AgentSessionData.Preferences));
+        node.Remove(nameof(AgentState.Preferences));
 
         return node.ToJsonString();
     }

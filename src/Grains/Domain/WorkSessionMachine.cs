@@ -3,18 +3,73 @@ using WorkSessions.Contracts;
 namespace WorkSessions.Domain;
 
 /// <summary>
-/// The agent's work-session state machine (DESIGN §3): every transition lives here, with no I/O and no
-/// Orleans runtime. Each command reads the clock from <see cref="TimeProvider"/>, changes
-/// <see cref="AgentSessionData"/> and returns the events that happened; a command the state does not
-/// allow throws <see cref="WorkSessionException"/> and changes nothing.
+/// The agent's work-session state machine (docs/architecture.md#state-machine): every transition lives here,
+/// with no I/O and no Orleans runtime. The machine works on the <see cref="AgentState"/> it is given; the grain
+/// gives it a copy through <see cref="Decide"/> and keeps the result only once it is stored. A command the state
+/// does not allow throws <see cref="WorkSessionException"/>.
 /// </summary>
-public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvider timeProvider)
+/// <remarks>
+/// The whole machine, state × command → result (<c>off</c> = the tenant has work sessions turned off):
+/// <code>
+/// none    Start                 → active, status as asked: SessionStarted, StatusChanged   (off: work_sessions_disabled)
+/// none    Activity/Continue/End → no_open_session                                          (off: work_sessions_disabled)
+/// none    SetStatus             → no_open_session; off: status changes, offline allowed
+/// none    BeginEngagement       → no_open_session; off: occupied, no session involved
+/// none    EndEngagement         → no-op (the call outlived the session); off: back to the status before
+/// none    Deadlines, Activate   → nothing
+/// active  Start                 → the open session, unchanged
+/// active  Activity              → lastActivity = now, in memory only
+/// active  Continue              → lastActivity = now (a double click, a race with the timer)
+/// active  SetStatus             → StatusChanged; counts as activity
+/// active  End                   → none: SessionEnded(agentEnded | endedBySupervisor | endedByAdmin), StatusChanged(offline)
+/// active  BeginEngagement       → occupied, inactivity clock paused
+/// active  EndEngagement         → the status before; lastActivity = now
+/// active  inactivity deadline   → warned: InactivityWarned, grace deadline = now + grace (auto-end on, no engagement)
+/// active  Activate              → lastActivity = now (the platform's gap counts as activity), then deadlines
+/// warned  Start                 → the open session, unchanged
+/// warned  Activity              → recorded; the prompt stays
+/// warned  Continue              → active: WarningCleared(continued)
+/// warned  SetStatus             → StatusChanged; the prompt stays
+/// warned  End                   → as in active
+/// warned  BeginEngagement       → occupied: WarningCleared(engagementBegan)
+/// warned  grace deadline        → none: SessionEnded(inactivityTimeout), StatusChanged(offline)
+/// warned  Activate              → a grace deadline that passed meanwhile starts again in full: InactivityWarned
+/// any     Preferences           → feature off: SessionEnded(featureDisabled), status kept; auto-end off in warned:
+///                                 WarningCleared(autoEndDisabled); a shorter timeout already past: InactivityWarned
+/// </code>
+/// Every recorded time is at least <see cref="AgentState.LatestRecordedAt"/> and the open session's own times, so
+/// a clock that moved backwards cannot break <c>startedAt ≤ warnedAt &lt; endedAt</c>; deadlines are judged by
+/// the clock itself, so none fires early.
+/// </remarks>
+internal sealed class WorkSessionMachine(string agentId, AgentState data, TimeProvider timeProvider)
 {
     private static readonly IReadOnlyList<AgentEvent> Nothing = [];
 
     public string AgentId => agentId;
 
-    public AgentSessionData Data => data;
+    public AgentState Data => data;
+
+    /// <summary>
+    /// Runs <paramref name="command"/> on a copy of <paramref name="current"/>, which stays as it was: the grain
+    /// swaps the new state in only once it is stored (when <see cref="Transition.MustWrite"/>), so a failed write
+    /// or a rejected command leaves nothing half-applied.
+    /// </summary>
+    /// <param name="agentId">The agent's id within the tenant.</param>
+    /// <param name="current">The state as the grain holds it now.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="checkpoint">When the stored state's activity time counts as stale.</param>
+    /// <param name="command">The command, run on a machine over the copy.</param>
+    public static Transition Decide(
+        string agentId,
+        AgentState current,
+        TimeProvider timeProvider,
+        ActivityCheckpoint checkpoint,
+        Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command)
+    {
+        var machine = new WorkSessionMachine(agentId, current.Copy(), timeProvider);
+        var events = command(machine);
+        return new Transition(machine.Data, events, machine.HasUnsavedChanges || checkpoint.IsDue(machine.Data));
+    }
 
     /// <summary>True when the data changed in a way that must be persisted; plain activity never sets it.</summary>
     public bool HasUnsavedChanges { get; private set; }
@@ -81,7 +136,7 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
             LastActivityAt = now,
             StatusSince = now,
         };
-        events.Add(new SessionStarted(NewEventId(now), agentId, now, data.Session.SessionId, Actor.Agent(agentId)));
+        Record(events, new SessionStarted(NewEventId(now), agentId, now, data.Session.SessionId, Actor.Agent(agentId)));
         SetOwnStatus(events, now, status, reason);
         HasUnsavedChanges = true;
         return events;
@@ -216,94 +271,92 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
     /// <summary>Acts on deadlines that have passed: shows the prompt, or ends the session after the grace period.</summary>
     public IReadOnlyList<AgentEvent> CheckDeadlines()
     {
-        var now = Now();
+        var clock = Clock();
         var events = new List<AgentEvent>();
-        if (GraceDeadline is { } grace && now >= grace)
+        if (GraceDeadline is { } grace && clock >= grace)
         {
-            EndSession(events, now, EndReason.InactivityTimeout, endedBy: null, note: null);
+            EndSession(events, Now(), EndReason.InactivityTimeout, endedBy: null, note: null);
         }
-        else if (InactivityDeadline is { } inactivity && now >= inactivity)
+        else if (InactivityDeadline is { } inactivity && clock >= inactivity)
         {
-            Warn(events, now);
+            Warn(events, Now());
         }
 
         return events;
     }
 
-    /// <summary>Applies the tenant's preferences; an older or equal version than the one held changes nothing.</summary>
-    public IReadOnlyList<AgentEvent> ApplyPreferences(TenantPreferences preferences)
+    /// <summary>
+    /// Applies the tenant's current preferences. The tenant grain is their only source, so anything other than the
+    /// preferences held replaces them: a lower version too, or the same version with other values (a tenant
+    /// restored from a backup numbers its changes again).
+    /// </summary>
+    public IReadOnlyList<AgentEvent> ApplyPreferences(TenantPreferences current) =>
+        AdoptPreferences(current, checkDeadlines: true);
+
+    /// <summary>
+    /// The grain activated with this state and the tenant's current preferences (docs/architecture.md#recovery-rule).
+    /// Whatever ended the previous activation — a crash, a lost silo, a graceful shutdown, a rebalancing — the
+    /// activation counts as activity, and a grace period that ran out while no activation was running starts
+    /// again in full: no agent is logged out because the platform was down. Deadlines are judged by
+    /// <paramref name="current"/>, never by the preferences stored with the state.
+    /// </summary>
+    public IReadOnlyList<AgentEvent> Activate(TenantPreferences current)
     {
-        if (preferences.Version <= data.Preferences.Version)
+        var events = AdoptPreferences(current, checkDeadlines: false);
+        if (data.Session is { } session)
         {
-            return Nothing;
+            var now = Now();
+            session.LastActivityAt = Later(session.LastActivityAt, now);
+            if (GraceDeadline is { } grace && grace <= Clock())
+            {
+                Warn(events, now);
+            }
+
+            events.AddRange(CheckDeadlines());
         }
 
-        // Not a change to save by itself: an activation asks the tenant again, and without a session the grain
-        // asks before each command. What the new values cause (an end, a warning) is saved with its events.
-        var before = Preferences;
-        data.Preferences = preferences;
-        if (data.Session is null)
-        {
-            return Nothing;
-        }
+        return events;
+    }
 
-        var now = Now();
+    /// <summary>
+    /// Takes the tenant's preferences and acts on what changed: turning the feature off ends the session, turning
+    /// auto-end off withdraws a prompt, and a shorter timeout or auto-end turned on may put the deadline in the
+    /// past, which warns now and still leaves the full grace period. Adopting values is no change to save by
+    /// itself (an activation asks the tenant again); what they cause is saved with its events.
+    /// </summary>
+    private List<AgentEvent> AdoptPreferences(TenantPreferences current, bool checkDeadlines)
+    {
         var events = new List<AgentEvent>();
-        if (before.WorkSessionsEnabled && !preferences.Preferences.WorkSessionsEnabled)
+        if (current == data.Preferences)
         {
-            EndSession(events, now, EndReason.FeatureDisabled, preferences.UpdatedBy, note: null);
             return events;
         }
 
-        if (State == SessionState.Warned && !preferences.Preferences.AutoEndEnabled)
+        var before = Preferences;
+        data.Preferences = current;
+        if (data.Session is null)
+        {
+            return events;
+        }
+
+        var now = Now();
+        if (before.WorkSessionsEnabled && !current.Preferences.WorkSessionsEnabled)
+        {
+            EndSession(events, now, EndReason.FeatureDisabled, current.UpdatedBy, note: null);
+            return events;
+        }
+
+        if (State == SessionState.Warned && !current.Preferences.AutoEndEnabled)
         {
             ClearWarning(events, now, WarningClearedCause.AutoEndDisabled);
         }
 
-        // A shorter timeout, or auto-end turned on, may put the deadline in the past: warn now,
-        // which still leaves the agent the full grace period.
-        events.AddRange(CheckDeadlines());
+        if (checkDeadlines)
+        {
+            events.AddRange(CheckDeadlines());
+        }
+
         return events;
-    }
-
-    /// <summary>
-    /// Called when the grain activates with this data and the tenant's current preferences. After an outage
-    /// (<paramref name="afterOutage"/>) the activation counts as activity and a grace period that ran out
-    /// meanwhile starts again in full: no agent is logged out because the platform was down. Deadlines are
-    /// then judged by the current preferences, not the ones stored with the session.
-    /// </summary>
-    public IReadOnlyList<AgentEvent> Activate(bool afterOutage, TenantPreferences? current = null)
-    {
-        var events = new List<AgentEvent>();
-        if (afterOutage && data.Session is { } session)
-        {
-            var now = Now();
-            session.LastActivityAt = Later(session.LastActivityAt, now);
-            if (GraceDeadline is { } grace && grace <= now)
-            {
-                Warn(events, now);
-            }
-        }
-
-        if (current is not null)
-        {
-            events.AddRange(ApplyPreferences(current));
-        }
-
-        events.AddRange(CheckDeadlines());
-        return events;
-    }
-
-    /// <summary>
-    /// Keeps activity this activation saw in memory when its state is reloaded after a failed write: the failed
-    /// command is undone, the heartbeats before it are not.
-    /// </summary>
-    public void CarryOverActivity(Guid sessionId, DateTimeOffset lastActivityAt)
-    {
-        if (data.Session is { } session && session.SessionId == sessionId)
-        {
-            session.LastActivityAt = Later(session.LastActivityAt, lastActivityAt);
-        }
     }
 
     private void SetOwnStatus(List<AgentEvent> events, DateTimeOffset now, AgentStatus status, string? reason)
@@ -336,7 +389,7 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
         data.Status = status;
         data.StatusReason = reason;
         HasUnsavedChanges = true;
-        events.Add(new StatusChanged(NewEventId(now), agentId, now, data.Session?.SessionId ?? endedSessionId, from, status, reason, actor));
+        Record(events, new StatusChanged(NewEventId(now), agentId, now, data.Session?.SessionId ?? endedSessionId, from, status, reason, actor));
     }
 
     private void Warn(List<AgentEvent> events, DateTimeOffset now)
@@ -346,7 +399,7 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
         session.GraceDeadline = now + Preferences.GracePeriod;
         session.PromptCount++;
         HasUnsavedChanges = true;
-        events.Add(new InactivityWarned(NewEventId(now), agentId, now, session.SessionId, session.GraceDeadline.Value));
+        Record(events, new InactivityWarned(NewEventId(now), agentId, now, session.SessionId, session.GraceDeadline.Value));
     }
 
     private void ClearWarning(List<AgentEvent> events, DateTimeOffset now, WarningClearedCause cause)
@@ -355,7 +408,7 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
         session.WarnedAt = null;
         session.GraceDeadline = null;
         HasUnsavedChanges = true;
-        events.Add(new WarningCleared(NewEventId(now), agentId, now, session.SessionId, cause));
+        Record(events, new WarningCleared(NewEventId(now), agentId, now, session.SessionId, cause));
     }
 
     private void EndSession(List<AgentEvent> events, DateTimeOffset now, EndReason reason, string? endedBy, string? note)
@@ -377,7 +430,7 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
             note);
         data.Session = null;
         HasUnsavedChanges = true;
-        events.Add(new SessionEnded(NewEventId(now), agentId, now, record));
+        Record(events, new SessionEnded(NewEventId(now), agentId, now, record));
 
         // The feature is gone, not the agent: after featureDisabled status and engagements stay as they are.
         if (reason != EndReason.FeatureDisabled)
@@ -453,9 +506,61 @@ public sealed class WorkSession(string agentId, AgentSessionData data, TimeProvi
 
     private OpenSession RequireSession() => data.Session ?? throw WorkSessionException.NoOpenSession();
 
-    private DateTimeOffset Now() => timeProvider.GetUtcNow();
+    /// <summary>The clock as it is: what deadlines are judged by, so none fires before its time.</summary>
+    private DateTimeOffset Clock() => timeProvider.GetUtcNow();
+
+    /// <summary>The time to record: the clock, but never before a time this agent already recorded.</summary>
+    private DateTimeOffset Now()
+    {
+        var now = Clock();
+        if (data.LatestRecordedAt is { } latest)
+        {
+            now = Later(now, latest);
+        }
+
+        if (data.Session is { } session)
+        {
+            now = Later(now, Later(session.LastActivityAt, session.StatusSince));
+            if (session.WarnedAt is { } warnedAt)
+            {
+                now = Later(now, warnedAt);
+            }
+        }
+
+        return now;
+    }
+
+    /// <summary>Every event goes through here, so the latest recorded time is saved with it.</summary>
+    private void Record(List<AgentEvent> events, AgentEvent agentEvent)
+    {
+        data.LatestRecordedAt = data.LatestRecordedAt is { } latest ? Later(latest, agentEvent.At) : agentEvent.At;
+        HasUnsavedChanges = true;
+        events.Add(agentEvent);
+    }
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static Guid NewEventId(DateTimeOffset now) => Guid.CreateVersion7(now);
+}
+
+/// <summary>The outcome of a command: the new state, the events that happened, and whether it must be stored.</summary>
+/// <param name="State">The state after the command; the one before is untouched.</param>
+/// <param name="Events">What happened, in order.</param>
+/// <param name="MustWrite">
+/// True for every transition and for a due activity checkpoint; false for activity alone and for preferences
+/// that changed nothing else, which the next activation reads from the tenant again.
+/// </param>
+internal sealed record Transition(AgentState State, IReadOnlyList<AgentEvent> Events, bool MustWrite);
+
+/// <summary>
+/// The one rule for writing activity: heartbeats stay in memory, and the stored activity time is brought up to
+/// date with the next command once it is older than <paramref name="Interval"/>.
+/// </summary>
+/// <param name="StoredLastActivityAt">The open session's activity time as last stored, or null.</param>
+/// <param name="Interval">How stale the stored activity time may get.</param>
+internal readonly record struct ActivityCheckpoint(DateTimeOffset? StoredLastActivityAt, TimeSpan Interval)
+{
+    public bool IsDue(AgentState state) =>
+        state.Session is { } session
+        && (StoredLastActivityAt is not { } stored || session.LastActivityAt - stored >= Interval);
 }

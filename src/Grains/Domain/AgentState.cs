@@ -3,10 +3,11 @@ using WorkSessions.Contracts;
 namespace WorkSessions.Domain;
 
 /// <summary>
-/// Everything the agent's state machine remembers. Plain data so the grain can persist it as JSON;
-/// only <see cref="WorkSession"/> changes it.
+/// Everything the agent's state machine remembers: plain data, persisted as JSON by the agent grain. Only
+/// <see cref="WorkSessionMachine"/> changes it, and only on a copy (<see cref="Copy"/>) that the grain swaps in
+/// once it is stored, so a failed write leaves nothing half-applied.
 /// </summary>
-public sealed class AgentSessionData
+internal sealed class AgentState
 {
     public AgentStatus Status { get; set; } = AgentStatus.Offline;
 
@@ -21,11 +22,26 @@ public sealed class AgentSessionData
 
     public OpenSession? Session { get; set; }
 
+    /// <summary>The tenant's preferences as this agent last saw them; the tenant grain holds the current ones.</summary>
     public TenantPreferences Preferences { get; set; } = TenantPreferences.Default;
+
+    /// <summary>
+    /// The latest time this agent recorded. Recorded times never go below it, so a silo whose clock is behind
+    /// the previous one cannot make times run backwards.
+    /// </summary>
+    public DateTimeOffset? LatestRecordedAt { get; set; }
+
+    public AgentState Copy()
+    {
+        var copy = (AgentState)MemberwiseClone();
+        copy.OpenEngagements = [.. OpenEngagements];
+        copy.Session = Session?.Copy();
+        return copy;
+    }
 }
 
 /// <summary>The open work session, with absolute deadlines and the time spent in each status so far.</summary>
-public sealed class OpenSession
+internal sealed class OpenSession
 {
     public Guid SessionId { get; set; }
 
@@ -51,4 +67,6 @@ public sealed class OpenSession
     public double NotReadySeconds { get; set; }
 
     public double OccupiedSeconds { get; set; }
+
+    public OpenSession Copy() => (OpenSession)MemberwiseClone();
 }
