@@ -154,18 +154,15 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Waits for a line containing <paramref name="text"/> in the silo's output.</summary>
     public async Task<bool> WaitForOutputAsync(string text, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!Output.Contains(text, StringComparison.Ordinal))
+        try
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(100);
+            await Eventually.UntilAsync(() => Output.Contains(text, StringComparison.Ordinal), timeout, $"'{text}' in the output", TimeSpan.FromMilliseconds(100));
+            return true;
         }
-
-        return true;
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     public async ValueTask DisposeAsync()
