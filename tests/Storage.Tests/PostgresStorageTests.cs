@@ -5,6 +5,7 @@ using Orleans.Configuration;
 using Orleans.Runtime;
 using WorkSessions.Contracts;
 using WorkSessions.Storage.Tests.Infrastructure;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Storage.Tests;
 
@@ -14,7 +15,7 @@ public sealed class PostgresStorageTests(PostgresTarget target) : StorageConform
     [Fact]
     public async Task TwoSilos_FormOneCluster_ThatAPureClientFindsThroughTheDatabase()
     {
-        var clusterId = "cluster-" + Guid.NewGuid().ToString("N")[..8];
+        var clusterId = TestIds.New("cluster");
         var first = await Target.StartSiloAsync(clusterId);
         var second = await Target.StartSiloAsync(clusterId);
         using var clientHost = await StartClientAsync(clusterId);
@@ -25,7 +26,7 @@ public sealed class PostgresStorageTests(PostgresTarget target) : StorageConform
         Assert.Equal(2, await CountAsync($"SELECT count(*) FROM orleans_membership WHERE deployment_id = '{clusterId}' AND status = 3"));
 
         // The product's grains work through the client, wherever the cluster places them.
-        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
+        var tenantId = TestIds.NewTenantId();
         await client.GetTenantGrain(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
         var views = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
             client.GetAgentGrain(tenantId, $"agent-{i}").StartSession(AgentStatus.Ready, null)));
@@ -58,16 +59,12 @@ public sealed class PostgresStorageTests(PostgresTarget target) : StorageConform
     private static async Task<SiloAddress[]> WaitForActiveHostsAsync(IClusterClient client, int count)
     {
         var management = client.GetGrain<IManagementGrain>(0);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
-        {
-            var hosts = await management.GetHosts(onlyActive: true);
-            if (hosts.Count == count || DateTime.UtcNow > deadline)
-            {
-                return [.. hosts.Keys.Order()];
-            }
-
-            await Task.Delay(100);
-        }
+        var hosts = await Eventually.UntilAsync(
+            () => management.GetHosts(onlyActive: true),
+            active => active.Count == count,
+            TimeSpan.FromSeconds(20),
+            $"{count} active silos",
+            poll: TimeSpan.FromMilliseconds(100));
+        return [.. hosts.Keys.Order()];
     }
 }

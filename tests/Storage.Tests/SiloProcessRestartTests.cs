@@ -13,8 +13,6 @@ namespace WorkSessions.Storage.Tests;
 /// </summary>
 public sealed class SiloProcessRestartTests : IDisposable
 {
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
-
     private readonly string _directory = Directory.CreateTempSubdirectory("work-sessions-restart-").FullName;
 
     [Fact]
@@ -27,7 +25,7 @@ public sealed class SiloProcessRestartTests : IDisposable
             "--WorkSessions:MinimumInactivityTimeoutSeconds=1",
             "--WorkSessions:MinimumGracePeriodSeconds=1",
         ];
-        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
+        var tenantId = TestIds.NewTenantId();
         var agentKey = AgentKey.Format(tenantId, "agent-1");
         Guid sessionId;
 
@@ -54,17 +52,17 @@ public sealed class SiloProcessRestartTests : IDisposable
 
         // After the restart the agent gets the full timeout again (DESIGN §4), is prompted, then auto-ended.
         var sawPrompt = false;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        AgentView view;
-        do
-        {
-            await Task.Delay(Poll);
-            view = await agent.GetSnapshot();
-            sawPrompt |= view.Prompt is not null;
-        }
-        while (view.Session is not null && DateTime.UtcNow < deadline);
+        var view = await Eventually.UntilAsync(
+            async () =>
+            {
+                var current = await agent.GetSnapshot();
+                sawPrompt |= current.Prompt is not null;
+                return current;
+            },
+            current => current.Session is null,
+            TimeSpan.FromSeconds(30),
+            "the session to end for inactivity");
 
-        Assert.Null(view.Session);
         Assert.True(sawPrompt, "the session ended without a prompt first");
         Assert.Equal(AgentStatus.Offline, view.Status);
         Assert.True(
@@ -81,7 +79,7 @@ public sealed class SiloProcessRestartTests : IDisposable
         await using var other = await TestSilo.StartAsync(settings, serviceId: "other-process", clusterId: "other-process");
         using var client = await product.ConnectClientAsync();
         var grains = client.Services.GetRequiredService<IClusterClient>();
-        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
+        var tenantId = TestIds.NewTenantId();
         await grains.GetTenantGrain(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
 
         var sessions = Enumerable.Range(0, 40).Select(i =>

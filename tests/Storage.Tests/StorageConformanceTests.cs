@@ -5,6 +5,7 @@ using Orleans.Storage;
 using WorkSessions.Contracts;
 using WorkSessions.Domain;
 using WorkSessions.Storage.Tests.Infrastructure;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Storage.Tests;
 
@@ -187,32 +188,30 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
     public async Task TenantRoster_IsWrittenSoonAfterASessionOpens()
     {
         var silo = await target.SharedSiloAsync();
-        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
+        var tenantId = TestIds.NewTenantId();
         await silo.Grains.GetTenantGrain(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
         await silo.Grains.GetAgentGrain(tenantId, "agent-1").StartSession(AgentStatus.Ready, null);
 
         var grainId = GrainId.Create("tenant", WorkSessionGrains.TenantGrainKey(tenantId));
-        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        var stored = new GrainState<TenantGrainState>();
-        while (stopwatch.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await silo.GrainStorage.ReadStateAsync(StateNames.Tenant, grainId, stored);
-            if (stored.State?.Roster.ContainsKey("agent-1") == true)
+        // Eventually fails the test when the roster never lands.
+        await Eventually.UntilAsync(
+            async () =>
             {
-                break;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.True(stored.State?.Roster.ContainsKey("agent-1"), "the roster was not written within 10 s");
+                var state = new GrainState<TenantGrainState>();
+                await silo.GrainStorage.ReadStateAsync(StateNames.Tenant, grainId, state);
+                return state;
+            },
+            state => state.State?.Roster.ContainsKey("agent-1") == true,
+            TimeSpan.FromSeconds(10),
+            "the stored roster to list agent-1",
+            poll: TimeSpan.FromMilliseconds(50));
     }
 
     [Fact]
     public async Task AgentGrain_AfterAConflictingWrite_FailsClearly_ThenContinuesFromTheStoredState()
     {
         var silo = await target.SharedSiloAsync();
-        var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
+        var tenantId = TestIds.NewTenantId();
         await silo.Grains.GetTenantGrain(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
         var key = AgentKey.Format(tenantId, "agent-1");
         var agent = silo.Grains.GetGrain<IAgentGrain>(key);
@@ -241,7 +240,7 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
     [Fact]
     public async Task Reminder_SurvivesASiloRestart_AndStillFires()
     {
-        var serviceId = "reminders-" + Guid.NewGuid().ToString("N")[..8];
+        var serviceId = TestIds.New("reminders");
         var probeKey = $"{target.Provider}-{Guid.NewGuid():N}";
         var first = await target.StartSiloAsync(serviceId);
         await first.Grains.GetGrain<IReminderProbeGrain>(probeKey).Arm(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
@@ -262,7 +261,7 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
         Convert.ToInt32(await target.ScalarAsync(sql, settings), CultureInfo.InvariantCulture);
 
     private static GrainId AgentGrainId() =>
-        GrainId.Create("agent", AgentKey.Format("t-" + Guid.NewGuid().ToString("N")[..12], "agent-1"));
+        GrainId.Create("agent", AgentKey.Format(TestIds.NewTenantId(), "agent-1"));
 
     private static string Json(AgentGrainState? state) => JsonSerializer.Serialize(state);
 

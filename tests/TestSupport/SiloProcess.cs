@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -27,7 +28,10 @@ public sealed class SiloProcess : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
+    /// <summary>The service id the silo runs with unless <c>--Orleans:ServiceId</c> says otherwise.</summary>
     public const string ServiceId = "work-sessions";
+
+    private const int SigTerm = 15;
 
     public int GatewayPort { get; }
 
@@ -44,6 +48,29 @@ public sealed class SiloProcess : IAsyncDisposable
 
     /// <summary>Starts the silo in <paramref name="workingDirectory"/> and waits until its gateway accepts connections.</summary>
     public static async Task<SiloProcess> StartAsync(string workingDirectory, params string[] arguments)
+    {
+        var silo = Launch(workingDirectory, arguments);
+        try
+        {
+            if (!await silo.WaitUntilListeningAsync(TimeSpan.FromSeconds(60)))
+            {
+                throw new InvalidOperationException($"The silo exited with code {silo.ExitCode} before it listened. Its output:\n{silo.Output}");
+            }
+
+            return silo;
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts the silo in <paramref name="workingDirectory"/> without waiting for it: for tests of a silo that is
+    /// expected to refuse to start (see <see cref="WaitUntilListeningAsync"/>).
+    /// </summary>
+    public static SiloProcess Launch(string workingDirectory, params string[] arguments)
     {
         var ports = LoopbackPorts.Take(2);
         var (siloPort, gatewayPort) = (ports[0], ports[1]);
@@ -67,18 +94,11 @@ public sealed class SiloProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        var silo = new SiloProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"), gatewayPort);
-        try
-        {
-            await silo.WaitForGatewayAsync(TimeSpan.FromSeconds(60));
-            return silo;
-        }
-        catch
-        {
-            await silo.DisposeAsync();
-            throw;
-        }
+        return new SiloProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"), gatewayPort);
     }
+
+    /// <summary>The exit code once the process has exited, otherwise null.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
     /// <summary>An Orleans client connected to this silo's gateway.</summary>
     public async Task<IHost> ConnectClientAsync()
@@ -101,21 +121,48 @@ public sealed class SiloProcess : IAsyncDisposable
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>
+    /// SIGTERM, as systemd, Kubernetes or <c>docker stop</c> send on a deploy: the host shuts down gracefully
+    /// (the silo deactivates its grains). Waits for the process to exit and returns its exit code.
+    /// </summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        if (!_process.HasExited && Kill(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+
+        return await WaitForExitAsync(timeout);
+    }
+
+    /// <summary>Waits for the process to exit on its own and returns its exit code.</summary>
+    /// <exception cref="TimeoutException">When it is still running after <paramref name="timeout"/>.</exception>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException exception)
+        {
+            throw new TimeoutException($"The silo did not exit within {timeout}. Its output:\n{Output}", exception);
+        }
+
+        return _process.ExitCode;
+    }
+
     /// <summary>Waits for a line containing <paramref name="text"/> in the silo's output.</summary>
     public async Task<bool> WaitForOutputAsync(string text, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!Output.Contains(text, StringComparison.Ordinal))
+        try
         {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(100);
+            await Eventually.UntilAsync(() => Output.Contains(text, StringComparison.Ordinal), timeout, $"'{text}' in the output", TimeSpan.FromMilliseconds(100));
+            return true;
         }
-
-        return true;
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -130,21 +177,25 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    private async Task WaitForGatewayAsync(TimeSpan timeout)
+    /// <summary>
+    /// Waits until the silo's gateway accepts connections (true) or the process exits first (false).
+    /// </summary>
+    /// <exception cref="TimeoutException">When neither happens within <paramref name="timeout"/>.</exception>
+    public async Task<bool> WaitUntilListeningAsync(TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"The silo exited with code {_process.ExitCode} before it listened. Its output:\n{Output}");
+                return false;
             }
 
             try
             {
                 using var probe = new TcpClient();
                 await probe.ConnectAsync(IPAddress.Loopback, GatewayPort);
-                return;
+                return true;
             }
             catch (SocketException) when (DateTime.UtcNow < deadline)
             {
@@ -156,6 +207,9 @@ public sealed class SiloProcess : IAsyncDisposable
             }
         }
     }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 
     private void Append(string? line)
     {

@@ -17,7 +17,9 @@ public static class WorkSessionsStorageExtensions
     /// Grain state (provider <see cref="StorageNames.WorkSessions"/>) and reminders through the Orleans ADO.NET
     /// providers on SQLite or PostgreSQL, and on PostgreSQL cluster membership too; with SQLite the caller keeps
     /// localhost clustering. Pending schema migrations are applied at the very start of the silo, before any
-    /// provider reads its queries.
+    /// provider reads its queries. On SQLite the silo first takes an exclusive lock on
+    /// <c>&lt;database&gt;.&lt;service id&gt;.lock</c>, held until it stops, and refuses to start when another silo
+    /// of the same service holds it: with localhost clustering the two would each own every grain and reminder.
     /// </summary>
     /// <param name="builder">The silo.</param>
     /// <param name="configuration">The configuration holding the <c>Storage</c> section.</param>
@@ -27,7 +29,7 @@ public static class WorkSessionsStorageExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = AddDatabase(builder.Services, configuration);
-        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, MigrateOnSiloStart>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PrepareDatabaseOnSiloStart>();
 
         builder.AddAdoNetGrainStorage(
             StorageNames.WorkSessions,
@@ -100,13 +102,52 @@ public static class WorkSessionsStorageExtensions
         return options;
     }
 
-    private sealed class MigrateOnSiloStart(WorkSessionsDatabase database, ILoggerFactory loggerFactory) : ILifecycleParticipant<ISiloLifecycle>
+    /// <summary>
+    /// The silo's first step and its last: on SQLite, take the one-silo-per-service lock before anything touches
+    /// the file (see <see cref="SqliteServiceLock"/>), then migrate; release the lock when the silo has stopped.
+    /// </summary>
+    private sealed class PrepareDatabaseOnSiloStart(
+        WorkSessionsDatabase database,
+        IOptions<ClusterOptions> cluster,
+        ILoggerFactory loggerFactory) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
     {
+        private SqliteServiceLock? _lock;
+
         public void Participate(ISiloLifecycle lifecycle) =>
-            lifecycle.Subscribe(
-                nameof(MigrateOnSiloStart),
-                ServiceLifecycleStage.First,
-                cancellationToken => database.MigrateAsync(loggerFactory.CreateLogger(MigrationsLogCategory), cancellationToken));
+            lifecycle.Subscribe(nameof(PrepareDatabaseOnSiloStart), ServiceLifecycleStage.First, StartAsync, StopAsync);
+
+        /// <summary>A failed start-up may never reach the stop; the container disposes this either way.</summary>
+        public void Dispose() => Release();
+
+        private async Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (database.SqliteFile is { } file)
+            {
+                _lock ??= SqliteServiceLock.Acquire(file, cluster.Value.ServiceId);
+            }
+
+            try
+            {
+                await database.MigrateAsync(loggerFactory.CreateLogger(MigrationsLogCategory), cancellationToken);
+            }
+            catch
+            {
+                Release();
+                throw;
+            }
+        }
+
+        private Task StopAsync(CancellationToken cancellationToken)
+        {
+            Release();
+            return Task.CompletedTask;
+        }
+
+        private void Release()
+        {
+            _lock?.Dispose();
+            _lock = null;
+        }
     }
 
     private sealed class MigrateOnClientStart(WorkSessionsDatabase database, ILoggerFactory loggerFactory) : ILifecycleParticipant<IClusterClientLifecycle>
