@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using WorkSessions.Hosting;
+using WorkSessions.Storage;
 
 if (MigrateCommand.IsRequested(args))
 {
@@ -18,5 +19,14 @@ catch (OptionsValidationException exception)
     return 2;
 }
 
-await builder.Build().RunAsync();
+try
+{
+    await builder.Build().RunAsync();
+}
+catch (StorageInUseException exception)
+{
+    Console.Error.WriteLine($"Cannot start: {exception.Message}");
+    return 3;
+}
+
 return 0;

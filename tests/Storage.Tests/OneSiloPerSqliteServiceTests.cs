@@ -26,7 +26,7 @@ public sealed class OneSiloPerSqliteServiceTests : IDisposable
         Assert.False(
             await second.WaitUntilListeningAsync(Bound),
             $"A second silo with service id '{SiloProcess.ServiceId}' started on {DatabaseFile}. Its output:\n{second.Output}");
-        Assert.NotEqual(0, await second.WaitForExitAsync(Bound));
+        Assert.Equal(3, await second.WaitForExitAsync(Bound));
         var output = second.Output;
         Assert.Contains($"Another silo with service id '{SiloProcess.ServiceId}' is already using {DatabaseFile}", output, StringComparison.Ordinal);
         Assert.Contains("stop it, or use PostgreSQL", output, StringComparison.Ordinal);

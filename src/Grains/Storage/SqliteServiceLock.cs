@@ -47,7 +47,7 @@ internal sealed class SqliteServiceLock : IDisposable
         catch (IOException exception) when (exception is not (DirectoryNotFoundException or PathTooLongException))
         {
             // No waiting: a silo that is still running will not let go, and an operator needs to know now.
-            throw new InvalidOperationException(
+            throw new StorageInUseException(
                 $"Another silo with service id '{serviceId}' is already using {sqliteFile} (it holds {path}). "
                 + "A SQLite database serves one silo per service: stop it, or use PostgreSQL (Storage:Provider=postgres) "
                 + "to run several silos of one service.",
@@ -57,4 +57,18 @@ internal sealed class SqliteServiceLock : IDisposable
 
     /// <summary>Releases the lock (the file stays, see <see cref="Acquire"/>).</summary>
     public void Dispose() => _file.Dispose();
+}
+
+/// <summary>
+/// The silo cannot start because another silo of the same service already uses its SQLite database. Hosts report
+/// its message and exit instead of crashing with a stack trace.
+/// </summary>
+public sealed class StorageInUseException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What is in use, by whom, and what to do.</param>
+    /// <param name="innerException">The file system's refusal.</param>
+    public StorageInUseException(string message, Exception innerException) : base(message, innerException)
+    {
+    }
 }
