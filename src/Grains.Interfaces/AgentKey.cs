@@ -4,7 +4,7 @@ using WorkSessions.Contracts;
 
 namespace WorkSessions;
 
-/// <summary>The id rules (DESIGN §5) and the agent grain's key, <c>"{tenantId}/{agentId}"</c>.</summary>
+/// <summary>The id rules (docs/http-api.md) and the agent grain's key, <c>"{tenantId}/{agentId}"</c>.</summary>
 public static partial class AgentKey
 {
     /// <summary>Whether <paramref name="tenantId"/> is a valid tenant id.</summary>

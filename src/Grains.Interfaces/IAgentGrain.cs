@@ -4,7 +4,7 @@ using WorkSessions.Contracts;
 namespace WorkSessions;
 
 /// <summary>
-/// One agent's work session and status (DESIGN §3). Key: <c>"{tenantId}/{agentId}"</c>, see <see cref="AgentKey"/>.
+/// One agent's work session and status (docs/architecture.md#state-machine). Key: <c>"{tenantId}/{agentId}"</c>, see <see cref="AgentKey"/>.
 /// Rejections arrive as <see cref="WorkSessionException"/> with a stable code.
 /// </summary>
 [Alias("WorkSessions.IAgentGrain")]

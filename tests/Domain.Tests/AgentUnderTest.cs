@@ -4,7 +4,7 @@ using WorkSessions.Contracts;
 
 namespace WorkSessions.Domain.Tests;
 
-/// <summary>One agent's <see cref="WorkSessionMachine"/> on a fake clock, with helpers to reach the states of DESIGN §3.</summary>
+/// <summary>One agent's <see cref="WorkSessionMachine"/> on a fake clock, with helpers to reach the states of docs/architecture.md#state-machine.</summary>
 internal sealed class AgentUnderTest
 {
     public const string AgentId = "agent-7";

@@ -3,7 +3,7 @@ using static WorkSessions.Domain.Tests.AgentUnderTest;
 
 namespace WorkSessions.Domain.Tests;
 
-/// <summary>DESIGN §3 deadline rows and the recovery rule of §4, with exact times.</summary>
+/// <summary>Deadline rows and the recovery rule (docs/architecture.md#recovery-rule), with exact times.</summary>
 public sealed class DeadlineTests
 {
     [Fact]

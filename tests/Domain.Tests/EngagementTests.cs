@@ -3,7 +3,7 @@ using static WorkSessions.Domain.Tests.AgentUnderTest;
 
 namespace WorkSessions.Domain.Tests;
 
-/// <summary>DESIGN §3 engagement rows: occupied, the paused inactivity clock, the withdrawn prompt.</summary>
+/// <summary>Engagement rows (docs/architecture.md#state-machine): occupied, the paused inactivity clock, the withdrawn prompt.</summary>
 public sealed class EngagementTests
 {
     [Fact]

@@ -3,7 +3,7 @@ using static WorkSessions.Domain.Tests.AgentUnderTest;
 
 namespace WorkSessions.Domain.Tests;
 
-/// <summary>DESIGN §3 preference rows and the bounds of §1.</summary>
+/// <summary>Preference rows and their bounds (docs/architecture.md#preferences).</summary>
 public sealed class PreferenceChangeTests
 {
     [Fact]

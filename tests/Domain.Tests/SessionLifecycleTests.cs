@@ -3,7 +3,7 @@ using static WorkSessions.Domain.Tests.AgentUnderTest;
 
 namespace WorkSessions.Domain.Tests;
 
-/// <summary>DESIGN §3: start, activity, continue, status changes and ends, row by row.</summary>
+/// <summary>The state machine (docs/architecture.md#state-machine): start, activity, continue, status changes and ends, row by row.</summary>
 public sealed class SessionLifecycleTests
 {
     [Theory]

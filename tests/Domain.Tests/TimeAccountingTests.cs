@@ -3,7 +3,7 @@ using static WorkSessions.Domain.Tests.AgentUnderTest;
 
 namespace WorkSessions.Domain.Tests;
 
-/// <summary>Time per status in the session record, and which changes must be written to storage (DESIGN §4).</summary>
+/// <summary>Time per status in the session record, and which changes must be written to storage (docs/architecture.md#recovery-rule).</summary>
 public sealed class TimeAccountingTests
 {
     [Fact]

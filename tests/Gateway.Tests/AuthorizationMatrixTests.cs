@@ -20,7 +20,7 @@ public sealed class AuthorizationMatrixTests(GatewayFixture fixture)
     private const string Admin = WorkSessionClaims.AdminRole;
     private static readonly string[] Roles = [Agent, Supervisor, Admin];
 
-    /// <summary>Who may call each endpoint (DESIGN §5), and a well-formed body for it.</summary>
+    /// <summary>Who may call each endpoint (docs/http-api.md), and a well-formed body for it.</summary>
     private static readonly Dictionary<string, (string[] Allowed, object? Body)> Expectations = new()
     {
         ["GET /api/v1/me/work-session"] = ([Agent], null),

@@ -3,7 +3,7 @@ using WorkSessions.Contracts;
 
 namespace WorkSessions.Gateway.Tests;
 
-/// <summary>Every status code of the DESIGN §3 table, reached over HTTP, with its stable problem code.</summary>
+/// <summary>Every status code of the state table (docs/architecture.md#state-machine), reached over HTTP, with its stable problem code.</summary>
 [Collection(GatewayCollection.Name)]
 public sealed class StatusCodeTests(GatewayFixture fixture)
 {

@@ -5,7 +5,7 @@ using WorkSessions.TestSupport;
 namespace WorkSessions.Storage.Tests;
 
 /// <summary>
-/// DESIGN's recovery rule after a graceful stop: "no agent is logged out because the platform was down", for a
+/// The recovery rule (docs/architecture.md#recovery-rule) after a graceful stop: "no agent is logged out because the platform was down", for a
 /// deploy (SIGTERM) as for a crash. One silo process on a SQLite file, stopped with SIGTERM while a deadline is
 /// running and restarted after that deadline has passed. Real processes and real time, with the minimums
 /// lowered so the timeouts take seconds.

@@ -50,7 +50,7 @@ public sealed class SiloProcessRestartTests : IDisposable
         var recovered = await agent.GetSnapshot();
         Assert.Equal(sessionId, recovered.Session?.SessionId);
 
-        // After the restart the agent gets the full timeout again (DESIGN §4), is prompted, then auto-ended.
+        // After the restart the agent gets the full timeout again (docs/architecture.md#recovery-rule), is prompted, then auto-ended.
         var sawPrompt = false;
         var view = await Eventually.UntilAsync(
             async () =>

@@ -1,6 +1,6 @@
 namespace WorkSessions.Gateway.Auth;
 
-/// <summary>JWT settings, bound from the <c>Auth</c> section (DESIGN §5).</summary>
+/// <summary>JWT settings, bound from the <c>Auth</c> section (docs/http-api.md).</summary>
 public sealed class AuthOptions
 {
     public const string SectionName = "Auth";

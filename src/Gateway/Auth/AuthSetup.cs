@@ -6,7 +6,7 @@ namespace WorkSessions.Gateway.Auth;
 
 public static class AuthSetup
 {
-    /// <summary>JWT bearer authentication and the three role policies (DESIGN §5).</summary>
+    /// <summary>JWT bearer authentication and the three role policies (docs/http-api.md).</summary>
     public static WebApplicationBuilder AddWorkSessionsAuth(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();

@@ -101,7 +101,7 @@ public static class AgentEventStream
         }
     }
 
-    /// <summary>The SSE event name and payload of each agent event (DESIGN §5).</summary>
+    /// <summary>The SSE event name and payload of each agent event (docs/http-api.md).</summary>
     public static (string Name, object Payload) Describe(AgentEvent agentEvent) => agentEvent switch
     {
         InactivityWarned warned => ("inactivity-warning", new { warned.SessionId, WarnedAt = warned.At, warned.Deadline }),

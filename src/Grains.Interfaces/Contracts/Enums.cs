@@ -1,6 +1,6 @@
 namespace WorkSessions.Contracts;
 
-/// <summary>Where an agent is in the work-session life cycle (DESIGN §3).</summary>
+/// <summary>Where an agent is in the work-session life cycle (docs/architecture.md#state-machine).</summary>
 public enum SessionState
 {
     /// <summary>No open session.</summary>

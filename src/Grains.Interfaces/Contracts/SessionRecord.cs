@@ -1,6 +1,6 @@
 namespace WorkSessions.Contracts;
 
-/// <summary>A finished work session as reports show it (DESIGN §5).</summary>
+/// <summary>A finished work session as reports show it (docs/http-api.md).</summary>
 /// <param name="SessionId">The session's id.</param>
 /// <param name="AgentId">The agent's id within the tenant.</param>
 /// <param name="StartedAt">When the session started.</param>

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace WorkSessions.Contracts;
 
-/// <summary>A tenant's work-session preferences (DESIGN §1).</summary>
+/// <summary>A tenant's work-session preferences (docs/architecture.md#preferences).</summary>
 /// <param name="WorkSessionsEnabled">Whether agents work in sessions at all.</param>
 /// <param name="AutoEndEnabled">Whether inactive agents are prompted and then switched to offline.</param>
 /// <param name="InactivityTimeoutSeconds">Seconds without activity before the prompt.</param>

@@ -2,7 +2,7 @@ using WorkSessions.Contracts;
 
 namespace WorkSessions.Domain;
 
-/// <summary>The allowed range of each preference (DESIGN §1), with the minimums the silo is configured with.</summary>
+/// <summary>The allowed range of each preference (docs/architecture.md#preferences), with the minimums the silo is configured with.</summary>
 public sealed record PreferenceRules(int MinimumInactivityTimeoutSeconds, int MinimumGracePeriodSeconds)
 {
     public const int MaximumInactivityTimeoutSeconds = 43200;

@@ -7,7 +7,7 @@ using WorkSessions.Storage;
 namespace WorkSessions.Hosting;
 
 /// <summary>
-/// How silos and clients find the cluster and its storage, from configuration (DESIGN §6). One place for the
+/// How silos and clients find the cluster and its storage, from configuration (docs/architecture.md#storage). One place for the
 /// Silo host, the Gateway's in-process silo and the Gateway's client mode.
 /// </summary>
 public static class WorkSessionsClusterExtensions

@@ -7,7 +7,7 @@ using Orleans.Configuration;
 
 namespace WorkSessions.Storage;
 
-/// <summary>Durable storage for the product (DESIGN §6), chosen by the <c>Storage</c> configuration section.</summary>
+/// <summary>Durable storage for the product (docs/architecture.md#storage), chosen by the <c>Storage</c> configuration section.</summary>
 public static class WorkSessionsStorageExtensions
 {
     /// <summary>The log category of schema migrations.</summary>

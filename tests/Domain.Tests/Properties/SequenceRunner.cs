@@ -53,7 +53,7 @@ internal sealed class Coverage
 /// <summary>
 /// Plays one <see cref="Scenario"/> against a <see cref="WorkSessionMachine"/> the way the agent grain drives it:
 /// deadlines fire exactly when the clock reaches them, outages and deactivations skip firing and then activate.
-/// After every step it checks the invariants of DESIGN §3 against the events seen so far.
+/// After every step it checks the invariants of docs/architecture.md#state-machine against the events seen so far.
 /// </summary>
 internal sealed class SequenceRunner
 {

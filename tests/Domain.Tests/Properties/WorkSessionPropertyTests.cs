@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace WorkSessions.Domain.Tests.Properties;
 
 /// <summary>
-/// DESIGN §3 invariants over random command sequences. Each test plays <see cref="Sequences"/> sequences
+/// The state machine invariants (docs/architecture.md#state-machine) over random command sequences. Each test plays <see cref="Sequences"/> sequences
 /// (CsCheck shrinks and prints a failing one with its seed).
 /// </summary>
 public sealed class WorkSessionPropertyTests(ITestOutputHelper output)
