@@ -21,15 +21,22 @@ public static class Problems
         _ => StatusCodes.Status400BadRequest,
     };
 
+    /// <summary>
+    /// Writes problem details whatever the request's <c>Accept</c> says: the registered writer declines a client that
+    /// does not accept JSON (a CSV client sends <c>Accept: text/csv</c>), and such a client still needs the status and
+    /// the code rather than an empty 500.
+    /// </summary>
     public static async Task WriteAsync(HttpContext context, int status, string code, string title, string detail)
     {
         context.Response.StatusCode = status;
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } };
         var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
+        if (await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }))
         {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } },
-        });
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(problem, ProblemJson.Options, contentType: "application/problem+json");
     }
 
     /// <summary>
@@ -65,6 +72,12 @@ public static class Problems
         ErrorCodes.AgentNotFound => "No such agent",
         _ => "Invalid request",
     };
+}
+
+/// <summary>The serializer settings of problem details written without the registered writer.</summary>
+internal static class ProblemJson
+{
+    public static readonly System.Text.Json.JsonSerializerOptions Options = new(System.Text.Json.JsonSerializerDefaults.Web);
 }
 
 /// <summary>
