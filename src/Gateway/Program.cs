@@ -39,7 +39,16 @@ api.MapMeApi();
 api.MapSupervisorApi();
 api.MapPreferencesApi();
 
-app.Run();
+try
+{
+    await app.RunAsync();
+}
+catch (WorkSessions.Storage.StorageInUseException exception)
+{
+    Console.Error.WriteLine($"Cannot start: {exception.Message}");
+    return 3;
+}
+
 return 0;
 
 /// <summary>The Gateway's entry point; public so tests can host it with WebApplicationFactory.</summary>
