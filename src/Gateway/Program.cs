@@ -25,11 +25,13 @@ var app = builder.Build();
 app.UseExceptionHandler();
 // Rejections the framework answers with a bare status (body too large, wrong content type, no such route) get problem details too.
 app.UseStatusCodePages(Problems.WriteForBareStatusAsync);
+app.UseUtf8JsonBodies();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
 
-app.MapOpenApi();
+// The one document by its literal path: the default pattern answers other names with a plain-text 404.
+app.MapOpenApi("/openapi/v1.json");
 app.MapScalarApiReference();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

@@ -26,7 +26,8 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
 
     private static readonly string[] ContentTypes =
     [
-        "application/json", "text/plain", "application/xml", "application/json; charset=latin1", "multipart/form-data", "", "application/x-www-form-urlencoded",
+        "application/json", "text/plain", "application/xml", "application/json; charset=latin1", "application/json; charset=nonsense",
+        "application/json; charset=utf-16", "multipart/form-data", "", "application/x-www-form-urlencoded",
     ];
 
     private static readonly string[] Ids =
@@ -119,7 +120,7 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
             7 => $"/api/v1/agents/{id}/work-session/end",
             8 => Paths.Preferences,
             9 => "/api/v1/" + id,
-            10 => "/openapi/v1.json",
+            10 => random.Next(2) == 0 ? "/openapi/v1.json" : "/openapi/" + id + ".json",
             _ => "/api/v1/me/" + id,
         };
         // One connection per request: a server may close a connection after rejecting a body it did not read, and a
