@@ -75,6 +75,9 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Storage:ConnectionString"] = $"Data Source={_databasePath}",
             ["Gateway:HeartbeatsPerMinute"] = HeartbeatsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Gateway:HeartbeatBurst"] = HeartbeatBurst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The authorization matrix restarts one agent's session for every cell: the write budget is tested on a Gateway of its own.
+            ["Gateway:WritesPerMinute"] = "60000",
+            ["Gateway:WriteBurst"] = "10000",
             ["Gateway:MaxRequestBodyBytes"] = MaxRequestBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",

@@ -31,12 +31,18 @@ public static class TokenCommand
         }
 
         // Development tokens for a development Gateway, unless an environment is named explicitly.
-        var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environments.Development;
+        var environment = EnvironmentName(Environment.GetEnvironmentVariable);
         var configuration = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = environment }).Configuration;
         var options = configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
         Console.WriteLine(new TokenIssuer(options, TimeProvider.System).Issue(tenant, user, roles, TimeSpan.FromHours(hours)));
         return 0;
     }
+
+    /// <summary>The environment the Gateway itself would resolve: ASPNETCORE_ENVIRONMENT, then DOTNET_ENVIRONMENT, then Development.</summary>
+    internal static string EnvironmentName(Func<string, string?> variable) =>
+        NonEmpty(variable("ASPNETCORE_ENVIRONMENT")) ?? NonEmpty(variable("DOTNET_ENVIRONMENT")) ?? Environments.Development;
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static int Usage(string problem)
     {

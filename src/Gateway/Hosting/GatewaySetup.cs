@@ -68,12 +68,35 @@ public static class GatewaySetup
                     AutoReplenishment = true,
                 });
             });
+            // Every state-changing call costs a storage write, so each user gets a budget of them; endpoints with a
+            // policy of their own (heartbeats) are left to it. A global limiter, so a new endpoint cannot escape it.
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            {
+                var endpoint = context.GetEndpoint();
+                if (endpoint is null || HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
+                    || HttpMethods.IsOptions(context.Request.Method) || endpoint.Metadata.GetMetadata<EnableRateLimitingAttribute>() is not null
+                    || context.User.FindFirst(WorkSessionClaims.Tenant)?.Value is not { } tenant
+                    || context.User.FindFirst(WorkSessionClaims.Subject)?.Value is not { } subject)
+                {
+                    return RateLimitPartition.GetNoLimiter("");
+                }
+
+                var limits = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
+                return RateLimitPartition.GetTokenBucketLimiter($"{tenant}/{subject}", _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = limits.WriteBurst,
+                    TokensPerPeriod = 1,
+                    ReplenishmentPeriod = TimeSpan.FromMinutes(1) / limits.WritesPerMinute,
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
             limiter.OnRejected = async (context, _) =>
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
                 context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "rate_limited",
-                    "Too many heartbeats", "Slow down; see Retry-After.");
+                    "Too many requests", "Slow down; see Retry-After.");
             };
         });
 
