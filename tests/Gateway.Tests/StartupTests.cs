@@ -59,4 +59,49 @@ public sealed class StartupTests
         var view = await Http.ReadAsync<AgentView>(await new ApiClient(http, token).GetAsync(Paths.MyWorkSession), HttpStatusCode.OK);
         Assert.Equal(SessionState.None, view.State);
     }
+
+    [Theory]
+    [InlineData("urls", "http://0.0.0.0:5080")]
+    [InlineData("urls", "http://127.0.0.1:5080;http://*:5081")]
+    [InlineData("urls", "http://192.0.2.10:5080")]
+    [InlineData("http_ports", "5080")]
+    [InlineData("Kestrel:Endpoints:Public:Url", "http://+:5080")]
+    public async Task Development_WithThePublishedKey_OnANonLoopbackAddress_RefusesToStart(string key, string value)
+    {
+        await using var gateway = new StandaloneGateway("Development", settings =>
+        {
+            settings.Remove("Auth:SigningKey");
+            settings[key] = value;
+        });
+
+        var failure = Assert.IsType<InvalidOperationException>(gateway.StartupFailure());
+
+        Assert.Contains("development signing key published in the repository", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5080")]
+    [InlineData("http://localhost:5080;http://[::1]:5081")]
+    public async Task Development_WithThePublishedKey_OnLoopbackAddresses_Starts(string urls)
+    {
+        await using var gateway = new StandaloneGateway("Development", settings =>
+        {
+            settings.Remove("Auth:SigningKey");
+            settings["urls"] = urls;
+        });
+
+        Assert.Equal(AuthOptions.PublishedDevelopmentKey, gateway.Services.GetRequiredService<AuthOptions>().SigningKey);
+    }
+
+    [Fact]
+    public async Task SigningKeyAndAuthority_TheAuthorityWins()
+    {
+        await using var gateway = new StandaloneGateway("Production", settings => settings["Auth:Authority"] = "https://127.0.0.1:9/");
+
+        var jwt = gateway.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>()
+            .Get(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme);
+
+        Assert.Null(jwt.TokenValidationParameters.IssuerSigningKey);
+        Assert.Equal("https://127.0.0.1:9/", jwt.Authority);
+    }
 }

@@ -16,7 +16,7 @@ public sealed class SqliteServiceLockTests : IDisposable
     {
         using var held = SqliteServiceLock.Acquire(DatabaseFile, "billing");
 
-        var exception = Assert.Throws<InvalidOperationException>(() => SqliteServiceLock.Acquire(DatabaseFile, "billing"));
+        var exception = Assert.Throws<StorageInUseException>(() => SqliteServiceLock.Acquire(DatabaseFile, "billing"));
 
         Assert.Contains($"Another silo with service id 'billing' is already using {DatabaseFile}", exception.Message, StringComparison.Ordinal);
         Assert.Contains(held.Path, exception.Message, StringComparison.Ordinal);

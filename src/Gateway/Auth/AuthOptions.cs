@@ -19,6 +19,9 @@ public sealed class AuthOptions
 
     public const string DefaultName = "work-sessions";
 
+    /// <summary>The key in <c>appsettings.Development.json</c>: public, so only a loopback-only Gateway accepts it.</summary>
+    public const string PublishedDevelopmentKey = "development-only-signing-key-change-me-0123456789";
+
     /// <summary>The issuer tokens are validated against, or null to take it from the authority's metadata.</summary>
     public string? ExpectedIssuer => Issuer ?? (string.IsNullOrEmpty(Authority) ? DefaultName : null);
 

@@ -24,6 +24,16 @@ public static class AuthSetup
             throw new InvalidOperationException("Auth:SigningKey must be at least 32 characters long.");
         }
 
+        if (options.SigningKey == AuthOptions.PublishedDevelopmentKey && NonLoopbackAddress(builder.Configuration) is { } exposed)
+        {
+            throw new InvalidOperationException(
+                $"The development signing key published in the repository is accepted only by a Gateway that listens on loopback "
+                + $"addresses, and '{exposed}' is not one: anyone could mint tokens for it. Configure Auth:SigningKey or Auth:Authority of your own.");
+        }
+
+        // An authority wins over a signing key (Development's appsettings always carry one): its keys alone validate tokens.
+        var signingKey = string.IsNullOrEmpty(options.Authority) && !string.IsNullOrEmpty(options.SigningKey) ? options.SigningKey : null;
+
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(sp => new TokenIssuer(options, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
@@ -44,7 +54,7 @@ public static class AuthSetup
                 ClockSkew = TimeSpan.FromSeconds(30),
                 NameClaimType = WorkSessionClaims.Subject,
                 RoleClaimType = WorkSessionClaims.Role,
-                IssuerSigningKey = string.IsNullOrEmpty(options.SigningKey) ? null : TokenIssuer.SigningKey(options.SigningKey),
+                IssuerSigningKey = signingKey is null ? null : TokenIssuer.SigningKey(signingKey),
                 ValidateIssuerSigningKey = true,
             };
             jwt.Events = new JwtBearerEvents
@@ -75,5 +85,35 @@ public static class AuthSetup
             .AddPolicy(Policies.Supervisor, policy => policy.RequireRole(WorkSessionClaims.SupervisorRole, WorkSessionClaims.AdminRole))
             .AddPolicy(Policies.Admin, policy => policy.RequireRole(WorkSessionClaims.AdminRole));
         return builder;
+    }
+
+    /// <summary>
+    /// The first configured listening address that is not loopback, or null. Without any, ASP.NET Core listens on
+    /// localhost; <c>http_ports</c> / <c>https_ports</c> bind every interface.
+    /// </summary>
+    private static string? NonLoopbackAddress(IConfiguration configuration)
+    {
+        foreach (var key in new[] { "http_ports", "https_ports" })
+        {
+            if (!string.IsNullOrWhiteSpace(configuration[key]))
+            {
+                return $"{key}={configuration[key]}";
+            }
+        }
+
+        var urls = (configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(endpoint => endpoint["Url"]).OfType<string>());
+        return urls.FirstOrDefault(url => !IsLoopback(url));
+    }
+
+    private static bool IsLoopback(string url)
+    {
+        var host = url.Replace("://*", "://wildcard.invalid", StringComparison.Ordinal).Replace("://+", "://wildcard.invalid", StringComparison.Ordinal);
+        if (!Uri.TryCreate(host, UriKind.Absolute, out var uri))
+        {
+            return false;
+        }
+
+        return uri.IsLoopback || string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase);
     }
 }
