@@ -134,7 +134,7 @@ public sealed class GatewayFixture : IAsyncLifetime
         }
 
         _activeRequests?.Dispose();
-        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal", ".migrations.lock" })
+        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal", ".migrations.lock", ".work-sessions.lock" })
         {
             File.Delete(_databasePath + suffix);
         }

@@ -22,6 +22,9 @@ public sealed class ShutdownTests
 
             var elapsed = TimeProvider.System.GetElapsedTime(stopping);
             Assert.True(elapsed < TimeSpan.FromSeconds(10), $"Stopping took {elapsed.TotalSeconds:F1} s with an event stream open.");
+            // The stream says why it closed, then ends.
+            var closed = await events.NextAsync(TimeSpan.FromSeconds(5));
+            Assert.Equal(("stream-closed", "{\"reason\":\"shutdown\"}"), (closed.Name, closed.Data));
             await Assert.ThrowsAnyAsync<IOException>(() => events.NextAsync(TimeSpan.FromSeconds(5)));
         }
         finally

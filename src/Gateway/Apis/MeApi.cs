@@ -44,7 +44,7 @@ public static class MeApi
             .ProducesProblem(StatusCodes.Status409Conflict);
         me.MapGet("/events", AgentEventStream.StreamAsync)
             .WithName("StreamMyEvents")
-            .WithSummary("Server-sent events: snapshot (first, and again after a gap), session-started, inactivity-warning, warning-cleared, session-ended, status-changed.")
+            .WithSummary("Server-sent events: snapshot (first, and again after a gap), session-started, inactivity-warning, warning-cleared, session-ended, status-changed, and stream-closed (superseded, token-expired or shutdown) when the server ends the stream.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         return routes;
     }

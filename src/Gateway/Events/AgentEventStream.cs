@@ -23,13 +23,24 @@ public static class AgentEventStream
         IOptions<JsonOptions> json,
         IOptions<GatewayOptions> options,
         IHostApplicationLifetime lifetime,
+        EventStreamSlots slots,
         CancellationToken cancellationToken)
     {
         // Streams stay open all shift: end them when the host stops (clients reconnect and get a snapshot), or
-        // shutdown waits out its timeout and the silo stops with their subscriptions still in place.
+        // shutdown waits out its timeout and the silo stops with their subscriptions still in place. They also end
+        // when the token expires, so a revoked user does not keep receiving, and when a newer stream takes the slot.
+        var requestAborted = cancellationToken;
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        var expiresAt = ExpiryOf(user);
+        if (expiresAt is { } expiry)
+        {
+            var remaining = expiry - TimeProvider.System.GetUtcNow();
+            stream.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        }
+
         cancellationToken = stream.Token;
         var agent = MeApi.Me(user, grains);
+        using var slot = slots.Open(agent.GetPrimaryKeyString(), stream);
         var events = Channel.CreateUnbounded<AgentEvent>(new UnboundedChannelOptions { SingleReader = true });
         var observer = new ChannelObserver(events.Writer);
         var reference = grains.CreateObjectReference<IAgentObserver>(observer);
@@ -83,7 +94,23 @@ public static class AgentEventStream
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The client went away.
+            if (!requestAborted.IsCancellationRequested && context.Response.HasStarted)
+            {
+                // Tell a client that is still there why, so it knows whether to reconnect (a fresh token) or not.
+                var reason = slot.Superseded ? "superseded"
+                    : expiresAt is { } expired && expired <= TimeProvider.System.GetUtcNow() ? "token-expired"
+                    : "shutdown";
+                using var farewell = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
+                farewell.CancelAfter(TimeSpan.FromSeconds(2));
+                try
+                {
+                    await WriteAsync(context.Response, "stream-closed", null, new StreamClosed(reason), serializer, farewell.Token);
+                }
+                catch (Exception exception) when (exception is OperationCanceledException or IOException)
+                {
+                    // The client went away meanwhile.
+                }
+            }
         }
         finally
         {
@@ -100,6 +127,15 @@ public static class AgentEventStream
             GC.KeepAlive(observer);
         }
     }
+
+    private static DateTimeOffset? ExpiryOf(ClaimsPrincipal user) =>
+        long.TryParse(user.FindFirst("exp")?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+
+    /// <summary>The last event of a stream the server closes: <c>superseded</c>, <c>token-expired</c> or <c>shutdown</c>.</summary>
+    /// <param name="Reason">Why the stream closed.</param>
+    public sealed record StreamClosed(string Reason);
 
     /// <summary>The SSE event name and payload of each agent event (docs/http-api.md).</summary>
     public static (string Name, object Payload) Describe(AgentEvent agentEvent) => agentEvent switch

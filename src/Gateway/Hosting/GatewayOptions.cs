@@ -27,6 +27,29 @@ public sealed class GatewayOptions
     [Range(1, 10000)]
     public int WriteBurst { get; set; } = 20;
 
+    /// <summary>
+    /// Event streams one agent may hold open on one Gateway; opening another closes the oldest with a
+    /// <c>stream-closed</c> event (reason <c>superseded</c>).
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxEventStreamsPerAgent { get; set; } = 5;
+
+    /// <summary>Connections Kestrel accepts at once (every open event stream holds one).</summary>
+    [Range(1, 1_000_000)]
+    public long MaxConcurrentConnections { get; set; } = 20_000;
+
+    /// <summary>The total size of a request's headers; larger requests get 431.</summary>
+    [Range(4096, 1_048_576)]
+    public int MaxRequestHeadersTotalSize { get; set; } = 16 * 1024;
+
+    /// <summary>Headers one request may carry; more get 431.</summary>
+    [Range(8, 1000)]
+    public int MaxRequestHeaderCount { get; set; } = 50;
+
+    /// <summary>How long a client may take to send its request headers (slow-loris protection).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How often an idle event stream sends a comment line.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan EventStreamKeepAlive { get; set; } = TimeSpan.FromSeconds(15);

@@ -49,8 +49,17 @@ public static class GatewaySetup
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>(
-            (kestrel, gateway) => kestrel.Limits.MaxRequestBodySize = gateway.Value.MaxRequestBodyBytes);
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<GatewayOptions>>((kestrel, gateway) =>
+        {
+            var limits = gateway.Value;
+            kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes;
+            kestrel.Limits.MaxConcurrentConnections = limits.MaxConcurrentConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = limits.MaxConcurrentConnections;
+            kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersTotalSize;
+            kestrel.Limits.MaxRequestHeaderCount = limits.MaxRequestHeaderCount;
+            kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+        });
+        services.AddSingleton<Events.EventStreamSlots>();
 
         services.AddRateLimiter(limiter =>
         {
