@@ -26,7 +26,7 @@ internal sealed class AgentGrainState
 internal sealed partial class AgentGrain(
     [PersistentState(StateNames.Agent, StorageNames.WorkSessions)] IPersistentState<AgentGrainState> state,
     TimeProvider timeProvider,
-    IOptions<WorkSessionOptions> options,
+    IOptions<WorkSessionsOptions> options,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IRemindable
 {
     internal const string WakeUpReminderName = "work-session-wake-up";

@@ -39,7 +39,7 @@ internal interface ITenantRoster : IGrainWithStringKey
 internal static class InternalGrains
 {
     public static ITenantRoster GetTenantRoster(this IGrainFactory grains, string tenantId) =>
-        grains.GetGrain<ITenantRoster>(WorkSessionGrains.TenantGrainKey(tenantId));
+        grains.GetGrain<ITenantRoster>(WorkSessionsGrains.TenantGrainKey(tenantId));
 
     public static IAgentPreferencesTarget GetAgentPreferencesTarget(this IGrainFactory grains, string tenantId, string agentId) =>
         grains.GetGrain<IAgentPreferencesTarget>(AgentKey.Format(tenantId, agentId));

@@ -20,7 +20,7 @@ internal sealed class TenantGrainState
 internal sealed partial class TenantGrain(
     [PersistentState(StateNames.Tenant, StorageNames.WorkSessions)] IPersistentState<TenantGrainState> state,
     TimeProvider timeProvider,
-    IOptions<WorkSessionOptions> options,
+    IOptions<WorkSessionsOptions> options,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain, ITenantRoster
 {
     // What GetPreferences answers: only ever a stored version, because that call interleaves with an
@@ -31,7 +31,7 @@ internal sealed partial class TenantGrain(
     // minutes, and one write per change of a roster that size would make this grain the bottleneck.
     private IGrainTimer? _rosterWrite;
 
-    private string TenantId => WorkSessionGrains.TenantIdOf(this.GetPrimaryKeyString());
+    private string TenantId => WorkSessionsGrains.TenantIdOf(this.GetPrimaryKeyString());
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {

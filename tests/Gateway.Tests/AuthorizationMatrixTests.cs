@@ -15,9 +15,9 @@ namespace WorkSessions.Gateway.Tests;
 [Collection(GatewayCollection.Name)]
 public sealed class AuthorizationMatrixTests(GatewayFixture fixture)
 {
-    private const string Agent = WorkSessionClaims.AgentRole;
-    private const string Supervisor = WorkSessionClaims.SupervisorRole;
-    private const string Admin = WorkSessionClaims.AdminRole;
+    private const string Agent = WorkSessionsClaims.AgentRole;
+    private const string Supervisor = WorkSessionsClaims.SupervisorRole;
+    private const string Admin = WorkSessionsClaims.AdminRole;
     private static readonly string[] Roles = [Agent, Supervisor, Admin];
 
     /// <summary>Who may call each endpoint (docs/http-api.md), and a well-formed body for it.</summary>

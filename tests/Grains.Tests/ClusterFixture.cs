@@ -34,7 +34,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddWorkSessions();
-            silo.Services.PostConfigure<WorkSessionOptions>(options =>
+            silo.Services.PostConfigure<WorkSessionsOptions>(options =>
             {
                 options.MinimumInactivityTimeoutSeconds = 1;
                 options.MinimumGracePeriodSeconds = 1;

@@ -192,7 +192,7 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
         await silo.Grains.GetTenantGrain(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
         await silo.Grains.GetAgentGrain(tenantId, "agent-1").StartSession(AgentStatus.Ready, null);
 
-        var grainId = GrainId.Create("tenant", WorkSessionGrains.TenantGrainKey(tenantId));
+        var grainId = GrainId.Create("tenant", WorkSessionsGrains.TenantGrainKey(tenantId));
         // Eventually fails the test when the roster never lands.
         await Eventually.UntilAsync(
             async () =>

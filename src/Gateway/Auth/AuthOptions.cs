@@ -30,7 +30,7 @@ public sealed class AuthOptions
 }
 
 /// <summary>The claim names and roles of the Gateway's tokens.</summary>
-public static class WorkSessionClaims
+public static class WorkSessionsClaims
 {
     public const string Subject = "sub";
     public const string Tenant = "tenant";

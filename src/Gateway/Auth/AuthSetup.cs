@@ -52,8 +52,8 @@ public static class AuthSetup
                 ValidateAudience = true,
                 ValidateLifetime = true,
                 ClockSkew = TimeSpan.FromSeconds(30),
-                NameClaimType = WorkSessionClaims.Subject,
-                RoleClaimType = WorkSessionClaims.Role,
+                NameClaimType = WorkSessionsClaims.Subject,
+                RoleClaimType = WorkSessionsClaims.Role,
                 IssuerSigningKey = signingKey is null ? null : TokenIssuer.SigningKey(signingKey),
                 ValidateIssuerSigningKey = true,
             };
@@ -61,8 +61,8 @@ public static class AuthSetup
             {
                 OnTokenValidated = context =>
                 {
-                    var tenant = context.Principal?.FindFirst(WorkSessionClaims.Tenant)?.Value;
-                    var subject = context.Principal?.FindFirst(WorkSessionClaims.Subject)?.Value;
+                    var tenant = context.Principal?.FindFirst(WorkSessionsClaims.Tenant)?.Value;
+                    var subject = context.Principal?.FindFirst(WorkSessionsClaims.Subject)?.Value;
                     if (!AgentKey.IsValidTenantId(tenant) || string.IsNullOrEmpty(subject))
                     {
                         context.Fail("The token needs a valid 'tenant' claim and a 'sub' claim.");
@@ -81,9 +81,9 @@ public static class AuthSetup
             };
         });
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Agent, policy => policy.RequireRole(WorkSessionClaims.AgentRole))
-            .AddPolicy(Policies.Supervisor, policy => policy.RequireRole(WorkSessionClaims.SupervisorRole, WorkSessionClaims.AdminRole))
-            .AddPolicy(Policies.Admin, policy => policy.RequireRole(WorkSessionClaims.AdminRole));
+            .AddPolicy(Policies.Agent, policy => policy.RequireRole(WorkSessionsClaims.AgentRole))
+            .AddPolicy(Policies.Supervisor, policy => policy.RequireRole(WorkSessionsClaims.SupervisorRole, WorkSessionsClaims.AdminRole))
+            .AddPolicy(Policies.Admin, policy => policy.RequireRole(WorkSessionsClaims.AdminRole));
         return builder;
     }
 

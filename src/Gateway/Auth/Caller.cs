@@ -6,9 +6,9 @@ namespace WorkSessions.Gateway.Auth;
 public sealed record Caller(string TenantId, string UserId, bool IsAdmin)
 {
     public static Caller From(ClaimsPrincipal user) => new(
-        user.FindFirstValue(WorkSessionClaims.Tenant) ?? throw new InvalidOperationException("A validated token always has a tenant."),
-        user.FindFirstValue(WorkSessionClaims.Subject) ?? throw new InvalidOperationException("A validated token always has a subject."),
-        user.IsInRole(WorkSessionClaims.AdminRole));
+        user.FindFirstValue(WorkSessionsClaims.Tenant) ?? throw new InvalidOperationException("A validated token always has a tenant."),
+        user.FindFirstValue(WorkSessionsClaims.Subject) ?? throw new InvalidOperationException("A validated token always has a subject."),
+        user.IsInRole(WorkSessionsClaims.AdminRole));
 
     /// <summary>The actor recorded when this caller ends someone's session: admin wins over supervisor.</summary>
     public Contracts.Actor AsSupervisorOrAdmin => IsAdmin ? Contracts.Actor.Admin(UserId) : Contracts.Actor.Supervisor(UserId);

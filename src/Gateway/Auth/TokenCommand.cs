@@ -25,7 +25,7 @@ public static class TokenCommand
         }
 
         if (!AgentKey.IsValidTenantId(tenant) || string.IsNullOrEmpty(user) || roles.Count == 0
-            || roles.Any(role => role is not (WorkSessionClaims.AgentRole or WorkSessionClaims.SupervisorRole or WorkSessionClaims.AdminRole)))
+            || roles.Any(role => role is not (WorkSessionsClaims.AgentRole or WorkSessionsClaims.SupervisorRole or WorkSessionsClaims.AdminRole)))
         {
             return Usage("--tenant (a valid tenant id), --user and at least one --role agent|supervisor|admin are required");
         }

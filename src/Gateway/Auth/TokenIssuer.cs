@@ -16,8 +16,8 @@ public sealed class TokenIssuer(AuthOptions options, TimeProvider timeProvider)
         }
 
         var now = timeProvider.GetUtcNow().UtcDateTime;
-        var claims = new List<Claim> { new(WorkSessionClaims.Subject, userId), new(WorkSessionClaims.Tenant, tenantId) };
-        claims.AddRange(roles.Select(role => new Claim(WorkSessionClaims.Role, role)));
+        var claims = new List<Claim> { new(WorkSessionsClaims.Subject, userId), new(WorkSessionsClaims.Tenant, tenantId) };
+        claims.AddRange(roles.Select(role => new Claim(WorkSessionsClaims.Role, role)));
         var descriptor = new SecurityTokenDescriptor
         {
             Subject = new ClaimsIdentity(claims),

@@ -84,8 +84,8 @@ public static class GatewaySetup
                 var endpoint = context.GetEndpoint();
                 if (endpoint is null || HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)
                     || HttpMethods.IsOptions(context.Request.Method) || endpoint.Metadata.GetMetadata<EnableRateLimitingAttribute>() is not null
-                    || context.User.FindFirst(WorkSessionClaims.Tenant)?.Value is not { } tenant
-                    || context.User.FindFirst(WorkSessionClaims.Subject)?.Value is not { } subject)
+                    || context.User.FindFirst(WorkSessionsClaims.Tenant)?.Value is not { } tenant
+                    || context.User.FindFirst(WorkSessionsClaims.Subject)?.Value is not { } subject)
                 {
                     return RateLimitPartition.GetNoLimiter("");
                 }

@@ -12,8 +12,8 @@ public static class WorkSessionsSiloBuilderExtensions
     /// </summary>
     public static ISiloBuilder AddWorkSessions(this ISiloBuilder builder)
     {
-        builder.Services.AddOptions<WorkSessionOptions>()
-            .BindConfiguration(WorkSessionOptions.SectionName)
+        builder.Services.AddOptions<WorkSessionsOptions>()
+            .BindConfiguration(WorkSessionsOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);

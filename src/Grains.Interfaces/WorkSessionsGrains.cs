@@ -1,7 +1,7 @@
 namespace WorkSessions;
 
 /// <summary>How clients address the product's grains: always through these, never by building keys by hand.</summary>
-public static class WorkSessionGrains
+public static class WorkSessionsGrains
 {
     private const string TenantKeyPrefix = "tenant/";
 

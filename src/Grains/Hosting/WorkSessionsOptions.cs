@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace WorkSessions.Hosting;
 
 /// <summary>Silo-side settings, bound from the <c>WorkSessions</c> configuration section.</summary>
-public sealed class WorkSessionOptions
+public sealed class WorkSessionsOptions
 {
     public const string SectionName = "WorkSessions";
 
