@@ -20,6 +20,14 @@ fi
 export WORKSESSIONS_TEST_POSTGRES
 
 status=0
+# The OpenAPI lint test runs Redocly CLI, pinned by tools/redocly/package-lock.json.
+if ! command -v npm >/dev/null 2>&1; then
+  (apt-get update -qq && apt-get install -y -qq nodejs npm) >/dev/null 2>&1 || echo "test.sh: could not install npm" >&2
+fi
+if ! npm ci --prefix tools/redocly --silent --no-audit --no-fund >/dev/null 2>&1; then
+  echo "test.sh: npm ci in tools/redocly failed; the OpenAPI lint test will fail" >&2
+fi
+
 if ! dotnet build Orleans.sln --configuration Release; then
   echo "test.sh: the build failed" >&2
   status=1

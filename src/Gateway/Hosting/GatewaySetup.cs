@@ -109,12 +109,7 @@ public static class GatewaySetup
             };
         });
 
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "Work Sessions API";
-            document.Info.Description = "Agent work sessions, inactivity prompts, supervisor controls and tenant preferences.";
-            return Task.CompletedTask;
-        }));
+        services.AddOpenApi(OpenApiContract.Configure);
         services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: ["ready"]);
         return builder;
     }
