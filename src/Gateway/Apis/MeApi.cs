@@ -4,6 +4,8 @@ using WorkSessions.Contracts;
 using WorkSessions.Gateway.Auth;
 using WorkSessions.Gateway.Events;
 
+using WorkSessions.Gateway.Errors;
+
 namespace WorkSessions.Gateway.Apis;
 
 /// <summary>The agent's own work session, status and event stream: <c>/me/*</c>, agents only.</summary>
@@ -21,27 +23,24 @@ public static class MeApi
         me.MapPost("/work-session", StartAsync)
             .WithName("StartMyWorkSession")
             .WithSummary("Start a work session: 201 with a new one, 200 with the one already open.")
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblems(ErrorCodes.WorkSessionsDisabled, ErrorCodes.InvalidStatus);
         me.MapPost("/work-session/activity", RecordActivityAsync)
             .WithName("RecordMyActivity")
             .WithSummary("Heartbeat: the agent interacted with the client.")
             .RequireRateLimiting(HeartbeatRateLimit)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblems(ErrorCodes.NoOpenSession, ErrorCodes.WorkSessionsDisabled, Problems.RateLimited);
         me.MapPost("/work-session/continue", ContinueAsync)
             .WithName("ContinueMyWorkSession")
             .WithSummary("Answer the inactivity prompt.")
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblems(ErrorCodes.NoOpenSession, ErrorCodes.WorkSessionsDisabled);
         me.MapPut("/status", SetStatusAsync)
             .WithName("SetMyStatus")
             .WithSummary("Set ready, not ready with a reason, or offline while work sessions are off.")
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblems(ErrorCodes.NoOpenSession, ErrorCodes.InvalidStatus);
         me.MapDelete("/work-session", EndAsync)
             .WithName("EndMyWorkSession")
             .WithSummary("End the work session; returns the final session record.")
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblems(ErrorCodes.NoOpenSession, ErrorCodes.WorkSessionsDisabled);
         me.MapGet("/events", AgentEventStream.StreamAsync)
             .WithName("StreamMyEvents")
             .WithSummary("Server-sent events: snapshot (first, and again after a gap), session-started, inactivity-warning, warning-cleared, session-ended, status-changed, and stream-closed (superseded, token-expired or shutdown) when the server ends the stream.")

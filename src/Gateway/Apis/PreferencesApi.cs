@@ -5,6 +5,8 @@ using Microsoft.Net.Http.Headers;
 using WorkSessions.Contracts;
 using WorkSessions.Gateway.Auth;
 
+using WorkSessions.Gateway.Errors;
+
 namespace WorkSessions.Gateway.Apis;
 
 /// <summary>The tenant's work-session preferences, for admins, with ETag / If-Match concurrency.</summary>
@@ -20,8 +22,7 @@ public static class PreferencesApi
         preferences.MapPut("", PutAsync)
             .WithName("PutWorkSessionPreferences")
             .WithSummary("Replace all four preferences; If-Match with the ETag guards against lost updates.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .ProducesProblems(ErrorCodes.InvalidPreferences, ErrorCodes.VersionMismatch);
         return routes;
     }
 

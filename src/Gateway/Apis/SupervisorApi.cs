@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using WorkSessions.Contracts;
 using WorkSessions.Gateway.Auth;
 
+using WorkSessions.Gateway.Errors;
+
 namespace WorkSessions.Gateway.Apis;
 
 /// <summary>The live roster and one agent's session, for supervisors and admins of the caller's tenant.</summary>
@@ -18,18 +20,15 @@ public static class SupervisorApi
         supervisors.MapGet("/work-sessions", GetOpenSessionsAsync)
             .WithName("ListOpenWorkSessions")
             .WithSummary("The live roster: agents with an open session, in agent-id order, paged by cursor.")
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblems(Problems.InvalidRequest);
         supervisors.MapGet("/agents/{agentId}/work-session", GetAgentAsync)
             .WithName("GetAgentWorkSession")
             .WithSummary("One agent's state, session, status and prompt; 404 for an agent the tenant has never seen.")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblems(ErrorCodes.InvalidId, ErrorCodes.AgentNotFound);
         supervisors.MapPost("/agents/{agentId}/work-session/end", EndAgentSessionAsync)
             .WithName("EndAgentWorkSession")
             .WithSummary("End an agent's session as a supervisor or admin; returns the final session record.")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblems(ErrorCodes.AgentNotFound, ErrorCodes.NoOpenSession, ErrorCodes.InvalidId);
         return routes;
     }
 

@@ -73,11 +73,9 @@ public static class AuthSetup
                 OnChallenge = async context =>
                 {
                     context.HandleResponse();
-                    await Problems.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "unauthorized",
-                        "Authentication required", "Send a valid bearer token.");
+                    await Problems.WriteAsync(context.HttpContext, Problems.Unauthorized);
                 },
-                OnForbidden = context => Problems.WriteAsync(context.HttpContext, StatusCodes.Status403Forbidden, "forbidden",
-                    "Forbidden", "Your role does not allow this."),
+                OnForbidden = context => Problems.WriteAsync(context.HttpContext, Problems.Forbidden),
             };
         });
         builder.Services.AddAuthorizationBuilder()

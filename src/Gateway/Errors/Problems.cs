@@ -6,27 +6,76 @@ using WorkSessions.Contracts;
 
 namespace WorkSessions.Gateway.Errors;
 
-/// <summary>Every rejection the Gateway answers, as RFC 9457 problem details with a stable <c>code</c>.</summary>
+/// <summary>One stable problem code: its HTTP status, its title and what to say when nothing more specific is known.</summary>
+/// <param name="Code">The stable <c>code</c> of the problem details.</param>
+/// <param name="Status">The HTTP status it is answered with.</param>
+/// <param name="Title">A short, fixed title for people.</param>
+/// <param name="Detail">The default detail.</param>
+public sealed record ProblemType(string Code, int Status, string Title, string Detail);
+
+/// <summary>Every rejection the Gateway answers, as RFC 9457 problem details with a stable <c>code</c>: one table.</summary>
 public static class Problems
 {
     public const string InvalidRequest = "invalid_request";
+    public const string Unauthorized = "unauthorized";
+    public const string Forbidden = "forbidden";
+    public const string NotFound = "not_found";
+    public const string MethodNotAllowed = "method_not_allowed";
+    public const string PayloadTooLarge = "payload_too_large";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string ConcurrentUpdate = "concurrent_update";
+    public const string RateLimited = "rate_limited";
+    public const string InternalError = "internal_error";
+    public const string ServiceUnavailable = "service_unavailable";
 
-    /// <summary>The HTTP status of each domain rejection code.</summary>
-    public static int StatusFor(string code) => code switch
+    /// <summary>Every code the Gateway answers, the domain's (<see cref="ErrorCodes"/>) and its own.</summary>
+    public static IReadOnlyDictionary<string, ProblemType> Table { get; } = new ProblemType[]
     {
-        ErrorCodes.NoOpenSession or ErrorCodes.WorkSessionsDisabled => StatusCodes.Status409Conflict,
-        ErrorCodes.VersionMismatch => StatusCodes.Status412PreconditionFailed,
-        ErrorCodes.AgentNotFound => StatusCodes.Status404NotFound,
-        ErrorCodes.InvalidPreferences or ErrorCodes.InvalidStatus or ErrorCodes.InvalidId or ErrorCodes.InvalidArgument => StatusCodes.Status400BadRequest,
-        _ => StatusCodes.Status400BadRequest,
-    };
+        new(InvalidRequest, StatusCodes.Status400BadRequest, "Malformed request", "The request could not be processed."),
+        new(ErrorCodes.InvalidId, StatusCodes.Status400BadRequest, "Invalid id", "An id does not match its pattern."),
+        new(ErrorCodes.InvalidStatus, StatusCodes.Status400BadRequest, "Status not allowed", "That status cannot be set now."),
+        new(ErrorCodes.InvalidPreferences, StatusCodes.Status400BadRequest, "Invalid preferences", "All four preferences are required, within their bounds."),
+        new(ErrorCodes.InvalidArgument, StatusCodes.Status400BadRequest, "Invalid request", "An argument cannot be used."),
+        new(Unauthorized, StatusCodes.Status401Unauthorized, "Authentication required", "Send a valid bearer token."),
+        new(Forbidden, StatusCodes.Status403Forbidden, "Forbidden", "Your role does not allow this."),
+        new(NotFound, StatusCodes.Status404NotFound, "Not found", "There is no such resource."),
+        new(ErrorCodes.AgentNotFound, StatusCodes.Status404NotFound, "No such agent", "The tenant has no such agent."),
+        new(MethodNotAllowed, StatusCodes.Status405MethodNotAllowed, "Method not allowed", "The resource does not support this method."),
+        new(ErrorCodes.NoOpenSession, StatusCodes.Status409Conflict, "No open work session", "Start a work session first."),
+        new(ErrorCodes.WorkSessionsDisabled, StatusCodes.Status409Conflict, "Work sessions are turned off", "Work sessions are turned off for this tenant."),
+        new(ConcurrentUpdate, StatusCodes.Status409Conflict, "Concurrent update", "The state changed in storage meanwhile; retry the request."),
+        new(ErrorCodes.VersionMismatch, StatusCodes.Status412PreconditionFailed, "Preferences changed meanwhile", "Read them again and retry."),
+        new(PayloadTooLarge, StatusCodes.Status413PayloadTooLarge, "Request body too large", "The request body exceeds the allowed size."),
+        new(UnsupportedMediaType, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the body as UTF-8 JSON (application/json)."),
+        new(RateLimited, StatusCodes.Status429TooManyRequests, "Too many requests", "Slow down; see Retry-After."),
+        new(InternalError, StatusCodes.Status500InternalServerError, "Internal error", "Something went wrong on our side."),
+        new(ServiceUnavailable, StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The cluster did not answer in time; retry shortly."),
+    }.ToDictionary(type => type.Code, StringComparer.Ordinal);
+
+    /// <summary>The entry of a code; an unknown code is an invalid request rather than an exception.</summary>
+    /// <param name="code">A stable code.</param>
+    public static ProblemType For(string code) => Table.TryGetValue(code, out var type) ? type : Table[InvalidRequest];
+
+    /// <summary>The HTTP status of each code.</summary>
+    /// <param name="code">A stable code.</param>
+    public static int StatusFor(string code) => For(code).Status;
+
+    /// <summary>Writes the problem of <paramref name="code"/>, with its default detail unless one is given.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="code">A code of <see cref="Table"/>.</param>
+    /// <param name="detail">What went wrong this time, if more is known.</param>
+    public static Task WriteAsync(HttpContext context, string code, string? detail = null)
+    {
+        var type = For(code);
+        return WriteAsync(context, type.Status, type.Code, type.Title, detail ?? type.Detail);
+    }
 
     /// <summary>
     /// Writes problem details whatever the request's <c>Accept</c> says: the registered writer declines a client that
     /// does not accept JSON (a CSV client sends <c>Accept: text/csv</c>), and such a client still needs the status and
     /// the code rather than an empty 500.
     /// </summary>
-    public static async Task WriteAsync(HttpContext context, int status, string code, string title, string detail)
+    private static async Task WriteAsync(HttpContext context, int status, string code, string title, string detail)
     {
         context.Response.StatusCode = status;
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } };
@@ -43,35 +92,36 @@ public static class Problems
     /// Problem details for a rejection that left only a status code: minimal APIs answer a body over the size limit
     /// (413) or a wrong content type (415) that way, and routing an unknown path (404) or method (405).
     /// </summary>
-    public static Task WriteForBareStatusAsync(StatusCodeContext context)
-    {
-        var status = context.HttpContext.Response.StatusCode;
-        var (code, title, detail) = DescribeStatus(status);
-        return WriteAsync(context.HttpContext, status, code, title, detail);
-    }
+    public static Task WriteForBareStatusAsync(StatusCodeContext context) =>
+        WriteAsync(context.HttpContext, CodeForStatus(context.HttpContext.Response.StatusCode));
 
-    /// <summary>The code, title and detail of a rejection known only by its status.</summary>
-    public static (string Code, string Title, string Detail) DescribeStatus(int status) => status switch
-        {
-            StatusCodes.Status413PayloadTooLarge => ("payload_too_large", "Request body too large", "The request body exceeds the allowed size."),
-            StatusCodes.Status415UnsupportedMediaType => ("unsupported_media_type", "Unsupported media type", "Send the body as application/json."),
-            StatusCodes.Status404NotFound => ("not_found", "Not found", "There is no such resource."),
-            StatusCodes.Status405MethodNotAllowed => ("method_not_allowed", "Method not allowed", "The resource does not support this method."),
-            >= 500 => ("internal_error", "Internal error", "Something went wrong on our side."),
-            _ => (InvalidRequest, "Malformed request", "The request could not be processed."),
-        };
-
-    public static string Title(string code) => code switch
+    /// <summary>The code of a rejection known only by its status; the response keeps that status.</summary>
+    /// <param name="status">An HTTP status.</param>
+    public static string CodeForStatus(int status) => status switch
     {
-        ErrorCodes.NoOpenSession => "No open work session",
-        ErrorCodes.WorkSessionsDisabled => "Work sessions are turned off",
-        ErrorCodes.InvalidPreferences => "Invalid preferences",
-        ErrorCodes.InvalidStatus => "Status not allowed",
-        ErrorCodes.VersionMismatch => "Preferences changed meanwhile",
-        ErrorCodes.InvalidId => "Invalid id",
-        ErrorCodes.AgentNotFound => "No such agent",
-        _ => "Invalid request",
+        StatusCodes.Status413PayloadTooLarge => PayloadTooLarge,
+        StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType,
+        StatusCodes.Status404NotFound => NotFound,
+        StatusCodes.Status405MethodNotAllowed => MethodNotAllowed,
+        StatusCodes.Status401Unauthorized => Unauthorized,
+        StatusCodes.Status403Forbidden => Forbidden,
+        StatusCodes.Status429TooManyRequests => RateLimited,
+        >= 500 => InternalError,
+        _ => InvalidRequest,
     };
+
+    /// <summary>Declares the problem responses of <paramref name="codes"/> on an endpoint, one per status.</summary>
+    /// <param name="builder">The endpoint.</param>
+    /// <param name="codes">Codes of <see cref="Table"/> the endpoint can answer.</param>
+    public static RouteHandlerBuilder ProducesProblems(this RouteHandlerBuilder builder, params string[] codes)
+    {
+        foreach (var status in codes.Select(StatusFor).Distinct())
+        {
+            builder.ProducesProblem(status);
+        }
+
+        return builder;
+    }
 }
 
 /// <summary>The serializer settings of problem details written without the registered writer.</summary>
@@ -88,32 +138,23 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        var (status, code, title, detail) = exception switch
+        var (code, detail) = exception switch
         {
-            WorkSessionException rejection => (Problems.StatusFor(rejection.Code), rejection.Code, Problems.Title(rejection.Code), rejection.Message),
-            BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad =>
-                (StatusCodes.Status400BadRequest, Problems.InvalidRequest, "Malformed request", Describe(bad)),
-            BadHttpRequestException bad => Described(bad.StatusCode),
-            InconsistentStateException => (StatusCodes.Status409Conflict, "concurrent_update",
-                "Concurrent update", "The agent's state changed in storage meanwhile; retry the request."),
-            TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException =>
-                (StatusCodes.Status503ServiceUnavailable, "service_unavailable", "Service unavailable", "The cluster did not answer in time; retry shortly."),
-            _ => (StatusCodes.Status500InternalServerError, "internal_error", "Internal error", "Something went wrong on our side."),
+            WorkSessionException rejection => (rejection.Code, rejection.Message),
+            BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad => (Problems.InvalidRequest, Describe(bad)),
+            BadHttpRequestException bad => (Problems.CodeForStatus(bad.StatusCode), null),
+            InconsistentStateException => (Problems.ConcurrentUpdate, null),
+            TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException => (Problems.ServiceUnavailable, null),
+            _ => (Problems.InternalError, (string?)null),
         };
 
-        if (status >= 500)
+        if (Problems.StatusFor(code) >= 500)
         {
             LogFailure(logger, exception, context.Request.Method, context.Request.Path);
         }
 
-        await Problems.WriteAsync(context, status, code, title, detail);
+        await Problems.WriteAsync(context, code, detail);
         return true;
-    }
-
-    private static (int Status, string Code, string Title, string Detail) Described(int status)
-    {
-        var (code, title, detail) = Problems.DescribeStatus(status);
-        return (status, code, title, detail);
     }
 
     private static string Describe(BadHttpRequestException exception) =>

@@ -16,8 +16,7 @@ public static class Utf8JsonBodies
             && mediaType.Charset.HasValue
             && !IsUtf8(mediaType.Charset.Value))
         {
-            await Problems.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported_media_type",
-                "Unsupported media type", "Send the body as UTF-8 JSON (application/json; charset=utf-8).");
+            await Problems.WriteAsync(context, Problems.UnsupportedMediaType, "Send the body as UTF-8 JSON (application/json; charset=utf-8).");
             return;
         }
 

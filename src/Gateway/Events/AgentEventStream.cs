@@ -30,13 +30,14 @@ public static class AgentEventStream
         // shutdown waits out its timeout and the silo stops with their subscriptions still in place. They also end
         // when the token expires, so a revoked user does not keep receiving, and when a newer stream takes the slot.
         var requestAborted = cancellationToken;
-        using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-        var expiresAt = ExpiryOf(user);
-        if (expiresAt is { } expiry)
+        using var tokenExpiry = new CancellationTokenSource();
+        if (ExpiryOf(user) is { } expiresAt)
         {
-            var remaining = expiry - TimeProvider.System.GetUtcNow();
-            stream.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+            var remaining = expiresAt - TimeProvider.System.GetUtcNow();
+            tokenExpiry.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
         }
+
+        using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping, tokenExpiry.Token);
 
         cancellationToken = stream.Token;
         var agent = MeApi.Me(user, grains);
@@ -98,7 +99,7 @@ public static class AgentEventStream
             {
                 // Tell a client that is still there why, so it knows whether to reconnect (a fresh token) or not.
                 var reason = slot.Superseded ? "superseded"
-                    : expiresAt is { } expired && expired <= TimeProvider.System.GetUtcNow() ? "token-expired"
+                    : tokenExpiry.IsCancellationRequested ? "token-expired"
                     : "shutdown";
                 using var farewell = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
                 farewell.CancelAfter(TimeSpan.FromSeconds(2));

@@ -104,8 +104,7 @@ public static class GatewaySetup
             {
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
                 context.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "rate_limited",
-                    "Too many requests", "Slow down; see Retry-After.");
+                await Problems.WriteAsync(context.HttpContext, Problems.RateLimited);
             };
         });
 
