@@ -68,14 +68,7 @@ public static class GatewaySetup
             {
                 var limits = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
                 var caller = Caller.From(context.User);
-                return RateLimitPartition.GetTokenBucketLimiter($"{caller.TenantId}/{caller.UserId}", _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = limits.HeartbeatBurst,
-                    TokensPerPeriod = 1,
-                    ReplenishmentPeriod = TimeSpan.FromMinutes(1) / limits.HeartbeatsPerMinute,
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
+                return PerUserBucket($"{caller.TenantId}/{caller.UserId}", limits.HeartbeatBurst, limits.HeartbeatsPerMinute);
             });
             // Every state-changing call costs a storage write, so each user gets a budget of them; endpoints with a
             // policy of their own (heartbeats) are left to it. A global limiter, so a new endpoint cannot escape it.
@@ -91,14 +84,7 @@ public static class GatewaySetup
                 }
 
                 var limits = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
-                return RateLimitPartition.GetTokenBucketLimiter($"{tenant}/{subject}", _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = limits.WriteBurst,
-                    TokensPerPeriod = 1,
-                    ReplenishmentPeriod = TimeSpan.FromMinutes(1) / limits.WritesPerMinute,
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
+                return PerUserBucket($"{tenant}/{subject}", limits.WriteBurst, limits.WritesPerMinute);
             });
             limiter.OnRejected = async (context, _) =>
             {
@@ -112,6 +98,16 @@ public static class GatewaySetup
         services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: ["ready"]);
         return builder;
     }
+
+    private static RateLimitPartition<string> PerUserBucket(string user, int burst, int perMinute) =>
+        RateLimitPartition.GetTokenBucketLimiter(user, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = burst,
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = TimeSpan.FromMinutes(1) / perMinute,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        });
 
     public static void ConfigureJson(JsonSerializerOptions json)
     {
