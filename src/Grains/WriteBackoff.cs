@@ -6,7 +6,7 @@ namespace WorkSessions;
 /// </summary>
 internal sealed class WriteBackoff
 {
-    internal static readonly TimeSpan First = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan First = TimeSpan.FromSeconds(1);
     internal static readonly TimeSpan Longest = TimeSpan.FromMinutes(1);
 
     /// <summary>Failed writes in a row.</summary>

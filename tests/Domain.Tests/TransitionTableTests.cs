@@ -82,7 +82,7 @@ public sealed class TransitionTableTests
         {
             var transition = WorkSessionMachine.Decide("agent-7", state, clock, NoCheckpoint, Command(command, state));
             var after = new WorkSessionMachine("agent-7", transition.State, clock).State;
-            actual = $"{Name(after)}:{string.Concat(transition.Events.Select(e => " " + e.GetType().Name))}";
+            actual = $"{after.ToString().ToLowerInvariant()}:{string.Concat(transition.Events.Select(e => " " + e.GetType().Name))}";
             Assert.Equal(transition.Events.Count > 0, transition.MustWrite);
         }
         catch (WorkSessionException rejection)
@@ -164,6 +164,4 @@ public sealed class TransitionTableTests
         "activate" => m => m.Activate(state.Preferences),
         _ => NamedCommands.WithEvents(name),
     };
-
-    private static string Name(SessionState state) => state.ToString().ToLowerInvariant();
 }

@@ -40,16 +40,6 @@ public sealed class EventStreamSlots(IOptions<GatewayOptions> options)
         return slot;
     }
 
-    /// <summary>How many streams the agent has open on this Gateway.</summary>
-    /// <param name="agentKey">The agent, <c>"{tenantId}/{agentId}"</c>.</param>
-    public int CountOf(string agentKey)
-    {
-        lock (_byAgent)
-        {
-            return _byAgent.TryGetValue(agentKey, out var open) ? open.Count : 0;
-        }
-    }
-
     private void Release(Slot slot)
     {
         lock (_byAgent)
