@@ -18,6 +18,12 @@ public static class WorkSessionsGrains
     public static IAgentGrain GetAgentGrain(this IGrainFactory grains, string tenantId, string agentId) =>
         grains.GetGrain<IAgentGrain>(AgentKey.Format(tenantId, agentId));
 
+    /// <summary>The reports and event feed of a tenant.</summary>
+    /// <param name="grains">The grain factory.</param>
+    /// <param name="tenantId">A valid tenant id.</param>
+    public static IReportGrain GetReportGrain(this IGrainFactory grains, string tenantId) =>
+        grains.GetGrain<IReportGrain>(TenantGrainKey(tenantId));
+
     /// <summary>
     /// <c>"tenant/{tenantId}"</c>, never the bare id: Orleans' ADO.NET storage reads a key made only of hex digits
     /// as a number, so tenants "0123" and "123" would share one stored row.

@@ -6,6 +6,7 @@ using Orleans.Utilities;
 using WorkSessions.Contracts;
 using WorkSessions.Domain;
 using WorkSessions.Hosting;
+using WorkSessions.Reporting;
 
 namespace WorkSessions;
 
@@ -15,19 +16,25 @@ internal sealed class AgentGrainState
     /// <summary>The state machine's data. Stored as "Session" by earlier versions, so existing rows still load.</summary>
     [JsonPropertyName("Session")]
     public AgentState Agent { get; set; } = new();
+
+    /// <summary>Report events stored with the transitions that produced them and not yet known to be delivered.</summary>
+    public List<ReportEntry> Outbox { get; set; } = [];
 }
 
 /// <summary>
 /// Routes the agent's commands to <see cref="WorkSessionMachine"/>, stores transitions, tells the tenant
 /// when a session opens or closes, and keeps one grain timer at the next deadline plus a durable
-/// reminder while a session is open (docs/architecture.md#timers-and-reminders).
+/// reminder while a session is open or report events wait in its outbox (docs/architecture.md#timers-and-reminders,
+/// docs/architecture.md#reporting).
 /// </summary>
 [GrainType("agent")]
 internal sealed partial class AgentGrain(
     [PersistentState(StateNames.Agent, StorageNames.WorkSessions)] IPersistentState<AgentGrainState> state,
     TimeProvider timeProvider,
     IOptions<WorkSessionsOptions> options,
-    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IRemindable
+    IOptions<ReportingOptions> reporting,
+    ReportWriter reportWriter,
+    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IReportOutbox, IRemindable
 {
     internal const string WakeUpReminderName = "work-session-wake-up";
     private static readonly TimeSpan PreferencesRecheckInterval = TimeSpan.FromSeconds(5);
@@ -44,6 +51,7 @@ internal sealed partial class AgentGrain(
     private bool? _wakeUpRegistered;
     private DateTimeOffset _preferencesCheckedAt = DateTimeOffset.MinValue;
     private readonly WriteBackoff _writeBackoff = new();
+    private readonly ReportOutbox _outbox = new(reporting.Value.OutboxCapacity);
     private readonly ObserverManager<IAgentObserver> _observers = new(IAgentGrain.ObserverLease, logger);
 
     private string Key => this.GetPrimaryKeyString();
@@ -69,6 +77,9 @@ internal sealed partial class AgentGrain(
         }
 
         AnnounceOpenSession();
+
+        // Whatever the previous activation stored but may not have delivered: inserts are idempotent.
+        HandOverOutbox();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -168,6 +179,24 @@ internal sealed partial class AgentGrain(
         // already logged and retried by the deadline timer.
         await RunQuietlyAsync(machine => machine.CheckDeadlines());
         AnnounceOpenSession();
+        HandOverOutbox();
+        await SyncWakeUpReminderAsync();
+    }
+
+    public Task Delivered(IReadOnlyList<Guid> eventIds)
+    {
+        _outbox.Delivered(eventIds);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Hands the stored outbox entries the writer has not taken to it; a full queue leaves them for the next wake-up.</summary>
+    private void HandOverOutbox()
+    {
+        var pending = _outbox.NotHandedOver(state.State.Outbox);
+        if (pending.Count > 0 && reportWriter.TryEnqueue(this.AsReference<IReportOutbox>(), pending))
+        {
+            _outbox.HandedOver(pending);
+        }
     }
 
     private async Task OnDeadlineTimerAsync(CancellationToken cancellationToken)
@@ -226,10 +255,11 @@ internal sealed partial class AgentGrain(
         var transition = WorkSessionMachine.Decide(_agentId, Current, timeProvider, checkpoint, command);
         if (transition.MustWrite)
         {
-            await WriteAsync(transition.State);
+            await WriteAsync(transition.State, ReportEntry.FromTransition(_tenantId, transition.Events, transition.State));
         }
 
         Swap(transition.State, stored: transition.MustWrite);
+        HandOverOutbox();
         foreach (var agentEvent in transition.Events)
         {
             switch (agentEvent)
@@ -259,19 +289,32 @@ internal sealed partial class AgentGrain(
         return transition.Events;
     }
 
-    private async Task WriteAsync(AgentState next)
+    /// <summary>
+    /// Stores the new state together with the transition's report entries (the outbox), trimming entries already
+    /// delivered: one write per transition, none per event.
+    /// </summary>
+    private async Task WriteAsync(AgentState next, IReadOnlyList<ReportEntry> entries)
     {
         var live = state.State.Agent;
+        var liveOutbox = state.State.Outbox;
+        var outbox = _outbox.Next(liveOutbox, entries, out var dropped);
         state.State.Agent = next;
+        state.State.Outbox = outbox;
         try
         {
             await state.WriteStateAsync();
+            _outbox.Stored(outbox);
+            if (dropped > 0)
+            {
+                reportWriter.Dropped(Key, dropped);
+            }
         }
         catch (Exception exception)
         {
             // The command fails as a whole and the live state stays as it was. The timer retries a due deadline
             // after a bounded, jittered pause instead of at once, so a read-only or full database is not hammered.
             state.State.Agent = live;
+            state.State.Outbox = liveOutbox;
             var retryIn = _writeBackoff.Failed(timeProvider.GetUtcNow());
             if (_writeBackoff.Failures == 1)
             {
@@ -357,7 +400,8 @@ internal sealed partial class AgentGrain(
 
     private async Task SyncWakeUpReminderAsync()
     {
-        var needed = _live.NeedsWakeUps;
+        // While a session is open, and until every report event of this agent is delivered.
+        var needed = _live.NeedsWakeUps || _outbox.HasUndelivered(state.State.Outbox);
         if (_wakeUpRegistered == needed)
         {
             return;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using WorkSessions.Contracts;
 using WorkSessions.Hosting;
+using WorkSessions.Reporting;
 
 namespace WorkSessions;
 
@@ -13,16 +14,26 @@ internal sealed class TenantGrainState
 
     /// <summary>Agents with an open session, by agent id, with that session's id.</summary>
     public Dictionary<string, Guid> Roster { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Preference changes stored with the change and not yet known to be in the report tables.</summary>
+    public List<ReportEntry> Outbox { get; set; } = [];
 }
 
-/// <summary>Holds the admin preferences and the roster, and pushes preference changes to agents with open sessions.</summary>
+/// <summary>
+/// Holds the admin preferences and the roster, pushes preference changes to agents with open sessions, and reports
+/// each change through its outbox (docs/architecture.md#reporting).
+/// </summary>
 [GrainType("tenant")]
 internal sealed partial class TenantGrain(
     [PersistentState(StateNames.Tenant, StorageNames.WorkSessions)] IPersistentState<TenantGrainState> state,
     TimeProvider timeProvider,
     IOptions<WorkSessionsOptions> options,
-    ILogger<TenantGrain> logger) : Grain, ITenantGrain, ITenantRoster
+    IOptions<ReportingOptions> reporting,
+    ReportWriter reportWriter,
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain, ITenantRoster, IReportOutbox, IRemindable
 {
+    internal const string OutboxReminderName = "report-outbox";
+
     // What GetPreferences answers: only ever a stored version, because that call interleaves with an
     // update that is still writing.
     private TenantPreferences _published = TenantPreferences.Default;
@@ -31,11 +42,14 @@ internal sealed partial class TenantGrain(
     // minutes, and one write per change of a roster that size would make this grain the bottleneck.
     private IGrainTimer? _rosterWrite;
 
+    private readonly ReportOutbox _outbox = new(reporting.Value.OutboxCapacity);
+
     private string TenantId => WorkSessionsGrains.TenantIdOf(this.GetPrimaryKeyString());
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _published = state.State.Preferences;
+        HandOverOutbox();
         return Task.CompletedTask;
     }
 
@@ -94,7 +108,10 @@ internal sealed partial class TenantGrain(
 
     private async Task WritePreferencesAsync(TenantPreferences updated)
     {
+        // The change and its report event in one write; the event is delivered afterwards.
+        var liveOutbox = state.State.Outbox;
         state.State.Preferences = updated;
+        state.State.Outbox = NextOutbox([ReportEntry.PreferencesChanged(TenantId, updated)]);
         try
         {
             await state.WriteStateAsync();
@@ -103,7 +120,72 @@ internal sealed partial class TenantGrain(
         catch
         {
             state.State.Preferences = _published;
+            state.State.Outbox = liveOutbox;
             throw;
+        }
+
+        _outbox.Stored(state.State.Outbox);
+        HandOverOutbox();
+        await SyncOutboxReminderAsync();
+    }
+
+    public Task Delivered(IReadOnlyList<Guid> eventIds)
+    {
+        _outbox.Delivered(eventIds);
+        return Task.CompletedTask;
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == OutboxReminderName)
+        {
+            HandOverOutbox();
+            await SyncOutboxReminderAsync();
+        }
+    }
+
+    private List<ReportEntry> NextOutbox(IReadOnlyList<ReportEntry> added)
+    {
+        var next = _outbox.Next(state.State.Outbox, added, out var dropped);
+        if (dropped > 0)
+        {
+            reportWriter.Dropped(this.GetPrimaryKeyString(), dropped);
+        }
+
+        return next;
+    }
+
+    private void HandOverOutbox()
+    {
+        var pending = _outbox.NotHandedOver(state.State.Outbox);
+        if (pending.Count > 0 && reportWriter.TryEnqueue(this.AsReference<IReportOutbox>(), pending))
+        {
+            _outbox.HandedOver(pending);
+        }
+    }
+
+    /// <summary>A wake-up while a preference change is not yet in the report tables, so it arrives even if nobody calls.</summary>
+    private async Task SyncOutboxReminderAsync()
+    {
+        try
+        {
+            var reminder = await this.GetReminder(OutboxReminderName);
+            if (_outbox.HasUndelivered(state.State.Outbox))
+            {
+                if (reminder is null)
+                {
+                    await this.RegisterOrUpdateReminder(OutboxReminderName, options.Value.WakeUpReminderPeriod, options.Value.WakeUpReminderPeriod);
+                }
+            }
+            else if (reminder is not null)
+            {
+                await this.UnregisterReminder(reminder);
+            }
+        }
+        catch (Exception exception)
+        {
+            // The change is stored; its event arrives with the next activation or write.
+            LogOutboxReminderFailed(logger, exception, TenantId);
         }
     }
 
@@ -181,12 +263,18 @@ internal sealed partial class TenantGrain(
         // running, and changes made meanwhile schedule a write of their own.
         var tick = _rosterWrite;
         _rosterWrite = null;
+        var liveOutbox = state.State.Outbox;
+        var outbox = NextOutbox([]);
+        state.State.Outbox = outbox;
         try
         {
             await state.WriteStateAsync(CancellationToken.None);
+            _outbox.Stored(outbox);
         }
         catch (Exception exception)
         {
+            state.State.Outbox = liveOutbox;
+
             // The roster is a hint the agents repair by announcing themselves; try again later.
             LogRosterWriteFailed(logger, exception, TenantId);
             if (exception is InconsistentStateException)
@@ -224,6 +312,9 @@ internal sealed partial class TenantGrain(
 
     [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not write its roster")]
     private static partial void LogRosterWriteFailed(ILogger logger, Exception exception, string tenantId);
+
+    [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not register or remove its report-outbox reminder")]
+    private static partial void LogOutboxReminderFailed(ILogger logger, Exception exception, string tenantId);
 
     [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not push preferences to agent {AgentId}")]
     private static partial void LogPushFailed(ILogger logger, Exception exception, string tenantId, string agentId);

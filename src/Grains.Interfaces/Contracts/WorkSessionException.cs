@@ -26,6 +26,18 @@ public static class ErrorCodes
 
     /// <summary>An argument the command cannot use (e.g. an empty engagement id).</summary>
     public const string InvalidArgument = "invalid_argument";
+
+    /// <summary>A report range that is not a time range of at most 93 days with <c>from</c> before <c>to</c>.</summary>
+    public const string InvalidRange = "invalid_range";
+
+    /// <summary>A cursor this report did not hand out.</summary>
+    public const string InvalidCursor = "invalid_cursor";
+
+    /// <summary>A time zone that is not an IANA time zone name.</summary>
+    public const string InvalidTimeZone = "invalid_time_zone";
+
+    /// <summary>A concurrency interval that is not an ISO 8601 duration of at least one minute, or too many intervals.</summary>
+    public const string InvalidInterval = "invalid_interval";
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using WorkSessions.Reporting;
 
 namespace WorkSessions.Hosting;
 
@@ -7,8 +8,9 @@ namespace WorkSessions.Hosting;
 public static class WorkSessionsSiloBuilderExtensions
 {
     /// <summary>
-    /// Registers the grains' options (bound from <c>WorkSessions</c>, validated on start), the clock and
-    /// the System.Text.Json grain-storage serializer. Storage and reminders come from <see cref="WorkSessionsClusterExtensions"/>.
+    /// Registers the grains' options (bound from <c>WorkSessions</c> and <c>Reporting</c>, validated on start), the
+    /// report writer that delivers outboxes, the clock and the System.Text.Json grain-storage serializer. The report
+    /// store itself comes with the database (<see cref="Storage.WorkSessionsStorageExtensions"/>). Storage and reminders come from <see cref="WorkSessionsClusterExtensions"/>.
     /// </summary>
     public static ISiloBuilder AddWorkSessions(this ISiloBuilder builder)
     {
@@ -16,6 +18,12 @@ public static class WorkSessionsSiloBuilderExtensions
             .BindConfiguration(WorkSessionsOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<ReportingOptions>()
+            .BindConfiguration(ReportingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.TryAddSingleton<ReportWriter>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<ReportWriter>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.UseSystemTextJsonGrainStorageSerializer();
         return builder;

@@ -31,6 +31,11 @@ public static class WorkSessionsStorageExtensions
         var options = AddDatabase(builder.Services, configuration);
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PrepareDatabaseOnSiloStart>();
 
+        // The report tables live in the same database (docs/architecture.md#reporting).
+        builder.Services.TryAddSingleton<ReportStore>();
+        builder.Services.TryAddSingleton<Reporting.ReportRetention>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<Reporting.ReportRetention>());
+
         builder.AddAdoNetGrainStorage(
             StorageNames.WorkSessions,
             storage => storage.Configure<WorkSessionsDatabase>((o, database) =>

@@ -1,0 +1,82 @@
+using WorkSessions.Contracts;
+using WorkSessions.Contracts.Reports;
+using WorkSessions.Domain;
+
+namespace WorkSessions.Reporting;
+
+/// <summary>
+/// One event on its way to the report tables: what an outbox holds in grain state and what the report store inserts.
+/// Flat and self-contained (it carries its tenant), so a batch can mix grains and tenants.
+/// </summary>
+internal sealed record ReportEntry(
+    Guid EventId,
+    string TenantId,
+    string? AgentId,
+    Guid? SessionId,
+    DateTimeOffset At,
+    string Kind,
+    AgentStatus? From = null,
+    AgentStatus? To = null,
+    string? Reason = null,
+    Actor? Actor = null,
+    string? Note = null,
+    DateTimeOffset? Deadline = null,
+    WarningClearedCause? Cause = null,
+    SessionRecord? Session = null,
+    TenantPreferences? Preferences = null)
+{
+    /// <summary>The entries of a stored transition, in order.</summary>
+    /// <param name="tenantId">The agent's tenant.</param>
+    /// <param name="events">The transition's events.</param>
+    /// <param name="after">The state after the transition: a session starts in the status it leaves the agent in.</param>
+    public static List<ReportEntry> FromTransition(string tenantId, IReadOnlyList<AgentEvent> events, AgentState after)
+    {
+        var entries = new List<ReportEntry>(events.Count);
+        foreach (var agentEvent in events)
+        {
+            entries.Add(agentEvent switch
+            {
+                SessionStarted started => new ReportEntry(
+                    started.EventId, tenantId, started.AgentId, started.SessionId, started.At, FeedEventKinds.SessionStarted,
+                    To: after.Status, Reason: after.StatusReason, Actor: started.Actor),
+                StatusChanged changed => new ReportEntry(
+                    changed.EventId, tenantId, changed.AgentId, changed.SessionId, changed.At, FeedEventKinds.StatusChanged,
+                    changed.From, changed.To, changed.Reason, changed.Actor),
+                InactivityWarned warned => new ReportEntry(
+                    warned.EventId, tenantId, warned.AgentId, warned.SessionId, warned.At, FeedEventKinds.InactivityWarning,
+                    Actor: Actor.System, Deadline: warned.Deadline),
+                WarningCleared cleared => new ReportEntry(
+                    cleared.EventId, tenantId, cleared.AgentId, cleared.SessionId, cleared.At, FeedEventKinds.WarningCleared,
+                    Actor: cleared.Cause == WarningClearedCause.Continued ? Actor.Agent(cleared.AgentId) : Actor.System,
+                    Cause: cleared.Cause),
+                SessionEnded ended => new ReportEntry(
+                    ended.EventId, tenantId, ended.AgentId, ended.Record.SessionId, ended.At, FeedEventKinds.SessionEnded,
+                    Reason: null, Actor: EndActor(ended.Record), Note: ended.Record.Note, Session: ended.Record),
+                _ => throw new InvalidOperationException($"No report entry for {agentEvent.GetType().Name}."),
+            });
+        }
+
+        return entries;
+    }
+
+    /// <summary>The entry of a preference change.</summary>
+    /// <param name="tenantId">The tenant.</param>
+    /// <param name="preferences">The stored preferences with their new version.</param>
+    public static ReportEntry PreferencesChanged(string tenantId, TenantPreferences preferences) => new(
+        Guid.CreateVersion7(preferences.UpdatedAt ?? DateTimeOffset.UnixEpoch),
+        tenantId,
+        AgentId: null,
+        SessionId: null,
+        preferences.UpdatedAt ?? DateTimeOffset.UnixEpoch,
+        FeedEventKinds.PreferencesChanged,
+        Actor: preferences.UpdatedBy is null ? Actor.System : Actor.Admin(preferences.UpdatedBy),
+        Preferences: preferences);
+
+    private static Actor EndActor(SessionRecord record) => record.EndReason switch
+    {
+        EndReason.AgentEnded => Actor.Agent(record.EndedBy ?? record.AgentId),
+        EndReason.EndedBySupervisor => Actor.Supervisor(record.EndedBy ?? ""),
+        EndReason.EndedByAdmin or EndReason.FeatureDisabled when record.EndedBy is not null => Actor.Admin(record.EndedBy),
+        _ => Actor.System,
+    };
+}

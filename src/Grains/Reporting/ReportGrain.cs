@@ -1,0 +1,279 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using Orleans.Concurrency;
+using WorkSessions.Contracts;
+using WorkSessions.Contracts.Reports;
+using WorkSessions.Storage;
+
+namespace WorkSessions.Reporting;
+
+/// <summary>
+/// Reads a tenant's reports and feed from the report tables (docs/architecture.md#reporting). Stateless: the key is the
+/// tenant, so every query is scoped to it by construction; the store runs the SQL off the scheduler.
+/// </summary>
+[StatelessWorker, GrainType("reports")]
+internal sealed class ReportGrain(ReportStore store, TimeProvider timeProvider) : Grain, IReportGrain
+{
+    private string TenantId => WorkSessionsGrains.TenantIdOf(this.GetPrimaryKeyString());
+
+    public async Task<ReportPage<SessionReportItem>> GetSessions(SessionQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var range = query.Range.Validated();
+        var limit = ReportLimits.PageSize(query.Limit);
+        var agentId = OptionalAgent(query.AgentId);
+        var after = query.Cursor is null ? ((long, Guid)?)null : Cursor.ReadSession(query.Cursor);
+
+        var sessions = await store.ReadSessionsStartedAsync(TenantId, range, agentId, query.EndReason, after, limit + 1, CancellationToken.None);
+        var hasMore = sessions.Count > limit;
+        if (hasMore)
+        {
+            sessions.RemoveAt(sessions.Count - 1);
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var items = new List<SessionReportItem>(sessions.Count);
+        foreach (var session in sessions)
+        {
+            items.Add(session.EndedAt is null
+                ? Timecards.SoFar(session, await SessionEventsAsync(session, now), now)
+                : new SessionReportItem(session.SessionId, session.AgentId, session.StartedAt, session.EndedAt, session.EndReason,
+                    session.EndedBy, session.PromptCount, session.ContinueCount, session.ReadySeconds, session.NotReadySeconds,
+                    session.OccupiedSeconds, session.Note));
+        }
+
+        return new ReportPage<SessionReportItem>(items, hasMore ? Cursor.Session(sessions[^1].StartedAt.UtcTicks, sessions[^1].SessionId) : null);
+    }
+
+    public async Task<ReportPage<TimecardRow>> GetTimecards(TimecardQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var range = query.Range.Validated();
+        var limit = ReportLimits.PageSize(query.Limit);
+        var zone = TimeZone(query.TimeZone);
+        var agentFilter = OptionalAgent(query.AgentId);
+        var after = query.Cursor is null ? ((string AgentId, DateOnly Date)?)null : Cursor.ReadTimecard(query.Cursor);
+        var now = timeProvider.GetUtcNow();
+
+        var rows = new List<TimecardRow>();
+        if (after is { } cursor)
+        {
+            if (agentFilter is not null && agentFilter != cursor.AgentId)
+            {
+                throw new WorkSessionException(ErrorCodes.InvalidCursor, "That cursor belongs to another agent's timecards.");
+            }
+
+            // The cursor's agent may have days left after the cursor's date.
+            rows.AddRange((await AgentTimecardsAsync(cursor.AgentId, range, zone, now)).Where(row => row.Date > cursor.Date));
+        }
+        else if (agentFilter is not null)
+        {
+            rows.AddRange(await AgentTimecardsAsync(agentFilter, range, zone, now));
+        }
+
+        var nextAgent = after?.AgentId;
+        while (agentFilter is null && rows.Count <= limit)
+        {
+            var agents = await store.ReadAgentsWithSessionsAsync(TenantId, range, nextAgent, 50, CancellationToken.None);
+            if (agents.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var agentId in agents)
+            {
+                rows.AddRange(await AgentTimecardsAsync(agentId, range, zone, now));
+                nextAgent = agentId;
+                if (rows.Count > limit)
+                {
+                    break;
+                }
+            }
+        }
+
+        var hasMore = rows.Count > limit;
+        if (hasMore)
+        {
+            rows.RemoveRange(limit, rows.Count - limit);
+        }
+
+        return new ReportPage<TimecardRow>(rows, hasMore ? Cursor.Timecard(rows[^1].AgentId, rows[^1].Date) : null);
+    }
+
+    public async Task<ReportPage<StatusHistoryItem>> GetStatusHistory(StatusHistoryQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var range = query.Range.Validated();
+        var limit = ReportLimits.PageSize(query.Limit);
+        var agentId = OptionalAgent(query.AgentId) ?? throw new WorkSessionException(ErrorCodes.InvalidId, "An agent id is required.");
+        var after = query.Cursor is null ? (long?)null : Cursor.ReadPosition(query.Cursor);
+        var events = await store.ReadEventsAsync(
+            new EventFilter(TenantId, limit + 1) { AgentId = agentId, Kind = FeedEventKinds.StatusChanged, From = range.From, To = range.To, AfterPosition = after },
+            CancellationToken.None);
+        var hasMore = events.Count > limit;
+        if (hasMore)
+        {
+            events.RemoveAt(events.Count - 1);
+        }
+
+        return new ReportPage<StatusHistoryItem>(
+            [.. events.Select(e => new StatusHistoryItem(e.EventId, e.At, e.SessionId, e.From ?? AgentStatus.Offline, e.To ?? AgentStatus.Offline, e.Reason, e.Actor ?? Actor.System))],
+            hasMore ? Cursor.Position(events[^1].Position) : null);
+    }
+
+    public async Task<IReadOnlyList<ConcurrencyRow>> GetConcurrency(ConcurrencyQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var range = query.Range.Validated();
+        if (query.Interval < ReportLimits.MinInterval)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidInterval, "interval must be at least PT1M.");
+        }
+
+        if (Math.Ceiling(range.Length / query.Interval) > ReportLimits.MaxIntervals)
+        {
+            throw new WorkSessionException(
+                ErrorCodes.InvalidInterval, $"That range holds more than {ReportLimits.MaxIntervals} intervals; choose a longer interval.");
+        }
+
+        var spans = await store.ReadSessionSpansAsync(TenantId, range, CancellationToken.None);
+        return Concurrency.Compute(spans, range, query.Interval, timeProvider.GetUtcNow());
+    }
+
+    public async Task<ReportPage<FeedEvent>> GetEvents(long after, int limit)
+    {
+        if (after < 0)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidCursor, "after must be a position the feed handed out (0 or more).");
+        }
+
+        var pageSize = ReportLimits.PageSize(limit);
+        var events = await store.ReadEventsAsync(new EventFilter(TenantId, pageSize) { AfterPosition = after }, CancellationToken.None);
+        return new ReportPage<FeedEvent>(events, events.Count == pageSize ? events[^1].Position.ToString(CultureInfo.InvariantCulture) : null);
+    }
+
+    public Task<long> GetLatestPosition() => store.ReadLatestPositionAsync(TenantId, CancellationToken.None);
+
+    public async Task<ReportPage<PreferenceChange>> GetPreferenceHistory(string? cursor, int limit)
+    {
+        var pageSize = ReportLimits.PageSize(limit);
+        var before = cursor is null ? (long?)null : Cursor.ReadPosition(cursor);
+        var events = await store.ReadEventsAsync(
+            new EventFilter(TenantId, pageSize + 1) { Kind = FeedEventKinds.PreferencesChanged, BeforePosition = before, Descending = true },
+            CancellationToken.None);
+        var hasMore = events.Count > pageSize;
+        if (hasMore)
+        {
+            events.RemoveAt(events.Count - 1);
+        }
+
+        return new ReportPage<PreferenceChange>(
+            [.. events.Where(e => e.Preferences is not null).Select(e => new PreferenceChange(
+                e.Preferences!.Version,
+                e.Preferences.UpdatedAt ?? e.At,
+                e.Preferences.UpdatedBy,
+                e.Preferences.Preferences.WorkSessionsEnabled,
+                e.Preferences.Preferences.AutoEndEnabled,
+                e.Preferences.Preferences.InactivityTimeoutSeconds,
+                e.Preferences.Preferences.GracePeriodSeconds))],
+            hasMore ? Cursor.Position(events[^1].Position) : null);
+    }
+
+    private async Task<List<TimecardRow>> AgentTimecardsAsync(string agentId, ReportRange range, TimeZoneInfo zone, DateTimeOffset now)
+    {
+        var sessions = await store.ReadSessionsOverlappingAsync(TenantId, agentId, range, CancellationToken.None);
+        if (sessions.Count == 0)
+        {
+            return [];
+        }
+
+        var events = await store.ReadEventsAsync(
+            new EventFilter(TenantId, int.MaxValue) { AgentId = agentId, From = sessions.Min(s => s.StartedAt), To = range.To },
+            CancellationToken.None);
+        return Timecards.ForAgent(agentId, sessions, events, range, zone, now);
+    }
+
+    private async Task<IEnumerable<FeedEvent>> SessionEventsAsync(StoredSession session, DateTimeOffset now)
+    {
+        var events = await store.ReadEventsAsync(
+            new EventFilter(TenantId, int.MaxValue) { AgentId = session.AgentId, From = session.StartedAt, To = now.AddTicks(1) },
+            CancellationToken.None);
+        return events.Where(e => e.SessionId == session.SessionId);
+    }
+
+    private static string? OptionalAgent(string? agentId) =>
+        agentId is null || AgentKey.IsValidAgentId(agentId)
+            ? agentId
+            : throw new WorkSessionException(ErrorCodes.InvalidId, $"'{agentId}' is not a valid agent id.");
+
+    private static TimeZoneInfo TimeZone(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return TimeZoneInfo.Utc;
+        }
+
+        try
+        {
+            // IANA names only: Windows names and offsets would make the same report mean different things on different hosts.
+            return TimeZoneInfo.TryConvertIanaIdToWindowsId(name, out _) || name == "UTC"
+                ? TimeZoneInfo.FindSystemTimeZoneById(name)
+                : throw new TimeZoneNotFoundException();
+        }
+        catch (Exception exception) when (exception is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidTimeZone, $"'{name}' is not an IANA time zone name (e.g. Europe/Berlin).");
+        }
+    }
+
+    /// <summary>Opaque cursors: a kind tag and the sort key, base64url-encoded. Anything else is <c>invalid_cursor</c>.</summary>
+    private static class Cursor
+    {
+        public static string Session(long startedTicks, Guid sessionId) => Encode($"s:{startedTicks}:{sessionId:N}");
+
+        public static string Timecard(string agentId, DateOnly date) => Encode($"t:{date:yyyy-MM-dd}:{agentId}");
+
+        public static string Position(long position) => Encode($"p:{position}");
+
+        public static (long, Guid) ReadSession(string cursor)
+        {
+            var parts = Decode(cursor, "s").Split(':');
+            return parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+                && Guid.TryParseExact(parts[1], "N", out var id)
+                ? (ticks, id)
+                : throw Invalid();
+        }
+
+        public static (string AgentId, DateOnly Date) ReadTimecard(string cursor)
+        {
+            var value = Decode(cursor, "t");
+            return value.Length > 11 && value[10] == ':'
+                && DateOnly.TryParseExact(value[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+                && AgentKey.IsValidAgentId(value[11..])
+                ? (value[11..], date)
+                : throw Invalid();
+        }
+
+        public static long ReadPosition(string cursor) =>
+            long.TryParse(Decode(cursor, "p"), NumberStyles.None, CultureInfo.InvariantCulture, out var position) ? position : throw Invalid();
+
+        private static string Encode(string value) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(value));
+
+        private static string Decode(string cursor, string kind)
+        {
+            try
+            {
+                var value = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+                return value.StartsWith(kind + ":", StringComparison.Ordinal) ? value[(kind.Length + 1)..] : throw Invalid();
+            }
+            catch (FormatException)
+            {
+                throw Invalid();
+            }
+        }
+
+        private static WorkSessionException Invalid() =>
+            new(ErrorCodes.InvalidCursor, "That cursor was not handed out by this report; start again without one.");
+    }
+}

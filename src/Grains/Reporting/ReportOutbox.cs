@@ -1,0 +1,84 @@
+using Orleans.Concurrency;
+
+namespace WorkSessions.Reporting;
+
+/// <summary>What the silo's report writer calls on a grain whose outbox entries it stored. Internal to the silo.</summary>
+[Alias("WorkSessions.IReportOutbox")]
+internal interface IReportOutbox : IGrainWithStringKey
+{
+    /// <summary>These entries are in the report tables; the grain drops them from its state with its next write.</summary>
+    /// <param name="eventIds">The stored entries' event ids.</param>
+    [OneWay, AlwaysInterleave, Alias("Delivered")]
+    Task Delivered(IReadOnlyList<Guid> eventIds);
+}
+
+/// <summary>
+/// A grain's side of the reporting outbox (docs/architecture.md#reporting): which stored entries the writer has taken
+/// and which it has stored. The entries themselves live in the grain's persisted state, written with the transition
+/// that produced them; delivered ones are trimmed by the next write, never by a write of their own.
+/// </summary>
+internal sealed class ReportOutbox(int capacity)
+{
+    private readonly HashSet<Guid> _delivered = [];
+    private readonly HashSet<Guid> _handedOver = [];
+
+    /// <summary>
+    /// The outbox to store with the next write: the stored entries not yet delivered, then <paramref name="added"/>,
+    /// cut to the capacity by dropping the oldest.
+    /// </summary>
+    public List<ReportEntry> Next(IReadOnlyList<ReportEntry> stored, IReadOnlyList<ReportEntry> added, out int dropped)
+    {
+        var next = new List<ReportEntry>(stored.Count + added.Count);
+        foreach (var entry in stored)
+        {
+            if (!_delivered.Contains(entry.EventId))
+            {
+                next.Add(entry);
+            }
+        }
+
+        next.AddRange(added);
+        dropped = Math.Max(0, next.Count - capacity);
+        if (dropped > 0)
+        {
+            next.RemoveRange(0, dropped);
+        }
+
+        return next;
+    }
+
+    /// <summary>The write of <paramref name="stored"/> succeeded: forget what it no longer holds.</summary>
+    public void Stored(IReadOnlyList<ReportEntry> stored)
+    {
+        var held = stored.Select(entry => entry.EventId).ToHashSet();
+        _delivered.IntersectWith(held);
+        _handedOver.IntersectWith(held);
+    }
+
+    /// <summary>Stored entries the writer has not taken (yet, or since it refused them).</summary>
+    public List<ReportEntry> NotHandedOver(IReadOnlyList<ReportEntry> stored) =>
+        [.. stored.Where(entry => !_delivered.Contains(entry.EventId) && !_handedOver.Contains(entry.EventId))];
+
+    public void HandedOver(IReadOnlyList<ReportEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            _handedOver.Add(entry.EventId);
+        }
+    }
+
+    public void Delivered(IReadOnlyList<Guid> eventIds)
+    {
+        foreach (var eventId in eventIds)
+        {
+            _delivered.Add(eventId);
+            _handedOver.Remove(eventId);
+        }
+    }
+
+    /// <summary>Whether a stored entry is not yet in the report tables: the grain keeps a wake-up until none is.</summary>
+    public bool HasUndelivered(IReadOnlyList<ReportEntry> stored) => stored.Any(entry => !_delivered.Contains(entry.EventId));
+
+    /// <summary>How many stored entries are not yet in the report tables.</summary>
+    public int Undelivered(IReadOnlyList<ReportEntry> stored) => stored.Count(entry => !_delivered.Contains(entry.EventId));
+}

@@ -1,0 +1,461 @@
+using System.Data;
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using WorkSessions.Contracts;
+using WorkSessions.Contracts.Reports;
+using WorkSessions.Reporting;
+
+namespace WorkSessions.Storage;
+
+/// <summary>A stored work session, as the report tables hold it.</summary>
+internal sealed record StoredSession(
+    Guid SessionId,
+    string AgentId,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    EndReason? EndReason,
+    string? EndedBy,
+    int PromptCount,
+    int ContinueCount,
+    double ReadySeconds,
+    double NotReadySeconds,
+    double OccupiedSeconds,
+    string? Note);
+
+/// <summary>Which events to read; every field but the tenant narrows the selection.</summary>
+internal sealed record EventFilter(string TenantId, int Limit)
+{
+    public string? AgentId { get; init; }
+
+    public string? Kind { get; init; }
+
+    /// <summary>Events at or after this time.</summary>
+    public DateTimeOffset? From { get; init; }
+
+    /// <summary>Events before this time.</summary>
+    public DateTimeOffset? To { get; init; }
+
+    /// <summary>Events with a greater position, in ascending position order.</summary>
+    public long? AfterPosition { get; init; }
+
+    /// <summary>When set, newest first: events with a smaller position.</summary>
+    public long? BeforePosition { get; init; }
+
+    public bool Descending { get; init; }
+}
+
+/// <summary>
+/// Every SQL statement of the report tables (docs/architecture.md#reporting), for SQLite and PostgreSQL. Inserts are
+/// idempotent on the event id, so an outbox entry delivered twice is stored once. Positions of one tenant become
+/// visible in the order they are assigned: SQLite has one writer at a time, and on PostgreSQL every batch first takes
+/// a transaction-scoped advisory lock per tenant it writes, so two batches of one tenant never commit out of order.
+/// </summary>
+internal sealed class ReportStore(WorkSessionsDatabase database)
+{
+    private static readonly JsonSerializerOptions DetailsJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private const string EventColumns =
+        "position, event_id, agent_id, session_id, at_ticks, kind, from_status, to_status, reason, actor_role, actor_id, note, details";
+
+    private const string SessionColumns =
+        "session_id, agent_id, started_at_ticks, ended_at_ticks, end_reason, ended_by, prompt_count, continue_count, "
+        + "ready_seconds, not_ready_seconds, occupied_seconds, note";
+
+    private bool IsPostgres => database.Provider == StorageProvider.Postgres;
+
+    /// <summary>Stores a batch in one transaction; entries already stored (same event id) are skipped.</summary>
+    public Task InsertAsync(IReadOnlyList<ReportEntry> entries, CancellationToken cancellationToken) => RunAsync(async () =>
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (IsPostgres)
+        {
+            foreach (var tenantId in entries.Select(entry => entry.TenantId).Distinct().Order(StringComparer.Ordinal))
+            {
+                // Ordered, so two batches over the same tenants cannot deadlock.
+                await using var lockCommand = Command(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended(@tenant, 7))");
+                Add(lockCommand, "tenant", tenantId);
+                await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        await using var insertEvent = Command(connection, transaction,
+            "INSERT INTO ws_events (event_id, tenant_id, agent_id, session_id, at_ticks, kind, from_status, to_status, reason, "
+            + "actor_role, actor_id, note, details) VALUES (@event_id, @tenant_id, @agent_id, @session_id, @at_ticks, @kind, "
+            + "@from_status, @to_status, @reason, @actor_role, @actor_id, @note, @details) ON CONFLICT (event_id) DO NOTHING");
+        await using var startSession = Command(connection, transaction,
+            "INSERT INTO ws_sessions (session_id, tenant_id, agent_id, started_at_ticks) VALUES (@session_id, @tenant_id, @agent_id, @started_at_ticks) "
+            + "ON CONFLICT (session_id) DO NOTHING");
+        await using var endSession = Command(connection, transaction,
+            "INSERT INTO ws_sessions (session_id, tenant_id, agent_id, started_at_ticks, ended_at_ticks, end_reason, ended_by, prompt_count, "
+            + "continue_count, ready_seconds, not_ready_seconds, occupied_seconds, note) VALUES (@session_id, @tenant_id, @agent_id, "
+            + "@started_at_ticks, @ended_at_ticks, @end_reason, @ended_by, @prompt_count, @continue_count, @ready_seconds, "
+            + "@not_ready_seconds, @occupied_seconds, @note) ON CONFLICT (session_id) DO UPDATE SET ended_at_ticks = excluded.ended_at_ticks, "
+            + "end_reason = excluded.end_reason, ended_by = excluded.ended_by, prompt_count = excluded.prompt_count, "
+            + "continue_count = excluded.continue_count, ready_seconds = excluded.ready_seconds, "
+            + "not_ready_seconds = excluded.not_ready_seconds, occupied_seconds = excluded.occupied_seconds, note = excluded.note");
+
+        foreach (var entry in entries)
+        {
+            insertEvent.Parameters.Clear();
+            Add(insertEvent, "event_id", entry.EventId.ToString("D"));
+            Add(insertEvent, "tenant_id", entry.TenantId);
+            Add(insertEvent, "agent_id", entry.AgentId);
+            Add(insertEvent, "session_id", entry.SessionId?.ToString("D"));
+            Add(insertEvent, "at_ticks", entry.At.UtcTicks);
+            Add(insertEvent, "kind", entry.Kind);
+            Add(insertEvent, "from_status", Name(entry.From));
+            Add(insertEvent, "to_status", Name(entry.To));
+            Add(insertEvent, "reason", entry.Reason);
+            Add(insertEvent, "actor_role", Name(entry.Actor?.Role));
+            Add(insertEvent, "actor_id", entry.Actor?.UserId);
+            Add(insertEvent, "note", entry.Note);
+            Add(insertEvent, "details", Details(entry));
+            await insertEvent.ExecuteNonQueryAsync(cancellationToken);
+
+            if (entry.Kind == FeedEventKinds.SessionStarted && entry.SessionId is { } started && entry.AgentId is { } agentId)
+            {
+                startSession.Parameters.Clear();
+                Add(startSession, "session_id", started.ToString("D"));
+                Add(startSession, "tenant_id", entry.TenantId);
+                Add(startSession, "agent_id", agentId);
+                Add(startSession, "started_at_ticks", entry.At.UtcTicks);
+                await startSession.ExecuteNonQueryAsync(cancellationToken);
+            }
+            else if (entry.Session is { } record)
+            {
+                endSession.Parameters.Clear();
+                Add(endSession, "session_id", record.SessionId.ToString("D"));
+                Add(endSession, "tenant_id", entry.TenantId);
+                Add(endSession, "agent_id", record.AgentId);
+                Add(endSession, "started_at_ticks", record.StartedAt.UtcTicks);
+                Add(endSession, "ended_at_ticks", record.EndedAt.UtcTicks);
+                Add(endSession, "end_reason", Name<EndReason>(record.EndReason));
+                Add(endSession, "ended_by", record.EndedBy);
+                Add(endSession, "prompt_count", record.PromptCount);
+                Add(endSession, "continue_count", record.ContinueCount);
+                Add(endSession, "ready_seconds", record.ReadySeconds);
+                Add(endSession, "not_ready_seconds", record.NotReadySeconds);
+                Add(endSession, "occupied_seconds", record.OccupiedSeconds);
+                Add(endSession, "note", record.Note);
+                await endSession.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    });
+
+    /// <summary>Sessions that started in <c>[from, to)</c>, ordered by start and id, after a (start, id) cursor.</summary>
+    public Task<List<StoredSession>> ReadSessionsStartedAsync(
+        string tenantId, ReportRange range, string? agentId, EndReason? endReason, (long StartedTicks, Guid SessionId)? after, int limit,
+        CancellationToken cancellationToken) => RunAsync(async () =>
+    {
+        var sql = new StringBuilder($"SELECT {SessionColumns} FROM ws_sessions WHERE tenant_id = @tenant AND started_at_ticks >= @from AND started_at_ticks < @to");
+        if (agentId is not null)
+        {
+            sql.Append(" AND agent_id = @agent");
+        }
+
+        if (endReason is not null)
+        {
+            sql.Append(" AND end_reason = @end_reason");
+        }
+
+        if (after is not null)
+        {
+            sql.Append(" AND (started_at_ticks > @after_ticks OR (started_at_ticks = @after_ticks AND session_id > @after_id))");
+        }
+
+        sql.Append(" ORDER BY started_at_ticks, session_id LIMIT @limit");
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Command(connection, null, sql.ToString());
+        Add(command, "tenant", tenantId);
+        Add(command, "from", range.From.UtcTicks);
+        Add(command, "to", range.To.UtcTicks);
+        if (agentId is not null)
+        {
+            Add(command, "agent", agentId);
+        }
+
+        if (endReason is { } reason)
+        {
+            Add(command, "end_reason", Name<EndReason>(reason));
+        }
+
+        if (after is { } cursor)
+        {
+            Add(command, "after_ticks", cursor.StartedTicks);
+            Add(command, "after_id", cursor.SessionId.ToString("D"));
+        }
+
+        Add(command, "limit", limit);
+        return await ReadSessionsAsync(command, cancellationToken);
+    });
+
+    /// <summary>One agent's sessions with time in <c>[from, to)</c>, in start order.</summary>
+    public Task<List<StoredSession>> ReadSessionsOverlappingAsync(string tenantId, string agentId, ReportRange range, CancellationToken cancellationToken) =>
+        RunAsync(async () =>
+        {
+            await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+            await using var command = Command(connection, null,
+                $"SELECT {SessionColumns} FROM ws_sessions WHERE tenant_id = @tenant AND agent_id = @agent AND started_at_ticks < @to "
+                + "AND (ended_at_ticks IS NULL OR ended_at_ticks > @from) ORDER BY started_at_ticks, session_id");
+            Add(command, "tenant", tenantId);
+            Add(command, "agent", agentId);
+            Add(command, "from", range.From.UtcTicks);
+            Add(command, "to", range.To.UtcTicks);
+            return await ReadSessionsAsync(command, cancellationToken);
+        });
+
+    /// <summary>Agents with a session that has time in <c>[from, to)</c>, in id order, after a cursor agent.</summary>
+    public Task<List<string>> ReadAgentsWithSessionsAsync(string tenantId, ReportRange range, string? afterAgentId, int limit, CancellationToken cancellationToken) =>
+        RunAsync(async () =>
+        {
+            await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+            await using var command = Command(connection, null,
+                "SELECT DISTINCT agent_id FROM ws_sessions WHERE tenant_id = @tenant AND started_at_ticks < @to "
+                + "AND (ended_at_ticks IS NULL OR ended_at_ticks > @from)"
+                + (afterAgentId is null ? "" : " AND agent_id > @after")
+                + " ORDER BY agent_id LIMIT @limit");
+            Add(command, "tenant", tenantId);
+            Add(command, "from", range.From.UtcTicks);
+            Add(command, "to", range.To.UtcTicks);
+            if (afterAgentId is not null)
+            {
+                Add(command, "after", afterAgentId);
+            }
+
+            Add(command, "limit", limit);
+            var agents = new List<string>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                agents.Add(reader.GetString(0));
+            }
+
+            return agents;
+        });
+
+    /// <summary>Start and end (null while open) of every session of the tenant with time in <c>[from, to)</c>.</summary>
+    public Task<List<(DateTimeOffset Start, DateTimeOffset? End)>> ReadSessionSpansAsync(string tenantId, ReportRange range, CancellationToken cancellationToken) =>
+        RunAsync(async () =>
+        {
+            await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+            await using var command = Command(connection, null,
+                "SELECT started_at_ticks, ended_at_ticks FROM ws_sessions WHERE tenant_id = @tenant AND started_at_ticks < @to "
+                + "AND (ended_at_ticks IS NULL OR ended_at_ticks > @from)");
+            Add(command, "tenant", tenantId);
+            Add(command, "from", range.From.UtcTicks);
+            Add(command, "to", range.To.UtcTicks);
+            var spans = new List<(DateTimeOffset, DateTimeOffset?)>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                spans.Add((Time(reader.GetInt64(0)), reader.IsDBNull(1) ? null : Time(reader.GetInt64(1))));
+            }
+
+            return spans;
+        });
+
+    /// <summary>Events as the filter selects them.</summary>
+    public Task<List<FeedEvent>> ReadEventsAsync(EventFilter filter, CancellationToken cancellationToken) => RunAsync(async () =>
+    {
+        var sql = new StringBuilder($"SELECT {EventColumns} FROM ws_events WHERE tenant_id = @tenant");
+        if (filter.AgentId is not null)
+        {
+            sql.Append(" AND agent_id = @agent");
+        }
+
+        if (filter.Kind is not null)
+        {
+            sql.Append(" AND kind = @kind");
+        }
+
+        if (filter.From is not null)
+        {
+            sql.Append(" AND at_ticks >= @from");
+        }
+
+        if (filter.To is not null)
+        {
+            sql.Append(" AND at_ticks < @to");
+        }
+
+        if (filter.AfterPosition is not null)
+        {
+            sql.Append(" AND position > @after");
+        }
+
+        if (filter.BeforePosition is not null)
+        {
+            sql.Append(" AND position < @before");
+        }
+
+        sql.Append(filter.Descending ? " ORDER BY position DESC" : " ORDER BY position").Append(" LIMIT @limit");
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Command(connection, null, sql.ToString());
+        Add(command, "tenant", filter.TenantId);
+        if (filter.AgentId is not null)
+        {
+            Add(command, "agent", filter.AgentId);
+        }
+
+        if (filter.Kind is not null)
+        {
+            Add(command, "kind", filter.Kind);
+        }
+
+        if (filter.From is { } from)
+        {
+            Add(command, "from", from.UtcTicks);
+        }
+
+        if (filter.To is { } to)
+        {
+            Add(command, "to", to.UtcTicks);
+        }
+
+        if (filter.AfterPosition is { } after)
+        {
+            Add(command, "after", after);
+        }
+
+        if (filter.BeforePosition is { } before)
+        {
+            Add(command, "before", before);
+        }
+
+        Add(command, "limit", filter.Limit);
+        var events = new List<FeedEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(ReadEvent(reader));
+        }
+
+        return events;
+    });
+
+    /// <summary>The tenant's latest position, 0 when it has no events.</summary>
+    public Task<long> ReadLatestPositionAsync(string tenantId, CancellationToken cancellationToken) => RunAsync(async () =>
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT MAX(position) FROM ws_events WHERE tenant_id = @tenant");
+        Add(command, "tenant", tenantId);
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is null or DBNull ? 0L : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+    });
+
+    /// <summary>Deletes events before <paramref name="cutoff"/> and sessions that ended before it; returns the rows deleted.</summary>
+    public Task<int> PurgeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken) => RunAsync(async () =>
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var events = Command(connection, transaction, "DELETE FROM ws_events WHERE at_ticks < @cutoff");
+        Add(events, "cutoff", cutoff.UtcTicks);
+        var deleted = await events.ExecuteNonQueryAsync(cancellationToken);
+        await using var sessions = Command(connection, transaction, "DELETE FROM ws_sessions WHERE ended_at_ticks < @cutoff");
+        Add(sessions, "cutoff", cutoff.UtcTicks);
+        deleted += await sessions.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return deleted;
+    });
+
+    /// <summary>
+    /// Microsoft.Data.Sqlite completes its "async" methods synchronously; run them on the thread pool so that neither a
+    /// grain's turn nor the delivery loop's caller waits on SQLite's file lock.
+    /// </summary>
+    private Task<T> RunAsync<T>(Func<Task<T>> work) => IsPostgres ? work() : Task.Run(work);
+
+    private Task RunAsync(Func<Task> work) => IsPostgres ? work() : Task.Run(work);
+
+    private static async Task<List<StoredSession>> ReadSessionsAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var sessions = new List<StoredSession>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            sessions.Add(new StoredSession(
+                Guid.Parse(reader.GetString(0)),
+                reader.GetString(1),
+                Time(reader.GetInt64(2)),
+                reader.IsDBNull(3) ? null : Time(reader.GetInt64(3)),
+                reader.IsDBNull(4) ? null : Parse<EndReason>(reader.GetString(4)),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.GetInt32(6),
+                reader.GetInt32(7),
+                reader.GetDouble(8),
+                reader.GetDouble(9),
+                reader.GetDouble(10),
+                reader.IsDBNull(11) ? null : reader.GetString(11)));
+        }
+
+        return sessions;
+    }
+
+    private static FeedEvent ReadEvent(DbDataReader reader)
+    {
+        var details = reader.IsDBNull(12) ? null : JsonSerializer.Deserialize<EventDetails>(reader.GetString(12), DetailsJson);
+        var role = reader.IsDBNull(9) ? (ActorRole?)null : Parse<ActorRole>(reader.GetString(9));
+        return new FeedEvent(
+            reader.GetInt64(0),
+            Guid.Parse(reader.GetString(1)),
+            Time(reader.GetInt64(4)),
+            reader.GetString(5),
+            reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.IsDBNull(3) ? null : Guid.Parse(reader.GetString(3)),
+            reader.IsDBNull(6) ? null : Parse<AgentStatus>(reader.GetString(6)),
+            reader.IsDBNull(7) ? null : Parse<AgentStatus>(reader.GetString(7)),
+            reader.IsDBNull(8) ? null : reader.GetString(8),
+            role is { } actorRole ? new Actor(actorRole, reader.IsDBNull(10) ? null : reader.GetString(10)) : null,
+            reader.IsDBNull(11) ? null : reader.GetString(11),
+            details?.Deadline,
+            details?.Cause,
+            details?.Session,
+            details?.Preferences);
+    }
+
+    private static string? Details(ReportEntry entry) =>
+        entry.Deadline is null && entry.Cause is null && entry.Session is null && entry.Preferences is null
+            ? null
+            : JsonSerializer.Serialize(new EventDetails(entry.Deadline, entry.Cause, entry.Session, entry.Preferences), DetailsJson);
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command;
+    }
+
+    private static void Add(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        if (value is null)
+        {
+            // Npgsql cannot infer a type from DBNull; every nullable column of these tables is text.
+            parameter.DbType = DbType.String;
+        }
+
+        command.Parameters.Add(parameter);
+    }
+
+    /// <summary>Enum values are stored by their API names (<c>notReady</c>, <c>inactivityTimeout</c>), readable in the database.</summary>
+    internal static string? Name<TEnum>(TEnum? value) where TEnum : struct, Enum =>
+        value is { } some ? JsonNamingPolicy.CamelCase.ConvertName(some.ToString()) : null;
+
+    private static TEnum Parse<TEnum>(string value) where TEnum : struct, Enum => Enum.Parse<TEnum>(value, ignoreCase: true);
+
+    private static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
+
+    private sealed record EventDetails(DateTimeOffset? Deadline, WarningClearedCause? Cause, SessionRecord? Session, TenantPreferences? Preferences);
+}
