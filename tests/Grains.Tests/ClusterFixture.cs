@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Configuration;
 using Orleans.Reminders;
@@ -8,12 +9,15 @@ using Orleans.Storage;
 using Orleans.TestingHost;
 using WorkSessions.Contracts;
 using WorkSessions.Hosting;
+using WorkSessions.Reporting;
+using WorkSessions.Storage;
 
 namespace WorkSessions.Grains.Tests;
 
 /// <summary>
 /// One in-process silo per test collection with fake time for grain timers, injected clocks and reminders;
-/// membership and messaging keep real time. Tests use a fresh tenant each, so they never share grains.
+/// membership and messaging keep real time. Grain state lives in memory (<see cref="CountingGrainStorage"/>); the report
+/// tables in a SQLite file of the fixture's own. Tests use a fresh tenant each, so they never share grains.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
@@ -25,11 +29,22 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.Client;
 
+    private readonly string _reportsFile = Path.Combine(Path.GetTempPath(), $"work-sessions-grain-tests-{Guid.NewGuid():N}.db");
+
+    /// <summary>The database holding the report tables.</summary>
+    public WorkSessionsDatabase Reports { get; private set; } = null!;
+
+    internal ReportStore ReportStore { get; private set; } = null!;
+
     public CountingGrainStorage Storage => Cluster.GetSiloServiceProvider().GetRequiredKeyedService<IGrainStorage>(StorageNames.WorkSessions) as CountingGrainStorage
         ?? throw new InvalidOperationException("The counting storage is not registered.");
 
     public async Task InitializeAsync()
     {
+        Reports = WorkSessionsDatabase.Open(new StorageOptions { ConnectionString = $"Data Source={_reportsFile}" });
+        await Reports.MigrateAsync(NullLogger.Instance);
+        ReportStore = new ReportStore(Reports);
+
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
@@ -42,6 +57,13 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddKeyedSingleton<IGrainStorage>(
                 StorageNames.WorkSessions,
                 (services, _) => new CountingGrainStorage(services.GetRequiredService<IGrainStorageSerializer>()));
+            silo.Services.AddSingleton(ReportStore);
+            silo.Services.PostConfigure<ReportingOptions>(options =>
+            {
+                // Outage tests wait for delivery to come back: keep the backoff short.
+                options.FirstRetryDelay = TimeSpan.FromMilliseconds(20);
+                options.MaxRetryDelay = TimeSpan.FromMilliseconds(200);
+            });
             silo.UseInMemoryReminderService();
             silo.Services.Configure<ReminderOptions>(options => options.ReminderLoadingWindow = TimeSpan.FromDays(1));
 
@@ -54,7 +76,15 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        await Reports.DisposeAsync();
+        foreach (var file in new[] { _reportsFile, _reportsFile + "-wal", _reportsFile + "-shm", _reportsFile + ".migrations.lock" })
+        {
+            File.Delete(file);
+        }
+    }
 
     /// <summary>Advances the fake clock; a stuck advance fails the test instead of hanging it.</summary>
     public Task AdvanceAsync(TimeSpan duration) => Task.Run(() => Time.Advance(duration)).WaitAsync(TimeSpan.FromSeconds(30));
@@ -116,4 +146,14 @@ public sealed class ClusterFixture : IAsyncLifetime
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
+}
+
+/// <summary>
+/// Reporting tests move the clock to chosen times of day (hours at a time): their own cluster and clock, so the jumps
+/// never reach another test's timers and reminders.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ReportingClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "reporting-cluster";
 }

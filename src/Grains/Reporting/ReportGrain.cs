@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Orleans.Concurrency;
 using WorkSessions.Contracts;
 using WorkSessions.Contracts.Reports;
@@ -13,7 +14,7 @@ namespace WorkSessions.Reporting;
 /// tenant, so every query is scoped to it by construction; the store runs the SQL off the scheduler.
 /// </summary>
 [StatelessWorker, GrainType("reports")]
-internal sealed class ReportGrain(ReportStore store, TimeProvider timeProvider) : Grain, IReportGrain
+internal sealed partial class ReportGrain(ReportStore store, TimeProvider timeProvider) : Grain, IReportGrain
 {
     private string TenantId => WorkSessionsGrains.TenantIdOf(this.GetPrimaryKeyString());
 
@@ -216,16 +217,22 @@ internal sealed class ReportGrain(ReportStore store, TimeProvider timeProvider) 
 
         try
         {
-            // IANA names only: Windows names and offsets would make the same report mean different things on different hosts.
-            return TimeZoneInfo.TryConvertIanaIdToWindowsId(name, out _) || name == "UTC"
-                ? TimeZoneInfo.FindSystemTimeZoneById(name)
-                : throw new TimeZoneNotFoundException();
+            // IANA names only: Windows names or offsets would make one report mean different things on different hosts.
+            var zone = name.Length <= 64 && IanaName().IsMatch(name) ? TimeZoneInfo.FindSystemTimeZoneById(name) : null;
+            if (zone is { HasIanaId: true })
+            {
+                return zone;
+            }
         }
         catch (Exception exception) when (exception is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
         {
-            throw new WorkSessionException(ErrorCodes.InvalidTimeZone, $"'{name}' is not an IANA time zone name (e.g. Europe/Berlin).");
         }
+
+        throw new WorkSessionException(ErrorCodes.InvalidTimeZone, $"'{name}' is not an IANA time zone name (e.g. Europe/Berlin).");
     }
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex IanaName();
 
     /// <summary>Opaque cursors: a kind tag and the sort key, base64url-encoded. Anything else is <c>invalid_cursor</c>.</summary>
     private static class Cursor

@@ -15,6 +15,7 @@ internal sealed partial class ReportRetention(
     ILogger<ReportRetention> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
     private Task _loop = Task.CompletedTask;
 
     public void Participate(ISiloLifecycle lifecycle) =>
@@ -29,8 +30,14 @@ internal sealed partial class ReportRetention(
         return deleted;
     }
 
+    /// <summary>Registered both as itself and as a lifecycle participant, so the container may dispose it twice.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         _stopping.Dispose();
     }

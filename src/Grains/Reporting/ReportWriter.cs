@@ -23,6 +23,7 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
     private readonly ILogger<ReportWriter> _logger;
     private readonly Channel<Delivery> _queue = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
     private readonly Meter _meter;
     private readonly Counter<long> _delivered;
     private readonly Counter<long> _failedBatches;
@@ -75,8 +76,14 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(ReportWriter), ServiceLifecycleStage.ApplicationServices, StartAsync, StopAsync);
 
+    /// <summary>Registered both as itself and as a lifecycle participant, so the container may dispose it twice.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         _stopping.Dispose();
         _meter.Dispose();

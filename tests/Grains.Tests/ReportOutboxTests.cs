@@ -1,0 +1,58 @@
+using WorkSessions.Contracts.Reports;
+using WorkSessions.Reporting;
+
+namespace WorkSessions.Grains.Tests;
+
+public sealed class ReportOutboxTests
+{
+    private static readonly DateTimeOffset At = new(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Next_KeepsTheUndeliveredThenTheNew_AndDropsTheOldestBeyondCapacity()
+    {
+        var outbox = new ReportOutbox(capacity: 3);
+        var stored = outbox.Next([], Entries(2), out var dropped);
+        Assert.Equal(0, dropped);
+        outbox.Stored(stored);
+
+        var next = outbox.Next(stored, Entries(3), out dropped);
+
+        Assert.Equal(2, dropped);
+        Assert.Equal(3, next.Count);
+        Assert.DoesNotContain(stored[0], next);
+        Assert.DoesNotContain(stored[1], next);
+    }
+
+    [Fact]
+    public void DeliveredEntries_AreLeftOutOfTheNextWrite_AndNoLongerNeedAWakeUp()
+    {
+        var outbox = new ReportOutbox(capacity: 100);
+        var stored = outbox.Next([], Entries(3), out _);
+        outbox.Stored(stored);
+        Assert.True(outbox.HasUndelivered(stored));
+
+        outbox.Delivered([stored[0].EventId, stored[1].EventId]);
+        Assert.Equal(1, outbox.Undelivered(stored));
+        outbox.Delivered([stored[2].EventId]);
+
+        Assert.False(outbox.HasUndelivered(stored));
+        Assert.Empty(outbox.Next(stored, [], out _));
+    }
+
+    [Fact]
+    public void HandedOverEntries_AreNotHandedOverAgain_UntilANewActivation()
+    {
+        var outbox = new ReportOutbox(capacity: 100);
+        var stored = outbox.Next([], Entries(2), out _);
+        outbox.Stored(stored);
+        Assert.Equal(stored, outbox.NotHandedOver(stored));
+
+        outbox.HandedOver(stored);
+
+        Assert.Empty(outbox.NotHandedOver(stored));
+        Assert.Equal(stored, new ReportOutbox(capacity: 100).NotHandedOver(stored));
+    }
+
+    private static List<ReportEntry> Entries(int count) =>
+        [.. Enumerable.Range(0, count).Select(i => new ReportEntry(Guid.NewGuid(), "acme", "alice", null, At.AddSeconds(i), FeedEventKinds.StatusChanged))];
+}
