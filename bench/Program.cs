@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
@@ -9,59 +10,225 @@ using WorkSessions;
 using WorkSessions.Contracts;
 using WorkSessions.Hosting;
 
-// Measures the hot paths on one in-process silo with the product's default storage (SQLite in a temp folder):
-// heartbeat calls per second from 64 concurrent callers, session starts per second (each writes the agent's
-// state and registers its wake-up reminder), and the managed memory one agent with an open session costs. Usage: dotnet run -c Release --project bench [agents] [seconds]
-var agents = args.Length > 0 ? int.Parse(args[0]) : 10_000;
-var seconds = args.Length > 1 ? int.Parse(args[1]) : 10;
+// Measures one in-process silo with the product's storage (SQLite in a temp folder by default, or PostgreSQL with
+// --postgres CONNECTION_STRING). Modes (docs in bench/RESULTS.md):
+//   hot [agents] [seconds]  heartbeats/s from 64 callers, session starts/s, managed memory per open session (default)
+//   lifecycle [agents]      start → warn → continue → end for every agent: the grain work per lifecycle and the warning storm
+//   reporting [agents]      with reporting on: delivery of the lifecycles' events, and the feed's lag (transition → readable)
+// Usage: dotnet run -c Release --project bench -- [mode] [agents] [seconds] [--postgres CONNECTION_STRING]
+var postgres = OptionValue(ref args, "--postgres");
+var mode = args.Length > 0 && !char.IsDigit(args[0][0]) ? args[0] : "hot";
+var numbers = args.Where(a => char.IsDigit(a[0])).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
+var agents = numbers.Length > 0 ? numbers[0] : 10_000;
+var seconds = numbers.Length > 1 ? numbers[1] : 10;
 const int Callers = 64;
+const string Tenant = "bench";
 
 var dataDirectory = Directory.CreateTempSubdirectory("work-sessions-bench-");
 var builder = Host.CreateApplicationBuilder();
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 {
-    ["Storage:Provider"] = "sqlite",
-    ["Storage:ConnectionString"] = $"Data Source={Path.Combine(dataDirectory.FullName, "bench.db")}",
-    ["Orleans:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-    ["Orleans:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+    ["Storage:Provider"] = postgres is null ? "sqlite" : "postgres",
+    ["Storage:ConnectionString"] = postgres ?? $"Data Source={Path.Combine(dataDirectory.FullName, "bench.db")}",
+    ["Orleans:SiloPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+    ["Orleans:GatewayPort"] = FreePort().ToString(CultureInfo.InvariantCulture),
+    ["Orleans:ServiceId"] = "bench-" + Guid.NewGuid().ToString("N")[..8],
+    ["WorkSessions:MinimumInactivityTimeoutSeconds"] = "1",
+    ["WorkSessions:MinimumGracePeriodSeconds"] = "1",
 });
 builder.UseOrleans(silo => silo.UseWorkSessionsCluster(builder.Configuration));
 using var host = builder.Build();
 await host.StartAsync();
 var grains = host.Services.GetRequiredService<IGrainFactory>();
+var tenant = Tenant + "-" + Guid.NewGuid().ToString("N")[..8];
+Console.WriteLine($"mode {mode}, {agents:N0} agents, {(postgres is null ? "SQLite" : "PostgreSQL")}, {Environment.ProcessorCount} cores");
 
-const string Tenant = "bench";
-await grains.GetTenantGrain(Tenant).UpdatePreferences(new WorkSessionPreferences(true, true, 1800, 180), null, "bench");
-
-var memoryBefore = ManagedMemory();
-var startWatch = Stopwatch.StartNew();
-await Parallel.ForEachAsync(Enumerable.Range(0, agents), new ParallelOptions { MaxDegreeOfParallelism = Callers },
-    async (i, _) => await Agent(i).StartSession(AgentStatus.Ready, null));
-startWatch.Stop();
-var memoryPerAgent = (ManagedMemory() - memoryBefore) / agents;
-
-var heartbeats = 0L;
-var deadline = Stopwatch.StartNew();
-await Task.WhenAll(Enumerable.Range(0, Callers).Select(caller => Task.Run(async () =>
+switch (mode)
 {
-    var random = new Random(caller);
-    while (deadline.Elapsed < TimeSpan.FromSeconds(seconds))
-    {
-        await Agent(random.Next(agents)).RecordActivity();
-        Interlocked.Increment(ref heartbeats);
-    }
-})));
+    case "hot":
+        await HotPathsAsync();
+        break;
+    case "lifecycle":
+        await LifecyclesAsync();
+        break;
+    case "reporting":
+        await LifecyclesAsync();
+        await ReportingAsync();
+        break;
+    default:
+        Console.Error.WriteLine($"unknown mode '{mode}': hot, lifecycle or reporting");
+        return 2;
+}
 
-Console.WriteLine($"agents with open sessions: {agents:N0}");
-Console.WriteLine($"session starts: {agents / startWatch.Elapsed.TotalSeconds:N0}/s ({startWatch.Elapsed.TotalSeconds:N1} s)");
-Console.WriteLine($"heartbeats: {heartbeats / deadline.Elapsed.TotalSeconds:N0}/s over {deadline.Elapsed.TotalSeconds:N1} s, {Callers} concurrent callers");
-Console.WriteLine($"managed memory per agent with an open session: {memoryPerAgent / 1024.0:N1} KiB");
 await host.StopAsync();
 dataDirectory.Delete(recursive: true);
 return 0;
 
-IAgentGrain Agent(int i) => grains.GetAgentGrain(Tenant, $"agent-{i}");
+async Task HotPathsAsync()
+{
+    await grains.GetTenantGrain(tenant).UpdatePreferences(new WorkSessionPreferences(true, true, 1800, 180), null, "bench");
+    var memoryBefore = ManagedMemory();
+    var startWatch = Stopwatch.StartNew();
+    await Parallel.ForEachAsync(Enumerable.Range(0, agents), new ParallelOptions { MaxDegreeOfParallelism = Callers },
+        async (i, _) => await Agent(i).StartSession(AgentStatus.Ready, null));
+    startWatch.Stop();
+    var memoryPerAgent = (ManagedMemory() - memoryBefore) / agents;
+
+    var heartbeats = 0L;
+    var deadline = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, Callers).Select(caller => Task.Run(async () =>
+    {
+        var random = new Random(caller);
+        while (deadline.Elapsed < TimeSpan.FromSeconds(seconds))
+        {
+            await Agent(random.Next(agents)).RecordActivity();
+            Interlocked.Increment(ref heartbeats);
+        }
+    })));
+
+    Console.WriteLine($"session starts: {agents / startWatch.Elapsed.TotalSeconds:N0}/s ({startWatch.Elapsed.TotalSeconds:N1} s)");
+    Console.WriteLine($"heartbeats: {heartbeats / deadline.Elapsed.TotalSeconds:N0}/s over {deadline.Elapsed.TotalSeconds:N1} s, {Callers} concurrent callers");
+    Console.WriteLine($"managed memory per agent with an open session: {memoryPerAgent / 1024.0:N1} KiB");
+}
+
+// Every agent: start, (idle) warned by its timer, continue, end. The idle second is not the system's cost, so the
+// figure is the time of the three command phases per lifecycle, plus how late the storm of warnings came.
+async Task LifecyclesAsync()
+{
+    await grains.GetTenantGrain(tenant).UpdatePreferences(new WorkSessionPreferences(true, true, 2, 60), null, "bench");
+    var starts = await PhaseAsync(i => Agent(i).StartSession(AgentStatus.Ready, null));
+    var warnedViews = await WaitForAllAsync(view => view.State == SessionState.Warned, TimeSpan.FromMinutes(2));
+    var lateness = warnedViews.Select(view => (view.Prompt!.WarnedAt - (view.Session!.LastActivityAt + TimeSpan.FromSeconds(2))).TotalMilliseconds).Order().ToArray();
+    var continues = await PhaseAsync(i => Agent(i).Continue());
+    var ends = await PhaseAsync(i => Agent(i).EndSession(Actor.Agent($"agent-{i}"), null));
+    var commandSeconds = (starts + continues + ends).TotalSeconds;
+    Console.WriteLine($"lifecycles: {agents:N0}; start {starts.TotalSeconds:N2} s, continue {continues.TotalSeconds:N2} s, end {ends.TotalSeconds:N2} s");
+    Console.WriteLine($"grain work per lifecycle (3 commands, {Callers} callers): {commandSeconds * 1000 / agents:N3} ms; lifecycles/s: {agents / commandSeconds:N0}");
+    Console.WriteLine($"warning lateness after the deadline: p50 {Percentile(lateness, 0.5):N0} ms, p99 {Percentile(lateness, 0.99):N0} ms, max {lateness[^1]:N0} ms");
+}
+
+async Task ReportingAsync()
+{
+    // Delivery: from the last end's return until every session record has arrived (ended) and the feed stops growing.
+    var reports = grains.GetReportGrain(tenant);
+    var range = WorkSessions.Contracts.Reports.ReportRange.Create(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(1));
+    var delivery = Stopwatch.StartNew();
+    while (delivery.Elapsed < TimeSpan.FromMinutes(3))
+    {
+        var ended = 0;
+        string? cursor = null;
+        do
+        {
+            var page = await reports.GetSessions(new SessionQuery(range, null, null, cursor, 1000));
+            ended += page.Items.Count(s => s.EndedAt is not null);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        if (ended >= agents)
+        {
+            break;
+        }
+
+        await Task.Delay(50);
+    }
+
+    var deliveredIn = delivery.Elapsed;
+    long stored = 0;
+    for (var after = 0L; ;)
+    {
+        var page = await reports.GetEvents(after, 1000);
+        stored += page.Items.Count;
+        if (page.NextCursor is null)
+        {
+            break;
+        }
+
+        after = page.Items[^1].Position;
+    }
+
+    Console.WriteLine($"events in the feed: {stored:N0}; every session record stored {deliveredIn.TotalSeconds:N2} s after the last end returned");
+
+    // The delivery ceiling: the store's insert rate in the writer's batches of 500, 100 agents' events interleaved.
+    var store = host.Services.GetRequiredService<WorkSessions.Storage.ReportStore>();
+    var insertTenant = tenant + "-inserts";
+    var inserted = 0;
+    var insertWatch = Stopwatch.StartNew();
+    for (var batch = 0; batch < 100; batch++)
+    {
+        var entries = Enumerable.Range(0, 500).Select(i => new WorkSessions.Reporting.ReportEntry(
+            Guid.CreateVersion7(), insertTenant, $"agent-{i % 100}", Guid.NewGuid(), DateTimeOffset.UtcNow,
+            WorkSessions.Contracts.Reports.FeedEventKinds.StatusChanged, AgentStatus.Ready, AgentStatus.NotReady, "break", Actor.Agent($"agent-{i % 100}"))).ToList();
+        await store.InsertAsync(entries, CancellationToken.None);
+        inserted += entries.Count;
+    }
+
+    Console.WriteLine($"report store inserts: {inserted / insertWatch.Elapsed.TotalSeconds:N0} events/s ({inserted:N0} in batches of 500)");
+
+    // The feed's lag: a reader polling every 250 ms (the Gateway's default) while 20 agents change status every 50 ms.
+    var latest = await reports.GetLatestPosition();
+    var seen = new List<double>();
+    using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Max(seconds, 5)));
+    var reader = Task.Run(async () =>
+    {
+        var after = latest;
+        while (!stop.IsCancellationRequested)
+        {
+            var page = await reports.GetEvents(after, 1000);
+            var now = DateTimeOffset.UtcNow;
+            foreach (var e in page.Items)
+            {
+                seen.Add((now - e.At).TotalMilliseconds);
+            }
+
+            after = page.Items.Count > 0 ? page.Items[^1].Position : after;
+            if (page.NextCursor is null)
+            {
+                await Task.Delay(250);
+            }
+        }
+    });
+    await grains.GetTenantGrain(tenant).UpdatePreferences(new WorkSessionPreferences(true, false, 60, 60), null, "bench");
+    await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+    {
+        await Agent(i).StartSession(AgentStatus.Ready, null);
+        for (var n = 0; !stop.IsCancellationRequested; n++)
+        {
+            await Agent(i).SetStatus(n % 2 == 0 ? AgentStatus.NotReady : AgentStatus.Ready, n % 2 == 0 ? "break" : null);
+            await Task.Delay(50);
+        }
+    }));
+    await reader;
+    var lags = seen.Order().ToArray();
+    Console.WriteLine($"feed lag (transition → readable by a 250 ms poller): {lags.Length:N0} events, p50 {Percentile(lags, 0.5):N0} ms, p99 {Percentile(lags, 0.99):N0} ms");
+}
+
+async Task<TimeSpan> PhaseAsync(Func<int, Task> command)
+{
+    var watch = Stopwatch.StartNew();
+    await Parallel.ForEachAsync(Enumerable.Range(0, agents), new ParallelOptions { MaxDegreeOfParallelism = Callers }, async (i, _) => await command(i));
+    return watch.Elapsed;
+}
+
+async Task<AgentView[]> WaitForAllAsync(Func<AgentView, bool> done, TimeSpan bound)
+{
+    var watch = Stopwatch.StartNew();
+    while (true)
+    {
+        var views = await Task.WhenAll(Enumerable.Range(0, agents).Select(i => Agent(i).GetSnapshot()));
+        if (views.All(done) || watch.Elapsed > bound)
+        {
+            return views;
+        }
+
+        await Task.Delay(200);
+    }
+}
+
+IAgentGrain Agent(int i) => grains.GetAgentGrain(tenant, $"agent-{i}");
+
+static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
 
 static long ManagedMemory()
 {
@@ -76,4 +243,17 @@ static int FreePort()
     using var listener = new TcpListener(IPAddress.Loopback, 0);
     listener.Start();
     return ((IPEndPoint)listener.LocalEndpoint).Port;
+}
+
+static string? OptionValue(ref string[] args, string name)
+{
+    var index = Array.IndexOf(args, name);
+    if (index < 0 || index + 1 >= args.Length)
+    {
+        return null;
+    }
+
+    var value = args[index + 1];
+    args = [.. args[..index], .. args[(index + 2)..]];
+    return value;
 }

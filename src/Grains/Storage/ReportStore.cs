@@ -86,71 +86,103 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
             }
         }
 
-        await using var insertEvent = Command(connection, transaction,
-            "INSERT INTO ws_events (event_id, tenant_id, agent_id, session_id, at_ticks, kind, from_status, to_status, reason, "
-            + "actor_role, actor_id, note, details) VALUES (@event_id, @tenant_id, @agent_id, @session_id, @at_ticks, @kind, "
-            + "@from_status, @to_status, @reason, @actor_role, @actor_id, @note, @details) ON CONFLICT (event_id) DO NOTHING");
-        await using var startSession = Command(connection, transaction,
-            "INSERT INTO ws_sessions (session_id, tenant_id, agent_id, started_at_ticks) VALUES (@session_id, @tenant_id, @agent_id, @started_at_ticks) "
-            + "ON CONFLICT (session_id) DO NOTHING");
-        await using var endSession = Command(connection, transaction,
-            "INSERT INTO ws_sessions (session_id, tenant_id, agent_id, started_at_ticks, ended_at_ticks, end_reason, ended_by, prompt_count, "
-            + "continue_count, ready_seconds, not_ready_seconds, occupied_seconds, note) VALUES (@session_id, @tenant_id, @agent_id, "
-            + "@started_at_ticks, @ended_at_ticks, @end_reason, @ended_by, @prompt_count, @continue_count, @ready_seconds, "
-            + "@not_ready_seconds, @occupied_seconds, @note) ON CONFLICT (session_id) DO UPDATE SET ended_at_ticks = excluded.ended_at_ticks, "
-            + "end_reason = excluded.end_reason, ended_by = excluded.ended_by, prompt_count = excluded.prompt_count, "
-            + "continue_count = excluded.continue_count, ready_seconds = excluded.ready_seconds, "
-            + "not_ready_seconds = excluded.not_ready_seconds, occupied_seconds = excluded.occupied_seconds, note = excluded.note");
-
-        foreach (var entry in entries)
+        // A batch may hold an entry twice (two activations handing over the same outbox): once is enough.
+        var unique = entries.DistinctBy(entry => entry.EventId).ToList();
+        foreach (var chunk in unique.Chunk(RowsPerStatement))
         {
-            insertEvent.Parameters.Clear();
-            Add(insertEvent, "event_id", entry.EventId.ToString("D"));
-            Add(insertEvent, "tenant_id", entry.TenantId);
-            Add(insertEvent, "agent_id", entry.AgentId);
-            Add(insertEvent, "session_id", entry.SessionId?.ToString("D"));
-            Add(insertEvent, "at_ticks", entry.At.UtcTicks);
-            Add(insertEvent, "kind", entry.Kind);
-            Add(insertEvent, "from_status", Name(entry.From));
-            Add(insertEvent, "to_status", Name(entry.To));
-            Add(insertEvent, "reason", entry.Reason);
-            Add(insertEvent, "actor_role", Name(entry.Actor?.Role));
-            Add(insertEvent, "actor_id", entry.Actor?.UserId);
-            Add(insertEvent, "note", entry.Note);
-            Add(insertEvent, "details", Details(entry));
-            await insertEvent.ExecuteNonQueryAsync(cancellationToken);
+            await InsertEventsAsync(connection, transaction, chunk, cancellationToken);
+        }
 
-            if (entry.Kind == FeedEventKinds.SessionStarted && entry.SessionId is { } started && entry.AgentId is { } agentId)
-            {
-                startSession.Parameters.Clear();
-                Add(startSession, "session_id", started.ToString("D"));
-                Add(startSession, "tenant_id", entry.TenantId);
-                Add(startSession, "agent_id", agentId);
-                Add(startSession, "started_at_ticks", entry.At.UtcTicks);
-                await startSession.ExecuteNonQueryAsync(cancellationToken);
-            }
-            else if (entry.Session is { } record)
-            {
-                endSession.Parameters.Clear();
-                Add(endSession, "session_id", record.SessionId.ToString("D"));
-                Add(endSession, "tenant_id", entry.TenantId);
-                Add(endSession, "agent_id", record.AgentId);
-                Add(endSession, "started_at_ticks", record.StartedAt.UtcTicks);
-                Add(endSession, "ended_at_ticks", record.EndedAt.UtcTicks);
-                Add(endSession, "end_reason", Name<EndReason>(record.EndReason));
-                Add(endSession, "ended_by", record.EndedBy);
-                Add(endSession, "prompt_count", record.PromptCount);
-                Add(endSession, "continue_count", record.ContinueCount);
-                Add(endSession, "ready_seconds", record.ReadySeconds);
-                Add(endSession, "not_ready_seconds", record.NotReadySeconds);
-                Add(endSession, "occupied_seconds", record.OccupiedSeconds);
-                Add(endSession, "note", record.Note);
-                await endSession.ExecuteNonQueryAsync(cancellationToken);
-            }
+        var started = unique.Where(entry => entry.Kind == FeedEventKinds.SessionStarted && entry.SessionId is not null && entry.AgentId is not null)
+            .DistinctBy(entry => entry.SessionId).ToList();
+        foreach (var chunk in started.Chunk(RowsPerStatement))
+        {
+            await InsertStartedSessionsAsync(connection, transaction, chunk, cancellationToken);
+        }
+
+        var ended = unique.Where(entry => entry.Session is not null).Select(entry => (entry.TenantId, Record: entry.Session!))
+            .DistinctBy(end => end.Record.SessionId).ToList();
+        foreach (var chunk in ended.Chunk(RowsPerStatement))
+        {
+            await UpsertEndedSessionsAsync(connection, transaction, chunk, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
     });
+
+    /// <summary>Rows per multi-row statement: one round trip each, well inside both engines' parameter limits.</summary>
+    private const int RowsPerStatement = 200;
+
+    private static async Task InsertEventsAsync(DbConnection connection, DbTransaction transaction, ReportEntry[] entries, CancellationToken cancellationToken)
+    {
+        // Rows are inserted in VALUES order, so positions follow the outbox order within the batch.
+        await using var command = Command(connection, transaction, "");
+        var sql = new StringBuilder(
+            "INSERT INTO ws_events (event_id, tenant_id, agent_id, session_id, at_ticks, kind, from_status, to_status, reason, "
+            + "actor_role, actor_id, note, details) VALUES ");
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var entry = entries[i];
+            sql.Append(i == 0 ? "" : ", ").Append(Row(command, i,
+                entry.EventId.ToString("D"), entry.TenantId, entry.AgentId, entry.SessionId?.ToString("D"), entry.At.UtcTicks, entry.Kind,
+                Name(entry.From), Name(entry.To), entry.Reason, Name(entry.Actor?.Role), entry.Actor?.UserId, entry.Note, Details(entry)));
+        }
+
+        command.CommandText = sql.Append(" ON CONFLICT (event_id) DO NOTHING").ToString();
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task InsertStartedSessionsAsync(DbConnection connection, DbTransaction transaction, ReportEntry[] entries, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, "");
+        var sql = new StringBuilder("INSERT INTO ws_sessions (session_id, tenant_id, agent_id, started_at_ticks) VALUES ");
+        for (var i = 0; i < entries.Length; i++)
+        {
+            var entry = entries[i];
+            sql.Append(i == 0 ? "" : ", ").Append(Row(command, i, entry.SessionId!.Value.ToString("D"), entry.TenantId, entry.AgentId, entry.At.UtcTicks));
+        }
+
+        // An end delivered before its start (or a start delivered again) leaves the row as it is.
+        command.CommandText = sql.Append(" ON CONFLICT (session_id) DO NOTHING").ToString();
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task UpsertEndedSessionsAsync(
+        DbConnection connection, DbTransaction transaction, (string TenantId, SessionRecord Record)[] ends, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, "");
+        var sql = new StringBuilder(
+            "INSERT INTO ws_sessions (session_id, tenant_id, agent_id, started_at_ticks, ended_at_ticks, end_reason, ended_by, prompt_count, "
+            + "continue_count, ready_seconds, not_ready_seconds, occupied_seconds, note) VALUES ");
+        for (var i = 0; i < ends.Length; i++)
+        {
+            var (tenantId, record) = ends[i];
+            sql.Append(i == 0 ? "" : ", ").Append(Row(command, i,
+                record.SessionId.ToString("D"), tenantId, record.AgentId, record.StartedAt.UtcTicks, record.EndedAt.UtcTicks,
+                Name<EndReason>(record.EndReason), record.EndedBy, record.PromptCount, record.ContinueCount, record.ReadySeconds,
+                record.NotReadySeconds, record.OccupiedSeconds, record.Note));
+        }
+
+        command.CommandText = sql.Append(
+            " ON CONFLICT (session_id) DO UPDATE SET ended_at_ticks = excluded.ended_at_ticks, end_reason = excluded.end_reason, "
+            + "ended_by = excluded.ended_by, prompt_count = excluded.prompt_count, continue_count = excluded.continue_count, "
+            + "ready_seconds = excluded.ready_seconds, not_ready_seconds = excluded.not_ready_seconds, "
+            + "occupied_seconds = excluded.occupied_seconds, note = excluded.note").ToString();
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Adds one row's parameters (<c>@r{row}_{column}</c>) and returns its <c>(…)</c> for a VALUES list.</summary>
+    private static string Row(DbCommand command, int row, params object?[] values)
+    {
+        var names = new string[values.Length];
+        for (var column = 0; column < values.Length; column++)
+        {
+            names[column] = string.Create(CultureInfo.InvariantCulture, $"@r{row}_{column}");
+            Add(command, names[column][1..], values[column]);
+        }
+
+        return "(" + string.Join(", ", names) + ")";
+    }
 
     /// <summary>Sessions that started in <c>[from, to)</c>, ordered by start and id, after a (start, id) cursor.</summary>
     public Task<List<StoredSession>> ReadSessionsStartedAsync(
