@@ -217,11 +217,12 @@ internal sealed class ReportGrain(ReportStore store, TimeProvider timeProvider) 
         try
         {
             // IANA names only: Windows names and offsets would make the same report mean different things on different hosts.
-            return TimeZoneInfo.TryConvertIanaIdToWindowsId(name, out _) || name == "UTC"
-                ? TimeZoneInfo.FindSystemTimeZoneById(name)
-                : throw new TimeZoneNotFoundException();
+            // HasIanaId rather than an IANA-to-Windows conversion: with invariant globalization (Directory.Build.props) the
+            // conversion has no ICU data and refuses every name.
+            var zone = TimeZoneInfo.FindSystemTimeZoneById(name);
+            return zone.HasIanaId ? zone : throw new TimeZoneNotFoundException();
         }
-        catch (Exception exception) when (exception is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
+        catch (Exception exception) when (exception is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException or IOException or UnauthorizedAccessException)
         {
             throw new WorkSessionException(ErrorCodes.InvalidTimeZone, $"'{name}' is not an IANA time zone name (e.g. Europe/Berlin).");
         }
