@@ -16,6 +16,7 @@ internal sealed partial class ReportRetention(
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _loop = Task.CompletedTask;
+    private int _disposed;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(ReportRetention), ServiceLifecycleStage.Active, StartAsync, StopAsync);
@@ -31,8 +32,12 @@ internal sealed partial class ReportRetention(
 
     public void Dispose()
     {
-        _stopping.Cancel();
-        _stopping.Dispose();
+        // Registered as itself and as a lifecycle participant: the container disposes it once for each.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Cancel();
+            _stopping.Dispose();
+        }
     }
 
     private Task StartAsync(CancellationToken cancellationToken)

@@ -30,6 +30,7 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
     private readonly Counter<long> _dropped;
     private int _queued;
     private Task _loop = Task.CompletedTask;
+    private int _disposed;
 
     public ReportWriter(ReportStore store, IOptions<ReportingOptions> options, IMeterFactory meters, ILogger<ReportWriter> logger)
     {
@@ -77,9 +78,13 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
 
     public void Dispose()
     {
-        _stopping.Cancel();
-        _stopping.Dispose();
-        _meter.Dispose();
+        // Registered as itself and as a lifecycle participant: the container disposes it once for each.
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Cancel();
+            _stopping.Dispose();
+            _meter.Dispose();
+        }
     }
 
     private Task StartAsync(CancellationToken cancellationToken)
