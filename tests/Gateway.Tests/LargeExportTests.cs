@@ -4,6 +4,7 @@ using CsvHelper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace WorkSessions.Gateway.Tests;
 
@@ -13,7 +14,7 @@ namespace WorkSessions.Gateway.Tests;
 /// Alone in its collection, on a Gateway of its own, so no other test's allocations land in the samples.
 /// </summary>
 [Collection(LargeExportCollection.Name)]
-public sealed class LargeExportTests(GatewayFixture fixture)
+public sealed class LargeExportTests(GatewayFixture fixture, ITestOutputHelper output)
 {
     private const int Rows = 100_000;
 
@@ -58,6 +59,7 @@ public sealed class LargeExportTests(GatewayFixture fixture)
 
         Assert.Equal(Rows, rows);
         var growth = peak - baseline;
+        output.WriteLine($"{rows} rows; heap {baseline / (1024 * 1024.0):F1} MB before, at most {peak / (1024 * 1024.0):F1} MB while streaming.");
         Assert.True(growth < AllowedGrowthBytes, $"The heap grew by {growth / (1024 * 1024.0):F1} MB while {Rows} rows streamed (baseline {baseline / (1024 * 1024.0):F1} MB).");
     }
 
