@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
@@ -23,6 +24,13 @@ public static partial class ReportsApi
 
     private static readonly TimeSpan DefaultInterval = TimeSpan.FromMinutes(15);
 
+    private const string FromText = "The first instant included: ISO 8601 with an offset, such as 2026-12-01T00:00:00Z.";
+    private const string ToText = "The first instant excluded: ISO 8601 with an offset; at most 93 days after from.";
+    private const string CursorText = "The nextCursor of the previous page.";
+    private const string LimitText = "Rows per page, 1-1000 (default 100).";
+    private const string FormatText = "json (default) or csv: the whole result as a streamed CSV download.";
+    private const string AgentText = "Only this agent's rows.";
+
     private static readonly Dictionary<string, EndReason> EndReasons =
         Enum.GetValues<EndReason>().ToDictionary(reason => JsonNamingPolicy.CamelCase.ConvertName(reason.ToString()), StringComparer.Ordinal);
 
@@ -46,7 +54,7 @@ public static partial class ReportsApi
             .WithName("ReportConcurrency")
             .WithSummary("Peak and average open work sessions for each interval (ISO 8601 duration, default PT15M) of [from, to).")
             .ProducesProblems(ErrorCodes.InvalidRange, ErrorCodes.InvalidInterval);
-        reports.MapGet("/events", GetEvents)
+        reports.MapGet("/events", GetEventsAsync)
             .WithName("ReadEventFeed")
             .WithSummary("The tenant's event feed after a position: JSON pages, or with Accept: text/event-stream a live stream resumable with Last-Event-ID.")
             .ProducesProblems(ErrorCodes.InvalidCursor, ErrorCodes.InvalidArgument);
@@ -61,7 +69,15 @@ public static partial class ReportsApi
     }
 
     private static async Task<Results<Ok<ReportPage<SessionReportItem>>, CsvExport<SessionReportItem>>> GetSessionsAsync(
-        ClaimsPrincipal user, IGrainFactory grains, string? from, string? to, string? agentId, string? endReason, string? cursor, int? limit, string? format)
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        [Description(FromText)] string? from,
+        [Description(ToText)] string? to,
+        [Description(AgentText)] string? agentId,
+        [Description("Only sessions that ended for this reason: agentEnded, inactivityTimeout, endedBySupervisor, endedByAdmin or featureDisabled.")] string? endReason,
+        [Description(CursorText)] string? cursor,
+        [Description(LimitText)] int? limit,
+        [Description(FormatText)] string? format)
     {
         var range = Range(from, to);
         var reason = EndReasonOf(endReason);
@@ -79,7 +95,15 @@ public static partial class ReportsApi
     }
 
     private static async Task<Results<Ok<ReportPage<TimecardRow>>, CsvExport<TimecardRow>>> GetTimecardsAsync(
-        ClaimsPrincipal user, IGrainFactory grains, string? from, string? to, string? timeZone, string? agentId, string? cursor, int? limit, string? format)
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        [Description(FromText)] string? from,
+        [Description(ToText)] string? to,
+        [Description("The IANA time zone whose local days the rows are, such as Europe/Berlin; UTC when absent.")] string? timeZone,
+        [Description(AgentText)] string? agentId,
+        [Description(CursorText)] string? cursor,
+        [Description(LimitText)] int? limit,
+        [Description(FormatText)] string? format)
     {
         var range = Range(from, to);
         var pageSize = ReportLimits.PageSize(limit);
@@ -96,7 +120,14 @@ public static partial class ReportsApi
     }
 
     private static async Task<Results<Ok<ReportPage<StatusHistoryItem>>, CsvExport<StatusHistoryItem>>> GetStatusHistoryAsync(
-        string agentId, ClaimsPrincipal user, IGrainFactory grains, string? from, string? to, string? cursor, int? limit, string? format)
+        string agentId,
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        [Description(FromText)] string? from,
+        [Description(ToText)] string? to,
+        [Description(CursorText)] string? cursor,
+        [Description(LimitText)] int? limit,
+        [Description(FormatText)] string? format)
     {
         var range = Range(from, to);
         var pageSize = ReportLimits.PageSize(limit);
@@ -113,7 +144,12 @@ public static partial class ReportsApi
         return new CsvExport<StatusHistoryItem>($"status-history-{agentId}.csv", CsvColumns.StatusHistory, await Page(cursor, ExportPageSize), next => Page(next, ExportPageSize));
     }
 
-    private static async Task<Ok<ReportPage<ConcurrencyRow>>> GetConcurrencyAsync(ClaimsPrincipal user, IGrainFactory grains, string? from, string? to, string? interval)
+    private static async Task<Ok<ReportPage<ConcurrencyRow>>> GetConcurrencyAsync(
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        [Description(FromText)] string? from,
+        [Description(ToText)] string? to,
+        [Description("An ISO 8601 duration of at least PT1M, such as PT15M (the default) or PT1H.")] string? interval)
     {
         var query = new ConcurrencyQuery(Range(from, to), Interval(interval));
         var rows = await Reports(user, grains).GetConcurrency(query);
@@ -121,8 +157,12 @@ public static partial class ReportsApi
         return TypedResults.Ok(new ReportPage<ConcurrencyRow>(rows, null));
     }
 
-    private static async Task<Results<Ok<ReportPage<FeedEvent>>, TenantEventFeed>> GetEvents(
-        HttpContext context, ClaimsPrincipal user, IGrainFactory grains, string? after, int? limit)
+    private static async Task<Results<Ok<ReportPage<FeedEvent>>, TenantEventFeed>> GetEventsAsync(
+        HttpContext context,
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        [Description("The last feed position seen (default 0); a stream prefers the Last-Event-ID header and starts at the live end without either.")] string? after,
+        [Description(LimitText)] int? limit)
     {
         var pageSize = ReportLimits.PageSize(limit);
         var reports = Reports(user, grains);
@@ -134,7 +174,11 @@ public static partial class ReportsApi
         return TypedResults.Ok(await reports.GetEvents(Position(after, "after") ?? 0, pageSize));
     }
 
-    private static async Task<Ok<ReportPage<PreferenceChange>>> GetPreferenceHistoryAsync(ClaimsPrincipal user, IGrainFactory grains, string? cursor, int? limit) =>
+    private static async Task<Ok<ReportPage<PreferenceChange>>> GetPreferenceHistoryAsync(
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        [Description(CursorText)] string? cursor,
+        [Description(LimitText)] int? limit) =>
         TypedResults.Ok(await Reports(user, grains).GetPreferenceHistory(cursor, ReportLimits.PageSize(limit)));
 
     private static IReportGrain Reports(ClaimsPrincipal user, IGrainFactory grains) => grains.GetReportGrain(Caller.From(user).TenantId);
