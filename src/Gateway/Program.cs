@@ -40,6 +40,7 @@ var api = app.MapGroup("/api/v1");
 api.MapMeApi();
 api.MapSupervisorApi();
 api.MapPreferencesApi();
+api.MapReportsApi();
 
 try
 {

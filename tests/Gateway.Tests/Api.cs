@@ -107,6 +107,19 @@ public static class Paths
     public static string Agent(string agentId) => $"/api/v1/agents/{agentId}/work-session";
 
     public static string EndAgent(string agentId) => $"/api/v1/agents/{agentId}/work-session/end";
+
+    public const string SessionsReport = "/api/v1/reports/work-sessions";
+    public const string Timecards = "/api/v1/reports/timecards";
+    public const string Concurrency = "/api/v1/reports/concurrency";
+    public const string Feed = "/api/v1/events";
+    public const string PreferenceHistory = "/api/v1/preferences/work-sessions/history";
+
+    public static string StatusHistory(string agentId) => $"/api/v1/agents/{agentId}/status-history";
+
+    /// <summary><c>from</c> and <c>to</c> as a query, in ISO 8601 UTC.</summary>
+    public static string Range(DateTimeOffset from, DateTimeOffset to) =>
+        $"from={Uri.EscapeDataString(from.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture))}"
+        + $"&to={Uri.EscapeDataString(to.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture))}";
 }
 
 public static class Http
@@ -177,10 +190,13 @@ public sealed class EventStream : IAsyncDisposable
         _reader = reader;
     }
 
-    public static async Task<EventStream> OpenAsync(ApiClient agent)
+    public static Task<EventStream> OpenAsync(ApiClient agent) => OpenAsync(agent, Paths.MyEvents);
+
+    /// <summary>Opens any event stream: <paramref name="configure"/> adds headers such as <c>Accept</c> or <c>Last-Event-ID</c>.</summary>
+    public static async Task<EventStream> OpenAsync(ApiClient caller, string path, Action<HttpRequestMessage>? configure = null)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var response = await agent.SendAsync(HttpMethod.Get, Paths.MyEvents, completion: HttpCompletionOption.ResponseHeadersRead, cancellationToken: timeout.Token);
+        var response = await caller.SendAsync(HttpMethod.Get, path, configure: configure, completion: HttpCompletionOption.ResponseHeadersRead, cancellationToken: timeout.Token);
         await Http.AssertStatusAsync(response, HttpStatusCode.OK);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         var stream = await response.Content.ReadAsStreamAsync(timeout.Token);

@@ -45,7 +45,14 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
         "{\"a\":" + new string('[', 200) + new string(']', 200) + "}", "{\"status\":\"ready\",\"status\":\"ready\"}", "\u0000\u0001\u0002", "{", "<xml/>",
     ];
 
-    private static readonly string[] Queries = ["", "?state=open", "?state=closed", "?state=", "?limit=-1", "?cursor=%%%", "?a=" + new string('b', 2000), "?state=open&state=open"];
+    private static readonly string[] Queries =
+    [
+        "", "?state=open", "?state=closed", "?state=", "?limit=-1", "?cursor=%%%", "?a=" + new string('b', 2000), "?state=open&state=open",
+        "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z", "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&format=csv",
+        "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&format=csv&cursor=AAAA", "?from=2026-01-01&to=2027-01-01", "?from=%00&to=%FF",
+        "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&interval=PT0S", "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&timeZone=..%2F..%2Fetc%2Fpasswd",
+        "?after=-5", "?after=99999999999999999999", "?after=1&limit=1001", "?endReason=agentEnded&limit=1000",
+    ];
 
     [Fact]
     public async Task HostileRequests_NeverGetA5xx_AndEveryRejectionIsAProblemWithACode()
@@ -108,8 +115,11 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
     private static HttpRequestMessage RandomRequest(Random random, string?[] tokens)
     {
         var id = Pick(random, Ids);
-        var path = random.Next(12) switch
+        var path = random.Next(15) switch
         {
+            12 => "/api/v1/reports/" + Pick(random, ["work-sessions", "timecards", "concurrency", id]),
+            13 => $"/api/v1/agents/{id}/status-history",
+            14 => random.Next(2) == 0 ? "/api/v1/events" : "/api/v1/preferences/work-sessions/history",
             0 => Paths.MyWorkSession,
             1 => Paths.MyActivity,
             2 => Paths.MyContinue,

@@ -35,7 +35,22 @@ public sealed class AuthorizationMatrixTests(GatewayFixture fixture)
         ["POST /api/v1/agents/{agentId}/work-session/end"] = ([Supervisor, Admin], new { note = "matrix" }),
         ["GET /api/v1/preferences/work-sessions"] = ([Admin], null),
         ["PUT /api/v1/preferences/work-sessions"] = ([Admin], new { workSessionsEnabled = true, autoEndEnabled = false, inactivityTimeoutSeconds = 600, gracePeriodSeconds = 60 }),
+        ["GET /api/v1/reports/work-sessions"] = ([Supervisor, Admin], null),
+        ["GET /api/v1/reports/timecards"] = ([Supervisor, Admin], null),
+        ["GET /api/v1/agents/{agentId}/status-history"] = ([Supervisor, Admin], null),
+        ["GET /api/v1/reports/concurrency"] = ([Supervisor, Admin], null),
+        ["GET /api/v1/events"] = ([Supervisor, Admin], null),
+        ["GET /api/v1/preferences/work-sessions/history"] = ([Admin], null),
     };
+
+    /// <summary>Endpoints that need a query to answer 200 rather than 400: the reports' range, around the silo's clock.</summary>
+    private static readonly HashSet<string> RangedEndpoints =
+    [
+        "GET /api/v1/reports/work-sessions",
+        "GET /api/v1/reports/timecards",
+        "GET /api/v1/agents/{agentId}/status-history",
+        "GET /api/v1/reports/concurrency",
+    ];
 
     private enum TokenKind
     {
@@ -68,12 +83,20 @@ public sealed class AuthorizationMatrixTests(GatewayFixture fixture)
         var ghost = "ghost-" + Guid.NewGuid().ToString("N")[..8];
         var failures = new List<string>();
         var cells = 0;
+        // alice's status history must tell her apart from an unknown agent: wait until the outbox delivered her start.
+        await EnsureOpenAsync(alice);
+        var supervisor = own.Supervisor();
+        await WorkSessions.TestSupport.Eventually.UntilAsync(
+            async () => (await Http.ReadAsync<WorkSessions.Contracts.Reports.ReportPage<WorkSessions.Contracts.Reports.StatusHistoryItem>>(
+                await supervisor.GetAsync(Paths.StatusHistory("alice") + "?" + RangeQuery()), HttpStatusCode.OK)).Items.Count,
+            count => count > 0, TimeSpan.FromSeconds(30), "alice's status history to be delivered");
 
         foreach (var endpoint in ApiEndpoints().Order(StringComparer.Ordinal))
         {
             var (allowed, body) = Expectations[endpoint];
             var method = new HttpMethod(endpoint[..endpoint.IndexOf(' ', StringComparison.Ordinal)]);
-            var template = endpoint[(endpoint.IndexOf(' ', StringComparison.Ordinal) + 1)..];
+            var template = endpoint[(endpoint.IndexOf(' ', StringComparison.Ordinal) + 1)..]
+                + (RangedEndpoints.Contains(endpoint) ? "?" + RangeQuery() : "");
             foreach (var role in Roles)
             {
                 foreach (var tenant in new[] { own, other })
@@ -149,6 +172,13 @@ public sealed class AuthorizationMatrixTests(GatewayFixture fixture)
             .Where(endpoint => endpoint.Route.StartsWith("/api/v1/", StringComparison.Ordinal))
             .SelectMany(endpoint => endpoint.Methods.DefaultIfEmpty("ANY").Select(method => $"{method} {endpoint.Route}")),
     ];
+
+    /// <summary>A day either side of the silo's (fake) clock, which other tests move forward.</summary>
+    private string RangeQuery()
+    {
+        var now = fixture.Time.GetUtcNow();
+        return Paths.Range(now.AddDays(-1), now.AddDays(1));
+    }
 
     private static string Resolve(string template, string agentId) => template.Replace("{agentId}", agentId, StringComparison.Ordinal);
 

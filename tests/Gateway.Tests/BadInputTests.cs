@@ -203,6 +203,128 @@ public sealed class BadInputTests(GatewayFixture fixture)
         await Http.AssertProblemAsync(response, HttpStatusCode.BadRequest, query.EndsWith("ten", StringComparison.Ordinal) ? Problems.InvalidRequest : ErrorCodes.InvalidArgument);
     }
 
+    private const string Day = "from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z";
+
+    public static TheoryData<string, string> BadReportQueries => new()
+    {
+        // from and to: required, ISO 8601 with an offset, from before to, at most 93 days.
+        { Paths.SessionsReport, ErrorCodes.InvalidRange },
+        { Paths.SessionsReport + "?from=2026-01-01T00:00:00Z", ErrorCodes.InvalidRange },
+        { Paths.SessionsReport + "?to=2026-01-01T00:00:00Z", ErrorCodes.InvalidRange },
+        { Paths.SessionsReport + "?from=&to=2026-01-01T00:00:00Z", ErrorCodes.InvalidRange },
+        { Paths.SessionsReport + "?from=yesterday&to=2026-01-01T00:00:00Z", ErrorCodes.InvalidRange },
+        { Paths.SessionsReport + "?from=2026-01-01T00:00:00&to=2026-01-02T00:00:00Z", ErrorCodes.InvalidRange },
+        { Paths.SessionsReport + "?from=2026-01-01&to=2026-01-02T00:00:00Z", ErrorCodes.InvalidRange },
+        { Paths.SessionsReport + "?from=01/01/2026 00:00:00 +00:00&to=2026-01-02T00:00:00Z", ErrorCodes.InvalidRange },
+        { Paths.SessionsReport + "?from=2026-13-01T00:00:00Z&to=2026-12-02T00:00:00Z", ErrorCodes.InvalidRange },
+        { Paths.SessionsReport + "?from=2026-01-01T00:00:00Z%0A&to=2026-01-02T00:00:00Z", ErrorCodes.InvalidRange },
+        { Paths.SessionsReport + "?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", ErrorCodes.InvalidRange },
+        { Paths.SessionsReport + "?from=2026-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", ErrorCodes.InvalidRange },
+        { Paths.SessionsReport + "?from=2026-01-01T00:00:00Z&to=2026-04-04T00:00:01Z", ErrorCodes.InvalidRange },
+        { Paths.SessionsReport + "?from=2026-01-01T01:00:00%2B01:00&to=2026-01-01T00:00:00Z", ErrorCodes.InvalidRange },
+        // limit 1–1000; a non-number is malformed.
+        { Paths.SessionsReport + "?" + Day + "&limit=0", ErrorCodes.InvalidArgument },
+        { Paths.SessionsReport + "?" + Day + "&limit=1001", ErrorCodes.InvalidArgument },
+        { Paths.SessionsReport + "?" + Day + "&limit=-1", ErrorCodes.InvalidArgument },
+        { Paths.SessionsReport + "?" + Day + "&limit=ten", Problems.InvalidRequest },
+        // Filters, cursor and format.
+        { Paths.SessionsReport + "?" + Day + "&endReason=bored", ErrorCodes.InvalidArgument },
+        { Paths.SessionsReport + "?" + Day + "&endReason=AgentEnded", ErrorCodes.InvalidArgument },
+        { Paths.SessionsReport + "?" + Day + "&endReason=1", ErrorCodes.InvalidArgument },
+        { Paths.SessionsReport + "?" + Day + "&agentId=bad$id", ErrorCodes.InvalidId },
+        { Paths.SessionsReport + "?" + Day + "&cursor=not-a-cursor", ErrorCodes.InvalidCursor },
+        { Paths.SessionsReport + "?" + Day + "&cursor=cDox", ErrorCodes.InvalidCursor },
+        { Paths.SessionsReport + "?" + Day + "&format=xml", ErrorCodes.InvalidArgument },
+        { Paths.SessionsReport + "?" + Day + "&format=CSV", ErrorCodes.InvalidArgument },
+        { Paths.Timecards + "?to=2026-01-02T00:00:00Z", ErrorCodes.InvalidRange },
+        { Paths.Timecards + "?" + Day + "&timeZone=Mars/Olympus_Mons", ErrorCodes.InvalidTimeZone },
+        { Paths.Timecards + "?" + Day + "&timeZone=W. Europe Standard Time", ErrorCodes.InvalidTimeZone },
+        { Paths.Timecards + "?" + Day + "&timeZone=%2B01:00", ErrorCodes.InvalidTimeZone },
+        { Paths.Timecards + "?" + Day + "&timeZone=..%2F..%2Fetc%2Fpasswd", ErrorCodes.InvalidTimeZone },
+        { Paths.Timecards + "?" + Day + "&agentId=" + "%2F", ErrorCodes.InvalidId },
+        { Paths.Timecards + "?" + Day + "&cursor=dDp4", ErrorCodes.InvalidCursor },
+        { Paths.Timecards + "?" + Day + "&limit=1001", ErrorCodes.InvalidArgument },
+        { Paths.Timecards + "?" + Day + "&format=pdf", ErrorCodes.InvalidArgument },
+        { "/api/v1/agents/alice/status-history", ErrorCodes.InvalidRange },
+        { "/api/v1/agents/bad$id/status-history?" + Day, ErrorCodes.InvalidId },
+        { "/api/v1/agents/" + new string('a', 129) + "/status-history?" + Day, ErrorCodes.InvalidId },
+        { "/api/v1/agents/alice/status-history?" + Day + "&cursor=%25%25", ErrorCodes.InvalidCursor },
+        { "/api/v1/agents/alice/status-history?" + Day + "&limit=0", ErrorCodes.InvalidArgument },
+        { "/api/v1/agents/alice/status-history?" + Day + "&format=json2", ErrorCodes.InvalidArgument },
+        // interval: an ISO 8601 duration of at least a minute, at most 10,000 intervals.
+        { Paths.Concurrency, ErrorCodes.InvalidRange },
+        { Paths.Concurrency + "?" + Day + "&interval=15m", ErrorCodes.InvalidInterval },
+        { Paths.Concurrency + "?" + Day + "&interval=P1M", ErrorCodes.InvalidInterval },
+        { Paths.Concurrency + "?" + Day + "&interval=P1Y", ErrorCodes.InvalidInterval },
+        { Paths.Concurrency + "?" + Day + "&interval=PT0S", ErrorCodes.InvalidInterval },
+        { Paths.Concurrency + "?" + Day + "&interval=PT59S", ErrorCodes.InvalidInterval },
+        { Paths.Concurrency + "?" + Day + "&interval=-PT15M", ErrorCodes.InvalidInterval },
+        { Paths.Concurrency + "?" + Day + "&interval=PT", ErrorCodes.InvalidInterval },
+        { Paths.Concurrency + "?" + Day + "&interval=", ErrorCodes.InvalidInterval },
+        { Paths.Concurrency + "?" + Day + "&interval=P99999999999D", ErrorCodes.InvalidInterval },
+        { Paths.Concurrency + "?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z&interval=PT1M", ErrorCodes.InvalidInterval },
+        // The feed's position and page size.
+        { Paths.Feed + "?after=-1", ErrorCodes.InvalidCursor },
+        { Paths.Feed + "?after=abc", ErrorCodes.InvalidCursor },
+        { Paths.Feed + "?after=1.5", ErrorCodes.InvalidCursor },
+        { Paths.Feed + "?after=99999999999999999999", ErrorCodes.InvalidCursor },
+        { Paths.Feed + "?limit=0", ErrorCodes.InvalidArgument },
+        { Paths.Feed + "?limit=1001", ErrorCodes.InvalidArgument },
+        { Paths.PreferenceHistory + "?cursor=bm9wZQ", ErrorCodes.InvalidCursor },
+        { Paths.PreferenceHistory + "?limit=1001", ErrorCodes.InvalidArgument },
+    };
+
+    /// <summary>Every report parameter: a 400 with its code, as problem details even to a client that accepts only CSV.</summary>
+    [Theory]
+    [MemberData(nameof(BadReportQueries))]
+    public async Task Reports_WithABadParameter_Are400WithItsCode_WhateverTheAcceptHeader(string pathAndQuery, string code)
+    {
+        var tenant = fixture.NewTenant();
+        var caller = pathAndQuery.StartsWith(Paths.PreferenceHistory, StringComparison.Ordinal) ? tenant.Admin() : tenant.Supervisor();
+
+        await Http.AssertProblemAsync(await caller.GetAsync(pathAndQuery), HttpStatusCode.BadRequest, code);
+
+        var asCsv = pathAndQuery + (pathAndQuery.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "format=csv";
+        var csvResponse = await caller.SendAsync(HttpMethod.Get, pathAndQuery.Contains("format=", StringComparison.Ordinal) ? pathAndQuery : asCsv,
+            configure: request => request.Headers.Accept.ParseAdd("text/csv"));
+        Assert.Equal(HttpStatusCode.BadRequest, csvResponse.StatusCode);
+        Assert.Equal("application/problem+json", csvResponse.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"code\":", await csvResponse.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("-1")]
+    [InlineData("1e3")]
+    public async Task Feed_StreamWithABadLastEventId_Is400InvalidCursor(string lastEventId)
+    {
+        var supervisor = fixture.NewTenant().Supervisor();
+
+        var response = await supervisor.SendAsync(HttpMethod.Get, Paths.Feed, configure: request =>
+        {
+            request.Headers.Accept.ParseAdd("text/event-stream");
+            request.Headers.TryAddWithoutValidation("Last-Event-ID", lastEventId);
+        });
+
+        await Http.AssertProblemAsync(response, HttpStatusCode.BadRequest, ErrorCodes.InvalidCursor);
+    }
+
+    [Theory]
+    [InlineData("2026-01-01T00:00:00Z", "2026-04-04T00:00:00Z")]
+    [InlineData("2026-01-01T00:00:00.1234567Z", "2026-01-01T00:00:00.1234568Z")]
+    [InlineData("2026-01-01T08:00%2B08:00", "2026-01-01T00:00:01-00:00")]
+    [InlineData("2026-01-01T09:00:00+09:00", "2026-01-02T00:00:00Z")]
+    public async Task Reports_AtTheRangeBounds_AreAccepted(string from, string to)
+    {
+        var supervisor = fixture.NewTenant().Supervisor();
+
+        // The last case sends '+' unencoded: a query string turns it into a space, and the offset still reads as +09:00.
+        var page = await Http.ReadAsync<WorkSessions.Contracts.Reports.ReportPage<WorkSessions.Contracts.Reports.SessionReportItem>>(
+            await supervisor.GetAsync($"{Paths.SessionsReport}?from={from}&to={to}&limit=1000"), HttpStatusCode.OK);
+
+        Assert.Empty(page.Items);
+    }
+
     [Fact]
     public async Task BodyOverTheLimit_Is413_AndChangesNothing()
     {

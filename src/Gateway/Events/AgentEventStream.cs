@@ -129,7 +129,8 @@ public static class AgentEventStream
         }
     }
 
-    private static DateTimeOffset? ExpiryOf(ClaimsPrincipal user) =>
+    /// <summary>When the caller's token expires (its <c>exp</c> claim), if it says.</summary>
+    internal static DateTimeOffset? ExpiryOf(ClaimsPrincipal user) =>
         long.TryParse(user.FindFirst("exp")?.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
             ? DateTimeOffset.FromUnixTimeSeconds(seconds)
             : null;
@@ -149,7 +150,8 @@ public static class AgentEventStream
         _ => ("event", agentEvent),
     };
 
-    private static async Task WriteAsync(HttpResponse response, string name, string? id, object payload, JsonSerializerOptions serializer, CancellationToken cancellationToken)
+    /// <summary>Writes one server-sent event and flushes it, so it leaves at once.</summary>
+    internal static async Task WriteAsync(HttpResponse response, string name, string? id, object payload, JsonSerializerOptions serializer, CancellationToken cancellationToken)
     {
         var data = JsonSerializer.Serialize(payload, payload.GetType(), serializer);
         var frame = id is null ? $"event: {name}\ndata: {data}\n\n" : $"id: {id}\nevent: {name}\ndata: {data}\n\n";

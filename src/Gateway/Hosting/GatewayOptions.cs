@@ -54,6 +54,13 @@ public sealed class GatewayOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan EventStreamKeepAlive { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How often a caught-up <c>text/event-stream</c> reader of the tenant's feed (<c>GET /events</c>) asks the report
+    /// tables for new events: the feed's added latency, against one small query per open stream and interval.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan EventFeedPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>The largest request body accepted.</summary>
     [Range(1024, 1048576)]
     public long MaxRequestBodyBytes { get; set; } = 16 * 1024;

@@ -17,7 +17,8 @@ internal static class OpenApiContract
     {
         ["Agent"] = "The calling agent's own work session, status and event stream (role agent).",
         ["Supervisor"] = "Live roster and forced ends for the caller's tenant (role supervisor or admin).",
-        ["Admin"] = "The tenant's work-session preferences (role admin).",
+        ["Admin"] = "The tenant's work-session preferences and their history (role admin).",
+        ["Reports"] = "Session, timecard, status-history and concurrency reports with CSV exports, and the tenant's event feed (role supervisor or admin).",
     };
 
     public static void Configure(OpenApiOptions options)
@@ -25,7 +26,7 @@ internal static class OpenApiContract
         options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Work Sessions API";
-            document.Info.Description = "Agent work sessions, inactivity prompts, supervisor controls and tenant preferences.";
+            document.Info.Description = "Agent work sessions, inactivity prompts, supervisor controls, tenant preferences, reports and the tenant event feed.";
             document.Info.License = new OpenApiLicense { Name = "Proprietary", Identifier = "LicenseRef-Proprietary" };
             foreach (var server in document.Servers ?? [])
             {
@@ -48,6 +49,16 @@ internal static class OpenApiContract
         options.AddOperationTransformer((operation, context, _) =>
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            foreach (var alternative in metadata.OfType<AlternativeContent>())
+            {
+                operation.Responses ??= new OpenApiResponses();
+                if (operation.Responses.TryGetValue("200", out var ok) && ok is OpenApiResponse response)
+                {
+                    response.Content ??= new Dictionary<string, OpenApiMediaType>();
+                    response.Content[alternative.ContentType] = new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
+                }
+            }
+
             if (!metadata.OfType<IAuthorizeData>().Any())
             {
                 return Task.CompletedTask;
@@ -80,3 +91,10 @@ internal static class OpenApiContract
         };
     }
 }
+
+/// <summary>
+/// Another body an endpoint's 200 can have besides its JSON (a CSV export, an event stream), chosen by a query parameter
+/// or the <c>Accept</c> header; the document lists it next to the JSON body.
+/// </summary>
+/// <param name="ContentType">The media type.</param>
+internal sealed record AlternativeContent(string ContentType);

@@ -224,7 +224,7 @@ internal sealed partial class ReportGrain(ReportStore store, TimeProvider timePr
                 return zone;
             }
         }
-        catch (Exception exception) when (exception is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException)
+        catch (Exception exception) when (exception is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException or IOException or UnauthorizedAccessException)
         {
         }
 
