@@ -84,6 +84,43 @@ public sealed class ReportDeliveryFaultTests(PostgresTarget postgres) : IClassFi
         await AssertEveryRecordOnceAsync(settings, tenantId, Ended, Open, silo);
     }
 
+    [Fact]
+    public async Task SeparateReportDatabaseDown_CommandsAndHeartbeatsGoOn_AndEveryRecordArrivesExactlyOnce()
+    {
+        var settings = await postgres.CreateDatabaseAsync();
+        var reportSettings = await postgres.CreateDatabaseAsync();
+        var reportDatabase = new Npgsql.NpgsqlConnectionStringBuilder(reportSettings["Storage:ConnectionString"]).Database!;
+        string[] arguments = [.. Arguments(settings), $"--Reporting:ConnectionString={reportSettings["Storage:ConnectionString"]}"];
+        var tenantId = TestIds.NewTenantId();
+        const int Ended = 50;
+        const int Open = 10;
+
+        await using var silo = await SiloProcess.StartAsync(_directory, arguments);
+        using var client = await silo.ConnectClientAsync();
+        var grains = client.Services.GetRequiredService<IClusterClient>();
+        await grains.GetTenantGrain(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 60, 30), null, "admin-1");
+        await Eventually.UntilAsync(() => CountAsync(reportSettings, "ws_events", tenantId), count => count == 1, Bound, "the preference change");
+        Assert.Equal(0, await CountAsync(settings, "ws_events", tenantId));
+
+        // The report database refuses connections and drops the ones it has: a database down, grain state untouched.
+        var heartbeats = new HeartbeatTally();
+        await ExecuteAsync(settings, $"ALTER DATABASE \"{reportDatabase}\" WITH ALLOW_CONNECTIONS false");
+        await ExecuteAsync(settings, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{reportDatabase}'");
+        try
+        {
+            await RunLifecyclesAsync(grains, tenantId, Ended, Open, heartbeats);
+        }
+        finally
+        {
+            await ExecuteAsync(settings, $"ALTER DATABASE \"{reportDatabase}\" WITH ALLOW_CONNECTIONS true");
+        }
+
+        Assert.Equal((Ended * 2 + Open, 0), (heartbeats.Succeeded, heartbeats.Failed));
+        Assert.True(silo.Output.Contains("Report delivery failed", StringComparison.Ordinal), $"The outage went unnoticed; the silo's output:\n{silo.Output}");
+        await AssertEveryRecordOnceAsync(reportSettings, tenantId, Ended, Open, silo);
+        Assert.Equal(0, await CountAsync(settings, "ws_events", tenantId));
+    }
+
     public void Dispose()
     {
         try

@@ -28,6 +28,30 @@ public sealed class StorageConfigurationTests
     }
 
     [Fact]
+    public void ReportingConnectionString_IsOptional_AndTakesTheStorageProvider()
+    {
+        var configuration = Configuration(("Storage:Provider", "postgres"), ("Storage:ConnectionString", "Host=127.0.0.1;Database=ws"));
+        var storage = StorageOptions.FromConfiguration(configuration);
+        Assert.Null(ReportDatabase.SeparateOptions(configuration, storage));
+
+        var separate = ReportDatabase.SeparateOptions(
+            Configuration(("Storage:Provider", "postgres"), ("Reporting:ConnectionString", "Host=127.0.0.1;Database=reports")), storage);
+
+        Assert.Equal((StorageProvider.Postgres, "Host=127.0.0.1;Database=reports"), (separate!.Kind, separate.ConnectionString));
+    }
+
+    [Fact]
+    public void UnusableReportingConnectionString_IsRejected_NamingTheKey()
+    {
+        var storage = StorageOptions.FromConfiguration(Configuration());
+
+        var exception = Assert.Throws<OptionsValidationException>(
+            () => ReportDatabase.SeparateOptions(Configuration(("Reporting:ConnectionString", "Data Source=:memory:")), storage));
+
+        Assert.Contains("Reporting:ConnectionString", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void UnknownProvider_IsRejected_NamingTheChoices()
     {
         var exception = Assert.Throws<OptionsValidationException>(() => StorageOptions.FromConfiguration(Configuration(("Storage:Provider", "mysql"))));

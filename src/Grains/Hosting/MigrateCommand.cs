@@ -7,7 +7,8 @@ using WorkSessions.Storage;
 namespace WorkSessions.Hosting;
 
 /// <summary>
-/// <c>migrate</c> as the first argument of the Silo or the Gateway: apply pending schema migrations and exit,
+/// <c>migrate</c> as the first argument of the Silo or the Gateway: apply pending schema migrations (to the report
+/// database too, when <c>Reporting:ConnectionString</c> names one) and exit,
 /// for operators who migrate as a step of their own. Exit codes: 0 done, 1 failed, 2 configuration error.
 /// </summary>
 public static class MigrateCommand
@@ -21,9 +22,11 @@ public static class MigrateCommand
     {
         var builder = Host.CreateApplicationBuilder(args);
         StorageOptions storage;
+        StorageOptions? reports;
         try
         {
             storage = StorageOptions.FromConfiguration(builder.Configuration);
+            reports = ReportDatabase.SeparateOptions(builder.Configuration, storage);
         }
         catch (OptionsValidationException exception)
         {
@@ -36,6 +39,11 @@ public static class MigrateCommand
         try
         {
             await WorkSessionsDatabase.MigrateAsync(storage, logger);
+            if (reports is not null)
+            {
+                await WorkSessionsDatabase.MigrateAsync(reports, logger);
+            }
+
             return 0;
         }
         catch (Exception exception)

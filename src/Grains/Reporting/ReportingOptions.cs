@@ -7,6 +7,12 @@ public sealed class ReportingOptions
 {
     public const string SectionName = "Reporting";
 
+    /// <summary>
+    /// Optional: a database of their own for the report tables (same provider as <c>Storage:Provider</c>), so report
+    /// queries and an outage of it never touch grain state. Empty: the report tables share the main database.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
     /// <summary>Events and finished sessions older than this many days are purged once a day.</summary>
     [Range(1, 36500)]
     public int RetentionDays { get; set; } = 400;

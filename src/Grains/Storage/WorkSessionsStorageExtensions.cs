@@ -31,8 +31,11 @@ public static class WorkSessionsStorageExtensions
         var options = AddDatabase(builder.Services, configuration);
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, PrepareDatabaseOnSiloStart>();
 
-        // The report tables live in the same database (docs/architecture.md#reporting).
-        builder.Services.TryAddSingleton<ReportStore>();
+        // The report tables live in the same database unless Reporting:ConnectionString names one of their own
+        // (docs/architecture.md#reporting). Checked now, so a bad one stops the silo before it starts.
+        var separateReports = ReportDatabase.SeparateOptions(configuration, options);
+        builder.Services.TryAddSingleton(services => ReportDatabase.Create(services.GetRequiredService<WorkSessionsDatabase>(), separateReports));
+        builder.Services.TryAddSingleton(services => new ReportStore(services.GetRequiredService<ReportDatabase>().Database));
         builder.Services.TryAddSingleton<Reporting.ReportRetention>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<Reporting.ReportRetention>());
 
@@ -113,6 +116,7 @@ public static class WorkSessionsStorageExtensions
     /// </summary>
     private sealed class PrepareDatabaseOnSiloStart(
         WorkSessionsDatabase database,
+        ReportDatabase reports,
         IOptions<ClusterOptions> cluster,
         ILoggerFactory loggerFactory) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
     {
@@ -134,6 +138,10 @@ public static class WorkSessionsStorageExtensions
             try
             {
                 await database.MigrateAsync(loggerFactory.CreateLogger(MigrationsLogCategory), cancellationToken);
+                if (reports.IsSeparate)
+                {
+                    await reports.Database.MigrateAsync(loggerFactory.CreateLogger(MigrationsLogCategory), cancellationToken);
+                }
             }
             catch
             {
