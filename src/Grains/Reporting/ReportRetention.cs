@@ -42,13 +42,13 @@ internal sealed partial class ReportRetention(
         _stopping.Dispose();
     }
 
-    private Task StartAsync(CancellationToken cancellationToken)
+    internal Task StartAsync(CancellationToken cancellationToken)
     {
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
-    private async Task StopAsync(CancellationToken cancellationToken)
+    internal async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
         try
