@@ -81,17 +81,10 @@ public static partial class ReportsApi
     {
         var range = Range(from, to);
         var reason = EndReasonOf(endReason);
-        var pageSize = ReportLimits.PageSize(limit);
-        var csv = IsCsv(format);
         var reports = Reports(user, grains);
-        Task<ReportPage<SessionReportItem>> Page(string? after, int size) => reports.GetSessions(new SessionQuery(range, agentId, reason, after, size));
-
-        if (!csv)
-        {
-            return TypedResults.Ok(await Page(cursor, pageSize));
-        }
-
-        return new CsvExport<SessionReportItem>("work-sessions.csv", CsvColumns.Sessions, await Page(cursor, ExportPageSize), next => Page(next, ExportPageSize));
+        return await PageOrCsvAsync(
+            (after, size) => reports.GetSessions(new SessionQuery(range, agentId, reason, after, size)),
+            cursor, limit, format, "work-sessions.csv", CsvColumns.Sessions);
     }
 
     private static async Task<Results<Ok<ReportPage<TimecardRow>>, CsvExport<TimecardRow>>> GetTimecardsAsync(
@@ -106,17 +99,10 @@ public static partial class ReportsApi
         [Description(FormatText)] string? format)
     {
         var range = Range(from, to);
-        var pageSize = ReportLimits.PageSize(limit);
-        var csv = IsCsv(format);
         var reports = Reports(user, grains);
-        Task<ReportPage<TimecardRow>> Page(string? after, int size) => reports.GetTimecards(new TimecardQuery(range, timeZone ?? "UTC", agentId, after, size));
-
-        if (!csv)
-        {
-            return TypedResults.Ok(await Page(cursor, pageSize));
-        }
-
-        return new CsvExport<TimecardRow>("timecards.csv", CsvColumns.Timecards, await Page(cursor, ExportPageSize), next => Page(next, ExportPageSize));
+        return await PageOrCsvAsync(
+            (after, size) => reports.GetTimecards(new TimecardQuery(range, timeZone ?? "UTC", agentId, after, size)),
+            cursor, limit, format, "timecards.csv", CsvColumns.Timecards);
     }
 
     private static async Task<Results<Ok<ReportPage<StatusHistoryItem>>, CsvExport<StatusHistoryItem>>> GetStatusHistoryAsync(
@@ -130,18 +116,28 @@ public static partial class ReportsApi
         [Description(FormatText)] string? format)
     {
         var range = Range(from, to);
-        var pageSize = ReportLimits.PageSize(limit);
-        var csv = IsCsv(format);
         var reports = Reports(user, grains);
-        Task<ReportPage<StatusHistoryItem>> Page(string? after, int size) => reports.GetStatusHistory(new StatusHistoryQuery(agentId, range, after, size));
 
-        if (!csv)
+        // The first page validates the agent id before the file name, a header, is written.
+        return await PageOrCsvAsync(
+            (after, size) => reports.GetStatusHistory(new StatusHistoryQuery(agentId, range, after, size)),
+            cursor, limit, format, $"status-history-{agentId}.csv", CsvColumns.StatusHistory);
+    }
+
+    /// <summary>
+    /// One JSON page, or with <c>format=csv</c> the whole result from the cursor on, streamed in pages of
+    /// <see cref="ExportPageSize"/>. Either way the first page is read here, so a rejected query is a problem answer.
+    /// </summary>
+    private static async Task<Results<Ok<ReportPage<T>>, CsvExport<T>>> PageOrCsvAsync<T>(
+        Func<string?, int, Task<ReportPage<T>>> page, string? cursor, int? limit, string? format, string fileName, IReadOnlyList<CsvColumn<T>> columns)
+    {
+        var pageSize = ReportLimits.PageSize(limit);
+        if (!IsCsv(format))
         {
-            return TypedResults.Ok(await Page(cursor, pageSize));
+            return TypedResults.Ok(await page(cursor, pageSize));
         }
 
-        // The first page has validated the agent id, so it is safe in a header.
-        return new CsvExport<StatusHistoryItem>($"status-history-{agentId}.csv", CsvColumns.StatusHistory, await Page(cursor, ExportPageSize), next => Page(next, ExportPageSize));
+        return new CsvExport<T>(fileName, columns, await page(cursor, ExportPageSize), next => page(next, ExportPageSize));
     }
 
     private static async Task<Ok<ReportPage<ConcurrencyRow>>> GetConcurrencyAsync(
