@@ -4,6 +4,7 @@ using WorkSessions.Gateway.Apis;
 using WorkSessions.Gateway.Auth;
 using WorkSessions.Gateway.Errors;
 using WorkSessions.Gateway.Hosting;
+using WorkSessions.Gateway.Resilience;
 using WorkSessions.Hosting;
 
 if (args is ["token", .. var tokenArgs])
@@ -29,6 +30,7 @@ app.UseUtf8JsonBodies();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseClusterConnectionGate("/api");
 
 // The one document by its literal path: the default pattern answers other names with a plain-text 404.
 app.MapOpenApi("/openapi/v1.json");
@@ -36,7 +38,7 @@ app.MapScalarApiReference();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 
-var api = app.MapGroup("/api/v1");
+var api = app.MapGroup("/api/v1").AddEndpointFilter<RetryIdempotentCalls>();
 api.MapMeApi();
 api.MapSupervisorApi();
 api.MapPreferencesApi();

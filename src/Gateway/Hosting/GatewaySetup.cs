@@ -126,11 +126,19 @@ public static class GatewaySetup
     }
 }
 
-/// <summary>Ready when the cluster answers a grain call (the tenant grain reads its storage on activation).</summary>
-internal sealed class ClusterReadyCheck(IGrainFactory grains) : IHealthCheck
+/// <summary>
+/// Ready when the cluster answers a grain call (the tenant grain reads its storage on activation). A client-mode Gateway
+/// whose background connection has not succeeded yet is alive but not ready.
+/// </summary>
+internal sealed class ClusterReadyCheck(IGrainFactory grains, IServiceProvider services) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (services.GetService<ClusterConnection>() is { IsConnected: false })
+        {
+            return HealthCheckResult.Unhealthy("Not connected to the cluster yet.");
+        }
+
         try
         {
             await grains.GetTenantGrain("health-check").GetPreferences().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
