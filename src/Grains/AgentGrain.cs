@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Orleans.Storage;
 using Orleans.Utilities;
 using WorkSessions.Contracts;
+using WorkSessions.Diagnostics;
 using WorkSessions.Domain;
 using WorkSessions.Hosting;
 
@@ -27,6 +28,7 @@ internal sealed partial class AgentGrain(
     [PersistentState(StateNames.Agent, StorageNames.WorkSessions)] IPersistentState<AgentGrainState> state,
     TimeProvider timeProvider,
     IOptions<WorkSessionsOptions> options,
+    WorkSessionsMetrics metrics,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IRemindable
 {
     internal const string WakeUpReminderName = "work-session-wake-up";
@@ -75,6 +77,7 @@ internal sealed partial class AgentGrain(
     {
         // Nothing to write: the next activation counts as activity and re-reads the tenant's preferences.
         _deadlineTimer?.Dispose();
+        metrics.Forget(Key);
         return Task.CompletedTask;
     }
 
@@ -97,6 +100,7 @@ internal sealed partial class AgentGrain(
         // The heartbeat path (docs/architecture.md#heartbeat-path): memory only, no storage write, no other grain.
         // The deadline timer notices the moved deadline when it fires and re-arms itself.
         _live.RecordActivity();
+        metrics.Heartbeat();
     }
 
     public async Task<AgentView> Continue()
@@ -248,6 +252,7 @@ internal sealed partial class AgentGrain(
             }
         }
 
+        metrics.Record(Key, transition.Events, Current.Session is not null);
         if (transition.Events.Count > 0 && _observers.Count > 0)
         {
             await _observers.Notify(observer => observer.OnAgentEvents(transition.Events));

@@ -147,15 +147,7 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        var (code, detail) = exception switch
-        {
-            WorkSessionException rejection => (rejection.Code, rejection.Message),
-            BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad => (Problems.InvalidRequest, Describe(bad)),
-            BadHttpRequestException bad => (Problems.CodeForStatus(bad.StatusCode), null),
-            InconsistentStateException => (Problems.ConcurrentUpdate, null),
-            _ when Resilience.TransientFailures.IsTransient(exception) => (Problems.ServiceUnavailable, null),
-            _ => (Problems.InternalError, (string?)null),
-        };
+        var (code, detail) = CodeFor(exception);
 
         if (Problems.StatusFor(code) >= 500)
         {
@@ -165,6 +157,19 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
         await Problems.WriteAsync(context, code, detail);
         return true;
     }
+
+    /// <summary>The problem code of an exception and, when it says more than the code's default, its detail.</summary>
+    /// <param name="exception">What a request threw.</param>
+    public static (string Code, string? Detail) CodeFor(Exception exception) =>
+        exception switch
+        {
+            WorkSessionException rejection => (rejection.Code, rejection.Message),
+            BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad => (Problems.InvalidRequest, Describe(bad)),
+            BadHttpRequestException bad => (Problems.CodeForStatus(bad.StatusCode), null),
+            InconsistentStateException => (Problems.ConcurrentUpdate, null),
+            _ when Resilience.TransientFailures.IsTransient(exception) => (Problems.ServiceUnavailable, null),
+            _ => (Problems.InternalError, (string?)null),
+        };
 
     private static string Describe(BadHttpRequestException exception) =>
         exception.InnerException is System.Text.Json.JsonException json

@@ -17,6 +17,8 @@ public static class WorkSessionsSiloBuilderExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<Diagnostics.WorkSessionsMetrics>();
         builder.UseSystemTextJsonGrainStorageSerializer();
         return builder;
     }
