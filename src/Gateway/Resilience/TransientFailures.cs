@@ -24,8 +24,10 @@ public static class TransientFailures
                 return true;
             }
 
-            // A storage exception thrown in a silo whose type the client cannot deserialize arrives under its type name.
-            if (current is UnavailableExceptionFallbackException fallback && IsStorageOrNetworkType(fallback.ExceptionType))
+            // A storage exception thrown in a silo (an activation that could not read its state while the database was
+            // down) arrives under its type name, or as the silo's failure to serialize a driver exception it has no codec for.
+            if ((current is UnavailableExceptionFallbackException fallback && IsStorageOrNetworkType(fallback.ExceptionType))
+                || (current is CodecNotFoundException && NamesStorageOrNetworkType(current.Message)))
             {
                 return true;
             }
@@ -33,6 +35,11 @@ public static class TransientFailures
 
         return false;
     }
+
+    private static bool NamesStorageOrNetworkType(string message) =>
+        StorageOrNetworkNamespaces.Any(prefix => message.Contains(prefix, StringComparison.Ordinal));
+
+    private static readonly string[] StorageOrNetworkNamespaces = ["Npgsql.", "Microsoft.Data.Sqlite.", "System.Data.", "System.Net.Sockets."];
 
     private static bool IsStorageOrNetworkType(string? typeName) =>
         typeName is not null

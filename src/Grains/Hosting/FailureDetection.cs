@@ -8,7 +8,8 @@ namespace WorkSessions.Hosting;
 /// more, and every call to them fails meanwhile. Each silo probes the others every <see cref="ProbeTimeout"/>; after
 /// <see cref="MissedProbesLimit"/> missed probes it votes, and <see cref="VotesForDeathDeclaration"/> votes declare the
 /// silo dead: about 3–4 s after it stopped answering. Every key can be overridden under <c>Orleans:Membership</c>
-/// (the names of <see cref="ClusterMembershipOptions"/>, plus <c>GatewayListRefreshPeriod</c> for clients).
+/// (the names of <see cref="ClusterMembershipOptions"/>, plus <c>GatewayListRefreshPeriod</c> and <c>ResponseTimeout</c>
+/// for clients).
 /// </summary>
 public static class FailureDetection
 {
@@ -31,6 +32,9 @@ public static class FailureDetection
 
     /// <summary>How often a client re-reads the list of gateways, to use a silo that joined or came back.</summary>
     public static readonly TimeSpan GatewayListRefreshPeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a client waits for a grain call's answer before it fails with a timeout (Orleans: 30 s).</summary>
+    public static readonly TimeSpan ClientResponseTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Applies the defaults; configuration bound afterwards overrides them.</summary>
     /// <param name="options">The silo's membership options.</param>

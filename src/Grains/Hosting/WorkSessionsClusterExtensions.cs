@@ -61,6 +61,11 @@ public static class WorkSessionsClusterExtensions
             client.UseLocalhostClustering(orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
         }
 
+        // Every grain call of the product is short (one storage write at most); a call lost with a silo should fail
+        // within seconds, so the caller can retry it, rather than after Orleans' default 30 s.
+        client.Services.AddOptions<ClientMessagingOptions>()
+            .Configure(messaging => messaging.ResponseTimeout = FailureDetection.ClientResponseTimeout)
+            .Bind(configuration.GetSection(FailureDetection.SectionName));
         // A silo that joins (or comes back from a restart) is used within seconds, not after the default minute.
         client.Services.AddOptions<GatewayOptions>()
             .Configure(gateways => gateways.GatewayListRefreshPeriod = FailureDetection.GatewayListRefreshPeriod)
