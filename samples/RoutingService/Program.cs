@@ -16,7 +16,8 @@ if (tenant is null || agent is null)
     return 2;
 }
 
-var builder = Host.CreateApplicationBuilder(settings);
+// Its appsettings.json sits next to the program, wherever it is started from.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = settings, ContentRootPath = AppContext.BaseDirectory });
 builder.UseOrleansClient(client => client.UseWorkSessionsCluster(builder.Configuration));
 using var host = builder.Build();
 await host.StartAsync();
