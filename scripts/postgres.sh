@@ -2,7 +2,7 @@
 # A throwaway PostgreSQL for tests and local runs, from the machine's initdb / pg_ctl.
 #
 #   scripts/postgres.sh start DIR   initdb (first time) and start; prints one line: an Npgsql connection string
-#   scripts/postgres.sh stop DIR    fast shutdown; does nothing when it is not running
+#   scripts/postgres.sh stop DIR    fast shutdown; does nothing when it is not running (start again: same port)
 #
 # Data, socket and log live in DIR. The server listens only on 127.0.0.1, on a free port, with trust
 # authentication (so nothing but this machine can reach it). PostgreSQL refuses to run as root, so as root
@@ -67,10 +67,16 @@ start() {
             || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
 
-    # A port can be taken between the check and the start: try a few.
-    local attempt port
+    # A port can be taken between the check and the start: try a few. A restart keeps the port it had, so the
+    # processes using the server reconnect to it.
+    local attempt port previous=""
+    [[ -f "$dir/port" ]] && previous=$(cat "$dir/port")
     for attempt in 1 2 3 4 5 6 7 8; do
-        port=$((20000 + RANDOM % 40000))
+        if [[ $attempt -eq 1 && -n "$previous" ]]; then
+            port=$previous
+        else
+            port=$((20000 + RANDOM % 40000))
+        fi
         if port_in_use "$port"; then
             continue
         fi

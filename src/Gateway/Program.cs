@@ -2,8 +2,11 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
 using WorkSessions.Gateway.Apis;
 using WorkSessions.Gateway.Auth;
+using Orleans.Dashboard;
+using WorkSessions.Gateway.Diagnostics;
 using WorkSessions.Gateway.Errors;
 using WorkSessions.Gateway.Hosting;
+using WorkSessions.Gateway.Resilience;
 using WorkSessions.Hosting;
 
 if (args is ["token", .. var tokenArgs])
@@ -20,6 +23,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddWorkSessionsOrleans();
 builder.AddWorkSessionsAuth();
 builder.AddWorkSessionsHttp();
+builder.AddWorkSessionsMetrics();
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -29,14 +33,20 @@ app.UseUtf8JsonBodies();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseClusterConnectionGate("/api");
 
 // The one document by its literal path: the default pattern answers other names with a plain-text 404.
 app.MapOpenApi("/openapi/v1.json");
 app.MapScalarApiReference();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+// For the scraper on the operators' network, like the health checks; it holds counts, never agent or tenant ids.
+// Neither is part of the HTTP API's contract.
+app.MapPrometheusScrapingEndpoint("/metrics").ExcludeFromDescription();
+app.MapOrleansDashboard("/dashboard").RequireAuthorization(Policies.Admin).ExcludeFromDescription();
 
-var api = app.MapGroup("/api/v1");
+// Counted once per call, outside the retries.
+var api = app.MapGroup("/api/v1").AddEndpointFilter<CountCommands>().AddEndpointFilter<RetryIdempotentCalls>();
 api.MapMeApi();
 api.MapSupervisorApi();
 api.MapPreferencesApi();

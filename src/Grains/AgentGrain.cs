@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Orleans.Storage;
 using Orleans.Utilities;
 using WorkSessions.Contracts;
+using WorkSessions.Diagnostics;
 using WorkSessions.Domain;
 using WorkSessions.Hosting;
 using WorkSessions.Reporting;
@@ -34,6 +35,7 @@ internal sealed partial class AgentGrain(
     IOptions<WorkSessionsOptions> options,
     IOptions<ReportingOptions> reporting,
     ReportWriter reportWriter,
+    WorkSessionsMetrics metrics,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IReportOutbox, IRemindable
 {
     internal const string WakeUpReminderName = "work-session-wake-up";
@@ -86,6 +88,7 @@ internal sealed partial class AgentGrain(
     {
         // Nothing to write: the next activation counts as activity and re-reads the tenant's preferences.
         _deadlineTimer?.Dispose();
+        metrics.Forget(Key);
         return Task.CompletedTask;
     }
 
@@ -108,6 +111,7 @@ internal sealed partial class AgentGrain(
         // The heartbeat path (docs/architecture.md#heartbeat-path): memory only, no storage write, no other grain.
         // The deadline timer notices the moved deadline when it fires and re-arms itself.
         _live.RecordActivity();
+        metrics.Heartbeat();
     }
 
     public async Task<AgentView> Continue()
@@ -278,6 +282,7 @@ internal sealed partial class AgentGrain(
             }
         }
 
+        metrics.Record(Key, transition.Events, Current.Session is not null);
         if (transition.Events.Count > 0 && _observers.Count > 0)
         {
             await _observers.Notify(observer => observer.OnAgentEvents(transition.Events));

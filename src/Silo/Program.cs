@@ -1,5 +1,9 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using Orleans.Dashboard;
+using WorkSessions.Diagnostics;
 using WorkSessions.Hosting;
 using WorkSessions.Storage;
 
@@ -11,12 +15,29 @@ if (MigrateCommand.IsRequested(args))
 var builder = Host.CreateApplicationBuilder(args);
 try
 {
-    builder.UseOrleans(silo => silo.UseWorkSessionsCluster(builder.Configuration));
+    // The dashboard's data for the Gateway that shows it; the page itself is on the Gateway, for admins.
+    builder.UseOrleans(silo => silo.UseWorkSessionsCluster(builder.Configuration).AddDashboard());
 }
 catch (OptionsValidationException exception)
 {
     Console.Error.WriteLine($"Configuration error: {exception.Message}");
     return 2;
+}
+
+// A silo has no web server: a small HTTP listener serves the Prometheus scrape at http://{Metrics:Host}:{Metrics:Port}/metrics
+// (port 0 turns it off).
+var metricsHost = builder.Configuration["Metrics:Host"] ?? "127.0.0.1";
+var metricsPort = builder.Configuration.GetValue("Metrics:Port", 9464);
+if (metricsPort != 0)
+{
+    builder.AddOpenTelemetry().WithMetrics(metrics => metrics
+        .AddMeter(WorkSessionsMetrics.MeterName)
+        .AddMeter([.. WorkSessionsMetrics.PlatformMeters])
+        .AddPrometheusHttpListener(listener =>
+        {
+            listener.Host = metricsHost;
+            listener.Port = metricsPort;
+        }));
 }
 
 try
@@ -26,6 +47,12 @@ try
 catch (StorageInUseException exception)
 {
     Console.Error.WriteLine($"Cannot start: {exception.Message}");
+    return 3;
+}
+catch (InvalidOperationException exception) when (exception.InnerException is System.Net.HttpListenerException listener)
+{
+    // Another silo on this machine has the default port: say which setting to change, without a stack trace.
+    Console.Error.WriteLine($"Cannot start: the metrics endpoint {metricsHost}:{metricsPort} is not available ({listener.Message}); set Metrics:Port to a free port, or 0.");
     return 3;
 }
 

@@ -43,6 +43,8 @@ public sealed class ClientModeFixture : IAsyncLifetime
                 settings["Storage:ConnectionString"] = database;
             });
             Gateway.Start();
+            // The client connects in the background; the tests start from a connected Gateway.
+            await Gateway.Services.GetRequiredService<WorkSessions.Hosting.ClusterConnection>().Connected.WaitAsync(TimeSpan.FromSeconds(60));
         }
         catch
         {

@@ -18,10 +18,12 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private SiloProcess(Process process, int gatewayPort)
+    private SiloProcess(Process process, int siloPort, int gatewayPort, int metricsPort)
     {
         _process = process;
+        SiloPort = siloPort;
         GatewayPort = gatewayPort;
+        MetricsPort = metricsPort;
         _process.OutputDataReceived += (_, line) => Append(line.Data);
         _process.ErrorDataReceived += (_, line) => Append(line.Data);
         _process.BeginOutputReadLine();
@@ -34,6 +36,14 @@ public sealed class SiloProcess : IAsyncDisposable
     private const int SigTerm = 15;
 
     public int GatewayPort { get; }
+
+    public int SiloPort { get; }
+
+    /// <summary>The port of the silo's Prometheus scrape endpoint (<c>http://127.0.0.1:{port}/metrics</c>).</summary>
+    public int MetricsPort { get; }
+
+    /// <summary>The process id, to tell silos apart in a test's output.</summary>
+    public int Id => _process.Id;
 
     public string Output
     {
@@ -72,8 +82,8 @@ public sealed class SiloProcess : IAsyncDisposable
     /// </summary>
     public static SiloProcess Launch(string workingDirectory, params string[] arguments)
     {
-        var ports = LoopbackPorts.Take(2);
-        var (siloPort, gatewayPort) = (ports[0], ports[1]);
+        var ports = LoopbackPorts.Take(3);
+        var (siloPort, gatewayPort, metricsPort) = (ports[0], ports[1], ports[2]);
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -84,6 +94,7 @@ public sealed class SiloProcess : IAsyncDisposable
         start.ArgumentList.Add(SiloAssemblyPath());
         start.ArgumentList.Add($"--Orleans:SiloPort={siloPort}");
         start.ArgumentList.Add($"--Orleans:GatewayPort={gatewayPort}");
+        start.ArgumentList.Add($"--Metrics:Port={metricsPort}");
         start.ArgumentList.Add("--Logging:LogLevel:Default=Information");
         start.ArgumentList.Add("--Logging:LogLevel:Orleans=Warning");
         start.ArgumentList.Add("--Logging:LogLevel:Microsoft=Warning");
@@ -94,7 +105,7 @@ public sealed class SiloProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        return new SiloProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"), gatewayPort);
+        return new SiloProcess(Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start"), siloPort, gatewayPort, metricsPort);
     }
 
     /// <summary>The exit code once the process has exited, otherwise null.</summary>

@@ -28,6 +28,7 @@ public static class MeApi
             .WithName("RecordMyActivity")
             .WithSummary("Heartbeat: the agent interacted with the client.")
             .RequireRateLimiting(HeartbeatRateLimit)
+            .WithMetadata(new Resilience.IdempotentAttribute())
             .ProducesProblems(ErrorCodes.NoOpenSession, ErrorCodes.WorkSessionsDisabled, Problems.RateLimited);
         me.MapPost("/work-session/continue", ContinueAsync)
             .WithName("ContinueMyWorkSession")

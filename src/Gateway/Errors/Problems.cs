@@ -28,6 +28,9 @@ public static class Problems
     public const string InternalError = "internal_error";
     public const string ServiceUnavailable = "service_unavailable";
 
+    /// <summary>The <c>Retry-After</c> of every 503, in seconds.</summary>
+    public const string RetryAfterSeconds = "2";
+
     /// <summary>Every code the Gateway answers, the domain's (<see cref="ErrorCodes"/>) and its own.</summary>
     public static IReadOnlyDictionary<string, ProblemType> Table { get; } = new ProblemType[]
     {
@@ -53,7 +56,7 @@ public static class Problems
         new(UnsupportedMediaType, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the body as UTF-8 JSON (application/json)."),
         new(RateLimited, StatusCodes.Status429TooManyRequests, "Too many requests", "Slow down; see Retry-After."),
         new(InternalError, StatusCodes.Status500InternalServerError, "Internal error", "Something went wrong on our side."),
-        new(ServiceUnavailable, StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The cluster did not answer in time; retry shortly."),
+        new(ServiceUnavailable, StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The cluster cannot serve this right now; retry after the Retry-After seconds."),
     }.ToDictionary(type => type.Code, StringComparer.Ordinal);
 
     /// <summary>The entry of a code; an unknown code is an invalid request rather than an exception.</summary>
@@ -82,6 +85,12 @@ public static class Problems
     private static async Task WriteAsync(HttpContext context, int status, string code, string title, string detail)
     {
         context.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable && !context.Response.Headers.ContainsKey(Microsoft.Net.Http.Headers.HeaderNames.RetryAfter))
+        {
+            // The cluster recovers within seconds (a silo declared dead, a restart): tell clients when to come back.
+            context.Response.Headers.RetryAfter = RetryAfterSeconds;
+        }
+
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Extensions = { ["code"] = code } };
         var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
         if (await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }))
@@ -142,15 +151,7 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        var (code, detail) = exception switch
-        {
-            WorkSessionException rejection => (rejection.Code, rejection.Message),
-            BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad => (Problems.InvalidRequest, Describe(bad)),
-            BadHttpRequestException bad => (Problems.CodeForStatus(bad.StatusCode), null),
-            InconsistentStateException => (Problems.ConcurrentUpdate, null),
-            TimeoutException or SiloUnavailableException or OrleansMessageRejectionException or GatewayTooBusyException => (Problems.ServiceUnavailable, null),
-            _ => (Problems.InternalError, (string?)null),
-        };
+        var (code, detail) = CodeFor(exception);
 
         if (Problems.StatusFor(code) >= 500)
         {
@@ -160,6 +161,19 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
         await Problems.WriteAsync(context, code, detail);
         return true;
     }
+
+    /// <summary>The problem code of an exception and, when it says more than the code's default, its detail.</summary>
+    /// <param name="exception">What a request threw.</param>
+    public static (string Code, string? Detail) CodeFor(Exception exception) =>
+        exception switch
+        {
+            WorkSessionException rejection => (rejection.Code, rejection.Message),
+            BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad => (Problems.InvalidRequest, Describe(bad)),
+            BadHttpRequestException bad => (Problems.CodeForStatus(bad.StatusCode), null),
+            InconsistentStateException => (Problems.ConcurrentUpdate, null),
+            _ when Resilience.TransientFailures.IsTransient(exception) => (Problems.ServiceUnavailable, null),
+            _ => (Problems.InternalError, (string?)null),
+        };
 
     private static string Describe(BadHttpRequestException exception) =>
         exception.InnerException is System.Text.Json.JsonException json

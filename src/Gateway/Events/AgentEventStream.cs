@@ -24,6 +24,7 @@ public static class AgentEventStream
         IOptions<GatewayOptions> options,
         IHostApplicationLifetime lifetime,
         EventStreamSlots slots,
+        Diagnostics.GatewayMetrics metrics,
         CancellationToken cancellationToken)
     {
         // Streams stay open all shift: end them when the host stops (clients reconnect and get a snapshot), or
@@ -42,6 +43,7 @@ public static class AgentEventStream
         cancellationToken = stream.Token;
         var agent = MeApi.Me(user, grains);
         using var slot = slots.Open(agent.GetPrimaryKeyString(), stream);
+        using var connection = metrics.EventStreamOpened();
         var events = Channel.CreateUnbounded<AgentEvent>(new UnboundedChannelOptions { SingleReader = true });
         var observer = new ChannelObserver(events.Writer);
         var reference = grains.CreateObjectReference<IAgentObserver>(observer);

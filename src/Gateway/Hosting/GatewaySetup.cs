@@ -9,6 +9,8 @@ using Microsoft.Extensions.Options;
 using WorkSessions.Gateway.Apis;
 using WorkSessions.Gateway.Auth;
 using WorkSessions.Gateway.Errors;
+using Orleans.Dashboard;
+using OpenTelemetry.Metrics;
 using WorkSessions.Hosting;
 
 namespace WorkSessions.Gateway.Hosting;
@@ -25,10 +27,11 @@ public static class GatewaySetup
         switch (mode)
         {
             case "cohosted":
-                builder.UseOrleans(silo => silo.UseWorkSessionsCluster(builder.Configuration));
+                builder.UseOrleans(silo => silo.UseWorkSessionsCluster(builder.Configuration).AddDashboard());
                 break;
             case "client":
-                builder.UseOrleansClient(client => client.UseWorkSessionsCluster(builder.Configuration));
+                // The dashboard's data comes from the silos, which add it too (src/Silo).
+                builder.UseOrleansClient(client => client.UseWorkSessionsCluster(builder.Configuration).AddDashboard());
                 break;
             default:
                 throw new InvalidOperationException($"Orleans:Mode must be 'cohosted' or 'client', not '{mode}'.");
@@ -36,6 +39,29 @@ public static class GatewaySetup
 
         return builder;
     }
+
+    /// <summary>
+    /// Metrics on the Prometheus scrape endpoint (<c>/metrics</c>): the product's meter (sessions, prompts, heartbeats from
+    /// a cohosted silo; API commands and event streams from the Gateway), Orleans' and ASP.NET Core's.
+    /// </summary>
+    public static WebApplicationBuilder AddWorkSessionsMetrics(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<Diagnostics.GatewayMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(WorkSessions.Diagnostics.WorkSessionsMetrics.MeterName)
+            .AddMeter([.. WorkSessions.Diagnostics.WorkSessionsMetrics.PlatformMeters])
+            .AddMeter(AspNetCoreMeters)
+            .AddPrometheusExporter());
+        return builder;
+    }
+
+    /// <summary>The meters ASP.NET Core publishes on its own (requests, connections, rate limiting, authentication).</summary>
+    private static readonly string[] AspNetCoreMeters =
+    [
+        "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Routing",
+        "Microsoft.AspNetCore.Diagnostics", "Microsoft.AspNetCore.RateLimiting", "Microsoft.AspNetCore.Authentication",
+        "Microsoft.AspNetCore.Authorization",
+    ];
 
     /// <summary>Strict JSON, problem details, limits, rate limiting, OpenAPI and health checks.</summary>
     public static WebApplicationBuilder AddWorkSessionsHttp(this WebApplicationBuilder builder)
@@ -126,11 +152,19 @@ public static class GatewaySetup
     }
 }
 
-/// <summary>Ready when the cluster answers a grain call (the tenant grain reads its storage on activation).</summary>
-internal sealed class ClusterReadyCheck(IGrainFactory grains) : IHealthCheck
+/// <summary>
+/// Ready when the cluster answers a grain call (the tenant grain reads its storage on activation). A client-mode Gateway
+/// whose background connection has not succeeded yet is alive but not ready.
+/// </summary>
+internal sealed class ClusterReadyCheck(IGrainFactory grains, IServiceProvider services) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (services.GetService<ClusterConnection>() is { IsConnected: false })
+        {
+            return HealthCheckResult.Unhealthy("Not connected to the cluster yet.");
+        }
+
         try
         {
             await grains.GetTenantGrain("health-check").GetPreferences().WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using WorkSessions.Storage;
@@ -26,6 +27,9 @@ public static class WorkSessionsClusterExtensions
             // Membership lives in PostgreSQL; other silos and clients reach this one at the advertised address.
             silo.Configure<ClusterOptions>(orleans.ApplyTo);
             silo.ConfigureEndpoints(orleans.AdvertisedIPAddress, orleans.SiloPort, orleans.GatewayPort);
+            silo.Services.AddOptions<ClusterMembershipOptions>()
+                .Configure(FailureDetection.Apply)
+                .Bind(configuration.GetSection(FailureDetection.SectionName));
         }
         else
         {
@@ -39,7 +43,8 @@ public static class WorkSessionsClusterExtensions
 
     /// <summary>
     /// A pure client of a separate cluster: found through PostgreSQL's membership table, or, with SQLite, the one
-    /// silo on this machine at <c>Orleans:GatewayPort</c>.
+    /// silo on this machine at <c>Orleans:GatewayPort</c>. It connects in the background (<see cref="ClusterConnection"/>),
+    /// so the host starts before the cluster does.
     /// </summary>
     /// <exception cref="OptionsValidationException">When the <c>Storage</c> or <c>Orleans</c> section is unusable.</exception>
     public static IClientBuilder UseWorkSessionsCluster(this IClientBuilder client, IConfiguration configuration)
@@ -56,6 +61,26 @@ public static class WorkSessionsClusterExtensions
             client.UseLocalhostClustering(orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
         }
 
+        // Every grain call of the product is short (one storage write at most); a call lost with a silo should fail
+        // within seconds, so the caller can retry it, rather than after Orleans' default 30 s.
+        client.Services.AddOptions<ClientMessagingOptions>()
+            .Configure(messaging => messaging.ResponseTimeout = FailureDetection.ClientResponseTimeout)
+            .Bind(configuration.GetSection(FailureDetection.SectionName));
+        // A silo that joins (or comes back from a restart) is used within seconds, not after the default minute.
+        client.Services.AddOptions<GatewayOptions>()
+            .Configure(gateways => gateways.GatewayListRefreshPeriod = FailureDetection.GatewayListRefreshPeriod)
+            .Bind(configuration.GetSection(FailureDetection.SectionName));
+        var hostedClient = client.Services.Where(ClusterConnection.IsOrleansHostedClient).ToList();
+        if (hostedClient.Count != 1)
+        {
+            throw new InvalidOperationException(
+                $"Expected Orleans to register exactly one hosted cluster client, found {hostedClient.Count}; ClusterConnection cannot replace it.");
+        }
+
+        client.Services.Remove(hostedClient[0]);
+        client.Services.AddSingleton<IClientConnectionRetryFilter, ClusterConnection.RetryForever>();
+        client.Services.AddSingleton<ClusterConnection>();
+        client.Services.AddHostedService(services => services.GetRequiredService<ClusterConnection>());
         return client;
     }
 

@@ -25,6 +25,8 @@ public static class WorkSessionsSiloBuilderExtensions
         builder.Services.TryAddSingleton<ReportWriter>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<ReportWriter>());
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<Diagnostics.WorkSessionsMetrics>();
         builder.UseSystemTextJsonGrainStorageSerializer();
         return builder;
     }

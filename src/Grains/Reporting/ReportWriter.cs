@@ -15,9 +15,6 @@ namespace WorkSessions.Reporting;
 /// </summary>
 internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
-    /// <summary>The meter of the reporting pipeline.</summary>
-    public const string MeterName = "WorkSessions.Reporting";
-
     private readonly ReportStore _store;
     private readonly ReportingOptions _options;
     private readonly ILogger<ReportWriter> _logger;
@@ -37,12 +34,13 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
         _store = store;
         _options = options.Value;
         _logger = logger;
-        _meter = meters.Create(MeterName);
+        // The product's meter (exported by every host); the factory owns it.
+        _meter = meters.Create(Diagnostics.WorkSessionsMetrics.MeterName);
         _delivered = _meter.CreateCounter<long>("worksessions.reporting.delivered", "{event}", "Events stored in the report tables.");
         _failedBatches = _meter.CreateCounter<long>("worksessions.reporting.delivery.failures", "{batch}", "Batches whose insert failed and is retried.");
         _refused = _meter.CreateCounter<long>("worksessions.reporting.queue.refused", "{event}", "Events a full delivery queue left in their grain's outbox for its next wake-up.");
         _dropped = _meter.CreateCounter<long>("worksessions.reporting.outbox.dropped", "{event}", "Undelivered events dropped because a grain's outbox reached its capacity.");
-        _meter.CreateObservableGauge("worksessions.reporting.queue.length", () => Volatile.Read(ref _queued), "{event}", "Events waiting in the silo's delivery queue.");
+        _meter.CreateObservableGauge("worksessions.reporting.queue.length", () => Volatile.Read(ref _queued), "{event}", "The outbox backlog: events handed over and waiting in the silo's delivery queue.");
     }
 
     /// <summary>Raised after each stored batch, with the tenants it touched.</summary>
@@ -86,7 +84,6 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
 
         _stopping.Cancel();
         _stopping.Dispose();
-        _meter.Dispose();
     }
 
     private Task StartAsync(CancellationToken cancellationToken)

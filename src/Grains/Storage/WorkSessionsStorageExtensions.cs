@@ -66,7 +66,8 @@ public static class WorkSessionsStorageExtensions
 
     /// <summary>
     /// For a pure Orleans client of a PostgreSQL cluster (the Gateway's client mode): finds the silos' gateways
-    /// through the membership table and applies pending schema migrations before connecting.
+    /// through the membership table. <see cref="Hosting.ClusterConnection"/> applies pending schema migrations before it
+    /// connects: the membership provider reads its queries from the schema as the client starts.
     /// </summary>
     /// <param name="builder">The client.</param>
     /// <param name="configuration">The configuration holding the <c>Storage</c> section.</param>
@@ -85,7 +86,6 @@ public static class WorkSessionsStorageExtensions
                     + "With SQLite there is no cluster to join; host the silo in the same process instead."]);
         }
 
-        builder.Services.AddSingleton<ILifecycleParticipant<IClusterClientLifecycle>, MigrateOnClientStart>();
         builder.UseAdoNetClustering(clustering => clustering.Configure<WorkSessionsDatabase>((o, database) =>
         {
             o.Invariant = database.Invariant;
@@ -161,14 +161,5 @@ public static class WorkSessionsStorageExtensions
             _lock?.Dispose();
             _lock = null;
         }
-    }
-
-    private sealed class MigrateOnClientStart(WorkSessionsDatabase database, ILoggerFactory loggerFactory) : ILifecycleParticipant<IClusterClientLifecycle>
-    {
-        public void Participate(IClusterClientLifecycle lifecycle) =>
-            lifecycle.Subscribe(
-                nameof(MigrateOnClientStart),
-                ServiceLifecycleStage.First,
-                cancellationToken => database.MigrateAsync(loggerFactory.CreateLogger(MigrationsLogCategory), cancellationToken));
     }
 }
