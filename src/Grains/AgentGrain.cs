@@ -184,7 +184,26 @@ internal sealed partial class AgentGrain(
         await RunQuietlyAsync(machine => machine.CheckDeadlines());
         AnnounceOpenSession();
         HandOverOutbox();
+        if (!_live.NeedsWakeUps && state.State.Outbox.Count > 0 && !_outbox.HasUndelivered(state.State.Outbox))
+        {
+            // All delivered and nothing else will write soon: one write trims the outbox before the wake-up goes, so a
+            // later activation has nothing to hand over again.
+            await TrimDeliveredOutboxAsync();
+        }
+
         await SyncWakeUpReminderAsync();
+    }
+
+    private async Task TrimDeliveredOutboxAsync()
+    {
+        try
+        {
+            await WriteAsync(Current, []);
+        }
+        catch (Exception exception) when (exception is not WorkSessionException)
+        {
+            // WriteAsync logged it; the delivered entries stay until a later write.
+        }
     }
 
     public Task Delivered(IReadOnlyList<Guid> eventIds)
@@ -196,10 +215,11 @@ internal sealed partial class AgentGrain(
     /// <summary>Hands the stored outbox entries the writer has not taken to it; a full queue leaves them for the next wake-up.</summary>
     private void HandOverOutbox()
     {
-        var pending = _outbox.NotHandedOver(state.State.Outbox);
+        var now = timeProvider.GetUtcNow();
+        var pending = _outbox.NotHandedOver(state.State.Outbox, now);
         if (pending.Count > 0 && reportWriter.TryEnqueue(this.AsReference<IReportOutbox>(), pending))
         {
-            _outbox.HandedOver(pending);
+            _outbox.HandedOver(pending, now);
         }
     }
 

@@ -111,7 +111,7 @@ internal sealed partial class TenantGrain(
         // The change and its report event in one write; the event is delivered afterwards.
         var liveOutbox = state.State.Outbox;
         state.State.Preferences = updated;
-        state.State.Outbox = NextOutbox([ReportEntry.PreferencesChanged(TenantId, updated)]);
+        state.State.Outbox = NextOutbox([ReportEntry.PreferencesChanged(TenantId, updated)], out var dropped);
         try
         {
             await state.WriteStateAsync();
@@ -124,7 +124,7 @@ internal sealed partial class TenantGrain(
             throw;
         }
 
-        _outbox.Stored(state.State.Outbox);
+        OutboxStored(state.State.Outbox, dropped);
         HandOverOutbox();
         await SyncOutboxReminderAsync();
     }
@@ -144,23 +144,26 @@ internal sealed partial class TenantGrain(
         }
     }
 
-    private List<ReportEntry> NextOutbox(IReadOnlyList<ReportEntry> added)
+    private List<ReportEntry> NextOutbox(IReadOnlyList<ReportEntry> added, out int dropped) =>
+        _outbox.Next(state.State.Outbox, added, out dropped);
+
+    /// <summary>The write of <paramref name="outbox"/> succeeded: forget what it no longer holds, count what it dropped.</summary>
+    private void OutboxStored(List<ReportEntry> outbox, int dropped)
     {
-        var next = _outbox.Next(state.State.Outbox, added, out var dropped);
+        _outbox.Stored(outbox);
         if (dropped > 0)
         {
             reportWriter.Dropped(this.GetPrimaryKeyString(), dropped);
         }
-
-        return next;
     }
 
     private void HandOverOutbox()
     {
-        var pending = _outbox.NotHandedOver(state.State.Outbox);
+        var now = timeProvider.GetUtcNow();
+        var pending = _outbox.NotHandedOver(state.State.Outbox, now);
         if (pending.Count > 0 && reportWriter.TryEnqueue(this.AsReference<IReportOutbox>(), pending))
         {
-            _outbox.HandedOver(pending);
+            _outbox.HandedOver(pending, now);
         }
     }
 
@@ -264,12 +267,12 @@ internal sealed partial class TenantGrain(
         var tick = _rosterWrite;
         _rosterWrite = null;
         var liveOutbox = state.State.Outbox;
-        var outbox = NextOutbox([]);
+        var outbox = NextOutbox([], out var dropped);
         state.State.Outbox = outbox;
         try
         {
             await state.WriteStateAsync(CancellationToken.None);
-            _outbox.Stored(outbox);
+            OutboxStored(outbox, dropped);
         }
         catch (Exception exception)
         {

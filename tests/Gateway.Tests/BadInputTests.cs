@@ -94,6 +94,11 @@ public sealed class BadInputTests(GatewayFixture fixture)
         { """{"status":"notReady","reason":["lunch"]}""", Problems.InvalidRequest },
         { """{"reason":"lunch"}""", ErrorCodes.InvalidStatus },
         { """{"status":"notReady""", Problems.InvalidRequest },
+        // Reports and the report database keep reasons as text: no control characters, and no half surrogate pair
+        // (which the JSON reader already refuses).
+        { """{"status":"notReady","reason":"lunch\u0000"}""", ErrorCodes.InvalidStatus },
+        { """{"status":"notReady","reason":"a\nb"}""", ErrorCodes.InvalidStatus },
+        { """{"status":"notReady","reason":"\ud800x"}""", Problems.InvalidRequest },
     };
 
     [Theory]
@@ -183,6 +188,10 @@ public sealed class BadInputTests(GatewayFixture fixture)
         await Http.AssertProblemAsync(await tenant.Supervisor().PostAsync(Paths.EndAgent("alice"), new { note = new string('n', 501) }),
             HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
         await Http.AssertProblemAsync(await tenant.Supervisor().PostAsync(Paths.EndAgent("alice"), """{"note":"x","reason":"y"}"""),
+            HttpStatusCode.BadRequest, Problems.InvalidRequest);
+        await Http.AssertProblemAsync(await tenant.Supervisor().PostAsync(Paths.EndAgent("alice"), """{"note":"shift\u0000over"}"""),
+            HttpStatusCode.BadRequest, ErrorCodes.InvalidArgument);
+        await Http.AssertProblemAsync(await tenant.Supervisor().PostAsync(Paths.EndAgent("alice"), """{"note":"\udc00"}"""),
             HttpStatusCode.BadRequest, Problems.InvalidRequest);
 
         var view = await Http.ReadAsync<AgentView>(await agent.GetAsync(Paths.MyWorkSession), HttpStatusCode.OK);

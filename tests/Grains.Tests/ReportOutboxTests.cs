@@ -45,12 +45,25 @@ public sealed class ReportOutboxTests
         var outbox = new ReportOutbox(capacity: 100);
         var stored = outbox.Next([], Entries(2), out _);
         outbox.Stored(stored);
-        Assert.Equal(stored, outbox.NotHandedOver(stored));
+        Assert.Equal(stored, outbox.NotHandedOver(stored, At));
 
-        outbox.HandedOver(stored);
+        outbox.HandedOver(stored, At);
 
-        Assert.Empty(outbox.NotHandedOver(stored));
-        Assert.Equal(stored, new ReportOutbox(capacity: 100).NotHandedOver(stored));
+        Assert.Empty(outbox.NotHandedOver(stored, At));
+        Assert.Empty(outbox.NotHandedOver(stored, At + ReportOutbox.HandOverAgainAfter - TimeSpan.FromSeconds(1)));
+        Assert.Equal(stored, new ReportOutbox(capacity: 100).NotHandedOver(stored, At));
+    }
+
+    [Fact]
+    public void HandedOverEntriesNeverAcknowledged_AreHandedOverAgainAfterAWhile()
+    {
+        var outbox = new ReportOutbox(capacity: 100);
+        var stored = outbox.Next([], Entries(2), out _);
+        outbox.Stored(stored);
+        outbox.HandedOver(stored, At);
+        outbox.Delivered([stored[0].EventId]);
+
+        Assert.Equal([stored[1]], outbox.NotHandedOver(stored, At + ReportOutbox.HandOverAgainAfter));
     }
 
     private static List<ReportEntry> Entries(int count) =>

@@ -209,6 +209,36 @@ public sealed class ReportingTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task EndedSession_OnceDelivered_IsTrimmedByItsLastWakeUp_WhichThenGoes()
+    {
+        var tenant = await fixture.NewTenantAsync(NoAutoEnd);
+        var agent = fixture.Agent(tenant, "erin");
+        var grainId = agent.GetGrainId();
+        var armed = ClusterFixture.WaitForReminderArmedAsync(grainId);
+        await agent.StartSession(AgentStatus.Ready, null);
+        await armed;
+        await agent.EndSession(Actor.Agent("erin"), null);
+        await Eventually.UntilAsync(
+            () => fixture.Grains.GetReportGrain(tenant).GetEvents(0, 100), page => page.Items.Count(e => e.AgentId == "erin") == 4,
+            Delivery, "the session's four events");
+        Assert.NotEmpty(StoredOutbox(grainId));
+
+        var ticked = ClusterFixture.WaitForReminderTickAsync(grainId);
+        await fixture.AdvanceAsync(TimeSpan.FromMinutes(1));
+        await ticked;
+
+        Assert.Empty(StoredOutbox(grainId));
+        await Eventually.UntilAsync(() => ReminderCountAsync(grainId), count => count == 0, Delivery, "the wake-up reminder to go");
+    }
+
+    private async Task<int> ReminderCountAsync(GrainId grainId)
+    {
+        var table = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Orleans.IReminderTable>(
+            fixture.Cluster.GetSiloServiceProvider());
+        return (await table.ReadRows(grainId)).Reminders.Count;
+    }
+
+    [Fact]
     public async Task ReportTablesDown_CommandsAndHeartbeatsGoOn_AndEveryRecordArrivesOnceAfterwards()
     {
         var tenant = await fixture.NewTenantAsync(NoAutoEnd);

@@ -100,6 +100,23 @@ public abstract class ReportFeedOrderTests<TTarget>(TTarget target) : IClassFixt
     }
 
     [Fact]
+    public async Task TextTheDatabaseRefuses_IsStoredWithAReplacementCharacter_AndHoldsUpNothing()
+    {
+        var settings = await target.CreateDatabaseAsync();
+        await StorageTarget.MigrateAsync(settings);
+        await using var database = WorkSessionsDatabase.Open(StorageTarget.ToOptions(settings));
+        var store = new ReportStore(database);
+        var tenant = TestSupport.TestIds.NewTenantId();
+        var poisoned = Entry(tenant, "alice") with { Reason = "lunch\0", Note = "half \ud800 pair" };
+
+        await store.InsertAsync([Entry(tenant, "alice"), poisoned, Entry(tenant, "bob")], CancellationToken.None);
+
+        var stored = await store.ReadEventsAsync(new EventFilter(tenant, 10), CancellationToken.None);
+        Assert.Equal(3, stored.Count);
+        Assert.Equal(("lunch\uFFFD", "half \uFFFD pair"), (stored[1].Reason, stored[1].Note));
+    }
+
+    [Fact]
     public async Task Purge_DeletesOnlyWhatIsOlderThanTheCutoff()
     {
         var settings = await target.CreateDatabaseAsync();

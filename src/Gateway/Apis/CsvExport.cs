@@ -37,6 +37,14 @@ public sealed class CsvExport<T>(string fileName, IReadOnlyList<CsvColumn<T>> co
         WriteByteOrderMark = false,
     };
 
+    /// <summary>
+    /// A cell a spreadsheet would run as a formula (it begins with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a
+    /// carriage return: free text such as a note or a reason code) gets a leading apostrophe, as OWASP advises for CSV
+    /// exports: a supervisor opening the file runs nothing an agent typed.
+    /// </summary>
+    internal static string Inert(string? cell) =>
+        cell is { Length: > 0 } && cell[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + cell : cell ?? "";
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
@@ -63,7 +71,7 @@ public sealed class CsvExport<T>(string fileName, IReadOnlyList<CsvColumn<T>> co
             {
                 foreach (var column in columns)
                 {
-                    csv.WriteField(column.Value(row) ?? "");
+                    csv.WriteField(Inert(column.Value(row)));
                 }
 
                 csv.EndRecord();

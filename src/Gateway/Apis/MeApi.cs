@@ -101,11 +101,49 @@ internal static class RequestRules
     public const int MaxReasonLength = 64;
     public const int MaxNoteLength = 500;
 
-    public static string? ReasonCode(string? reason) => reason is { Length: > MaxReasonLength }
-        ? throw WorkSessionException.InvalidStatus($"A reason code is at most {MaxReasonLength} characters.")
-        : reason;
+    public static string? ReasonCode(string? reason) => reason switch
+    {
+        { Length: > MaxReasonLength } => throw WorkSessionException.InvalidStatus($"A reason code is at most {MaxReasonLength} characters."),
+        _ when !IsPrintable(reason) => throw WorkSessionException.InvalidStatus("A reason code cannot hold control characters."),
+        _ => reason,
+    };
 
-    public static string? Note(string? note) => note is { Length: > MaxNoteLength }
-        ? throw new WorkSessionException(ErrorCodes.InvalidArgument, $"A note is at most {MaxNoteLength} characters.")
-        : note;
+    public static string? Note(string? note) => note switch
+    {
+        { Length: > MaxNoteLength } => throw new WorkSessionException(ErrorCodes.InvalidArgument, $"A note is at most {MaxNoteLength} characters."),
+        _ when !IsPrintable(note, allowLineBreaks: true) => throw new WorkSessionException(ErrorCodes.InvalidArgument, "A note cannot hold control characters."),
+        _ => note,
+    };
+
+    /// <summary>
+    /// Reports, CSV exports and the report database keep these as text: no NUL or other control characters (a note may
+    /// have line breaks and tabs) and no half of a surrogate pair.
+    /// </summary>
+    private static bool IsPrintable(string? text, bool allowLineBreaks = false)
+    {
+        if (text is null)
+        {
+            return true;
+        }
+
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsControl(c) && !(allowLineBreaks && c is '\n' or '\r' or '\t'))
+            {
+                return false;
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }

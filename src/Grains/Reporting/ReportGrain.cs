@@ -16,6 +16,9 @@ namespace WorkSessions.Reporting;
 [StatelessWorker, GrainType("reports")]
 internal sealed partial class ReportGrain(ReportStore store, TimeProvider timeProvider) : Grain, IReportGrain
 {
+    /// <summary>Session ids per events query: well inside both engines' parameter limits.</summary>
+    private const int SessionsPerQuery = 500;
+
     private string TenantId => WorkSessionsGrains.TenantIdOf(this.GetPrimaryKeyString());
 
     public async Task<ReportPage<SessionReportItem>> GetSessions(SessionQuery query)
@@ -38,7 +41,7 @@ internal sealed partial class ReportGrain(ReportStore store, TimeProvider timePr
         foreach (var session in sessions)
         {
             items.Add(session.EndedAt is null
-                ? Timecards.SoFar(session, await SessionEventsAsync(session, now), now)
+                ? Timecards.SoFar(session, await SessionEventsAsync(session), now)
                 : new SessionReportItem(session.SessionId, session.AgentId, session.StartedAt, session.EndedAt, session.EndReason,
                     session.EndedBy, session.PromptCount, session.ContinueCount, session.ReadySeconds, session.NotReadySeconds,
                     session.OccupiedSeconds, session.Note));
@@ -189,19 +192,19 @@ internal sealed partial class ReportGrain(ReportStore store, TimeProvider timePr
             return [];
         }
 
-        var events = await store.ReadEventsAsync(
-            new EventFilter(TenantId, int.MaxValue) { AgentId = agentId, From = sessions.Min(s => s.StartedAt), To = range.To },
-            CancellationToken.None);
-        return Timecards.ForAgent(agentId, sessions, events, range, zone, now);
+        // By session rather than by time: a status change stamped before its session's start (a clock behind after a
+        // failover) still belongs to it.
+        var events = new List<FeedEvent>();
+        foreach (var chunk in sessions.Select(session => session.SessionId).Chunk(SessionsPerQuery))
+        {
+            events.AddRange(await store.ReadEventsAsync(new EventFilter(TenantId, int.MaxValue) { AgentId = agentId, SessionIds = chunk }, CancellationToken.None));
+        }
+
+        return Timecards.ForAgent(agentId, sessions, [.. events.OrderBy(e => e.Position)], range, zone, now);
     }
 
-    private async Task<IEnumerable<FeedEvent>> SessionEventsAsync(StoredSession session, DateTimeOffset now)
-    {
-        var events = await store.ReadEventsAsync(
-            new EventFilter(TenantId, int.MaxValue) { AgentId = session.AgentId, From = session.StartedAt, To = now.AddTicks(1) },
-            CancellationToken.None);
-        return events.Where(e => e.SessionId == session.SessionId);
-    }
+    private Task<List<FeedEvent>> SessionEventsAsync(StoredSession session) =>
+        store.ReadEventsAsync(new EventFilter(TenantId, int.MaxValue) { AgentId = session.AgentId, SessionIds = [session.SessionId] }, CancellationToken.None);
 
     private static string? OptionalAgent(string? agentId) =>
         agentId is null || AgentKey.IsValidAgentId(agentId)

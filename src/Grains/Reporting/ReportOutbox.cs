@@ -19,8 +19,14 @@ internal interface IReportOutbox : IGrainWithStringKey
 /// </summary>
 internal sealed class ReportOutbox(int capacity)
 {
+    /// <summary>
+    /// How long an entry handed over may go unacknowledged before it is handed over again: an acknowledgement is a
+    /// one-way message and can be lost, and a writer can fail; inserts are idempotent, so a repeat costs nothing.
+    /// </summary>
+    public static readonly TimeSpan HandOverAgainAfter = TimeSpan.FromMinutes(5);
+
     private readonly HashSet<Guid> _delivered = [];
-    private readonly HashSet<Guid> _handedOver = [];
+    private readonly Dictionary<Guid, DateTimeOffset> _handedOver = [];
 
     /// <summary>
     /// The outbox to store with the next write: the stored entries not yet delivered, then <paramref name="added"/>,
@@ -52,18 +58,25 @@ internal sealed class ReportOutbox(int capacity)
     {
         var held = stored.Select(entry => entry.EventId).ToHashSet();
         _delivered.IntersectWith(held);
-        _handedOver.IntersectWith(held);
+        foreach (var eventId in _handedOver.Keys.Where(eventId => !held.Contains(eventId)).ToList())
+        {
+            _handedOver.Remove(eventId);
+        }
     }
 
-    /// <summary>Stored entries the writer has not taken (yet, or since it refused them).</summary>
-    public List<ReportEntry> NotHandedOver(IReadOnlyList<ReportEntry> stored) =>
-        [.. stored.Where(entry => !_delivered.Contains(entry.EventId) && !_handedOver.Contains(entry.EventId))];
+    /// <summary>
+    /// Stored entries to hand to the writer: those it has not taken (yet, or since it refused them), and those taken
+    /// longer than <see cref="HandOverAgainAfter"/> ago without an acknowledgement.
+    /// </summary>
+    public List<ReportEntry> NotHandedOver(IReadOnlyList<ReportEntry> stored, DateTimeOffset now) =>
+        [.. stored.Where(entry => !_delivered.Contains(entry.EventId)
+            && (!_handedOver.TryGetValue(entry.EventId, out var at) || now - at >= HandOverAgainAfter))];
 
-    public void HandedOver(IReadOnlyList<ReportEntry> entries)
+    public void HandedOver(IReadOnlyList<ReportEntry> entries, DateTimeOffset now)
     {
         foreach (var entry in entries)
         {
-            _handedOver.Add(entry.EventId);
+            _handedOver[entry.EventId] = now;
         }
     }
 

@@ -88,8 +88,26 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
 
     private Task StartAsync(CancellationToken cancellationToken)
     {
-        _loop = Task.Run(() => DeliverAsync(_stopping.Token), CancellationToken.None);
+        _loop = Task.Run(() => SuperviseAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Delivery must outlive any bug in it: a loop that fails is logged and started again.</summary>
+    private async Task SuperviseAsync(CancellationToken stopping)
+    {
+        while (true)
+        {
+            try
+            {
+                await DeliverAsync(stopping);
+                return;
+            }
+            catch (Exception exception) when (!stopping.IsCancellationRequested)
+            {
+                LogLoopFailed(_logger, exception);
+                await Task.Delay(_options.FirstRetryDelay, stopping);
+            }
+        }
     }
 
     private async Task StopAsync(CancellationToken cancellationToken)
@@ -140,7 +158,15 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
                 owner.Key.Delivered([.. owner.SelectMany(delivery => delivery.Entries).Select(entry => entry.EventId)]).Ignore();
             }
 
-            BatchStored?.Invoke(entries.Select(entry => entry.TenantId).ToHashSet(StringComparer.Ordinal));
+            try
+            {
+                BatchStored?.Invoke(entries.Select(entry => entry.TenantId).ToHashSet(StringComparer.Ordinal));
+            }
+            catch (Exception exception)
+            {
+                // A listener's failure is not delivery's: the batch is stored and acknowledged.
+                LogListenerFailed(_logger, exception);
+            }
         }
     }
 
@@ -178,6 +204,12 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
 
     [LoggerMessage(LogLevel.Warning, "Report delivery failed for a batch of {Count} events; retrying from {RetryIn}, entries stay in their grains' outboxes")]
     private static partial void LogFailing(ILogger logger, Exception exception, int count, TimeSpan retryIn);
+
+    [LoggerMessage(LogLevel.Error, "The report delivery loop failed; it starts again")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(LogLevel.Warning, "A listener of stored report batches failed")]
+    private static partial void LogListenerFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(LogLevel.Information, "Report delivery works again after {Failures} failed attempts")]
     private static partial void LogRecovered(ILogger logger, int failures);

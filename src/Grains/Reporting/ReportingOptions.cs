@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace WorkSessions.Reporting;
 
 /// <summary>Settings of the report tables and their delivery, bound from the <c>Reporting</c> configuration section.</summary>
-public sealed class ReportingOptions
+public sealed class ReportingOptions : IValidatableObject
 {
     public const string SectionName = "Reporting";
 
@@ -47,4 +47,16 @@ public sealed class ReportingOptions
     /// <summary>The longest pause between delivery attempts.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>One grain's whole outbox must fit the delivery queue, or a full outbox could never be handed over.</summary>
+    /// <param name="validationContext">Unused.</param>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (OutboxCapacity > DeliveryQueueCapacity)
+        {
+            yield return new ValidationResult(
+                $"Reporting:OutboxCapacity ({OutboxCapacity}) must not exceed Reporting:DeliveryQueueCapacity ({DeliveryQueueCapacity}).",
+                [nameof(OutboxCapacity), nameof(DeliveryQueueCapacity)]);
+        }
+    }
 }

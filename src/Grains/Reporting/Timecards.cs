@@ -260,9 +260,12 @@ internal static class Concurrency
         var rows = new List<ConcurrencyRow>();
         var open = 0;
         var next = 0;
-        for (var bucketStart = range.From; bucketStart < range.To; bucketStart += interval)
+        var buckets = (long)Math.Ceiling(range.Length / interval);
+        for (var bucket = 0L; bucket < buckets; bucket++)
         {
-            var bucketEnd = bucketStart + interval < range.To ? bucketStart + interval : range.To;
+            // By index, never by adding to the last start: no instant past the range is ever computed.
+            var bucketStart = range.From + interval * bucket;
+            var bucketEnd = bucket == buckets - 1 ? range.To : bucketStart + interval;
             while (next < changes.Count && changes[next].Ticks <= bucketStart.UtcTicks)
             {
                 open += changes[next++].Delta;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using WorkSessions.Reporting;
 
@@ -53,5 +54,56 @@ internal sealed class ReportDatabase : IAsyncDisposable
     public static ReportDatabase Create(WorkSessionsDatabase main, StorageOptions? separate) =>
         separate is null ? new ReportDatabase(main, isSeparate: false) : new ReportDatabase(WorkSessionsDatabase.Open(separate), isSeparate: true);
 
-    public ValueTask DisposeAsync() => IsSeparate ? Database.DisposeAsync() : ValueTask.CompletedTask;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _migration = Task.CompletedTask;
+
+    /// <summary>
+    /// Migrates a separate report database in the background, retrying until it succeeds: a report database that is down
+    /// when a silo starts delays reports (delivery retries meanwhile) and must not keep the silo from starting.
+    /// </summary>
+    public void StartMigrating(ILogger logger)
+    {
+        if (!IsSeparate)
+        {
+            return;
+        }
+
+        var stopping = _stopping.Token;
+        _migration = Task.Run(async () =>
+        {
+            var delay = TimeSpan.FromSeconds(1);
+            while (true)
+            {
+                try
+                {
+                    await Database.MigrateAsync(logger, stopping);
+                    return;
+                }
+                catch (Exception exception) when (!stopping.IsCancellationRequested)
+                {
+                    logger.LogWarning(exception, "The report database could not be migrated; retrying in {RetryIn}", delay);
+                    await Task.Delay(delay, stopping);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                }
+            }
+        }, CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        try
+        {
+            await _migration;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stopping.Dispose();
+        if (IsSeparate)
+        {
+            await Database.DisposeAsync();
+        }
+    }
 }

@@ -45,6 +45,9 @@ internal sealed record EventFilter(string TenantId, int Limit)
     public long? BeforePosition { get; init; }
 
     public bool Descending { get; init; }
+
+    /// <summary>Only events of these sessions.</summary>
+    public IReadOnlyList<Guid>? SessionIds { get; init; }
 }
 
 /// <summary>
@@ -77,6 +80,14 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (IsPostgres)
         {
+            // A silo that froze holding a tenant's lock must not stall every other silo's deliveries for that tenant
+            // until TCP notices: wait for the lock a few seconds at most (the batch is retried), and let the server end
+            // a transaction of ours that sits idle.
+            await using (var limits = Command(connection, transaction, "SET LOCAL lock_timeout = '5s'; SET LOCAL idle_in_transaction_session_timeout = '30s'"))
+            {
+                await limits.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             foreach (var tenantId in entries.Select(entry => entry.TenantId).Distinct().Order(StringComparer.Ordinal))
             {
                 // Ordered, so two batches over the same tenants cannot deadlock.
@@ -325,6 +336,11 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
             sql.Append(" AND position > @after");
         }
 
+        if (filter.SessionIds is { } sessionIds)
+        {
+            sql.Append(" AND session_id IN (").AppendJoin(", ", sessionIds.Select((_, i) => $"@session{i}")).Append(sessionIds.Count == 0 ? "NULL)" : ")");
+        }
+
         if (filter.BeforePosition is not null)
         {
             sql.Append(" AND position < @before");
@@ -357,6 +373,11 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         if (filter.AfterPosition is { } after)
         {
             Add(command, "after", after);
+        }
+
+        for (var i = 0; i < (filter.SessionIds?.Count ?? 0); i++)
+        {
+            Add(command, $"session{i}", filter.SessionIds![i].ToString("D"));
         }
 
         if (filter.BeforePosition is { } before)
@@ -471,7 +492,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
-        parameter.Value = value ?? DBNull.Value;
+        parameter.Value = value is string text ? Storable(text) : value ?? DBNull.Value;
         if (value is null)
         {
             // Npgsql cannot infer a type from DBNull; every nullable column of these tables is text.
@@ -479,6 +500,41 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         }
 
         command.Parameters.Add(parameter);
+    }
+
+    /// <summary>
+    /// Text as both databases take it. PostgreSQL refuses NUL in text and Npgsql refuses half a surrogate pair; one such
+    /// value from a backend service would fail its whole batch on every retry and hold up every record behind it, so
+    /// they become U+FFFD. The Gateway already refuses them in what people send.
+    /// </summary>
+    internal static string Storable(string text)
+    {
+        var clean = true;
+        for (var i = 0; i < text.Length && clean; i++)
+        {
+            clean = text[i] != '\0' && (!char.IsSurrogate(text[i]) || (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[++i])));
+        }
+
+        if (clean)
+        {
+            return text;
+        }
+
+        var builder = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                builder.Append(c).Append(text[++i]);
+            }
+            else
+            {
+                builder.Append(c == '\0' || char.IsSurrogate(c) ? '\uFFFD' : c);
+            }
+        }
+
+        return builder.ToString();
     }
 
     /// <summary>Enum values are stored by their API names (<c>notReady</c>, <c>inactivityTimeout</c>), readable in the database.</summary>

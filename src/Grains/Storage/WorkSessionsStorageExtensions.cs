@@ -138,10 +138,7 @@ public static class WorkSessionsStorageExtensions
             try
             {
                 await database.MigrateAsync(loggerFactory.CreateLogger(MigrationsLogCategory), cancellationToken);
-                if (reports.IsSeparate)
-                {
-                    await reports.Database.MigrateAsync(loggerFactory.CreateLogger(MigrationsLogCategory), cancellationToken);
-                }
+                reports.StartMigrating(loggerFactory.CreateLogger(MigrationsLogCategory));
             }
             catch
             {

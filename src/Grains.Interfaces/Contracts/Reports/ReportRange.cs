@@ -12,6 +12,12 @@ public sealed record ReportRange([property: Id(0)] DateTimeOffset From, [propert
     /// <summary>The longest range a report covers.</summary>
     public const int MaxDays = 93;
 
+    /// <summary>No report starts before this.</summary>
+    public static readonly DateTimeOffset Earliest = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>No report ends after this (far from the calendar's end, so local days and intervals never overflow).</summary>
+    public static readonly DateTimeOffset Latest = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>The range's length.</summary>
     public TimeSpan Length => To - From;
 
@@ -19,12 +25,17 @@ public sealed record ReportRange([property: Id(0)] DateTimeOffset From, [propert
     /// <param name="from">The first instant included.</param>
     /// <param name="to">The first instant no longer included.</param>
     /// <returns>The range, in UTC.</returns>
-    /// <exception cref="WorkSessionException"><c>invalid_range</c> when <paramref name="from"/> is not before <paramref name="to"/> or the range exceeds <see cref="MaxDays"/> days.</exception>
+    /// <exception cref="WorkSessionException"><c>invalid_range</c> when <paramref name="from"/> is not before <paramref name="to"/>, the range exceeds <see cref="MaxDays"/> days, or it lies outside <see cref="Earliest"/>–<see cref="Latest"/>.</exception>
     public static ReportRange Create(DateTimeOffset from, DateTimeOffset to)
     {
         if (from >= to)
         {
             throw new WorkSessionException(ErrorCodes.InvalidRange, "'from' must be before 'to'.");
+        }
+
+        if (from < Earliest || to > Latest)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidRange, $"Report ranges lie between {Earliest:yyyy-MM-dd} and {Latest:yyyy-MM-dd}.");
         }
 
         if (to - from > TimeSpan.FromDays(MaxDays))

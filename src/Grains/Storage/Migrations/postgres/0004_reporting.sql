@@ -23,7 +23,7 @@ CREATE TABLE ws_events
 
 CREATE INDEX ix_ws_events_tenant_position ON ws_events (tenant_id, position);
 CREATE INDEX ix_ws_events_tenant_agent_at ON ws_events (tenant_id, agent_id, at_ticks);
-CREATE INDEX ix_ws_events_tenant_at ON ws_events (tenant_id, at_ticks);
+-- A session's events, for timecards and open sessions.
 CREATE INDEX ix_ws_events_session ON ws_events (session_id, position);
 -- The daily retention purge.
 CREATE INDEX ix_ws_events_at ON ws_events (at_ticks);
