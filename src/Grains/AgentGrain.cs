@@ -299,6 +299,12 @@ internal sealed partial class AgentGrain(
                     LogSessionEnded(logger, Key, ended.Record.SessionId, ended.Record.EndReason);
                     Roster.SessionClosed(_agentId, ended.Record.SessionId).Ignore();
                     break;
+                case StatusChanged changed:
+                    LogStatusChanged(logger, Key, changed.From, changed.To, changed.Reason, changed.Actor.Role);
+                    break;
+                case WarningCleared cleared:
+                    LogWarningCleared(logger, Key, cleared.Cause);
+                    break;
             }
         }
 
@@ -463,6 +469,12 @@ internal sealed partial class AgentGrain(
 
     [LoggerMessage(LogLevel.Information, "Agent {AgentKey} ended session {SessionId}: {EndReason}")]
     private static partial void LogSessionEnded(ILogger logger, string agentKey, Guid sessionId, EndReason endReason);
+
+    [LoggerMessage(LogLevel.Information, "Agent {AgentKey} status {From} → {To} ({Reason}) by {ActorRole}")]
+    private static partial void LogStatusChanged(ILogger logger, string agentKey, AgentStatus from, AgentStatus to, string? reason, ActorRole actorRole);
+
+    [LoggerMessage(LogLevel.Information, "Agent {AgentKey} prompt withdrawn: {Cause}")]
+    private static partial void LogWarningCleared(ILogger logger, string agentKey, WarningClearedCause cause);
 
     [LoggerMessage(LogLevel.Information, "Agent {AgentKey} activated with an open session: the gap counts as activity")]
     private static partial void LogRecovered(ILogger logger, string agentKey);

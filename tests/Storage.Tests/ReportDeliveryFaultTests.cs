@@ -117,6 +117,8 @@ public sealed class ReportDeliveryFaultTests(PostgresTarget postgres) : IClassFi
 
         Assert.Equal((Ended * 2 + Open, 0), (heartbeats.Succeeded, heartbeats.Failed));
         Assert.True(silo.Output.Contains("Report delivery failed", StringComparison.Ordinal), $"The outage went unnoticed; the silo's output:\n{silo.Output}");
+        // Every transition is in the log with its agent key, status changes too.
+        Assert.Contains($"Agent {AgentKey.Format(tenantId, "agent-000")} status Ready → NotReady (meeting) by Agent", silo.Output, StringComparison.Ordinal);
         await AssertEveryRecordOnceAsync(reportSettings, tenantId, Ended, Open, silo);
         Assert.Equal(0, await CountAsync(settings, "ws_events", tenantId));
     }
