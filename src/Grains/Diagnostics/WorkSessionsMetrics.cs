@@ -42,17 +42,6 @@ public sealed class WorkSessionsMetrics
             "Open work sessions held by this silo's agent activations.");
     }
 
-    /// <summary>
-    /// Adds a gauge read at each collection, on the same meter: for figures another part owns, such as a delivery
-    /// backlog (<c>worksessions.outbox.backlog</c>).
-    /// </summary>
-    /// <param name="name">The instrument's name, <c>worksessions.*</c>.</param>
-    /// <param name="unit">Its UCUM unit, e.g. <c>{event}</c>.</param>
-    /// <param name="description">What it measures.</param>
-    /// <param name="observe">Reads the current value; called on the exporter's thread, so it must be thread-safe and quick.</param>
-    public ObservableGauge<long> ObserveGauge(string name, string unit, string description, Func<long> observe) =>
-        _meter.CreateObservableGauge(name, observe, unit, description);
-
     /// <summary>Records one stored transition of an agent: its events, and whether the agent now holds an open session.</summary>
     internal void Record(string agentKey, IReadOnlyList<AgentEvent> events, bool sessionOpen)
     {
