@@ -53,6 +53,11 @@ for trx in "$work"/results/*.trx; do
   failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
 done
 
+# The fault suite's figures (worst lateness, failed calls by status, recovery times), from its test output.
+if [ -f "$work/results/Faults.Tests.trx" ]; then
+  grep -o '\[faults\][^<]*' "$work/results/Faults.Tests.trx" | sed -e 's/&gt;/>/g' -e 's/&lt;/</g' -e 's/&amp;/\&/g' || true
+fi
+
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "test.sh: the build failed or a test host crashed (see above)" >&2
   failed=1

@@ -426,7 +426,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
 
     private void Figure(string line)
     {
-        _figures.AppendLine(line);
+        _figures.AppendLine("[faults] " + line);
         Console.WriteLine("[faults] " + line);
     }
 
