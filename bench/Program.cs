@@ -155,7 +155,7 @@ async Task ReportingAsync()
     var insertTenant = tenant + "-inserts";
     var inserted = 0;
     var insertWatch = Stopwatch.StartNew();
-    for (var batch = 0; batch < 100; batch++)
+    for (var batch = 0; batch < 40; batch++)
     {
         var entries = Enumerable.Range(0, 500).Select(i => new WorkSessions.Reporting.ReportEntry(
             Guid.CreateVersion7(), insertTenant, $"agent-{i % 100}", Guid.NewGuid(), DateTimeOffset.UtcNow,

@@ -121,8 +121,12 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         await transaction.CommitAsync(cancellationToken);
     });
 
-    /// <summary>Rows per multi-row statement: one round trip each, well inside both engines' parameter limits.</summary>
-    private const int RowsPerStatement = 200;
+    /// <summary>
+    /// Rows per multi-row statement. PostgreSQL: one round trip per 200 rows. SQLite runs in process, so round trips cost
+    /// nothing, while binding parameters by name costs time in the square of their number (measured: 200 rows of 13
+    /// parameters held a batch of 500 at ~1,200 events/s): a few rows a statement.
+    /// </summary>
+    private int RowsPerStatement => IsPostgres ? 200 : 16;
 
     private static async Task InsertEventsAsync(DbConnection connection, DbTransaction transaction, ReportEntry[] entries, CancellationToken cancellationToken)
     {
