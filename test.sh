@@ -53,9 +53,10 @@ for trx in "$work"/results/*.trx; do
   failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
 done
 
-# The fault suite's figures (worst lateness, failed calls by status, recovery times), from its test output.
+# The fault suite's figures (worst lateness, failed calls by status, recovery times), from its test output (the
+# results file holds them twice: once as they were written, once with the test's output).
 if [ -f "$work/results/Faults.Tests.trx" ]; then
-  grep -o '\[faults\][^<]*' "$work/results/Faults.Tests.trx" | sed -e 's/&gt;/>/g' -e 's/&lt;/</g' -e 's/&amp;/\&/g' || true
+  grep -o '\[faults\][^<]*' "$work/results/Faults.Tests.trx" | sed -e 's/&gt;/>/g' -e 's/&lt;/</g' -e 's/&amp;/\&/g' | awk '!seen[$0]++' || true
 fi
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
