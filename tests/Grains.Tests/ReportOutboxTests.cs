@@ -32,7 +32,7 @@ public sealed class ReportOutboxTests
         Assert.True(outbox.HasUndelivered(stored));
 
         outbox.Delivered([stored[0].EventId, stored[1].EventId]);
-        Assert.Equal(1, outbox.Undelivered(stored));
+        Assert.Equal([stored[2]], outbox.Next(stored, [], out _));
         outbox.Delivered([stored[2].EventId]);
 
         Assert.False(outbox.HasUndelivered(stored));

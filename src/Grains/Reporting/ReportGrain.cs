@@ -40,11 +40,8 @@ internal sealed partial class ReportGrain(ReportStore store, TimeProvider timePr
         var items = new List<SessionReportItem>(sessions.Count);
         foreach (var session in sessions)
         {
-            items.Add(session.EndedAt is null
-                ? Timecards.SoFar(session, await SessionEventsAsync(session), now)
-                : new SessionReportItem(session.SessionId, session.AgentId, session.StartedAt, session.EndedAt, session.EndReason,
-                    session.EndedBy, session.PromptCount, session.ContinueCount, session.ReadySeconds, session.NotReadySeconds,
-                    session.OccupiedSeconds, session.Note));
+            // An ended session's row holds its final figures; an open one's are counted from its events up to now.
+            items.Add(session.EndedAt is null ? Timecards.SoFar(session, await SessionEventsAsync(session), now) : session);
         }
 
         return new ReportPage<SessionReportItem>(items, hasMore ? Cursor.Session(sessions[^1].StartedAt.UtcTicks, sessions[^1].SessionId) : null);
@@ -203,7 +200,7 @@ internal sealed partial class ReportGrain(ReportStore store, TimeProvider timePr
         return Timecards.ForAgent(agentId, sessions, [.. events.OrderBy(e => e.Position)], range, zone, now);
     }
 
-    private Task<List<FeedEvent>> SessionEventsAsync(StoredSession session) =>
+    private Task<List<FeedEvent>> SessionEventsAsync(SessionReportItem session) =>
         store.ReadEventsAsync(new EventFilter(TenantId, int.MaxValue) { AgentId = session.AgentId, SessionIds = [session.SessionId] }, CancellationToken.None);
 
     private static string? OptionalAgent(string? agentId) =>

@@ -91,7 +91,4 @@ internal sealed class ReportOutbox(int capacity)
 
     /// <summary>Whether a stored entry is not yet in the report tables: the grain keeps a wake-up until none is.</summary>
     public bool HasUndelivered(IReadOnlyList<ReportEntry> stored) => stored.Any(entry => !_delivered.Contains(entry.EventId));
-
-    /// <summary>How many stored entries are not yet in the report tables.</summary>
-    public int Undelivered(IReadOnlyList<ReportEntry> stored) => stored.Count(entry => !_delivered.Contains(entry.EventId));
 }

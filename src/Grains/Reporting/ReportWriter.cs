@@ -160,7 +160,10 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
 
             try
             {
-                BatchStored?.Invoke(entries.Select(entry => entry.TenantId).ToHashSet(StringComparer.Ordinal));
+                if (BatchStored is { } listeners)
+                {
+                    listeners(entries.Select(entry => entry.TenantId).ToHashSet(StringComparer.Ordinal));
+                }
             }
             catch (Exception exception)
             {

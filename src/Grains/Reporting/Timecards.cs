@@ -18,7 +18,7 @@ internal static class Timecards
     /// <param name="zone">The time zone whose local days the rows are.</param>
     /// <param name="now">Open sessions count up to here.</param>
     public static List<TimecardRow> ForAgent(
-        string agentId, IReadOnlyList<StoredSession> sessions, IReadOnlyList<FeedEvent> events, ReportRange range, TimeZoneInfo zone, DateTimeOffset now)
+        string agentId, IReadOnlyList<SessionReportItem> sessions, IReadOnlyList<FeedEvent> events, ReportRange range, TimeZoneInfo zone, DateTimeOffset now)
     {
         var days = new SortedDictionary<DateOnly, DayTotals>();
         DayTotals Day(DateOnly date) => days.TryGetValue(date, out var totals) ? totals : days[date] = new DayTotals();
@@ -74,7 +74,7 @@ internal static class Timecards
     }
 
     /// <summary>An open session as the sessions report shows it: its seconds and counts so far.</summary>
-    public static SessionReportItem SoFar(StoredSession session, IEnumerable<FeedEvent> sessionEvents, DateTimeOffset now)
+    public static SessionReportItem SoFar(SessionReportItem session, IEnumerable<FeedEvent> sessionEvents, DateTimeOffset now)
     {
         var ordered = sessionEvents.OrderBy(e => e.Position).ToList();
         double ready = 0, notReady = 0, occupied = 0;
@@ -106,7 +106,7 @@ internal static class Timecards
     /// The session's periods in one status, from its start to <paramref name="end"/>: it starts in the status its start
     /// event recorded, and each status change of the session begins the next period.
     /// </summary>
-    internal static IEnumerable<StatusPeriod> StatusPeriods(StoredSession session, IEnumerable<FeedEvent> sessionEvents, DateTimeOffset end)
+    internal static IEnumerable<StatusPeriod> StatusPeriods(SessionReportItem session, IEnumerable<FeedEvent> sessionEvents, DateTimeOffset end)
     {
         var status = AgentStatus.Ready;
         string? reason = null;

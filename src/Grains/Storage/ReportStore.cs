@@ -10,21 +10,6 @@ using WorkSessions.Reporting;
 
 namespace WorkSessions.Storage;
 
-/// <summary>A stored work session, as the report tables hold it.</summary>
-internal sealed record StoredSession(
-    Guid SessionId,
-    string AgentId,
-    DateTimeOffset StartedAt,
-    DateTimeOffset? EndedAt,
-    EndReason? EndReason,
-    string? EndedBy,
-    int PromptCount,
-    int ContinueCount,
-    double ReadySeconds,
-    double NotReadySeconds,
-    double OccupiedSeconds,
-    string? Note);
-
 /// <summary>Which events to read; every field but the tenant narrows the selection.</summary>
 internal sealed record EventFilter(string TenantId, int Limit)
 {
@@ -200,7 +185,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
     }
 
     /// <summary>Sessions that started in <c>[from, to)</c>, ordered by start and id, after a (start, id) cursor.</summary>
-    public Task<List<StoredSession>> ReadSessionsStartedAsync(
+    public Task<List<SessionReportItem>> ReadSessionsStartedAsync(
         string tenantId, ReportRange range, string? agentId, EndReason? endReason, (long StartedTicks, Guid SessionId)? after, int limit,
         CancellationToken cancellationToken) => RunAsync(async () =>
     {
@@ -247,7 +232,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
     });
 
     /// <summary>One agent's sessions with time in <c>[from, to)</c>, in start order.</summary>
-    public Task<List<StoredSession>> ReadSessionsOverlappingAsync(string tenantId, string agentId, ReportRange range, CancellationToken cancellationToken) =>
+    public Task<List<SessionReportItem>> ReadSessionsOverlappingAsync(string tenantId, string agentId, ReportRange range, CancellationToken cancellationToken) =>
         RunAsync(async () =>
         {
             await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
@@ -433,13 +418,13 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
 
     private Task RunAsync(Func<Task> work) => IsPostgres ? work() : Task.Run(work);
 
-    private static async Task<List<StoredSession>> ReadSessionsAsync(DbCommand command, CancellationToken cancellationToken)
+    private static async Task<List<SessionReportItem>> ReadSessionsAsync(DbCommand command, CancellationToken cancellationToken)
     {
-        var sessions = new List<StoredSession>();
+        var sessions = new List<SessionReportItem>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            sessions.Add(new StoredSession(
+            sessions.Add(new SessionReportItem(
                 Guid.Parse(reader.GetString(0)),
                 reader.GetString(1),
                 Time(reader.GetInt64(2)),
