@@ -1,0 +1,166 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Playwright;
+using WorkSessions.TestSupport;
+
+namespace WorkSessions.Browser.Tests;
+
+/// <summary>
+/// What one test class shares: a real Gateway process (<see cref="GatewayProcess"/>) and one headless Chromium. Each
+/// person in a test gets a browser context of their own (<see cref="NewPersonAsync"/>), and each test a tenant of its
+/// own, so the tests of a class never see each other's agents or preferences.
+/// </summary>
+public sealed class ConsoleSite : IAsyncLifetime
+{
+    /// <summary>Debian's Chromium (<c>apt-get install -y chromium</c>; test.sh installs it when missing).</summary>
+    public const string ChromiumPath = "/usr/lib/chromium/chromium";
+
+    /// <summary>
+    /// How long a test waits for what the page should show. Generous: only a broken page takes this long, while a busy
+    /// machine can take seconds to deliver an event.
+    /// </summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private static readonly string[] ChromiumArguments =
+    [
+        // The machine has only loopback: no DNS look-ups of outside hosts, nothing fetched in the background.
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-domain-reliability",
+        "--disable-sync",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--metrics-recording-only",
+    ];
+
+    private IPlaywright? _playwright;
+
+    public GatewayProcess Gateway { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>A client of the Gateway's HTTP API, for set-up the test is not about (tokens, preferences).</summary>
+    public HttpClient Http { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            // Fail, never skip: a browser suite that silently does not run would pass CI unseen.
+            throw new InvalidOperationException($"{ChromiumPath} does not exist. Install Debian's Chromium: apt-get install -y chromium (./test.sh does).");
+        }
+
+        // Playwright must never download a browser: it drives the one above.
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        Assertions.SetDefaultExpectTimeout((float)Patience.TotalMilliseconds);
+
+        // The Gateway's start (a silo, migrations) and the Playwright driver's start overlap.
+        var gateway = GatewayProcess.StartAsync();
+        var playwright = Playwright.CreateAsync();
+        try
+        {
+            Gateway = await gateway;
+        }
+        finally
+        {
+            _playwright = await playwright;
+        }
+
+        Browser = await _playwright!.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ChromiumArguments,
+            Timeout = (float)TimeSpan.FromSeconds(60).TotalMilliseconds,
+        });
+        Http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = Gateway.Address, Timeout = Patience };
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (Gateway is not null)
+        {
+            await Gateway.DisposeAsync();
+        }
+    }
+
+    /// <summary>A browser context of its own for one person (their own storage, as a separate browser would have).</summary>
+    /// <param name="name">Who, for screenshots and failure messages (e.g. <c>agent-alice</c>).</param>
+    /// <param name="viewport">The window size; 1366×768 unless given.</param>
+    /// <param name="output">Where the person's screenshot paths are printed.</param>
+    public async Task<Person> NewPersonAsync(string name, Viewport? viewport = null, ITestOutputHelper? output = null)
+    {
+        var size = viewport ?? Viewport.Desktop;
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = Gateway.Address.ToString(),
+            ViewportSize = new ViewportSize { Width = size.Width, Height = size.Height },
+            IsMobile = size.IsMobile,
+            HasTouch = size.IsMobile,
+            Locale = "en-US",
+            TimezoneId = "UTC",
+        });
+        context.SetDefaultTimeout((float)Patience.TotalMilliseconds);
+        context.SetDefaultNavigationTimeout((float)Patience.TotalMilliseconds);
+        return await Person.StartAsync(name, size, context, output);
+    }
+
+    /// <summary>A development token from the Gateway's <c>POST /api/v1/dev/tokens</c>, as the sign-in page gets one.</summary>
+    public async Task<string> TokenAsync(string tenant, string user, string role)
+    {
+        using var response = await Http.PostAsJsonAsync("api/v1/dev/tokens", new { tenant, user, roles = new[] { role } });
+        await EnsureSuccessAsync(response);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("token").GetString() ?? throw new InvalidOperationException("The token endpoint answered without a token.");
+    }
+
+    /// <summary>Replaces a tenant's preferences through the API (as an admin named <c>setup</c>), for tests about other pages.</summary>
+    public async Task SetPreferencesAsync(string tenant, bool enabled, bool autoEnd, int inactivityTimeoutSeconds, int gracePeriodSeconds, string admin = "setup")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, "api/v1/preferences/work-sessions")
+        {
+            Content = JsonContent.Create(new
+            {
+                workSessionsEnabled = enabled,
+                autoEndEnabled = autoEnd,
+                inactivityTimeoutSeconds,
+                gracePeriodSeconds,
+            }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(tenant, admin, "admin"));
+        using var response = await Http.SendAsync(request);
+        await EnsureSuccessAsync(response);
+    }
+
+    /// <summary>A tenant no other test uses.</summary>
+    public static string NewTenant() => TestIds.NewTenantId();
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage response)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            throw new InvalidOperationException(
+                $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {body}\nGateway output:\n{Gateway.Output}");
+        }
+    }
+}
+
+/// <summary>A browser window size; <c>Name</c> goes into file names (<c>desktop</c>, <c>phone</c>).</summary>
+public sealed record Viewport(string Name, int Width, int Height, bool IsMobile)
+{
+    public static readonly Viewport Desktop = new("desktop", 1366, 768, IsMobile: false);
+
+    public static readonly Viewport Phone = new("phone", 390, 844, IsMobile: true);
+
+    public override string ToString() => $"{Name} {Width}x{Height}";
+}

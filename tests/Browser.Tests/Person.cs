@@ -1,0 +1,151 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace WorkSessions.Browser.Tests;
+
+/// <summary>
+/// One person at their own browser (a browser context: own storage, own tabs). Watches every tab for what must never
+/// happen on the console: script errors (<c>pageerror</c>), console errors, server errors (5xx), requests to any host but
+/// the Gateway's, and a token in a URL. <see cref="AssertClean"/> at the end of a test fails on any of them.
+/// </summary>
+public sealed partial class Person : IAsyncDisposable
+{
+    private readonly List<string> _problems = [];
+    private readonly HashSet<int> _expectedFailureStatuses = [];
+    private readonly ITestOutputHelper? _output;
+
+    private Person(string name, Viewport viewport, IBrowserContext context, ITestOutputHelper? output)
+    {
+        Name = name;
+        Viewport = viewport;
+        Context = context;
+        _output = output;
+        Context.Page += (_, page) => Watch(page);
+        Context.Request += (_, request) => CheckRequest(request);
+        Context.Response += (_, response) =>
+        {
+            if (response.Status >= 500)
+            {
+                Problem($"{response.Request.Method} {response.Url} answered {response.Status}");
+            }
+        };
+    }
+
+    public string Name { get; }
+
+    public Viewport Viewport { get; }
+
+    public IBrowserContext Context { get; }
+
+    /// <summary>The first tab.</summary>
+    public IPage Page { get; private set; } = null!;
+
+    internal static async Task<Person> StartAsync(string name, Viewport viewport, IBrowserContext context, ITestOutputHelper? output)
+    {
+        var person = new Person(name, viewport, context, output);
+        person.Page = await context.NewPageAsync();
+        return person;
+    }
+
+    /// <summary>Another tab of the same browser (shares local storage with the first, as a real second tab does).</summary>
+    public Task<IPage> NewTabAsync() => Context.NewPageAsync();
+
+    /// <summary>
+    /// Signs in through the Development sign-in page and waits for the page of <paramref name="role"/>
+    /// (<c>/console/{role}.html</c>).
+    /// </summary>
+    public async Task SignInAsync(string tenant, string user, string role)
+    {
+        await Page.GotoAsync("/console/sign-in.html");
+        await Page.GetByLabel("Tenant", new() { Exact = true }).FillAsync(tenant);
+        await Page.GetByLabel("User", new() { Exact = true }).FillAsync(user);
+        await Page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync(role);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
+        await Page.WaitForURLAsync($"**/console/{role}.html");
+    }
+
+    /// <summary>
+    /// A test that provokes an API rejection (a validation problem, a stale version) declares its status here: the browser
+    /// logs every non-2xx fetch as a console error ("Failed to load resource: … status of 412"), and only these are expected.
+    /// </summary>
+    public void ExpectFailedRequests(params int[] statuses)
+    {
+        lock (_problems)
+        {
+            _expectedFailureStatuses.UnionWith(statuses);
+        }
+    }
+
+    /// <summary>Saves a screenshot of <paramref name="page"/> (the first tab by default) and prints its path.</summary>
+    /// <param name="what">What it shows, e.g. <c>agent-dialog</c>; the file is <c>{what}-{viewport}.png</c>.</param>
+    /// <param name="page">The tab; the first one when null.</param>
+    /// <param name="fullPage">The whole page rather than the viewport.</param>
+    public async Task<string> ScreenshotAsync(string what, IPage? page = null, bool fullPage = false)
+    {
+        var path = Screenshots.PathFor($"{what}-{Viewport.Name}");
+        await (page ?? Page).ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = fullPage, Animations = ScreenshotAnimations.Disabled });
+        _output?.WriteLine($"screenshot: {path}");
+        return path;
+    }
+
+    /// <summary>Fails when any tab of this person had a script error, a console error, a server error or a leaked token.</summary>
+    public void AssertClean()
+    {
+        lock (_problems)
+        {
+            Assert.True(_problems.Count == 0, $"{Name}'s browser saw:\n  " + string.Join("\n  ", _problems));
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await Context.CloseAsync();
+
+    private void Watch(IPage page)
+    {
+        page.PageError += (_, error) => Problem($"page error on {page.Url}: {error}");
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && !IsExpectedFailedRequest(message.Text))
+            {
+                Problem($"console error on {page.Url}: {message.Text} ({message.Location})");
+            }
+        };
+    }
+
+    private void CheckRequest(Microsoft.Playwright.IRequest request)
+    {
+        var url = new Uri(request.Url);
+        if (url.Scheme is "http" or "https" && url.Host != "127.0.0.1")
+        {
+            Problem($"a request left the Gateway: {request.Method} {request.Url}");
+        }
+
+        // A JWT is three base64url parts, the first of them {"alg"… → eyJ.
+        if (JwtPattern().IsMatch(request.Url))
+        {
+            Problem($"a token in a URL: {request.Method} {request.Url}");
+        }
+    }
+
+    private bool IsExpectedFailedRequest(string text)
+    {
+        var match = FailedResourcePattern().Match(text);
+        lock (_problems)
+        {
+            return match.Success && _expectedFailureStatuses.Contains(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    private void Problem(string problem)
+    {
+        lock (_problems)
+        {
+            _problems.Add(problem);
+        }
+    }
+
+    [GeneratedRegex(@"Failed to load resource: the server responded with a status of (\d{3})")]
+    private static partial Regex FailedResourcePattern();
+
+    [GeneratedRegex(@"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.")]
+    private static partial Regex JwtPattern();
+}
