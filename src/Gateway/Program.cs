@@ -34,6 +34,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.UseClusterConnectionGate("/api");
+app.UseWorkSessionsConsole();
 
 // The one document by its literal path: the default pattern answers other names with a plain-text 404.
 app.MapOpenApi("/openapi/v1.json");
@@ -51,6 +52,7 @@ api.MapMeApi();
 api.MapSupervisorApi();
 api.MapPreferencesApi();
 api.MapReportsApi();
+api.MapDevTokensApi(app.Environment, app.Services.GetRequiredService<AuthOptions>());
 
 try
 {

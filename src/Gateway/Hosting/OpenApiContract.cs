@@ -18,6 +18,7 @@ internal static class OpenApiContract
         ["Agent"] = "The calling agent's own work session, status and event stream (role agent).",
         ["Supervisor"] = "Live roster and forced ends for the caller's tenant (role supervisor or admin).",
         ["Admin"] = "The tenant's work-session preferences and their history (role admin).",
+        ["Development"] = "Development only: tokens for the console's sign-in (absent in every other environment).",
         ["Reports"] = "Session, timecard, status-history and concurrency reports with CSV exports, and the tenant's event feed (role supervisor or admin).",
     };
 

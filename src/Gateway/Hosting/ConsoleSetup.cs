@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.FileProviders;
+
+namespace WorkSessions.Gateway.Hosting;
+
+/// <summary>
+/// The web console (docs/architecture.md#console): static HTML, CSS and ES modules under <c>/console/</c>, served by the
+/// Gateway itself with a strict Content-Security-Policy. There is no build step: the files are served as written.
+/// </summary>
+public static class ConsoleSetup
+{
+    public const string RequestPath = "/console";
+
+    /// <summary>
+    /// Only the console's own files run and load: no inline script or style, no other origin, no framing. The pages
+    /// talk to the API on the same origin with <c>fetch</c>.
+    /// </summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        + "font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    /// <summary>
+    /// The files are copied next to the Gateway's assembly (Gateway.csproj), so the console is there whatever the
+    /// content root is: <c>dotnet run</c>, a published folder, or a test host that runs the Gateway in its own process.
+    /// </summary>
+    public static string FilesDirectory => Path.Combine(AppContext.BaseDirectory, "wwwroot", "console");
+
+    /// <summary>Redirects <c>/</c> to the console and serves its files with the security headers.</summary>
+    public static WebApplication UseWorkSessionsConsole(this WebApplication app)
+    {
+        if (!Directory.Exists(FilesDirectory))
+        {
+            app.Logger.LogWarning("The console's files are missing at {Directory}; /console/ answers 404.", FilesDirectory);
+            return app;
+        }
+
+        var files = new PhysicalFileProvider(FilesDirectory);
+        app.Use(async (context, next) =>
+        {
+            // Routing would match "/console/" to a "/console" route too, so the bare path is redirected here instead.
+            if (context.Request.Path.Value == RequestPath && HttpMethods.IsGet(context.Request.Method))
+            {
+                context.Response.Redirect(RequestPath + "/");
+                return;
+            }
+
+            if (context.Request.Path.StartsWithSegments(RequestPath))
+            {
+                var headers = context.Response.Headers;
+                headers.ContentSecurityPolicy = ContentSecurityPolicy;
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = "no-referrer";
+                headers.XFrameOptions = "DENY";
+            }
+
+            await next(context);
+        });
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, RequestPath = RequestPath, DefaultFileNames = ["index.html"] });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = files,
+            RequestPath = RequestPath,
+            ContentTypeProvider = new FileExtensionContentTypeProvider(),
+            // Small files that change with each deployment: the browser revalidates rather than running yesterday's module.
+            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
+        });
+        app.MapGet("/", () => Results.Redirect(RequestPath + "/")).ExcludeFromDescription();
+        return app;
+    }
+}

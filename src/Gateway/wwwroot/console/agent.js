@@ -1,0 +1,310 @@
+import { api, ApiError, followEvents, serverNow, noteServerInstant } from './api.js';
+import { requireCaller } from './auth.js';
+import { countdownText, durationText, statusText, showError, timeText } from './ui.js';
+
+const ACTIVITY_INTERVAL_MS = 15000;
+
+const caller = requireCaller(['agent']);
+const $ = (id) => document.getElementById(id);
+const errorRegion = $('error');
+const statusButton = $('status-button');
+const statusMenu = $('status-menu');
+const promptDialog = $('prompt');
+const reasonDialog = $('reason-dialog');
+
+let view = null;           // the agent view of the API (docs/http-api.md#shapes)
+let lastEnded = null;      // the record of the session that ended while this page was open
+let focusBeforePrompt = null;
+
+function report(error) {
+  showError(errorRegion, error instanceof ApiError || error?.title ? error : { title: 'Error', detail: String(error?.message ?? error) });
+}
+
+function hasSession() {
+  return view && view.state !== 'none' && view.session;
+}
+
+// --- rendering -------------------------------------------------------------------------------------------------
+
+function render() {
+  const open = hasSession();
+  $('session').hidden = !open;
+  $('start').hidden = open || !view;
+  if (!open) {
+    closeMenu(false);
+    $('ended').hidden = !lastEnded;
+    $('fresh').hidden = !!lastEnded;
+    if (lastEnded) $('ended-why').textContent = endedWhy(lastEnded);
+  } else {
+    lastEnded = null;
+    $('agent-status').textContent = statusText(view.status, view.statusReason);
+    $('agent-status').dataset.status = view.status;
+    $('session-started').textContent = timeText(view.session.startedAt);
+  }
+  renderPrompt();
+  tick();
+}
+
+function endedWhy(record) {
+  switch (record.endReason) {
+    case 'inactivityTimeout': return 'It ended for inactivity: the prompt was not answered in time.';
+    case 'endedBySupervisor': return `It was ended by a supervisor (${record.endedBy}).` + (record.note ? ` Note: ${record.note}` : '');
+    case 'endedByAdmin': return `It was ended by an admin (${record.endedBy}).` + (record.note ? ` Note: ${record.note}` : '');
+    case 'featureDisabled': return 'It ended because work sessions were turned off for your organisation.';
+    default: return 'You ended it.';
+  }
+}
+
+function renderPrompt() {
+  const warned = hasSession() && view.state === 'warned' && view.prompt;
+  if (warned && !promptDialog.open) {
+    const active = document.activeElement;
+    focusBeforePrompt = active && active !== document.body ? active : null;
+    closeMenu(false);
+    if (reasonDialog.open) reasonDialog.close();
+    promptDialog.showModal();
+    $('continue').focus();
+    $('prompt-live').textContent = 'Are you still working? Choose Continue to keep your session.';
+  } else if (!warned && promptDialog.open) {
+    promptDialog.close();
+    $('prompt-live').textContent = '';
+    const target = focusBeforePrompt && focusBeforePrompt.isConnected && !focusBeforePrompt.closest('[hidden]') ? focusBeforePrompt : null;
+    (target ?? (hasSession() ? statusButton : $('start-again')))?.focus();
+    focusBeforePrompt = null;
+  }
+}
+
+// Once a quarter second: the session timer and the countdown follow the server's clock.
+function tick() {
+  if (hasSession()) {
+    $('session-timer').textContent = durationText((serverNow() - Date.parse(view.session.startedAt)) / 1000);
+  }
+  if (promptDialog.open && view?.prompt) {
+    $('countdown').textContent = countdownText(Date.parse(view.prompt.deadline) - serverNow());
+  }
+}
+
+setInterval(tick, 250);
+
+// --- state from the server ---------------------------------------------------------------------------------------
+
+async function resync() {
+  try {
+    const { data } = await api('/me/work-session');
+    applyView(data);
+  } catch (error) {
+    report(error);
+  }
+}
+
+function applyView(next) {
+  if (next?.prompt) noteServerInstant(next.prompt.warnedAt);
+  view = next;
+  render();
+}
+
+function onEvent(name, data) {
+  switch (name) {
+    case 'snapshot':
+      applyView(data);
+      break;
+    case 'inactivity-warning':
+      noteServerInstant(data.warnedAt);
+      if (view) applyView({ ...view, state: 'warned', prompt: { warnedAt: data.warnedAt, deadline: data.deadline } });
+      resync();
+      break;
+    case 'warning-cleared':
+      if (view) applyView({ ...view, state: view.session ? 'active' : 'none', prompt: null });
+      resync();
+      break;
+    case 'session-ended':
+      lastEnded = data;
+      applyView({ ...(view ?? {}), state: 'none', status: 'offline', statusReason: null, session: null, prompt: null });
+      break;
+    default:
+      // session-started, status-changed: the view says it all.
+      resync();
+  }
+}
+
+followEvents('/me/events', {
+  onEvent,
+  // Every (re)connect starts with a snapshot; read the view too, in case an event fell between streams.
+  onOpen: (reconnected) => { if (reconnected) resync(); },
+  onState: (state) => {
+    $('connection').textContent = state === 'reconnecting' ? 'Connection lost — reconnecting…' : state === 'closed' ? 'Live updates stopped (too many open tabs).' : '';
+  },
+});
+
+// --- commands ------------------------------------------------------------------------------------------------------
+
+async function command(path, options, { keepEnded = false } = {}) {
+  showError(errorRegion, null);
+  try {
+    const { data } = await api(path, options);
+    return data;
+  } catch (error) {
+    report(error);
+    if (error instanceof ApiError && error.status === 409) await resync();
+    return null;
+  } finally {
+    if (!keepEnded) lastEnded = lastEnded && hasSession() ? null : lastEnded;
+  }
+}
+
+async function start() {
+  const data = await command('/me/work-session', { method: 'POST', body: {} });
+  if (data) {
+    lastEnded = null;
+    applyView(data);
+    lastActivityAt = Date.now();
+    statusButton.focus();
+  }
+}
+
+$('start-button').addEventListener('click', start);
+$('start-again').addEventListener('click', start);
+
+$('continue').addEventListener('click', async () => {
+  const data = await command('/me/work-session/continue', { method: 'POST' });
+  if (data) {
+    applyView(data);
+    lastActivityAt = Date.now();
+  }
+});
+
+// The prompt must be answered: Escape does not dismiss it.
+promptDialog.addEventListener('cancel', (event) => event.preventDefault());
+
+async function setStatus(status, reason) {
+  const data = await command('/me/status', { method: 'PUT', body: reason ? { status, reason } : { status } });
+  if (data) applyView(data);
+}
+
+async function endSession() {
+  const data = await command('/me/work-session', { method: 'DELETE' }, { keepEnded: true });
+  if (data) {
+    lastEnded = data;
+    applyView({ ...view, state: 'none', status: 'offline', statusReason: null, session: null, prompt: null });
+    $('start-again').focus();
+  }
+}
+
+// --- the status menu (WAI-ARIA menu button pattern) -----------------------------------------------------------------
+
+function menuItems() {
+  return [...statusMenu.querySelectorAll('[role="menuitem"]')];
+}
+
+function openMenu(focusLast = false) {
+  statusMenu.hidden = false;
+  statusButton.setAttribute('aria-expanded', 'true');
+  const items = menuItems();
+  (focusLast ? items.at(-1) : items[0]).focus();
+}
+
+function closeMenu(returnFocus = true) {
+  if (statusMenu.hidden) return;
+  statusMenu.hidden = true;
+  statusButton.setAttribute('aria-expanded', 'false');
+  if (returnFocus) statusButton.focus();
+}
+
+statusButton.addEventListener('click', () => (statusMenu.hidden ? openMenu() : closeMenu()));
+statusButton.addEventListener('keydown', (event) => {
+  if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+    event.preventDefault();
+    openMenu(event.key === 'ArrowUp');
+  }
+});
+
+statusMenu.addEventListener('keydown', (event) => {
+  const items = menuItems();
+  const index = items.indexOf(document.activeElement);
+  const move = (to) => { event.preventDefault(); items[(to + items.length) % items.length].focus(); };
+  switch (event.key) {
+    case 'ArrowDown': move(index + 1); break;
+    case 'ArrowUp': move(index - 1); break;
+    case 'Home': move(0); break;
+    case 'End': move(items.length - 1); break;
+    case 'Escape': event.preventDefault(); closeMenu(); break;
+    case 'Tab': closeMenu(false); break;
+    case 'Enter':
+    case ' ':
+      event.preventDefault();
+      choose(document.activeElement);
+      break;
+    default: break;
+  }
+});
+
+statusMenu.addEventListener('click', (event) => {
+  const item = event.target.closest('[role="menuitem"]');
+  if (item) choose(item);
+});
+
+document.addEventListener('click', (event) => {
+  if (!statusMenu.hidden && !event.target.closest('.menu-wrap')) closeMenu(false);
+});
+
+function choose(item) {
+  if (!item?.dataset.action) return;
+  closeMenu();
+  switch (item.dataset.action) {
+    case 'ready': setStatus('ready'); break;
+    case 'not-ready':
+      $('reason-form').reset();
+      reasonDialog.showModal();
+      $('reason').focus();
+      break;
+    case 'end': endSession(); break;
+    default: break;
+  }
+}
+
+$('reason-form').addEventListener('submit', (event) => {
+  const reason = $('reason').value.trim();
+  if (!reason) {
+    event.preventDefault();
+    $('reason').setAttribute('aria-invalid', 'true');
+    $('reason-hint').textContent = 'Enter a reason.';
+    $('reason').focus();
+    return;
+  }
+  $('reason').removeAttribute('aria-invalid');
+  setStatus('notReady', reason);
+});
+$('reason-cancel').addEventListener('click', () => reasonDialog.close());
+reasonDialog.addEventListener('close', () => statusButton.focus());
+
+// --- activity: real interaction, at most one heartbeat per 15 s ----------------------------------------------------
+
+let lastActivityAt = 0;
+let pendingActivity = null;
+
+function sendActivity() {
+  pendingActivity = null;
+  if (!hasSession()) return;
+  lastActivityAt = Date.now();
+  api('/me/work-session/activity', { method: 'POST' }).catch((error) => {
+    // A heartbeat over the budget or after the session ended is not worth an alert; the events tell the rest.
+    if (error instanceof ApiError && error.code === 'no_open_session') resync();
+  });
+}
+
+function onInteraction(event) {
+  if (!event.isTrusted || !hasSession()) return;
+  const since = Date.now() - lastActivityAt;
+  if (since >= ACTIVITY_INTERVAL_MS) {
+    sendActivity();
+  } else if (!pendingActivity) {
+    // Interaction inside the window: one heartbeat at its end carries it.
+    pendingActivity = setTimeout(sendActivity, ACTIVITY_INTERVAL_MS - since);
+  }
+}
+
+for (const type of ['pointerdown', 'pointermove', 'keydown', 'focusin', 'wheel', 'touchstart']) {
+  document.addEventListener(type, onInteraction, { capture: true, passive: true });
+}
+
+if (caller) resync();

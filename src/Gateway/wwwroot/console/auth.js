@@ -1,0 +1,89 @@
+// The bearer token: kept in sessionStorage and mirrored to localStorage, so a second tab of the same browser is
+// signed in too. It never goes into a URL.
+export const TOKEN_KEY = 'worksessions.token';
+
+export function getToken() {
+  const token = sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
+  if (token && !sessionStorage.getItem(TOKEN_KEY)) sessionStorage.setItem(TOKEN_KEY, token);
+  return token;
+}
+
+export function setToken(token) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+  localStorage.setItem(TOKEN_KEY, token);
+}
+
+export function clearToken() {
+  sessionStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(TOKEN_KEY);
+}
+
+/** The claims of a JWT (not verified here: the API verifies every call). */
+export function claimsOf(token) {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const json = decodeURIComponent(Array.from(atob(payload), (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0')).join(''));
+    const claims = JSON.parse(json);
+    const roles = Array.isArray(claims.role) ? claims.role : claims.role ? [claims.role] : [];
+    return { user: claims.sub ?? '', tenant: claims.tenant ?? '', roles, expiresAt: claims.exp ? claims.exp * 1000 : null };
+  } catch {
+    return null;
+  }
+}
+
+/** The signed-in caller, or null when there is no usable token. */
+export function currentCaller() {
+  const token = getToken();
+  if (!token) return null;
+  const claims = claimsOf(token);
+  if (!claims || (claims.expiresAt && claims.expiresAt <= Date.now())) return null;
+  return claims;
+}
+
+/** The page a caller lands on after sign-in. */
+export function homeFor(roles) {
+  if (roles.includes('agent')) return '/console/agent.html';
+  if (roles.includes('supervisor')) return '/console/supervisor.html';
+  if (roles.includes('admin')) return '/console/admin.html';
+  return '/console/sign-in.html';
+}
+
+export function signOut({ expired = false } = {}) {
+  clearToken();
+  location.assign('/console/sign-in.html' + (expired ? '?expired=1' : ''));
+}
+
+/**
+ * Guards a page: without a token (or without one of the roles) the browser goes to sign-in. Fills the header with
+ * the caller and wires "Sign out". Returns the caller, or null when it navigated away.
+ */
+export function requireCaller(roles) {
+  const caller = currentCaller();
+  if (!caller) {
+    clearToken();
+    location.replace('/console/sign-in.html');
+    return null;
+  }
+  if (!roles.some((role) => caller.roles.includes(role))) {
+    location.replace(homeFor(caller.roles));
+    return null;
+  }
+  const who = document.getElementById('who');
+  if (who) who.textContent = `${caller.user} · ${caller.tenant}`;
+  const nav = document.getElementById('nav');
+  if (nav) {
+    for (const link of nav.querySelectorAll('a[data-role]')) {
+      link.hidden = !link.dataset.role.split(' ').some((role) => caller.roles.includes(role));
+      if (link.pathname === location.pathname) link.setAttribute('aria-current', 'page');
+    }
+  }
+  document.getElementById('sign-out')?.addEventListener('click', () => signOut());
+  // Signing out in another tab signs out this one.
+  window.addEventListener('storage', (event) => {
+    if (event.key === TOKEN_KEY && !event.newValue) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      location.replace('/console/sign-in.html');
+    }
+  });
+  return caller;
+}

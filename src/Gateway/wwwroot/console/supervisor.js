@@ -1,0 +1,501 @@
+import { api, ApiError, allPages, downloadCsv, followEvents, serverNow, noteServerInstant } from './api.js';
+import { requireCaller } from './auth.js';
+import {
+  el, svg, countdownText, durationText, statusText, showError, timeText, dateTimeText, isoDate, localDayStart, addDays,
+} from './ui.js';
+
+const caller = requireCaller(['supervisor', 'admin']);
+const $ = (id) => document.getElementById(id);
+const errorRegion = $('error');
+
+function report(error) {
+  showError(errorRegion, error instanceof ApiError || error?.title ? error : { title: 'Error', detail: String(error?.message ?? error) });
+}
+
+// ==== live roster ======================================================================================================
+
+const agents = new Map();          // agentId → agent view (only open sessions)
+const rows = new Map();            // agentId → <tr>
+const refreshing = new Map();      // agentId → pending refresh
+const rosterBody = $('roster').tBodies[0];
+
+function renderRoster() {
+  const ids = [...agents.keys()].sort((a, b) => a.localeCompare(b));
+  for (const [id, row] of rows) {
+    if (!agents.has(id)) {
+      row.remove();
+      rows.delete(id);
+    }
+  }
+  for (const id of ids) {
+    const view = agents.get(id);
+    let row = rows.get(id);
+    if (!row) {
+      row = el('tr', { 'data-agent': id },
+        el('th', { scope: 'row' }, id),
+        el('td', { class: 'status' }),
+        el('td', { class: 'since' }),
+        el('td', { class: 'length mono' }),
+        el('td', {}, el('button', { type: 'button', class: 'small', 'aria-label': `End session for ${id}`, onclick: () => openEndDialog(id) }, 'End session')));
+      rows.set(id, row);
+    }
+    const status = row.cells[1];
+    status.replaceChildren(el('span', { class: 'badge', 'data-status': view.status }, statusText(view.status, view.statusReason)));
+    if (view.state === 'warned' && view.prompt) {
+      status.append(' ', el('span', { class: 'warned' }, 'prompted, ends in ',
+        el('span', { 'data-testid': 'countdown', class: 'mono', 'data-deadline': view.prompt.deadline }, countdownText(Date.parse(view.prompt.deadline) - serverNow()))));
+    }
+    row.cells[2].replaceChildren(el('time', { datetime: view.session.startedAt }, timeText(view.session.startedAt)));
+    rosterBody.append(row);   // keeps the sorted order
+  }
+  $('roster-empty').hidden = agents.size > 0;
+  tickRoster();
+}
+
+function tickRoster() {
+  const now = serverNow();
+  for (const [id, row] of rows) {
+    const view = agents.get(id);
+    if (!view) continue;
+    row.cells[3].textContent = durationText((now - Date.parse(view.session.startedAt)) / 1000);
+    const countdown = row.querySelector('[data-testid="countdown"]');
+    if (countdown) countdown.textContent = countdownText(Date.parse(countdown.dataset.deadline) - now);
+  }
+}
+
+setInterval(tickRoster, 250);
+
+function setAgent(view) {
+  if (view && view.state !== 'none' && view.session) agents.set(view.agentId, view);
+  else if (view) agents.delete(view.agentId);
+}
+
+async function loadRoster() {
+  try {
+    const items = await allPages('/work-sessions?state=open&limit=1000');
+    agents.clear();
+    for (const view of items) setAgent(view);
+    renderRoster();
+  } catch (error) {
+    report(error);
+  }
+}
+
+// The agent view is the truth; events only say whom to re-read (a burst for one agent is read once).
+function refreshAgent(agentId) {
+  if (refreshing.has(agentId)) return;
+  refreshing.set(agentId, setTimeout(async () => {
+    try {
+      const { data } = await api(`/agents/${encodeURIComponent(agentId)}/work-session`);
+      setAgent(data);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) agents.delete(agentId);
+      else report(error);
+    } finally {
+      refreshing.delete(agentId);
+      renderRoster();
+    }
+  }, 100));
+}
+
+function onFeedEvent(kind, event) {
+  if (!event?.agentId) return;
+  const view = agents.get(event.agentId);
+  switch (kind) {
+    case 'session-ended':
+      agents.delete(event.agentId);
+      break;
+    case 'inactivity-warning':
+      noteServerInstant(event.at);
+      if (view) agents.set(event.agentId, { ...view, state: 'warned', prompt: { warnedAt: event.at, deadline: event.deadline } });
+      break;
+    case 'warning-cleared':
+      if (view) agents.set(event.agentId, { ...view, state: 'active', prompt: null });
+      break;
+    case 'status-changed':
+      if (view) agents.set(event.agentId, { ...view, status: event.to, statusReason: event.reason ?? null });
+      break;
+    default:
+      break;
+  }
+  renderRoster();
+  refreshAgent(event.agentId);
+}
+
+followEvents('/events', {
+  onEvent: onFeedEvent,
+  // The feed starts at its live end; the list is read once it is open, so no change falls between the two.
+  onOpen: () => loadRoster(),
+  onState: (state) => {
+    $('connection').textContent = state === 'live' ? 'Live' : state === 'reconnecting' ? 'Connection lost — reconnecting…' : '';
+  },
+});
+
+// ==== ending a session =================================================================================================
+
+const endDialog = $('end-dialog');
+let endingAgent = null;
+let focusBeforeEnd = null;
+
+function openEndDialog(agentId) {
+  endingAgent = agentId;
+  focusBeforeEnd = document.activeElement;
+  $('end-form').reset();
+  showError($('end-error'), null);
+  $('end-who').textContent = `End ${agentId}'s work session now. They go offline at once.`;
+  endDialog.showModal();
+  $('end-note').focus();
+}
+
+$('end-cancel').addEventListener('click', () => endDialog.close());
+endDialog.addEventListener('close', () => {
+  const target = focusBeforeEnd?.isConnected ? focusBeforeEnd : $('roster-heading');
+  if (target === $('roster-heading')) target.setAttribute('tabindex', '-1');
+  target?.focus();
+});
+
+$('end-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const note = $('end-note').value.trim();
+  try {
+    await api(`/agents/${encodeURIComponent(endingAgent)}/work-session/end`, { method: 'POST', body: note ? { note } : {} });
+    agents.delete(endingAgent);
+    renderRoster();
+    $('roster-status').textContent = `Ended ${endingAgent}'s work session.`;
+    endDialog.close();
+  } catch (error) {
+    if (error instanceof ApiError && (error.code === 'no_open_session' || error.code === 'agent_not_found')) {
+      agents.delete(endingAgent);
+      renderRoster();
+      $('roster-status').textContent = `${endingAgent} had no open work session any more.`;
+      endDialog.close();
+    } else {
+      showError($('end-error'), error);
+    }
+  }
+});
+
+// ==== reports ==========================================================================================================
+
+const today = new Date();
+$('day').value = isoDate(today);
+$('from').value = isoDate(addDays(today, -6));
+$('to').value = isoDate(today);
+
+function sessionsRange() {
+  const from = $('from').value;
+  const to = $('to').value;
+  if (!from || !to) throw new ApiError(400, { title: 'Missing dates', detail: 'Choose the From and To days.', code: 'invalid_range' });
+  return { from: localDayStart(from), to: addDays(localDayStart(to), 1) };
+}
+
+function query(parameters) {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(parameters)) {
+    if (value !== undefined && value !== null && value !== '') search.set(key, value instanceof Date ? value.toISOString() : String(value));
+  }
+  return search.toString();
+}
+
+function endedByText(record) {
+  switch (record.endReason) {
+    case null:
+    case undefined: return 'open';
+    case 'agentEnded': return `agent (${record.endedBy ?? record.agentId})`;
+    case 'inactivityTimeout': return 'inactivity (auto-end)';
+    case 'endedBySupervisor': return `supervisor (${record.endedBy})`;
+    case 'endedByAdmin': return `admin (${record.endedBy})`;
+    case 'featureDisabled': return `feature turned off (${record.endedBy ?? 'admin'})`;
+    default: return record.endReason;
+  }
+}
+
+// ---- Sessions ----------------------------------------------------------------------------------------------------------
+
+let sessionsCursor = null;
+
+function sessionsQuery() {
+  const { from, to } = sessionsRange();
+  return { from, to, agentId: $('agent-filter').value.trim(), endReason: $('end-reason').value };
+}
+
+async function loadSessions(reset) {
+  showError(errorRegion, null);
+  const body = $('sessions').tBodies[0];
+  try {
+    const parameters = { ...sessionsQuery(), limit: 100, cursor: reset ? null : sessionsCursor };
+    const { data } = await api('/reports/work-sessions?' + query(parameters));
+    if (reset) body.replaceChildren();
+    for (const record of data.items) {
+      const seconds = ((record.endedAt ? Date.parse(record.endedAt) : serverNow()) - Date.parse(record.startedAt)) / 1000;
+      body.append(el('tr', { 'data-session': record.sessionId },
+        el('th', { scope: 'row' }, record.agentId),
+        el('td', {}, el('time', { datetime: record.startedAt }, dateTimeText(record.startedAt))),
+        el('td', {}, record.endedAt ? el('time', { datetime: record.endedAt }, dateTimeText(record.endedAt)) : '—'),
+        el('td', { class: 'mono' }, durationText(seconds)),
+        el('td', {}, endedByText(record)),
+        el('td', { class: 'num' }, String(record.promptCount)),
+        el('td', { class: 'num' }, String(record.continueCount)),
+        el('td', { class: 'mono' }, durationText(record.readySeconds)),
+        el('td', { class: 'mono' }, durationText(record.notReadySeconds)),
+        el('td', { class: 'mono' }, durationText(record.occupiedSeconds)),
+        el('td', { class: 'note-cell' }, record.note ?? '')));
+    }
+    if (body.rows.length === 0) body.append(el('tr', {}, el('td', { colspan: '11' }, 'No sessions in this range.')));
+    sessionsCursor = data.nextCursor;
+    $('sessions-more').hidden = !sessionsCursor;
+  } catch (error) {
+    report(error);
+  }
+}
+
+$('sessions-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  loadSessions(true);
+  loadTimecards(true);
+});
+$('sessions-more').addEventListener('click', () => loadSessions(false));
+
+function csvLink(id, build) {
+  $(id).addEventListener('click', async (event) => {
+    event.preventDefault();
+    showError(errorRegion, null);
+    try {
+      await build();
+    } catch (error) {
+      report(error);
+    }
+  });
+}
+
+csvLink('sessions-csv', () => downloadCsv('/reports/work-sessions?' + query({ ...sessionsQuery(), format: 'csv' }), 'work-sessions.csv'));
+
+// ---- Timecards ---------------------------------------------------------------------------------------------------------
+
+const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+const zones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+for (const zone of ['UTC', ...zones.filter((zone) => zone !== 'UTC')]) {
+  $('time-zone').append(el('option', { value: zone }, zone));
+}
+if (![...$('time-zone').options].some((option) => option.value === browserZone)) {
+  $('time-zone').append(el('option', { value: browserZone }, browserZone));
+}
+$('time-zone').value = browserZone;
+
+// The UTC instant of local midnight starting `day` in an IANA zone (two passes settle a DST change).
+function zoneMidnight(day, zone) {
+  const [y, m, d] = day.split('-').map(Number);
+  const target = Date.UTC(y, m - 1, d);
+  let guess = target;
+  for (let i = 0; i < 2; i++) guess = target - zoneOffset(guess, zone);
+  return new Date(guess);
+}
+
+function zoneOffset(instant, zone) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
+    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  }).formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
+  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
+
+let timecardsCursor = null;
+
+function timecardsQuery() {
+  const zone = $('time-zone').value;
+  const from = $('from').value;
+  const to = $('to').value;
+  if (!from || !to) throw new ApiError(400, { title: 'Missing dates', detail: 'Choose the From and To days.', code: 'invalid_range' });
+  const next = isoDate(addDays(localDayStart(to), 1));
+  return { from: zoneMidnight(from, zone), to: zoneMidnight(next, zone), timeZone: zone, agentId: $('agent-filter').value.trim() };
+}
+
+function reasonsText(byReason) {
+  return Object.entries(byReason ?? {}).map(([reason, seconds]) => `${reason} ${durationText(seconds)}`).join(', ');
+}
+
+async function loadTimecards(reset) {
+  const body = $('timecards').tBodies[0];
+  try {
+    const parameters = { ...timecardsQuery(), limit: 100, cursor: reset ? null : timecardsCursor };
+    const { data } = await api('/reports/timecards?' + query(parameters));
+    if (reset) body.replaceChildren();
+    for (const card of data.items) {
+      body.append(el('tr', {},
+        el('th', { scope: 'row' }, card.agentId),
+        el('td', {}, card.date),
+        el('td', { class: 'num' }, String(card.sessions)),
+        el('td', { class: 'mono' }, durationText(card.sessionSeconds)),
+        el('td', { class: 'mono' }, durationText(card.readySeconds)),
+        el('td', { class: 'mono' }, durationText(card.notReadySeconds)),
+        el('td', {}, reasonsText(card.notReadyByReason)),
+        el('td', { class: 'mono' }, durationText(card.occupiedSeconds)),
+        el('td', { class: 'num' }, String(card.prompts)),
+        el('td', { class: 'num' }, String(card.continues)),
+        el('td', { class: 'num' }, String(card.autoEnds))));
+    }
+    if (body.rows.length === 0) body.append(el('tr', {}, el('td', { colspan: '11' }, 'No timecards in this range.')));
+    timecardsCursor = data.nextCursor;
+    $('timecards-more').hidden = !timecardsCursor;
+  } catch (error) {
+    report(error);
+  }
+}
+
+$('timecards-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  showError(errorRegion, null);
+  loadTimecards(true);
+});
+$('timecards-more').addEventListener('click', () => loadTimecards(false));
+csvLink('timecards-csv', () => downloadCsv('/reports/timecards?' + query({ ...timecardsQuery(), format: 'csv' }), 'timecards.csv'));
+
+// ---- Timeline ----------------------------------------------------------------------------------------------------------
+
+const MINUTES = 24 * 60;
+
+function dayRange() {
+  const day = $('day').value;
+  if (!day) throw new ApiError(400, { title: 'Missing day', detail: 'Choose a day.', code: 'invalid_range' });
+  const from = localDayStart(day);
+  return { day, from, to: addDays(from, 1) };
+}
+
+// Status periods of one agent from its status changes: each lasts until the next change (or the end of its session, or now).
+function statusPeriods(changes, sessions, until) {
+  const periods = [];
+  for (let i = 0; i < changes.length; i++) {
+    const change = changes[i];
+    if (change.to === 'offline') continue;
+    const start = Date.parse(change.at);
+    const session = sessions.find((s) => s.sessionId === change.sessionId);
+    const sessionEnd = session?.endedAt ? Date.parse(session.endedAt) : until;
+    const next = changes[i + 1] ? Date.parse(changes[i + 1].at) : until;
+    periods.push({ status: change.to, reason: change.reason, start, end: Math.min(next, sessionEnd) });
+  }
+  return periods;
+}
+
+function minuteOf(instant, dayStart) {
+  return Math.max(0, Math.min(MINUTES, (instant - dayStart) / 60000));
+}
+
+async function loadTimeline() {
+  const container = $('timeline');
+  try {
+    const { day, from, to } = dayRange();
+    // A session started the evening before may run into this day.
+    const sessions = (await allPages('/reports/work-sessions?' + query({ from: addDays(from, -1), to, limit: 1000 })))
+      .filter((s) => !s.endedAt || Date.parse(s.endedAt) > from.getTime());
+    const agentIds = [...new Set(sessions.map((s) => s.agentId))].sort((a, b) => a.localeCompare(b));
+    const now = serverNow();
+    const until = Math.min(now, to.getTime());
+    const histories = await Promise.all(agentIds.map((agentId) =>
+      allPages(`/agents/${encodeURIComponent(agentId)}/status-history?` + query({ from: addDays(from, -1), to, limit: 1000 }))));
+    container.replaceChildren();
+    if (agentIds.length === 0) {
+      container.append(el('p', { class: 'note' }, `No work sessions on ${day}.`));
+      return;
+    }
+    container.append(axis());
+    agentIds.forEach((agentId, index) => {
+      const own = sessions.filter((s) => s.agentId === agentId);
+      const chart = svg('svg', { viewBox: `0 0 ${MINUTES} 24`, preserveAspectRatio: 'none', role: 'img', 'aria-labelledby': `tl-${index}`, class: 'lane', 'data-agent': agentId });
+      chart.append(svg('title', { id: `tl-${index}` }, document.createTextNode(`${agentId}: ${own.length} session${own.length === 1 ? '' : 's'} on ${day}`)));
+      for (const session of own) {
+        const start = Date.parse(session.startedAt);
+        const end = session.endedAt ? Date.parse(session.endedAt) : until;
+        const x = minuteOf(start, from.getTime());
+        const width = Math.max(1, minuteOf(end, from.getTime()) - x);
+        chart.append(svg('rect', {
+          x, y: 1, width, height: 22, class: 'session', 'data-agent': agentId, 'data-kind': 'session',
+          'data-status': session.endReason ?? 'open', 'data-session': session.sessionId,
+        }, svg('title', {}, document.createTextNode(
+          `${agentId} session ${timeText(session.startedAt)}–${session.endedAt ? timeText(session.endedAt) : 'now'}, ${endedByText(session)}`))));
+      }
+      for (const period of statusPeriods(histories[index], own, until)) {
+        if (period.end <= from.getTime() || period.start >= to.getTime()) continue;
+        const x = minuteOf(period.start, from.getTime());
+        const width = Math.max(1, minuteOf(period.end, from.getTime()) - x);
+        chart.append(svg('rect', {
+          x, y: 6, width, height: 12, class: `status ${period.status}`, 'data-agent': agentId, 'data-kind': 'status', 'data-status': period.status,
+        }, svg('title', {}, document.createTextNode(
+          `${agentId} ${statusText(period.status, period.reason)} ${timeText(new Date(period.start).toISOString())}–${timeText(new Date(period.end).toISOString())}`))));
+      }
+      container.append(el('div', { class: 'lane-row' }, el('span', { class: 'lane-name' }, agentId), chart));
+    });
+  } catch (error) {
+    report(error);
+  }
+}
+
+function axis() {
+  const labels = el('div', { class: 'axis', 'aria-hidden': 'true' });
+  for (let hour = 0; hour <= 24; hour += 3) labels.append(el('span', {}, `${String(hour).padStart(2, '0')}:00`));
+  return el('div', { class: 'lane-row' }, el('span', { class: 'lane-name' }), labels);
+}
+
+$('timeline-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  showError(errorRegion, null);
+  loadTimeline();
+  loadConcurrency();
+});
+
+// ---- Concurrency -------------------------------------------------------------------------------------------------------
+
+let concurrencyRows = [];
+
+async function loadConcurrency() {
+  const chart = $('concurrency-chart');
+  const body = $('concurrency').tBodies[0];
+  try {
+    const { day, from, to } = dayRange();
+    const { data } = await api('/reports/concurrency?' + query({ from, to, interval: $('interval').value }));
+    concurrencyRows = data.items;
+    body.replaceChildren(...concurrencyRows.map((row) => el('tr', {},
+      el('th', { scope: 'row' }, el('time', { datetime: row.start }, timeText(row.start))),
+      el('td', { class: 'num' }, String(row.peak)),
+      el('td', { class: 'num' }, row.average.toFixed(2)))));
+    const peak = Math.max(1, ...concurrencyRows.map((row) => row.peak));
+    const width = 20 * Math.max(1, concurrencyRows.length);
+    const picture = svg('svg', { viewBox: `0 0 ${width} 110`, preserveAspectRatio: 'none', role: 'img', 'aria-labelledby': 'concurrency-title', class: 'bars' });
+    picture.append(svg('title', { id: 'concurrency-title' }, document.createTextNode(
+      `Concurrent work sessions on ${day}: at most ${Math.max(0, ...concurrencyRows.map((row) => row.peak))} at once`)));
+    concurrencyRows.forEach((row, i) => {
+      const height = (row.peak / peak) * 100;
+      picture.append(svg('rect', { x: i * 20 + 2, y: 105 - height, width: 16, height, class: 'peak' },
+        svg('title', {}, document.createTextNode(`${timeText(row.start)}: peak ${row.peak}, average ${row.average.toFixed(2)}`))));
+    });
+    const points = concurrencyRows.map((row, i) => `${i * 20 + 10},${105 - (row.average / peak) * 100}`).join(' ');
+    if (points) picture.append(svg('polyline', { points, class: 'average' }));
+    chart.replaceChildren(picture);
+  } catch (error) {
+    report(error);
+  }
+}
+
+$('concurrency-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  showError(errorRegion, null);
+  loadConcurrency();
+});
+
+// The concurrency report has no CSV of its own: the rows shown become one, in the API's CSV style.
+csvLink('concurrency-csv', async () => {
+  if (concurrencyRows.length === 0) await loadConcurrency();
+  const lines = ['start,peak,average', ...concurrencyRows.map((row) => `${row.start},${row.peak},${row.average}`)];
+  const url = URL.createObjectURL(new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' }));
+  const link = el('a', { href: url, download: `concurrency-${$('day').value}.csv`, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+});
+
+if (caller) {
+  loadSessions(true);
+  loadTimecards(true);
+  loadTimeline();
+  loadConcurrency();
+}

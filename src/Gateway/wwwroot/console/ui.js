@@ -1,0 +1,93 @@
+// Small DOM and formatting helpers shared by the pages.
+
+/** Creates an element: el('td', { class: 'num' }, 'text', child). */
+export function el(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === 'class') element.className = value;
+    else if (name === 'text') element.textContent = value;
+    else if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, value === true ? '' : value);
+  }
+  element.append(...children.filter((child) => child !== null && child !== undefined));
+  return element;
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** Creates an SVG element with attributes. */
+export function svg(tag, attributes = {}, ...children) {
+  const element = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value !== null && value !== undefined) element.setAttribute(name, String(value));
+  }
+  element.append(...children.filter(Boolean));
+  return element;
+}
+
+/** m:ss for a countdown (never negative). */
+export function countdownText(milliseconds) {
+  const seconds = Math.max(0, Math.ceil(milliseconds / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** h:mm:ss for a duration in seconds. */
+export function durationText(totalSeconds) {
+  const seconds = Math.max(0, Math.floor(totalSeconds));
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
+}
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function timeText(iso) {
+  return iso ? timeFormat.format(new Date(iso)) : '';
+}
+
+export function dateTimeText(iso) {
+  return iso ? dateTimeFormat.format(new Date(iso)) : '';
+}
+
+/** The agent status as people read it. */
+export function statusText(status, reason) {
+  switch (status) {
+    case 'ready': return 'Ready';
+    case 'notReady': return reason ? `Not ready (${reason})` : 'Not ready';
+    case 'occupied': return 'Occupied';
+    case 'offline': return 'Offline';
+    default: return status ?? '';
+  }
+}
+
+/** Shows an API error (or clears it with null) in a role="alert" region. */
+export function showError(region, error) {
+  region.replaceChildren();
+  if (!error) {
+    region.hidden = true;
+    return;
+  }
+  region.hidden = false;
+  const code = error.code ? ` (${error.code})` : '';
+  region.append(el('p', {}, (error.title ? error.title + ': ' : '') + (error.detail || error.message) + code));
+}
+
+/** A yyyy-mm-dd string of a local date. */
+export function isoDate(date) {
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+}
+
+/** The local midnight starting a yyyy-mm-dd day, as a Date. */
+export function localDayStart(day) {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(y, m - 1, d);
+}
+
+export function addDays(date, days) {
+  const next = new Date(date);
+  next.setDate(next.getDate() + days);
+  return next;
+}
