@@ -57,8 +57,7 @@ public sealed class GatewayProcess : IAsyncDisposable
         var assembly = GatewayAssemblyPath();
         var start = new ProcessStartInfo("dotnet")
         {
-            // The build output is the content root: appsettings*.json sit there, and in Development the static web
-            // assets manifest beside the assembly maps wwwroot back to src/Gateway.
+            // The build output is the content root, as in a deployment: appsettings*.json and the console's files sit there.
             WorkingDirectory = Path.GetDirectoryName(assembly)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
