@@ -15,9 +15,13 @@ public static class DevTokensApi
 
     private static readonly string[] KnownRoles = ["agent", "supervisor", "admin"];
 
+    /// <summary>Whether this Gateway mints development tokens: Development, a signing key, and no OIDC authority.</summary>
+    public static bool IsAvailable(IHostEnvironment environment, AuthOptions options) =>
+        environment.IsDevelopment() && !string.IsNullOrEmpty(options.SigningKey) && string.IsNullOrEmpty(options.Authority);
+
     public static IEndpointRouteBuilder MapDevTokensApi(this IEndpointRouteBuilder routes, IHostEnvironment environment, AuthOptions options)
     {
-        if (!environment.IsDevelopment() || string.IsNullOrEmpty(options.SigningKey) || !string.IsNullOrEmpty(options.Authority))
+        if (!IsAvailable(environment, options))
         {
             return routes;
         }

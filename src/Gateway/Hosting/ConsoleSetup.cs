@@ -65,6 +65,13 @@ public static class ConsoleSetup
             OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
         });
         app.MapGet("/", () => Results.Redirect(RequestPath + "/")).ExcludeFromDescription();
+        // The sign-in page asks how to sign in here rather than probing the token route (a 404 or 405 would be a console error).
+        var settings = new ConsoleSettings(Apis.DevTokensApi.IsAvailable(app.Environment, app.Services.GetRequiredService<Auth.AuthOptions>()));
+        app.MapGet(RequestPath + "/settings.json", () => TypedResults.Ok(settings)).ExcludeFromDescription();
         return app;
     }
 }
+
+/// <summary>What the console's sign-in page needs to know about this Gateway.</summary>
+/// <param name="DevelopmentSignIn">Whether <c>POST /api/v1/dev/tokens</c> exists (Development only).</param>
+public sealed record ConsoleSettings(bool DevelopmentSignIn);

@@ -10,11 +10,11 @@ if (new URLSearchParams(location.search).has('expired')) {
   document.getElementById('expired').hidden = false;
 }
 
-// The development endpoint exists only in Development: a GET answers 405 there (it takes POST) and 404 elsewhere.
+// The Gateway says whether its development token endpoint exists (only in Development).
 async function developmentSignIn() {
   try {
-    const response = await fetch('/api/v1/dev/tokens', { method: 'GET', headers: { Accept: 'application/json' }, cache: 'no-store' });
-    return response.status === 405;
+    const response = await fetch('/console/settings.json', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    return response.ok && (await response.json()).developmentSignIn === true;
   } catch {
     return false;
   }

@@ -72,7 +72,7 @@ function setAgent(view) {
 
 async function loadRoster() {
   try {
-    const items = await allPages('/work-sessions?state=open&limit=1000');
+    const items = await allPages('/work-sessions?state=open&limit=500');
     agents.clear();
     for (const view of items) setAgent(view);
     renderRoster();
@@ -352,8 +352,6 @@ csvLink('timecards-csv', () => downloadCsv('/reports/timecards?' + query({ ...ti
 
 // ---- Timeline ----------------------------------------------------------------------------------------------------------
 
-const MINUTES = 24 * 60;
-
 function dayRange() {
   const day = $('day').value;
   if (!day) throw new ApiError(400, { title: 'Missing day', detail: 'Choose a day.', code: 'invalid_range' });
@@ -376,8 +374,16 @@ function statusPeriods(changes, sessions, until) {
   return periods;
 }
 
-function minuteOf(instant, dayStart) {
-  return Math.max(0, Math.min(MINUTES, (instant - dayStart) / 60000));
+// The hours shown: from the hour of the first session start to the hour after the last end (a short day stays readable).
+function window(sessions, from, to, until) {
+  const day = { start: from.getTime(), end: to.getTime() };
+  if (sessions.length === 0) return day;
+  const hour = 3600000;
+  const first = Math.min(...sessions.map((s) => Date.parse(s.startedAt)));
+  const last = Math.max(...sessions.map((s) => (s.endedAt ? Date.parse(s.endedAt) : until)));
+  const start = Math.max(day.start, day.start + Math.floor((first - day.start) / hour) * hour);
+  const end = Math.min(day.end, day.start + Math.ceil((last - day.start) / hour) * hour);
+  return { start, end: Math.max(end, start + hour) };
 }
 
 async function loadTimeline() {
@@ -388,8 +394,7 @@ async function loadTimeline() {
     const sessions = (await allPages('/reports/work-sessions?' + query({ from: addDays(from, -1), to, limit: 1000 })))
       .filter((s) => !s.endedAt || Date.parse(s.endedAt) > from.getTime());
     const agentIds = [...new Set(sessions.map((s) => s.agentId))].sort((a, b) => a.localeCompare(b));
-    const now = serverNow();
-    const until = Math.min(now, to.getTime());
+    const until = Math.min(serverNow(), to.getTime());
     const histories = await Promise.all(agentIds.map((agentId) =>
       allPages(`/agents/${encodeURIComponent(agentId)}/status-history?` + query({ from: addDays(from, -1), to, limit: 1000 }))));
     container.replaceChildren();
@@ -397,16 +402,20 @@ async function loadTimeline() {
       container.append(el('p', { class: 'note' }, `No work sessions on ${day}.`));
       return;
     }
-    container.append(axis());
+    const shown = window(sessions, from, to, until);
+    const scale = 1000 / (shown.end - shown.start);
+    const place = (start, end) => {
+      const x = (Math.max(start, shown.start) - shown.start) * scale;
+      const right = (Math.min(end, shown.end) - shown.start) * scale;
+      return { x, width: Math.max(0.5, right - x) };
+    };
+    container.append(axis(shown));
     agentIds.forEach((agentId, index) => {
       const own = sessions.filter((s) => s.agentId === agentId);
-      const chart = svg('svg', { viewBox: `0 0 ${MINUTES} 24`, preserveAspectRatio: 'none', role: 'img', 'aria-labelledby': `tl-${index}`, class: 'lane', 'data-agent': agentId });
+      const chart = svg('svg', { viewBox: '0 0 1000 24', preserveAspectRatio: 'none', role: 'img', 'aria-labelledby': `tl-${index}`, class: 'lane', 'data-agent': agentId });
       chart.append(svg('title', { id: `tl-${index}` }, document.createTextNode(`${agentId}: ${own.length} session${own.length === 1 ? '' : 's'} on ${day}`)));
       for (const session of own) {
-        const start = Date.parse(session.startedAt);
-        const end = session.endedAt ? Date.parse(session.endedAt) : until;
-        const x = minuteOf(start, from.getTime());
-        const width = Math.max(1, minuteOf(end, from.getTime()) - x);
+        const { x, width } = place(Date.parse(session.startedAt), session.endedAt ? Date.parse(session.endedAt) : until);
         chart.append(svg('rect', {
           x, y: 1, width, height: 22, class: 'session', 'data-agent': agentId, 'data-kind': 'session',
           'data-status': session.endReason ?? 'open', 'data-session': session.sessionId,
@@ -414,24 +423,26 @@ async function loadTimeline() {
           `${agentId} session ${timeText(session.startedAt)}–${session.endedAt ? timeText(session.endedAt) : 'now'}, ${endedByText(session)}`))));
       }
       for (const period of statusPeriods(histories[index], own, until)) {
-        if (period.end <= from.getTime() || period.start >= to.getTime()) continue;
-        const x = minuteOf(period.start, from.getTime());
-        const width = Math.max(1, minuteOf(period.end, from.getTime()) - x);
+        if (period.end <= shown.start || period.start >= shown.end) continue;
+        const { x, width } = place(period.start, period.end);
         chart.append(svg('rect', {
           x, y: 6, width, height: 12, class: `status ${period.status}`, 'data-agent': agentId, 'data-kind': 'status', 'data-status': period.status,
         }, svg('title', {}, document.createTextNode(
           `${agentId} ${statusText(period.status, period.reason)} ${timeText(new Date(period.start).toISOString())}–${timeText(new Date(period.end).toISOString())}`))));
       }
-      container.append(el('div', { class: 'lane-row' }, el('span', { class: 'lane-name' }, agentId), chart));
+      container.append(el('div', { class: 'lane-row' }, el('span', { class: 'lane-name', title: agentId }, agentId), chart));
     });
   } catch (error) {
     report(error);
   }
 }
 
-function axis() {
+function axis(shown) {
   const labels = el('div', { class: 'axis', 'aria-hidden': 'true' });
-  for (let hour = 0; hour <= 24; hour += 3) labels.append(el('span', {}, `${String(hour).padStart(2, '0')}:00`));
+  const hours = Math.round((shown.end - shown.start) / 3600000);
+  const step = hours <= 8 ? 1 : 3;
+  const format = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+  for (let h = 0; h <= hours; h += step) labels.append(el('span', {}, format.format(new Date(shown.start + h * 3600000))));
   return el('div', { class: 'lane-row' }, el('span', { class: 'lane-name' }), labels);
 }
 
