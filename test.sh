@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the solution on this machine: starts a throwaway PostgreSQL (scripts/postgres.sh),
-# runs `dotnet test` over Orleans.sln, cleans up, and ends with one line: "tests: N passed, N failed".
+# installs Debian's Chromium for the browser tests when missing, runs `dotnet test` over Orleans.sln, keeps the browser
+# tests' screenshots in artifacts/screenshots, cleans up, and ends with one line: "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -27,6 +28,16 @@ fi
 if ! npm ci --prefix tools/redocly --silent --no-audit --no-fund >/dev/null 2>&1; then
   echo "test.sh: npm ci in tools/redocly failed; the OpenAPI lint test will fail" >&2
 fi
+# The browser tests drive Debian's Chromium (Playwright never downloads one); without it they fail, never skip.
+if [ ! -x /usr/lib/chromium/chromium ]; then
+  (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || echo "test.sh: could not install chromium; the browser tests will fail" >&2
+fi
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+# The browser tests' screenshots are kept here (gitignored), replaced on every run.
+screenshots="$PWD/artifacts/screenshots"
+rm -rf "$screenshots"
+mkdir -p "$screenshots"
+export WORKSESSIONS_ARTIFACTS="$screenshots"
 
 if ! dotnet build Orleans.sln --configuration Release; then
   echo "test.sh: the build failed" >&2
@@ -58,6 +69,8 @@ done
 if [ -f "$work/results/Faults.Tests.trx" ]; then
   grep -o '\[faults\][^<]*' "$work/results/Faults.Tests.trx" | sed -e 's/&gt;/>/g' -e 's/&lt;/</g' -e 's/&amp;/\&/g' | awk '!seen[$0]++' || true
 fi
+
+echo "screenshots: $screenshots ($(find "$screenshots" -name '*.png' | wc -l) files)"
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   echo "test.sh: the build failed or a test host crashed (see above)" >&2

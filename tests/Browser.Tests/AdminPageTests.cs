@@ -1,0 +1,81 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace WorkSessions.Browser.Tests;
+
+/// <summary>The admin page: the API's validation beside the field, and a save over someone else's change.</summary>
+public sealed class AdminPageTests(ConsoleSite site, ITestOutputHelper output) : IClassFixture<ConsoleSite>
+{
+    [Fact]
+    public async Task ATooSmallTimeout_ShowsTheApisMessageBesideTheField()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await using var admin = await site.NewPersonAsync("admin-ann", output: output);
+        admin.ExpectFailedRequests(400);
+        var preferences = await AdminPage.SignInAsync(admin, tenant, "ann");
+
+        await preferences.FillAsync(enabled: true, autoEnd: true, timeoutSeconds: GatewayProcess.MinimumSeconds - 1, graceSeconds: 30);
+        Assert.Equal(400, await preferences.SaveAsync());
+
+        await Expect(preferences.Timeout).ToHaveAttributeAsync("aria-invalid", "true");
+        var description = await DescriptionOfAsync(preferences.Timeout);
+        Assert.Contains($"between {GatewayProcess.MinimumSeconds} and 43200", description, StringComparison.Ordinal);
+        await Expect(preferences.Grace).Not.ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(preferences.Saved).ToHaveCountAsync(0);
+        await admin.ScreenshotAsync("admin-invalid");
+
+        // Corrected, it saves and the error goes.
+        await preferences.Timeout.FillAsync("60");
+        Assert.Equal(200, await preferences.SaveAsync());
+        await Expect(preferences.Saved).ToBeVisibleAsync();
+        await Expect(preferences.Timeout).Not.ToHaveAttributeAsync("aria-invalid", "true");
+        Assert.DoesNotContain("between", await DescriptionOfAsync(preferences.Timeout), StringComparison.Ordinal);
+        admin.AssertClean();
+    }
+
+    [Fact]
+    public async Task SavingOverAnotherAdminsChange_SaysSo_AndReloadShowsTheirs()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await using var ann = await site.NewPersonAsync("admin-ann", output: output);
+        await using var abe = await site.NewPersonAsync("admin-abe", output: output);
+        ann.ExpectFailedRequests(409, 412);
+        var annsPage = await AdminPage.SignInAsync(ann, tenant, "ann");
+        var abesPage = await AdminPage.SignInAsync(abe, tenant, "abe");
+
+        // Abe saves first, in his own browser; Ann's page still holds the version she loaded.
+        await abesPage.FillAsync(enabled: true, autoEnd: true, timeoutSeconds: 900, graceSeconds: 120);
+        Assert.Equal(200, await abesPage.SaveAsync());
+        await Expect(abesPage.Saved).ToBeVisibleAsync();
+
+        await annsPage.FillAsync(enabled: true, autoEnd: false, timeoutSeconds: 300, graceSeconds: 60);
+        Assert.Contains(await annsPage.SaveAsync(), new[] { 409, 412 });
+        await Expect(annsPage.Conflict).ToBeVisibleAsync();
+        await Expect(annsPage.Reload).ToBeVisibleAsync();
+        await Expect(annsPage.Saved).ToHaveCountAsync(0);
+        await ann.ScreenshotAsync("admin-conflict");
+
+        // Reload shows Abe's preferences; Ann's change then saves on top of them.
+        await annsPage.Reload.ClickAsync();
+        await Expect(annsPage.Timeout).ToHaveValueAsync("900");
+        await Expect(annsPage.Grace).ToHaveValueAsync("120");
+        await Expect(annsPage.AutoEnd).ToBeCheckedAsync();
+        await Expect(annsPage.Conflict).ToBeHiddenAsync();
+        await annsPage.Grace.FillAsync("90");
+        Assert.Equal(200, await annsPage.SaveAsync());
+        await Expect(annsPage.Saved).ToBeVisibleAsync();
+
+        // The change history names both admins, newest first.
+        var rows = annsPage.History.Locator("tbody tr");
+        await Expect(rows).ToHaveCountAsync(2);
+        await Expect(rows.Nth(0)).ToContainTextAsync("ann");
+        await Expect(rows.Nth(1)).ToContainTextAsync("abe");
+        ann.AssertClean();
+        abe.AssertClean();
+    }
+
+    /// <summary>The text of the elements an input's <c>aria-describedby</c> names.</summary>
+    private static Task<string> DescriptionOfAsync(ILocator input) =>
+        input.EvaluateAsync<string>(
+            "input => (input.getAttribute('aria-describedby') ?? '').split(/\\s+/).filter(Boolean).map(id => document.getElementById(id)?.textContent ?? '').join(' ')");
+}

@@ -1,0 +1,118 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace WorkSessions.Browser.Tests;
+
+/// <summary>The agent page: tabs kept in step by the server's events, the keyboard, and the prompt's focus handling.</summary>
+public sealed class AgentPageTests(ConsoleSite site, ITestOutputHelper output) : IClassFixture<ConsoleSite>
+{
+    [Fact]
+    public async Task ContinueInOneTab_ClosesThePromptInBoth()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        // Between Continue and the next prompt lie these seconds: time enough to see both prompts close.
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: true, inactivityTimeoutSeconds: 6, gracePeriodSeconds: 120);
+        await using var alice = await site.NewPersonAsync("agent-alice", output: output);
+        var first = await AgentPage.SignInAsync(alice, tenant, "alice");
+        await first.StartAsync();
+
+        // The second tab is signed in through the shared storage and reads the open session.
+        var tab = await alice.NewTabAsync();
+        await tab.GotoAsync("/console/agent.html");
+        var second = new AgentPage(tab);
+        await Expect(second.Status).ToHaveTextAsync("Ready");
+
+        await Expect(first.Prompt).ToBeVisibleAsync();
+        await Expect(second.Prompt).ToBeVisibleAsync();
+
+        await first.Continue.ClickAsync();
+
+        await Expect(first.Prompt).ToBeHiddenAsync();
+        await Expect(second.Prompt).ToBeHiddenAsync();
+        await Expect(first.Status).ToHaveTextAsync("Ready");
+        await Expect(second.Status).ToHaveTextAsync("Ready");
+        alice.AssertClean();
+    }
+
+    [Fact]
+    public async Task StatusMenu_WorksWithTheKeyboard()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: false, inactivityTimeoutSeconds: 600, gracePeriodSeconds: 60);
+        await using var alice = await site.NewPersonAsync("agent-alice", output: output);
+        var agent = await AgentPage.SignInAsync(alice, tenant, "alice");
+        await agent.StartAsync();
+        var keyboard = agent.Page.Keyboard;
+
+        await agent.StatusButton.FocusAsync();
+        await keyboard.PressAsync("Enter");
+        await Expect(agent.StatusMenu).ToBeVisibleAsync();
+        await Expect(agent.StatusButton).ToHaveAttributeAsync("aria-expanded", "true");
+        var items = agent.StatusMenu.GetByRole(AriaRole.Menuitem);
+        await Expect(items.First).ToBeFocusedAsync();
+        await Expect(items.Filter(new() { HasText = "Ready" }).First).ToBeVisibleAsync();
+        await Expect(items.Filter(new() { HasText = "Not ready" }).First).ToBeVisibleAsync();
+        await Expect(items.Filter(new() { HasText = "End Work Session" })).ToHaveCountAsync(1);
+
+        // Arrows move through the items and wrap around.
+        await keyboard.PressAsync("ArrowDown");
+        await Expect(items.Nth(1)).ToBeFocusedAsync();
+        await keyboard.PressAsync("ArrowUp");
+        await keyboard.PressAsync("ArrowUp");
+        await Expect(items.Last).ToBeFocusedAsync();
+
+        // Escape closes the menu and gives the focus back to its button.
+        await keyboard.PressAsync("Escape");
+        await Expect(agent.StatusMenu).ToBeHiddenAsync();
+        await Expect(agent.StatusButton).ToBeFocusedAsync();
+        await Expect(agent.StatusButton).ToHaveAttributeAsync("aria-expanded", "false");
+
+        // "End Work Session", chosen with the keyboard, ends the session.
+        await keyboard.PressAsync("ArrowDown");
+        await Expect(agent.StatusMenu).ToBeVisibleAsync();
+        await keyboard.PressAsync("End");
+        await Expect(items.Filter(new() { HasText = "End Work Session" })).ToBeFocusedAsync();
+        await keyboard.PressAsync("Enter");
+        await Expect(agent.Ended).ToBeVisibleAsync();
+        await Expect(agent.StartAgain).ToBeFocusedAsync();
+        alice.AssertClean();
+    }
+
+    [Fact]
+    public async Task Prompt_TakesTheFocus_KeepsIt_AndGivesItBack()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: true, inactivityTimeoutSeconds: 3, gracePeriodSeconds: 120);
+        await using var alice = await site.NewPersonAsync("agent-alice", output: output);
+        var agent = await AgentPage.SignInAsync(alice, tenant, "alice");
+        await agent.StartAsync();
+        await agent.StatusButton.FocusAsync();
+
+        await Expect(agent.Prompt).ToBeVisibleAsync();
+        await Expect(agent.Continue).ToBeFocusedAsync();
+
+        // A modal keeps the keyboard off the page behind it: Tab stays in the dialog (or, past its last control, goes to
+        // the browser's own controls, as a native modal dialog lets it), never to the page's controls.
+        await agent.Page.Keyboard.PressAsync("Tab");
+        await AssertFocusNotBehindAsync(agent.Prompt, "Tab");
+        await agent.Page.Keyboard.PressAsync("Shift+Tab");
+        await AssertFocusNotBehindAsync(agent.Prompt, "Shift+Tab");
+
+        // Escape does not dismiss it: only Continue (or the deadline) does.
+        await agent.Page.Keyboard.PressAsync("Escape");
+        await Expect(agent.Prompt).ToBeVisibleAsync();
+
+        await agent.Continue.FocusAsync();
+        await agent.Page.Keyboard.PressAsync("Enter");
+        await Expect(agent.Prompt).ToBeHiddenAsync();
+        await Expect(agent.StatusButton).ToBeFocusedAsync();
+        alice.AssertClean();
+    }
+
+    private static async Task AssertFocusNotBehindAsync(ILocator dialog, string key)
+    {
+        var focused = await dialog.EvaluateAsync<string?>(
+            "dialog => { const active = document.activeElement; return !active || active === document.body || dialog.contains(active) ? null : active.outerHTML.slice(0, 120); }");
+        Assert.True(focused is null, $"After {key} the focus left the modal for the page behind it: {focused}");
+    }
+}

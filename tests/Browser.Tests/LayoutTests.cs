@@ -1,0 +1,87 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace WorkSessions.Browser.Tests;
+
+/// <summary>
+/// Every page in each of its states, at a laptop's 1366×768 and a phone's 390×844: a screenshot of each (printed paths,
+/// see <see cref="Screenshots"/>), and in each state every control named, no sideways page scroll and AA text contrast.
+/// </summary>
+public sealed class LayoutTests(ConsoleSite site, ITestOutputHelper output) : IClassFixture<ConsoleSite>
+{
+    // Time enough to photograph the working page before the prompt comes.
+    private const int TimeoutSeconds = 10;
+
+    [Theory]
+    [InlineData("desktop")]
+    [InlineData("phone")]
+    public async Task EveryPage_InEveryState_IsTidy(string viewportName)
+    {
+        var viewport = viewportName == Viewport.Phone.Name ? Viewport.Phone : Viewport.Desktop;
+        var tenant = ConsoleSite.NewTenant();
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: true, TimeoutSeconds, gracePeriodSeconds: 600);
+        await using var alice = await site.NewPersonAsync("agent-alice", viewport, output);
+        await using var sam = await site.NewPersonAsync("supervisor-sam", viewport, output);
+        await using var ann = await site.NewPersonAsync("admin-ann", viewport, output);
+
+        await alice.Page.GotoAsync("/console/sign-in.html");
+        await Expect(alice.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true })).ToBeVisibleAsync();
+        await CaptureAsync(alice, "sign-in");
+
+        var agent = await AgentPage.SignInAsync(alice, tenant, "alice");
+        await CaptureAsync(alice, "agent-start");
+        await agent.StartAsync();
+        await Expect(agent.Prompt).ToBeHiddenAsync();
+        await CaptureAsync(alice, "agent-working");
+        await agent.StatusButton.ClickAsync();
+        await Expect(agent.StatusMenu).ToBeVisibleAsync();
+        await CaptureAsync(alice, "agent-status-menu");
+        await alice.Page.Keyboard.PressAsync("Escape");
+        await Expect(agent.StatusMenu).ToBeHiddenAsync();
+
+        await Expect(agent.Prompt).ToBeVisibleAsync();
+        await CaptureAsync(alice, "agent-prompt");
+
+        var supervisor = await SupervisorPage.SignInAsync(sam, tenant, "sam");
+        await Expect(supervisor.Row("alice").GetByTestId("countdown")).ToBeVisibleAsync();
+        await CaptureAsync(sam, "supervisor-roster");
+        await supervisor.EndButton("alice").ClickAsync();
+        await Expect(supervisor.EndDialog).ToBeVisibleAsync();
+        await supervisor.Note.FillAsync("End of shift");
+        await CaptureAsync(sam, "supervisor-end-dialog");
+        await supervisor.EndSession.ClickAsync();
+        await Expect(supervisor.Row("alice")).ToHaveCountAsync(0);
+
+        await Expect(agent.Ended).ToBeVisibleAsync();
+        await CaptureAsync(alice, "agent-offline");
+
+        await supervisor.RefreshUntilVisibleAsync("Timeline", supervisor.TimelineBars("alice", "session"), "Alice's session on the timeline");
+        await supervisor.RefreshUntilVisibleAsync("Sessions", supervisor.SessionRow("alice"), "Alice's session in the Sessions report");
+        await ScrollToAsync(supervisor.Section("Timeline"));
+        await CaptureAsync(sam, "supervisor-timeline");
+        await ScrollToAsync(supervisor.Section("Sessions"));
+        await CaptureAsync(sam, "supervisor-sessions");
+        await ScrollToAsync(supervisor.Section("Timecards"));
+        await CaptureAsync(sam, "supervisor-timecards");
+        await ScrollToAsync(supervisor.Section("Concurrency"));
+        await CaptureAsync(sam, "supervisor-concurrency");
+        await sam.ScreenshotAsync("supervisor-full", fullPage: true);
+
+        await AdminPage.SignInAsync(ann, tenant, "ann");
+        await CaptureAsync(ann, "admin");
+        await ann.ScreenshotAsync("admin-full", fullPage: true);
+
+        alice.AssertClean();
+        sam.AssertClean();
+        ann.AssertClean();
+    }
+
+    /// <summary>A screenshot of the person's first tab, then the checks of the page in that state.</summary>
+    private static async Task CaptureAsync(Person person, string state)
+    {
+        await person.ScreenshotAsync(state);
+        await PageChecks.AssertTidyAsync(person.Page, $"{state} at {person.Viewport}");
+    }
+
+    private static Task ScrollToAsync(ILocator section) => section.EvaluateAsync("element => element.scrollIntoView({ block: 'start' })");
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using WorkSessions.TestSupport;
+using static Microsoft.Playwright.Assertions;
+
+namespace WorkSessions.Browser.Tests;
+
+/// <summary>
+/// The seed's whole story through the three pages, each person in a browser of their own: an admin turns Agent Work
+/// Sessions on with a short timeout; an agent starts, is prompted, continues, is prompted again and is auto-ended; a
+/// second agent starts and a supervisor ends that session from the live roster; the reports show both.
+/// </summary>
+public sealed partial class SeedFlowTests(ConsoleSite site, ITestOutputHelper output) : IClassFixture<ConsoleSite>
+{
+    private const int TimeoutSeconds = 3;
+
+    // Long enough to read the countdown and click Continue on a busy machine; short enough that the flow takes seconds.
+    private const int GraceSeconds = 8;
+
+    [Fact]
+    public async Task AdminEnables_AgentIsPromptedAndAutoEnded_SupervisorEndsAnother_ReportsShowBoth()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await using var admin = await site.NewPersonAsync("admin-ann", output: output);
+        await using var alice = await site.NewPersonAsync("agent-alice", output: output);
+        await using var bruno = await site.NewPersonAsync("agent-bruno", output: output);
+        await using var sam = await site.NewPersonAsync("supervisor-sam", output: output);
+
+        // The admin turns the feature on with a short inactivity timeout and grace period.
+        var preferences = await AdminPage.SignInAsync(admin, tenant, "ann");
+        await preferences.FillAsync(enabled: true, autoEnd: true, TimeoutSeconds, GraceSeconds);
+        Assert.Equal(200, await preferences.SaveAsync());
+        await Expect(preferences.Saved).ToBeVisibleAsync();
+        await admin.ScreenshotAsync("flow-admin-saved");
+
+        // Alice is asked to start, starts, and is Ready.
+        var alicePage = await AgentPage.SignInAsync(alice, tenant, "alice");
+        await Expect(alicePage.StartHeading).ToBeVisibleAsync();
+        await alicePage.StartAsync();
+
+        // The supervisor watches the roster live from here on.
+        var roster = await SupervisorPage.SignInAsync(sam, tenant, "sam");
+        await Expect(roster.Row("alice")).ToContainTextAsync("Ready");
+
+        // Idle: the prompt comes, with a live countdown to the server's deadline, and Continue has the focus.
+        await Expect(alicePage.Prompt).ToBeVisibleAsync();
+        await Expect(alicePage.Prompt).ToHaveAttributeAsync("aria-modal", "true");
+        await Expect(alicePage.Continue).ToBeFocusedAsync();
+        var countdown = await alicePage.Countdown.TextContentAsync() ?? "";
+        Assert.Matches(CountdownPattern(), countdown);
+        Assert.InRange(SecondsOf(countdown), 0, GraceSeconds);
+        await Expect(alicePage.Countdown).Not.ToHaveTextAsync(countdown);
+        await Expect(roster.Row("alice").GetByTestId("countdown")).ToBeVisibleAsync();
+        await alice.ScreenshotAsync("flow-agent-prompted");
+
+        await alicePage.Continue.ClickAsync();
+        await Expect(alicePage.Prompt).ToBeHiddenAsync();
+        await Expect(alicePage.Status).ToHaveTextAsync("Ready");
+
+        // Idle again: prompted again, and this time the grace period runs out.
+        await Expect(alicePage.Prompt).ToBeVisibleAsync();
+        await Expect(alicePage.Ended).ToBeVisibleAsync();
+        await Expect(alicePage.Prompt).ToBeHiddenAsync();
+        await Expect(alicePage.StartAgain).ToBeVisibleAsync();
+        await Expect(alicePage.Page.GetByText(new Regex("inactivity", RegexOptions.IgnoreCase))).ToBeVisibleAsync();
+        await alice.ScreenshotAsync("flow-agent-auto-ended");
+        await Expect(roster.Row("alice")).ToHaveCountAsync(0);
+
+        // A longer timeout before the next agent starts, so only the supervisor ends that session.
+        await preferences.FillAsync(enabled: true, autoEnd: true, timeoutSeconds: 600, GraceSeconds);
+        Assert.Equal(200, await preferences.SaveAsync());
+        await Expect(preferences.Saved).ToBeVisibleAsync();
+        await Expect(preferences.History.GetByRole(AriaRole.Row).Filter(new() { HasText = "ann" })).ToHaveCountAsync(2);
+
+        var brunoPage = await AgentPage.SignInAsync(bruno, tenant, "bruno");
+        await brunoPage.StartAsync();
+        await Expect(roster.Row("bruno")).ToContainTextAsync("Ready");
+        await Expect(roster.Row("alice")).ToHaveCountAsync(0);
+        await sam.ScreenshotAsync("flow-supervisor-roster");
+
+        // The supervisor ends Bruno's session from the roster, with a note.
+        await roster.EndButton("bruno").ClickAsync();
+        await Expect(roster.EndDialog).ToBeVisibleAsync();
+        await AssertFocusWithinAsync(roster.EndDialog, "the End work session dialog");
+        await roster.Note.FillAsync("Shift over");
+        await roster.EndSession.ClickAsync();
+        await Expect(roster.EndDialog).ToBeHiddenAsync();
+        await Expect(roster.Row("bruno")).ToHaveCountAsync(0);
+
+        await Expect(brunoPage.Ended).ToBeVisibleAsync();
+        await Expect(brunoPage.Page.GetByText(new Regex("ended by a supervisor", RegexOptions.IgnoreCase))).ToBeVisibleAsync();
+
+        // The reports: Bruno's session ended by the supervisor, Alice's for inactivity, and the day's bars of both.
+        await roster.RefreshUntilVisibleAsync("Sessions", roster.SessionRow("bruno"), "Bruno's session in the Sessions report");
+        await Expect(roster.SessionRow("bruno")).ToContainTextAsync("supervisor (sam)");
+        await Expect(roster.SessionRow("bruno")).ToContainTextAsync("Shift over");
+        await roster.RefreshUntilVisibleAsync("Sessions", roster.SessionRow("alice"), "Alice's session in the Sessions report");
+        await Expect(roster.SessionRow("alice")).ToContainTextAsync("inactivity");
+
+        await roster.RefreshUntilVisibleAsync("Timeline", roster.TimelineBars("bruno", "session"), "Bruno's session bar on the timeline");
+        await Expect(roster.TimelineBars("bruno", "session")).ToHaveCountAsync(1);
+        await Expect(roster.TimelineBars("bruno", "session").Locator("title")).ToContainTextAsync("bruno");
+        await Expect(roster.TimelineBars("alice", "session")).ToHaveCountAsync(1);
+        Assert.True(await roster.TimelineBars("bruno", "status").CountAsync() >= 1, "Bruno's Ready period is a status bar on the timeline");
+        await roster.Section("Timeline").ScrollIntoViewIfNeededAsync();
+        await sam.ScreenshotAsync("flow-supervisor-reports");
+
+        admin.AssertClean();
+        alice.AssertClean();
+        bruno.AssertClean();
+        sam.AssertClean();
+    }
+
+    internal static async Task AssertFocusWithinAsync(ILocator container, string what) =>
+        await Eventually.UntilAsync(
+            () => container.EvaluateAsync<bool>("element => element.contains(document.activeElement)"),
+            inside => inside, ConsoleSite.Patience, $"the focus inside {what}");
+
+    private static int SecondsOf(string countdown)
+    {
+        var parts = countdown.Split(':');
+        return int.Parse(parts[0], CultureInfo.InvariantCulture) * 60 + int.Parse(parts[1], CultureInfo.InvariantCulture);
+    }
+
+    [GeneratedRegex(@"^\d+:\d{2}$")]
+    private static partial Regex CountdownPattern();
+}
