@@ -20,21 +20,27 @@ public static class ConsoleSetup
         + "font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     /// <summary>
-    /// The files are copied next to the Gateway's assembly (Gateway.csproj), so the console is there whatever the
-    /// content root is: <c>dotnet run</c>, a published folder, or a test host that runs the Gateway in its own process.
+    /// The content root's <c>wwwroot/console</c> when there is one (<c>dotnet run --project src/Gateway</c> serves the
+    /// files being edited), else the copy next to the Gateway's assembly (Gateway.csproj copies them), so the console is
+    /// there whatever the working directory: a published folder, or a test host running the built Gateway.
     /// </summary>
-    public static string FilesDirectory => Path.Combine(AppContext.BaseDirectory, "wwwroot", "console");
+    public static string FilesDirectory(IHostEnvironment environment)
+    {
+        var underContentRoot = Path.Combine(environment.ContentRootPath, "wwwroot", "console");
+        return Directory.Exists(underContentRoot) ? underContentRoot : Path.Combine(AppContext.BaseDirectory, "wwwroot", "console");
+    }
 
     /// <summary>Redirects <c>/</c> to the console and serves its files with the security headers.</summary>
     public static WebApplication UseWorkSessionsConsole(this WebApplication app)
     {
-        if (!Directory.Exists(FilesDirectory))
+        var directory = FilesDirectory(app.Environment);
+        if (!Directory.Exists(directory))
         {
-            app.Logger.LogWarning("The console's files are missing at {Directory}; /console/ answers 404.", FilesDirectory);
+            app.Logger.LogWarning("The console's files are missing at {Directory}; /console/ answers 404.", directory);
             return app;
         }
 
-        var files = new PhysicalFileProvider(FilesDirectory);
+        var files = new PhysicalFileProvider(directory);
         app.Use(async (context, next) =>
         {
             // Routing would match "/console/" to a "/console" route too, so the bare path is redirected here instead.

@@ -375,7 +375,7 @@ function statusPeriods(changes, sessions, until) {
 }
 
 // The hours shown: from the hour of the first session start to the hour after the last end (a short day stays readable).
-function window(sessions, from, to, until) {
+function shownWindow(sessions, from, to, until) {
   const day = { start: from.getTime(), end: to.getTime() };
   if (sessions.length === 0) return day;
   const hour = 3600000;
@@ -402,7 +402,7 @@ async function loadTimeline() {
       container.append(el('p', { class: 'note' }, `No work sessions on ${day}.`));
       return;
     }
-    const shown = window(sessions, from, to, until);
+    const shown = shownWindow(sessions, from, to, until);
     const scale = 1000 / (shown.end - shown.start);
     const place = (start, end) => {
       const x = (Math.max(start, shown.start) - shown.start) * scale;
