@@ -23,6 +23,8 @@ public sealed class LayoutTests(ConsoleSite site, ITestOutputHelper output) : IC
         await using var alice = await site.NewPersonAsync("agent-alice", viewport, output);
         await using var sam = await site.NewPersonAsync("supervisor-sam", viewport, output);
         await using var ann = await site.NewPersonAsync("admin-ann", viewport, output);
+        // The supervisor ends Alice's session while the heartbeat of her clicks on the status menu may be due.
+        alice.ExpectHeartbeatAfterTheEnd();
 
         await alice.Page.GotoAsync("/console/sign-in.html");
         await Expect(alice.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true })).ToBeVisibleAsync();

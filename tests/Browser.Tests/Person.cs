@@ -11,7 +11,7 @@ namespace WorkSessions.Browser.Tests;
 public sealed partial class Person : IAsyncDisposable
 {
     private readonly List<string> _problems = [];
-    private readonly HashSet<int> _expectedFailureStatuses = [];
+    private readonly List<(int Status, string? Path)> _expectedFailures = [];
     private readonly ITestOutputHelper? _output;
 
     private Person(string name, Viewport viewport, IBrowserContext context, ITestOutputHelper? output)
@@ -72,7 +72,22 @@ public sealed partial class Person : IAsyncDisposable
     {
         lock (_problems)
         {
-            _expectedFailureStatuses.UnionWith(statuses);
+            _expectedFailures.AddRange(statuses.Select(status => (status, (string?)null)));
+        }
+    }
+
+    /// <summary>
+    /// The agent's session ends elsewhere (the grace period runs out, a supervisor ends it) while a heartbeat carrying
+    /// their last interaction may still be due: that one heartbeat may meet <c>409 no_open_session</c>, which no page can
+    /// prevent. Nothing else may fail.
+    /// </summary>
+    public void ExpectHeartbeatAfterTheEnd() => ExpectFailedRequest(409, "/api/v1/me/work-session/activity");
+
+    private void ExpectFailedRequest(int status, string path)
+    {
+        lock (_problems)
+        {
+            _expectedFailures.Add((status, path));
         }
     }
 
@@ -104,7 +119,7 @@ public sealed partial class Person : IAsyncDisposable
         page.PageError += (_, error) => Problem($"page error on {page.Url}: {error}");
         page.Console += (_, message) =>
         {
-            if (message.Type == "error" && !IsExpectedFailedRequest(message.Text))
+            if (message.Type == "error" && !IsExpectedFailedRequest(message.Text, message.Location))
             {
                 Problem($"console error on {page.Url}: {message.Text} ({message.Location})");
             }
@@ -126,12 +141,20 @@ public sealed partial class Person : IAsyncDisposable
         }
     }
 
-    private bool IsExpectedFailedRequest(string text)
+    private bool IsExpectedFailedRequest(string text, string location)
     {
         var match = FailedResourcePattern().Match(text);
+        if (!match.Success)
+        {
+            return false;
+        }
+
+        var status = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        // The location is the failed resource's URL (with ":line:column" appended).
+        var path = Uri.TryCreate(LineAndColumn().Replace(location, ""), UriKind.Absolute, out var url) ? url.AbsolutePath : location;
         lock (_problems)
         {
-            return match.Success && _expectedFailureStatuses.Contains(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+            return _expectedFailures.Any(expected => expected.Status == status && (expected.Path is null || expected.Path == path));
         }
     }
 
@@ -145,6 +168,9 @@ public sealed partial class Person : IAsyncDisposable
 
     [GeneratedRegex(@"Failed to load resource: the server responded with a status of (\d{3})")]
     private static partial Regex FailedResourcePattern();
+
+    [GeneratedRegex(@":\d+:\d+$")]
+    private static partial Regex LineAndColumn();
 
     [GeneratedRegex(@"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.")]
     private static partial Regex JwtPattern();

@@ -16,7 +16,7 @@ public sealed partial class SeedFlowTests(ConsoleSite site, ITestOutputHelper ou
     private const int TimeoutSeconds = 3;
 
     // Long enough to read the countdown and click Continue on a busy machine; short enough that the flow takes seconds.
-    private const int GraceSeconds = 8;
+    private const int GraceSeconds = 15;
 
     [Fact]
     public async Task AdminEnables_AgentIsPromptedAndAutoEnded_SupervisorEndsAnother_ReportsShowBoth()
@@ -26,6 +26,9 @@ public sealed partial class SeedFlowTests(ConsoleSite site, ITestOutputHelper ou
         await using var alice = await site.NewPersonAsync("agent-alice", output: output);
         await using var bruno = await site.NewPersonAsync("agent-bruno", output: output);
         await using var sam = await site.NewPersonAsync("supervisor-sam", output: output);
+        // Both sessions end elsewhere (the deadline, the supervisor) while a heartbeat of the agent's last click may be due.
+        alice.ExpectHeartbeatAfterTheEnd();
+        bruno.ExpectHeartbeatAfterTheEnd();
 
         // The admin turns the feature on with a short inactivity timeout and grace period.
         var preferences = await AdminPage.SignInAsync(admin, tenant, "ann");
@@ -34,13 +37,13 @@ public sealed partial class SeedFlowTests(ConsoleSite site, ITestOutputHelper ou
         await Expect(preferences.Saved).ToBeVisibleAsync();
         await admin.ScreenshotAsync("flow-admin-saved");
 
-        // Alice is asked to start, starts, and is Ready.
+        // The supervisor watches the roster live from here on.
+        var roster = await SupervisorPage.SignInAsync(sam, tenant, "sam");
+
+        // Alice is asked to start, starts, and is Ready; she appears on the roster as she does.
         var alicePage = await AgentPage.SignInAsync(alice, tenant, "alice");
         await Expect(alicePage.StartHeading).ToBeVisibleAsync();
         await alicePage.StartAsync();
-
-        // The supervisor watches the roster live from here on.
-        var roster = await SupervisorPage.SignInAsync(sam, tenant, "sam");
         await Expect(roster.Row("alice")).ToContainTextAsync("Ready");
 
         // Idle: the prompt comes, with a live countdown to the server's deadline, and Continue has the focus.
