@@ -60,6 +60,13 @@ internal static class OpenApiContract
                 }
             }
 
+            if (metadata.OfType<IAllowAnonymous>().Any())
+            {
+                // Declared open (the Development token route) rather than left undefined.
+                operation.Security = [];
+                return Task.CompletedTask;
+            }
+
             if (!metadata.OfType<IAuthorizeData>().Any())
             {
                 return Task.CompletedTask;

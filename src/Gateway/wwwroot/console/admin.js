@@ -155,7 +155,6 @@ async function loadHistory(reset) {
     const { data } = await api(path);
     const items = data.items ?? [];
     // Newest first: each row's change is against the next (older) entry; the last on a page waits for the next page.
-    const rows = lastShown ? [lastShown, ...items] : items;
     for (let i = 0; i < items.length; i++) {
       const entry = items[i];
       if (lastShown && i === 0) {
@@ -170,7 +169,6 @@ async function loadHistory(reset) {
       body.append(row);
       previousOfLastShown = row;
     }
-    void rows;
     lastShown = items.at(-1) ?? lastShown;
     historyCursor = data.nextCursor;
     $('history-more').hidden = !historyCursor;
