@@ -82,7 +82,8 @@ public sealed class AgentPageTests(ConsoleSite site, ITestOutputHelper output) :
     public async Task Prompt_TakesTheFocus_KeepsIt_AndGivesItBack()
     {
         var tenant = ConsoleSite.NewTenant();
-        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: true, inactivityTimeoutSeconds: 3, gracePeriodSeconds: 120);
+        // After Continue the next prompt is this far away: time enough to see where the focus went.
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: true, inactivityTimeoutSeconds: 6, gracePeriodSeconds: 120);
         await using var alice = await site.NewPersonAsync("agent-alice", output: output);
         var agent = await AgentPage.SignInAsync(alice, tenant, "alice");
         await agent.StartAsync();

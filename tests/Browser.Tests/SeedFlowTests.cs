@@ -101,6 +101,14 @@ public sealed partial class SeedFlowTests(ConsoleSite site, ITestOutputHelper ou
         await roster.RefreshUntilVisibleAsync("Sessions", roster.SessionRow("alice"), "Alice's session in the Sessions report");
         await Expect(roster.SessionRow("alice")).ToContainTextAsync("inactivity");
 
+        // The Sessions report's CSV (fetched with the token in a header, handed over as a Blob URL) holds the same rows.
+        var download = await sam.Page.RunAndWaitForDownloadAsync(
+            () => roster.Section("Sessions").GetByRole(AriaRole.Link, new() { Name = "Download CSV", Exact = true }).ClickAsync());
+        var csv = await File.ReadAllLinesAsync(await download.PathAsync());
+        Assert.StartsWith("sessionId,agentId,", csv[0], StringComparison.Ordinal);
+        Assert.Contains(csv, line => line.Contains(",bruno,", StringComparison.Ordinal) && line.Contains(",endedBySupervisor,sam,", StringComparison.Ordinal));
+        Assert.Contains(csv, line => line.Contains(",alice,", StringComparison.Ordinal) && line.Contains(",inactivityTimeout,", StringComparison.Ordinal));
+
         await roster.RefreshUntilVisibleAsync("Timeline", roster.TimelineBars("bruno", "session"), "Bruno's session bar on the timeline");
         await Expect(roster.TimelineBars("bruno", "session")).ToHaveCountAsync(1);
         await Expect(roster.TimelineBars("bruno", "session").Locator("title")).ToContainTextAsync("bruno");
