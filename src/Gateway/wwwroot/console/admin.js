@@ -17,6 +17,7 @@ const fields = {
 
 function minutesHint(seconds) {
   if (!Number.isFinite(seconds) || seconds <= 0) return '';
+  if (seconds < 60) return `= ${seconds} second${seconds === 1 ? '' : 's'}`;
   const minutes = seconds / 60;
   const shown = Number.isInteger(minutes) ? String(minutes) : minutes.toFixed(1);
   return `= ${shown} minute${shown === '1' ? '' : 's'}`;

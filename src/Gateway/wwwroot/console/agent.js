@@ -303,8 +303,11 @@ function onInteraction(event) {
   }
 }
 
-for (const type of ['pointerdown', 'pointermove', 'keydown', 'focusin', 'wheel', 'touchstart']) {
+// Not focusin: the page moves focus itself (after Start, into the prompt, back after dialogs), and those events are
+// trusted too, so they would report activity nobody made. The window's focus is the agent coming back to the tab.
+for (const type of ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstart']) {
   document.addEventListener(type, onInteraction, { capture: true, passive: true });
 }
+window.addEventListener('focus', onInteraction, { passive: true });
 
 if (caller) resync();

@@ -386,6 +386,9 @@ function shownWindow(sessions, from, to, until) {
   return { start, end: Math.max(end, start + hour) };
 }
 
+// In the lane's 1000-unit viewBox: about 3 px on a phone, 10 px on a laptop.
+const MIN_BAR_WIDTH = 8;
+
 async function loadTimeline() {
   const container = $('timeline');
   try {
@@ -407,7 +410,8 @@ async function loadTimeline() {
     const place = (start, end) => {
       const x = (Math.max(start, shown.start) - shown.start) * scale;
       const right = (Math.min(end, shown.end) - shown.start) * scale;
-      return { x, width: Math.max(0.5, right - x) };
+      // A bar of a few seconds would be a hairline; its <title> carries the exact times.
+      return { x, width: Math.max(MIN_BAR_WIDTH, right - x) };
     };
     container.append(axis(shown));
     agentIds.forEach((agentId, index) => {
