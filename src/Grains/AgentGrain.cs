@@ -168,7 +168,13 @@ internal sealed partial class AgentGrain(
     public async Task<bool> ApplyPreferences(TenantPreferences preferences)
     {
         ArgumentNullException.ThrowIfNull(preferences);
+        var held = Current.Preferences;
         await RunAsync(machine => machine.ApplyPreferences(preferences));
+        if (Current.Session is not null && Current.Preferences != held)
+        {
+            metrics.PreferencesAdopted();
+        }
+
         return Current.Session is not null;
     }
 

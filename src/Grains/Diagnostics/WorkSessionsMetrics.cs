@@ -25,6 +25,7 @@ public sealed class WorkSessionsMetrics
     private readonly Counter<long> _warnings;
     private readonly Counter<long> _continues;
     private readonly Counter<long> _heartbeats;
+    private readonly Counter<long> _preferencesAdopted;
     private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
 
     /// <summary>Created by the container, on its meter factory.</summary>
@@ -38,6 +39,8 @@ public sealed class WorkSessionsMetrics
         _warnings = _meter.CreateCounter<long>("worksessions.warnings", "{warning}", "Inactivity prompts shown.");
         _continues = _meter.CreateCounter<long>("worksessions.continues", "{continue}", "Inactivity prompts answered with Continue.");
         _heartbeats = _meter.CreateCounter<long>("worksessions.heartbeats", "{heartbeat}", "Heartbeats received by agent grains.");
+        _preferencesAdopted = _meter.CreateCounter<long>("worksessions.preferences.adopted", "{agent}",
+            "Agents with an open session that adopted a new preferences version pushed by their tenant: a change has reached every open session when this grew by the roster's size.");
         _meter.CreateObservableGauge("worksessions.sessions.open", () => (long)_open.Count, "{session}",
             "Open work sessions held by this silo's agent activations.");
     }
@@ -78,6 +81,9 @@ public sealed class WorkSessionsMetrics
             _open.TryRemove(agentKey, out _);
         }
     }
+
+    /// <summary>Counts an open session that adopted a new preferences version from a push.</summary>
+    internal void PreferencesAdopted() => _preferencesAdopted.Add(1);
 
     /// <summary>Counts a heartbeat.</summary>
     internal void Heartbeat() => _heartbeats.Add(1);
