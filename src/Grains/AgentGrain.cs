@@ -169,7 +169,7 @@ internal sealed partial class AgentGrain(
     {
         ArgumentNullException.ThrowIfNull(preferences);
         var held = Current.Preferences;
-        await RunAsync(machine => machine.ApplyPreferences(preferences));
+        await RunAsync(machine => machine.ApplyPreferences(preferences), checkpointIfDue: false);
         if (Current.Session is not null && Current.Preferences != held)
         {
             metrics.PreferencesAdopted();
@@ -279,9 +279,11 @@ internal sealed partial class AgentGrain(
     /// The one path of every command: decide on a copy, store it when the transition says so, and only then make
     /// it the live state, tell the tenant and the observers, and re-arm the timer and the reminder.
     /// </summary>
-    private async Task<IReadOnlyList<AgentEvent>> RunAsync(Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command)
+    private async Task<IReadOnlyList<AgentEvent>> RunAsync(Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command, bool checkpointIfDue = true)
     {
-        var checkpoint = new ActivityCheckpoint(_storedLastActivity, options.Value.ActivityCheckpointInterval);
+        var checkpoint = checkpointIfDue
+            ? new ActivityCheckpoint(_storedLastActivity, options.Value.ActivityCheckpointInterval)
+            : ActivityCheckpoint.Never;
         var transition = WorkSessionMachine.Decide(_agentId, Current, timeProvider, checkpoint, command);
         if (transition.MustWrite)
         {
