@@ -15,6 +15,8 @@ using WorkSessions.Hosting;
 //   hot [agents] [seconds]  heartbeats/s from 64 callers, session starts/s, managed memory per open session (default)
 //   lifecycle [agents]      start → warn → continue → end for every agent: the grain work per lifecycle and the warning storm
 //   reporting [agents]      with reporting on: delivery of the lifecycles' events, and the feed's lag (transition → readable)
+//   tenant [agents]         one tenant with every agent's session open: a preference change's answer and its reach to
+//                           every session, and what a roster change costs the tenant's stored row
 // Usage: dotnet run -c Release --project bench -- [mode] [agents] [seconds] [--postgres CONNECTION_STRING]
 var postgres = OptionValue(ref args, "--postgres");
 var mode = args.Length > 0 && !char.IsDigit(args[0][0]) ? args[0] : "hot";
@@ -56,8 +58,11 @@ switch (mode)
         await LifecyclesAsync();
         await ReportingAsync();
         break;
+    case "tenant":
+        await TenantAsync();
+        break;
     default:
-        Console.Error.WriteLine($"unknown mode '{mode}': hot, lifecycle or reporting");
+        Console.Error.WriteLine($"unknown mode '{mode}': hot, lifecycle, reporting or tenant");
         return 2;
 }
 
@@ -202,6 +207,80 @@ async Task ReportingAsync()
     await reader;
     var lags = seen.Order().ToArray();
     Console.WriteLine($"feed lag (transition → readable by a 250 ms poller): {lags.Length:N0} events, p50 {Percentile(lags, 0.5):N0} ms, p99 {Percentile(lags, 0.99):N0} ms");
+}
+
+// A preference change answers the admin, then reaches every open session (counted by the agents' adoption metric);
+// roster changes (sessions ending and starting) cost the tenant's stored row what its writes rewrite.
+async Task TenantAsync()
+{
+    var tenantGrain = grains.GetTenantGrain(tenant);
+    await tenantGrain.UpdatePreferences(new WorkSessionPreferences(true, true, 1800, 180), null, "bench");
+    var starts = await PhaseAsync(i => Agent(i).StartSession(AgentStatus.Ready, null));
+    var rosterWatch = Stopwatch.StartNew();
+    while ((await tenantGrain.GetRoster()).Count < agents && rosterWatch.Elapsed < TimeSpan.FromMinutes(2))
+    {
+        await Task.Delay(50);
+    }
+
+    Console.WriteLine($"sessions open: {agents:N0} in {starts.TotalSeconds:N1} s; roster complete {rosterWatch.Elapsed.TotalSeconds:N1} s later");
+
+    // Let the batched roster write of the starts land, then churn: end and restart a thousand sessions.
+    var settle = TimeSpan.FromSeconds(7);
+    await Task.Delay(settle);
+    var (bytesBefore, writesBefore) = await TenantRowAsync();
+    const int Churned = 1000;
+    await Parallel.ForEachAsync(Enumerable.Range(0, Math.Min(Churned, agents)), new ParallelOptions { MaxDegreeOfParallelism = Callers }, async (i, _) =>
+    {
+        await Agent(i).EndSession(Actor.Agent($"agent-{i}"), null);
+        await Agent(i).StartSession(AgentStatus.Ready, null);
+    });
+    await Task.Delay(settle);
+    var (bytesAfter, writesAfter) = await TenantRowAsync();
+    var rosterChanges = 2 * Math.Min(Churned, agents);
+    var rosterBytes = (writesAfter - writesBefore) * (double)bytesAfter;
+    Console.WriteLine($"tenant's stored row: {bytesBefore:N0} → {bytesAfter:N0} bytes; {writesAfter - writesBefore} writes for {rosterChanges:N0} roster changes = {rosterBytes / rosterChanges:N0} bytes written per roster change");
+
+    var adopted = 0L;
+    using var listener = new System.Diagnostics.Metrics.MeterListener();
+    listener.InstrumentPublished = (instrument, l) =>
+    {
+        if (instrument.Meter.Name == WorkSessions.Diagnostics.WorkSessionsMetrics.MeterName && instrument.Name == "worksessions.preferences.adopted")
+        {
+            l.EnableMeasurementEvents(instrument);
+        }
+    };
+    listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref adopted, value));
+    listener.Start();
+
+    var change = Stopwatch.StartNew();
+    string answer;
+    try
+    {
+        var updated = await tenantGrain.UpdatePreferences(new WorkSessionPreferences(true, true, 1200, 180), null, "bench");
+        answer = $"version {updated.Version} in {change.Elapsed.TotalMilliseconds:N0} ms";
+    }
+    catch (Exception exception)
+    {
+        answer = $"{exception.GetType().Name} after {change.Elapsed.TotalMilliseconds:N0} ms";
+    }
+
+    while (Interlocked.Read(ref adopted) < agents && change.Elapsed < TimeSpan.FromMinutes(3))
+    {
+        await Task.Delay(10);
+    }
+
+    Console.WriteLine($"preference change: answered {answer}; adopted by {Interlocked.Read(ref adopted):N0} of {agents:N0} open sessions {change.Elapsed.TotalSeconds:N2} s after the call");
+}
+
+// The tenant grain's stored row: its payload's size and its version (one more per write).
+async Task<(long Bytes, long Writes)> TenantRowAsync()
+{
+    var database = host.Services.GetRequiredService<WorkSessions.Storage.WorkSessionsDatabase>();
+    await using var connection = await database.DataSource.OpenConnectionAsync();
+    await using var command = connection.CreateCommand();
+    command.CommandText = "SELECT length(payload), version FROM orleans_grain_state WHERE grain_type = 'tenant' ORDER BY version DESC LIMIT 1";
+    await using var reader = await command.ExecuteReaderAsync();
+    return await reader.ReadAsync() ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
 }
 
 async Task<TimeSpan> PhaseAsync(Func<int, Task> command)

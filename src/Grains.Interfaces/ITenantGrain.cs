@@ -15,7 +15,10 @@ public interface ITenantGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("GetPreferences")]
     Task<TenantPreferences> GetPreferences();
 
-    /// <summary>Replaces all four preferences and pushes them to every agent with an open session.</summary>
+    /// <summary>
+    /// Replaces all four preferences and answers once they are stored; they are pushed to every agent with an open
+    /// session afterwards (and again after a crash that cut the push off), however large the tenant.
+    /// </summary>
     /// <param name="preferences">The new values, validated against the silo's configured bounds.</param>
     /// <param name="expectedVersion">When set, the update applies only if the stored version equals it.</param>
     /// <param name="updatedBy">The admin's user id, kept for audit.</param>

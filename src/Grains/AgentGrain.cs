@@ -54,7 +54,10 @@ internal sealed partial class AgentGrain(
     private DateTimeOffset _preferencesCheckedAt = DateTimeOffset.MinValue;
     private readonly WriteBackoff _writeBackoff = new();
     private readonly ReportOutbox _outbox = new(reporting.Value.OutboxCapacity);
-    private readonly ObserverManager<IAgentObserver> _observers = new(IAgentGrain.ObserverLease, logger);
+    private bool _countedOpen;
+
+    // Created by the first subscription: most agents never have one, and an empty manager is a few hundred bytes.
+    private ObserverManager<IAgentObserver>? _observers;
 
     private string Key => this.GetPrimaryKeyString();
 
@@ -65,6 +68,9 @@ internal sealed partial class AgentGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         (_tenantId, _agentId) = AgentKey.Parse(Key);
+
+        // One copy per tenant instead of one per agent (the report entries refer to it too); tenants are few.
+        _tenantId = string.Intern(_tenantId);
         Swap(state.State.Agent, stored: true);
 
         // Every activation follows a gap in which no timer ran, whatever caused it: the recovery rule applies.
@@ -88,7 +94,7 @@ internal sealed partial class AgentGrain(
     {
         // Nothing to write: the next activation counts as activity and re-reads the tenant's preferences.
         _deadlineTimer?.Dispose();
-        metrics.Forget(Key);
+        CountOpenSession(false);
         return Task.CompletedTask;
     }
 
@@ -154,6 +160,7 @@ internal sealed partial class AgentGrain(
 
     public Task<AgentSubscription> Subscribe(IAgentObserver observer)
     {
+        _observers ??= new(IAgentGrain.ObserverLease, logger);
         var renewed = _observers.Observers.ContainsKey(observer);
         _observers.Subscribe(observer, observer);
         return Task.FromResult(new AgentSubscription(renewed, _live.ToView()));
@@ -161,14 +168,20 @@ internal sealed partial class AgentGrain(
 
     public Task Unsubscribe(IAgentObserver observer)
     {
-        _observers.Unsubscribe(observer);
+        _observers?.Unsubscribe(observer);
         return Task.CompletedTask;
     }
 
     public async Task<bool> ApplyPreferences(TenantPreferences preferences)
     {
         ArgumentNullException.ThrowIfNull(preferences);
-        await RunAsync(machine => machine.ApplyPreferences(preferences));
+        var held = Current.Preferences;
+        await RunAsync(machine => machine.ApplyPreferences(preferences), checkpointIfDue: false);
+        if (Current.Session is not null && Current.Preferences != held)
+        {
+            metrics.PreferencesAdopted();
+        }
+
         return Current.Session is not null;
     }
 
@@ -273,9 +286,11 @@ internal sealed partial class AgentGrain(
     /// The one path of every command: decide on a copy, store it when the transition says so, and only then make
     /// it the live state, tell the tenant and the observers, and re-arm the timer and the reminder.
     /// </summary>
-    private async Task<IReadOnlyList<AgentEvent>> RunAsync(Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command)
+    private async Task<IReadOnlyList<AgentEvent>> RunAsync(Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command, bool checkpointIfDue = true)
     {
-        var checkpoint = new ActivityCheckpoint(_storedLastActivity, options.Value.ActivityCheckpointInterval);
+        var checkpoint = checkpointIfDue
+            ? new ActivityCheckpoint(_storedLastActivity, options.Value.ActivityCheckpointInterval)
+            : ActivityCheckpoint.Never;
         var transition = WorkSessionMachine.Decide(_agentId, Current, timeProvider, checkpoint, command);
         if (transition.MustWrite)
         {
@@ -308,10 +323,11 @@ internal sealed partial class AgentGrain(
             }
         }
 
-        metrics.Record(Key, transition.Events, Current.Session is not null);
-        if (transition.Events.Count > 0 && _observers.Count > 0)
+        metrics.Record(transition.Events);
+        CountOpenSession(Current.Session is not null);
+        if (transition.Events.Count > 0 && _observers is { Count: > 0 } observers)
         {
-            await _observers.Notify(observer => observer.OnAgentEvents(transition.Events));
+            await observers.Notify(observer => observer.OnAgentEvents(transition.Events));
         }
 
         // The timer first: a reminder service that fails now must not leave a stored session without a deadline.
@@ -374,6 +390,16 @@ internal sealed partial class AgentGrain(
         {
             LogWriteRecovered(logger, Key, _writeBackoff.Failures);
             _writeBackoff.Succeeded();
+        }
+    }
+
+    /// <summary>Keeps this activation's share of the open-session gauge.</summary>
+    private void CountOpenSession(bool open)
+    {
+        if (open != _countedOpen)
+        {
+            _countedOpen = open;
+            metrics.OpenSessionHeld(open);
         }
     }
 

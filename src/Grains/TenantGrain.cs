@@ -1,27 +1,41 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using System.Text.Json.Serialization;
 using Orleans.Storage;
 using WorkSessions.Contracts;
 using WorkSessions.Hosting;
 using WorkSessions.Reporting;
+using WorkSessions.Storage;
 
 namespace WorkSessions;
 
-/// <summary>The tenant grain's persisted state.</summary>
+/// <summary>The tenant grain's persisted state: small, and not rewritten when sessions open or close.</summary>
 internal sealed class TenantGrainState
 {
     public TenantPreferences Preferences { get; set; } = TenantPreferences.Default;
 
-    /// <summary>Agents with an open session, by agent id, with that session's id.</summary>
-    public Dictionary<string, Guid> Roster { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The preferences version every agent on the roster was pushed. Behind <see cref="Preferences"/> while a push is
+    /// running; an activation that finds it behind (the push was cut off by a crash or a deactivation) pushes again.
+    /// </summary>
+    public long PushedVersion { get; set; }
+
+    /// <summary>
+    /// The roster as earlier versions stored it in this row (rewritten whole every few seconds). Read once by an
+    /// activation that finds it, and dropped by its next write: the roster now lives in memory, rebuilt from the report
+    /// tables' open sessions and the agents' announcements.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Dictionary<string, Guid>? Roster { get; set; }
 
     /// <summary>Preference changes stored with the change and not yet known to be in the report tables.</summary>
     public List<ReportEntry> Outbox { get; set; } = [];
 }
 
 /// <summary>
-/// Holds the admin preferences and the roster, pushes preference changes to agents with open sessions, and reports
-/// each change through its outbox (docs/architecture.md#reporting).
+/// Holds the admin preferences and the roster, pushes preference changes to agents with open sessions after the change
+/// has answered, and reports each change through its outbox (docs/architecture.md#tenant-grain,
+/// docs/architecture.md#reporting).
 /// </summary>
 [GrainType("tenant")]
 internal sealed partial class TenantGrain(
@@ -30,36 +44,78 @@ internal sealed partial class TenantGrain(
     IOptions<WorkSessionsOptions> options,
     IOptions<ReportingOptions> reporting,
     ReportWriter reportWriter,
+    ReportStore reportStore,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain, ITenantRoster, IReportOutbox, IRemindable
 {
     internal const string OutboxReminderName = "report-outbox";
 
-    // What GetPreferences answers: only ever a stored version, because that call interleaves with an
-    // update that is still writing.
+    // What GetPreferences answers: only ever a stored version, because that call interleaves with an update that is
+    // still writing.
     private TenantPreferences _published = TenantPreferences.Default;
 
-    // Roster changes are written in batches: at shift start thousands of agents open sessions within
-    // minutes, and one write per change of a roster that size would make this grain the bottleneck.
-    private IGrainTimer? _rosterWrite;
+    // Agents with an open session and that session's id. In memory only: a roster change costs no write however large
+    // the tenant. An activation rebuilds it from the report tables' open sessions, and every agent with an open session
+    // re-announces itself on each wake-up tick, which repairs whatever those did not know yet.
+    private readonly Dictionary<string, Guid> _roster = new(StringComparer.Ordinal);
+
+    // The version this activation has pushed to the whole roster (the stored one may lag behind a failed write).
+    private long _pushedVersion;
+
+    // Agents that announced themselves holding other preferences than the published ones: pushed one by one.
+    private readonly HashSet<string> _stragglers = new(StringComparer.Ordinal);
+
+    // The running push; null when none. Interleaved with the grain's calls so that announcements, reads and the next
+    // change are answered while thousands of agents are being called.
+    private IGrainTimer? _push;
+
+    // The push writes PushedVersion while an update may be writing the preferences: one write at a time.
+    private readonly SemaphoreSlim _writing = new(1, 1);
 
     private readonly ReportOutbox _outbox = new(reporting.Value.OutboxCapacity);
 
     private string TenantId => WorkSessionsGrains.TenantIdOf(this.GetPrimaryKeyString());
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    private bool SweepPending => _pushedVersion != _published.Version;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _published = state.State.Preferences;
+        _pushedVersion = state.State.PushedVersion;
+        await LoadRosterAsync(cancellationToken);
         HandOverOutbox();
-        return Task.CompletedTask;
+        if (SweepPending)
+        {
+            LogPushResumed(logger, TenantId, _published.Version, _roster.Count);
+            StartPush();
+        }
     }
 
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// The open sessions the report tables know, then what an earlier version stored in this row. Sessions too recent
+    /// for the tables (their start still in an agent's outbox) join with the agent's next announcement.
+    /// </summary>
+    private async Task LoadRosterAsync(CancellationToken cancellationToken)
     {
-        if (_rosterWrite is not null)
+        try
         {
-            await WriteRosterAsync(cancellationToken);
-            CancelRosterWrite();
+            foreach (var (agentId, sessionId) in await reportStore.ReadOpenSessionsAsync(TenantId, cancellationToken))
+            {
+                _roster[agentId] = sessionId;
+            }
         }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // Not fatal: every open session re-announces itself within a wake-up period.
+            LogRosterLoadFailed(logger, exception, TenantId);
+        }
+
+        foreach (var (agentId, sessionId) in state.State.Roster ?? [])
+        {
+            _roster.TryAdd(agentId, sessionId);
+        }
+
+        // The next write leaves it out.
+        state.State.Roster = null;
     }
 
     public Task<TenantPreferences> GetPreferences() => Task.FromResult(_published);
@@ -72,6 +128,21 @@ internal sealed partial class TenantGrain(
         }
 
         options.Value.PreferenceRules.Validate(preferences);
+
+        // The push interleaves with this call and writes too: the version is judged and written under one hold.
+        await _writing.WaitAsync();
+        try
+        {
+            return await UpdateHoldingWritesAsync(preferences, expectedVersion, updatedBy);
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+
+    private async Task<TenantPreferences> UpdateHoldingWritesAsync(WorkSessionPreferences preferences, long? expectedVersion, string updatedBy)
+    {
         if (expectedVersion is { } expected && expected != _published.Version)
         {
             throw new WorkSessionException(
@@ -88,7 +159,7 @@ internal sealed partial class TenantGrain(
         {
             // Another activation wrote this tenant's row (a duplicate during a silo failover). Take what it stored
             // and judge the request against that, rather than answering every later update with a conflict.
-            await ReloadKeepingRosterAsync();
+            await ReloadAsync();
             if (expectedVersion is { } stale && stale != _published.Version)
             {
                 throw new WorkSessionException(
@@ -102,7 +173,10 @@ internal sealed partial class TenantGrain(
 
         _published = updated;
         LogPreferencesUpdated(logger, TenantId, updated.Version, updatedBy);
-        await PushToRosterAsync(updated, [.. state.State.Roster]);
+
+        // Stored is answered: the agents are told after this call returns, however many they are. Until then they judge
+        // deadlines by the preferences they hold, as they would had the push been lost.
+        StartPush();
         return updated;
     }
 
@@ -115,7 +189,6 @@ internal sealed partial class TenantGrain(
         try
         {
             await state.WriteStateAsync();
-            CancelRosterWrite();
         }
         catch
         {
@@ -125,6 +198,7 @@ internal sealed partial class TenantGrain(
         }
 
         OutboxStored(state.State.Outbox, dropped);
+
         HandOverOutbox();
         await SyncOutboxReminderAsync();
     }
@@ -193,132 +267,211 @@ internal sealed partial class TenantGrain(
     }
 
     public Task<IReadOnlyList<string>> GetRoster() =>
-        Task.FromResult<IReadOnlyList<string>>([.. state.State.Roster.Keys.Order(StringComparer.Ordinal)]);
+        Task.FromResult<IReadOnlyList<string>>([.. _roster.Keys.Order(StringComparer.Ordinal)]);
 
-    public async Task SessionOpened(string agentId, Guid sessionId, TenantPreferences held)
+    public Task SessionOpened(string agentId, Guid sessionId, TenantPreferences held)
     {
-        if (!state.State.Roster.TryGetValue(agentId, out var known) || known != sessionId)
-        {
-            state.State.Roster[agentId] = sessionId;
-            ScheduleRosterWrite();
-        }
-
+        _roster[agentId] = sessionId;
         if (held != _published)
         {
-            // The agent read preferences just before an update that did not yet see it on the roster, or holds a
-            // version this tenant never published (the tenant's row was restored from a backup).
-            await PushToRosterAsync(_published, [new(agentId, sessionId)]);
-        }
-    }
-
-    public Task SessionClosed(string agentId, Guid sessionId)
-    {
-        if (state.State.Roster.TryGetValue(agentId, out var known) && known == sessionId)
-        {
-            state.State.Roster.Remove(agentId);
-            ScheduleRosterWrite();
+            // The agent read preferences just before an update that did not yet see it on the roster, missed a push,
+            // or holds a version this tenant never published (the tenant's row was restored from a backup).
+            _stragglers.Add(agentId);
+            StartPush();
         }
 
         return Task.CompletedTask;
     }
 
-    private async Task PushToRosterAsync(TenantPreferences preferences, IReadOnlyList<KeyValuePair<string, Guid>> agents)
+    public Task SessionClosed(string agentId, Guid sessionId)
     {
-        var tenantId = TenantId;
-        var outcomes = await Task.WhenAll(agents.Select(async entry =>
+        if (_roster.TryGetValue(agentId, out var known) && known == sessionId)
         {
-            try
-            {
-                var open = await GrainFactory.GetAgentPreferencesTarget(tenantId, entry.Key).ApplyPreferences(preferences);
-                return (entry, open);
-            }
-            catch (Exception exception)
-            {
-                // The agent re-reads preferences when it next activates; keep it on the roster.
-                LogPushFailed(logger, exception, tenantId, entry.Key);
-                return (entry, open: true);
-            }
-        }));
-
-        foreach (var (entry, open) in outcomes)
-        {
-            if (!open && state.State.Roster.TryGetValue(entry.Key, out var known) && known == entry.Value)
-            {
-                state.State.Roster.Remove(entry.Key);
-                ScheduleRosterWrite();
-            }
+            _roster.Remove(agentId);
         }
+
+        return Task.CompletedTask;
     }
 
-    private void ScheduleRosterWrite() => _rosterWrite ??= this.RegisterGrainTimer(
-        WriteRosterAsync,
-        new GrainTimerCreationOptions(options.Value.RosterWriteDelay, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+    private void StartPush() => _push ??= this.RegisterGrainTimer(
+        PushAsync,
+        new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = true, Interleave = true });
 
-    private void CancelRosterWrite()
+    /// <summary>
+    /// Pushes the published preferences to the whole roster while a sweep is pending, then to the agents that announced
+    /// older ones, until neither is left. A newer change stops the sweep under way and starts the next one.
+    /// </summary>
+    private async Task PushAsync(CancellationToken cancellationToken)
     {
-        _rosterWrite?.Dispose();
-        _rosterWrite = null;
-    }
-
-    private async Task WriteRosterAsync(CancellationToken cancellationToken)
-    {
-        // Detached before the write, disposed after it: disposing a timer cancels the token of the tick it is
-        // running, and changes made meanwhile schedule a write of their own.
-        var tick = _rosterWrite;
-        _rosterWrite = null;
-        var liveOutbox = state.State.Outbox;
-        var outbox = NextOutbox([], out var dropped);
-        state.State.Outbox = outbox;
         try
         {
-            await state.WriteStateAsync(CancellationToken.None);
-            OutboxStored(outbox, dropped);
-        }
-        catch (Exception exception)
-        {
-            state.State.Outbox = liveOutbox;
-
-            // The roster is a hint the agents repair by announcing themselves; try again later.
-            LogRosterWriteFailed(logger, exception, TenantId);
-            if (exception is InconsistentStateException)
+            while (!cancellationToken.IsCancellationRequested)
             {
-                try
+                var target = _published;
+                var sweep = SweepPending;
+                List<KeyValuePair<string, Guid>> agents;
+                if (sweep)
                 {
-                    await ReloadKeepingRosterAsync();
+                    agents = [.. _roster];
+                    _stragglers.Clear();
                 }
-                catch (Exception reloadException)
+                else if (_stragglers.Count > 0)
                 {
-                    // The next write fails on the same etag and reloads again.
-                    LogRosterWriteFailed(logger, reloadException, TenantId);
+                    agents = [.. _roster.Where(entry => _stragglers.Contains(entry.Key))];
+                    _stragglers.Clear();
+                }
+                else
+                {
+                    break;
+                }
+
+                var watch = timeProvider.GetTimestamp();
+                var reachedAll = await PushToAsync(target, agents, cancellationToken);
+                if (sweep && reachedAll)
+                {
+                    _pushedVersion = target.Version;
+                    LogPushed(logger, TenantId, target.Version, agents.Count, timeProvider.GetElapsedTime(watch));
+                    await StorePushedVersionAsync(target.Version);
                 }
             }
-
-            ScheduleRosterWrite();
         }
         finally
         {
-            tick?.Dispose();
+            // Disposing a timer cancels its running tick's token: only once the loop is done. Nothing ran between the
+            // loop's last check and here, so no change is left behind.
+            var push = _push;
+            _push = null;
+            push?.Dispose();
         }
     }
 
-    private async Task ReloadKeepingRosterAsync()
+    /// <summary>
+    /// Calls <see cref="IAgentPreferencesTarget.ApplyPreferences"/> on each agent, a bounded number at a time; drops
+    /// from the roster the agents whose session has ended. True when every agent was called with preferences that are
+    /// still the published ones.
+    /// </summary>
+    private async Task<bool> PushToAsync(TenantPreferences target, List<KeyValuePair<string, Guid>> agents, CancellationToken cancellationToken)
     {
-        // Someone else wrote this tenant's row: take its preferences and etag, keep the roster this activation knows.
-        var roster = state.State.Roster;
+        var tenantId = TenantId;
+        var next = 0;
+        var failures = 0;
+        Exception? firstFailure = null;
+        var closed = new List<KeyValuePair<string, Guid>>();
+
+        // The workers run on this grain's scheduler, one step at a time: the shared index needs no lock.
+        async Task WorkAsync()
+        {
+            while (next < agents.Count && target == _published && !cancellationToken.IsCancellationRequested)
+            {
+                var entry = agents[next++];
+                try
+                {
+                    if (!await GrainFactory.GetAgentPreferencesTarget(tenantId, entry.Key).ApplyPreferences(target))
+                    {
+                        closed.Add(entry);
+                    }
+                }
+                catch (Exception exception)
+                {
+                    // The agent re-reads preferences when it next activates and re-announces itself with the ones it
+                    // holds on its next wake-up, which pushes again; keep it on the roster.
+                    failures++;
+                    firstFailure ??= exception;
+                }
+            }
+        }
+
+        var workers = Math.Min(options.Value.PreferencePushConcurrency, agents.Count);
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => WorkAsync()));
+        foreach (var (agentId, sessionId) in closed)
+        {
+            if (_roster.TryGetValue(agentId, out var known) && known == sessionId)
+            {
+                _roster.Remove(agentId);
+            }
+        }
+
+        if (failures > 0)
+        {
+            LogPushFailed(logger, firstFailure, tenantId, failures, agents.Count);
+        }
+
+        return next >= agents.Count && target == _published && !cancellationToken.IsCancellationRequested;
+    }
+
+    /// <summary>Stores that the push of <paramref name="version"/> is complete, so the next activation does not repeat it.</summary>
+    private async Task StorePushedVersionAsync(long version)
+    {
+        await _writing.WaitAsync();
+        try
+        {
+            var liveOutbox = state.State.Outbox;
+            var stored = state.State.PushedVersion;
+            var outbox = NextOutbox([], out var dropped);
+            state.State.PushedVersion = version;
+            state.State.Outbox = outbox;
+            try
+            {
+                await state.WriteStateAsync(CancellationToken.None);
+                OutboxStored(outbox, dropped);
+            }
+            catch (Exception exception)
+            {
+                // A repeated push is harmless (agents ignore preferences they hold): the next activation repeats it.
+                state.State.PushedVersion = stored;
+                state.State.Outbox = liveOutbox;
+                LogPushedVersionWriteFailed(logger, exception, TenantId, version);
+                if (exception is InconsistentStateException)
+                {
+                    await ReloadQuietlyAsync();
+                }
+            }
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+
+    private async Task ReloadQuietlyAsync()
+    {
+        try
+        {
+            await ReloadAsync();
+        }
+        catch (Exception exception)
+        {
+            // The next write fails on the same etag and reloads again.
+            LogPushedVersionWriteFailed(logger, exception, TenantId, _published.Version);
+        }
+    }
+
+    private async Task ReloadAsync()
+    {
+        // Someone else wrote this tenant's row: take its preferences and etag. The roster is this activation's own.
         await state.ReadStateAsync();
-        state.State.Roster = roster;
+        state.State.Roster = null;
         _published = state.State.Preferences;
     }
 
     [LoggerMessage(LogLevel.Information, "Tenant {TenantId} preferences now version {Version}, by {UpdatedBy}")]
     private static partial void LogPreferencesUpdated(ILogger logger, string tenantId, long version, string updatedBy);
 
-    [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not write its roster")]
-    private static partial void LogRosterWriteFailed(ILogger logger, Exception exception, string tenantId);
+    [LoggerMessage(LogLevel.Information, "Tenant {TenantId} pushed preferences version {Version} to {Agents} open sessions in {Elapsed}")]
+    private static partial void LogPushed(ILogger logger, string tenantId, long version, int agents, TimeSpan elapsed);
+
+    [LoggerMessage(LogLevel.Information, "Tenant {TenantId} resumes the push of preferences version {Version} to {Agents} open sessions")]
+    private static partial void LogPushResumed(ILogger logger, string tenantId, long version, int agents);
+
+    [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not store that preferences version {Version} reached every open session; the next activation pushes it again")]
+    private static partial void LogPushedVersionWriteFailed(ILogger logger, Exception exception, string tenantId, long version);
+
+    [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not read its open sessions from the report tables; the agents' announcements rebuild the roster")]
+    private static partial void LogRosterLoadFailed(ILogger logger, Exception exception, string tenantId);
 
     [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not register or remove its report-outbox reminder")]
     private static partial void LogOutboxReminderFailed(ILogger logger, Exception exception, string tenantId);
 
-    [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not push preferences to agent {AgentId}")]
-    private static partial void LogPushFailed(ILogger logger, Exception exception, string tenantId, string agentId);
+    [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not push preferences to {Failures} of {Agents} agents (the first error is shown); they catch up when they next announce themselves")]
+    private static partial void LogPushFailed(ILogger logger, Exception? exception, string tenantId, int failures, int agents);
 }

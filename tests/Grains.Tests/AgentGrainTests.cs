@@ -175,7 +175,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
         await agent.StartSession(AgentStatus.Ready, null);
         await WaitForRosterAsync(tenant, "alice");
 
-        await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd with { WorkSessionsEnabled = false }, null, "admin-2");
+        await fixture.UpdateAndPushAsync(tenant, AutoEnd with { WorkSessionsEnabled = false }, "admin-2");
 
         var view = await agent.GetSnapshot();
         Assert.Equal(SessionState.None, view.State);
@@ -193,7 +193,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
         await WaitForRosterAsync(tenant, "alice");
         await fixture.AdvanceAsync(TimeSpan.FromSeconds(120));
 
-        await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd, null, "admin-1");
+        await fixture.UpdateAndPushAsync(tenant, AutoEnd);
         var changedAt = fixture.Time.GetUtcNow();
 
         var view = await agent.GetSnapshot();
@@ -210,7 +210,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
         await WaitForRosterAsync(tenant, "alice");
         await fixture.AdvanceAsync(Timeout);
 
-        await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd with { AutoEndEnabled = false }, null, "admin-1");
+        await fixture.UpdateAndPushAsync(tenant, AutoEnd with { AutoEndEnabled = false });
         await fixture.AdvanceAsync(TimeSpan.FromHours(1));
 
         var view = await agent.GetSnapshot();
@@ -297,7 +297,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
         await agent.StartSession(AgentStatus.Ready, null);
 
         // The admin lengthens the timeout: the agent applies it in memory, its stored copy keeps the old one.
-        await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd with { InactivityTimeoutSeconds = 600 }, null, "admin-1");
+        await fixture.UpdateAndPushAsync(tenant, AutoEnd with { InactivityTimeoutSeconds = 600 });
         fixture.Storage.FailNextWrite(agent.GetGrainId());
         await Assert.ThrowsAnyAsync<Exception>(() => agent.SetStatus(AgentStatus.NotReady, "break"));
 
@@ -348,7 +348,6 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
         // The tenant's row is restored from a backup taken before work sessions had auto-end: version 0.
         var tenantGrain = fixture.Grains.GetTenantGrain(tenant);
         var restored = new TenantGrainState { Preferences = TenantPreferences.Default with { Preferences = new WorkSessionPreferences(true, false, 1800, 180) } };
-        restored.Roster["alice"] = (await agent.GetSnapshot()).Session!.SessionId;
         fixture.Storage.Overwrite(StateNames.Tenant, tenantGrain.GetGrainId(), restored);
         await fixture.Cluster.DeactivateAsync(tenantGrain);
 

@@ -11,6 +11,7 @@ using WorkSessions.Contracts;
 using WorkSessions.Hosting;
 using WorkSessions.Reporting;
 using WorkSessions.Storage;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Grains.Tests;
 
@@ -95,13 +96,31 @@ public sealed class ClusterFixture : IAsyncLifetime
         var tenantId = "t-" + Guid.NewGuid().ToString("N")[..12];
         if (preferences is not null)
         {
-            await Grains.GetTenantGrain(tenantId).UpdatePreferences(preferences, null, "admin-1");
+            // Waiting for the push too: tests that overwrite the tenant's row must not race its write.
+            await UpdateAndPushAsync(tenantId, preferences);
         }
 
         return tenantId;
     }
 
     public IAgentGrain Agent(string tenantId, string agentId) => Grains.GetAgentGrain(tenantId, agentId);
+
+    /// <summary>
+    /// Changes the tenant's preferences and waits until their push has reached every open session: the change answers
+    /// first, and the push runs after it (docs/architecture.md#tenant-grain).
+    /// </summary>
+    public async Task<TenantPreferences> UpdateAndPushAsync(string tenantId, WorkSessionPreferences preferences, string updatedBy = "admin-1")
+    {
+        var tenant = Grains.GetTenantGrain(tenantId);
+        var updated = await tenant.UpdatePreferences(preferences, null, updatedBy);
+        await Eventually.UntilAsync(
+            () => Task.FromResult(Storage.Read<TenantGrainState>(StateNames.Tenant, tenant.GetGrainId())?.PushedVersion),
+            pushed => pushed >= updated.Version,
+            TimeSpan.FromSeconds(10),
+            $"the push of version {updated.Version} to complete",
+            poll: TimeSpan.FromMilliseconds(10));
+        return updated;
+    }
 
     /// <summary>Completes when the local reminder service has armed the wait for the grain's next tick.</summary>
     public static Task WaitForReminderArmedAsync(GrainId grainId) => WaitForReminderEventAsync<ReminderEvents.LocalReminderTickWaitArmed>(grainId);

@@ -15,6 +15,7 @@ public sealed class CountingGrainStorage(IGrainStorageSerializer serializer) : I
     private readonly ConcurrentDictionary<GrainId, bool> _failNextWrite = new();
     private readonly ConcurrentDictionary<GrainId, bool> _failing = new();
     private readonly ConcurrentDictionary<GrainId, int> _attempts = new();
+    private readonly ConcurrentDictionary<GrainId, TaskCompletionSource> _held = new();
 
     public int WritesOf(GrainId grainId) => _writes.GetValueOrDefault(grainId);
 
@@ -27,6 +28,18 @@ public sealed class CountingGrainStorage(IGrainStorageSerializer serializer) : I
     public void FailWrites(GrainId grainId) => _failing[grainId] = true;
 
     public void Heal(GrainId grainId) => _failing.TryRemove(grainId, out _);
+
+    /// <summary>Writes of the grain wait, as on a stalled database, until the returned action lets them through.</summary>
+    public Action HoldWrites(GrainId grainId)
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _held[grainId] = gate;
+        return () =>
+        {
+            _held.TryRemove(grainId, out _);
+            gate.TrySetResult();
+        };
+    }
 
     /// <summary>Replaces a stored row behind the grain's back (another activation, a restored backup): its etag changes.</summary>
     public void Overwrite<T>(string stateName, GrainId grainId, T state)
@@ -51,8 +64,13 @@ public sealed class CountingGrainStorage(IGrainStorageSerializer serializer) : I
         return Task.CompletedTask;
     }
 
-    public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        if (_held.TryGetValue(grainId, out var gate))
+        {
+            await gate.Task;
+        }
+
         _attempts.AddOrUpdate(grainId, 1, (_, count) => count + 1);
         if (_failNextWrite.TryRemove(grainId, out _) || _failing.ContainsKey(grainId))
         {
@@ -71,7 +89,6 @@ public sealed class CountingGrainStorage(IGrainStorageSerializer serializer) : I
         _writes.AddOrUpdate(grainId, 1, (_, count) => count + 1);
         grainState.ETag = version.ToString();
         grainState.RecordExists = true;
-        return Task.CompletedTask;
     }
 
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

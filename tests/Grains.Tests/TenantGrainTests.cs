@@ -1,4 +1,5 @@
 using WorkSessions.Contracts;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Grains.Tests;
 
@@ -78,29 +79,132 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task RosterChanges_AreWrittenInOneBatch_AndSurviveDeactivation()
+    public async Task RosterChanges_WriteNothing_AndTheRosterSurvivesDeactivation()
     {
         var tenantId = await fixture.NewTenantAsync(Valid);
         var tenant = fixture.Grains.GetTenantGrain(tenantId);
+        await WaitForPushStoredAsync(tenant, 1);
         var writesBefore = fixture.Storage.WritesOf(tenant.GetGrainId());
         for (var i = 0; i < 50; i++)
         {
             await fixture.Agent(tenantId, $"agent-{i}").StartSession(AgentStatus.Ready, null);
         }
 
-        await WaitUntilAsync(async () => (await tenant.GetRoster()).Count == 50);
-        Assert.Equal(writesBefore, fixture.Storage.WritesOf(tenant.GetGrainId()));
-
-        await fixture.AdvanceAsync(TimeSpan.FromSeconds(5));
-        await tenant.GetRoster();
-        Assert.Equal(writesBefore + 1, fixture.Storage.WritesOf(tenant.GetGrainId()));
-
         await fixture.Agent(tenantId, "agent-0").EndSession(Actor.Agent("agent-0"), null);
         await WaitUntilAsync(async () => (await tenant.GetRoster()).Count == 49);
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(30));
+        await tenant.GetRoster();
+        Assert.Equal(writesBefore, fixture.Storage.WritesOf(tenant.GetGrainId()));
+
+        // A new activation knows what the report tables know: every session start and end delivered so far.
+        await OpenSessionsReportedAsync(tenantId, 49);
         await fixture.Cluster.DeactivateAsync(tenant);
 
-        Assert.Equal(49, (await tenant.GetRoster()).Count);
+        var roster = await tenant.GetRoster();
+        Assert.Equal(49, roster.Count);
+        Assert.DoesNotContain("agent-0", roster);
     }
+
+    [Fact]
+    public async Task Update_AnswersBeforeTheAgentsAreUpdated_WhileOneOfThemIsStuck()
+    {
+        var tenantId = await fixture.NewTenantAsync(Valid);
+        var tenant = fixture.Grains.GetTenantGrain(tenantId);
+        var alice = fixture.Agent(tenantId, "alice");
+        var bob = fixture.Agent(tenantId, "bob");
+        await alice.StartSession(AgentStatus.Ready, null);
+        await bob.StartSession(AgentStatus.Ready, null);
+        await WaitUntilAsync(async () => (await tenant.GetRoster()).Count == 2);
+        var release = fixture.Storage.HoldWrites(alice.GetGrainId());
+        try
+        {
+            // Turning the feature off ends both sessions: alice's end cannot be stored while her writes are held.
+            var updated = await tenant.UpdatePreferences(Valid with { WorkSessionsEnabled = false }, null, "admin-1")
+                .WaitAsync(TimeSpan.FromSeconds(10));
+
+            Assert.Equal(2, updated.Version);
+            Assert.Equal(updated, await tenant.GetPreferences());
+            // The push goes on past alice, who is still busy with it.
+            await Eventually.UntilAsync(() => bob.GetSnapshot(), view => view.State == SessionState.None, TimeSpan.FromSeconds(10), "bob's session to end");
+        }
+        finally
+        {
+            release();
+        }
+
+        await Eventually.UntilAsync(() => alice.GetSnapshot(), view => view.State == SessionState.None, TimeSpan.FromSeconds(10), "alice's session to end");
+        await WaitForPushStoredAsync(tenant, 2);
+    }
+
+    [Fact]
+    public async Task PushCutOffBeforeItReachedTheAgents_ResumesWhenTheTenantActivates()
+    {
+        var tenantId = await fixture.NewTenantAsync(Valid);
+        var tenant = fixture.Grains.GetTenantGrain(tenantId);
+        var alice = fixture.Agent(tenantId, "alice");
+        var bob = fixture.Agent(tenantId, "bob");
+        await alice.StartSession(AgentStatus.Ready, null);
+        await bob.StartSession(AgentStatus.Ready, null);
+        await WaitForPushStoredAsync(tenant, 1);
+        await OpenSessionsReportedAsync(tenantId, 2);
+
+        // The silo stored version 2 and went down before pushing it: the row says version 1 reached the agents.
+        await fixture.Cluster.DeactivateAsync(tenant);
+        var stored = fixture.Storage.Read<TenantGrainState>(StateNames.Tenant, tenant.GetGrainId())!;
+        stored.Preferences = new TenantPreferences(Valid with { WorkSessionsEnabled = false }, 2, fixture.Time.GetUtcNow(), "admin-1");
+        fixture.Storage.Overwrite(StateNames.Tenant, tenant.GetGrainId(), stored);
+
+        Assert.Equal(2, (await tenant.GetPreferences()).Version);
+
+        // No clock moves: no wake-up tick brings the change, only the resumed push.
+        foreach (var agent in new[] { alice, bob })
+        {
+            await Eventually.UntilAsync(() => agent.GetSnapshot(), view => view.State == SessionState.None, TimeSpan.FromSeconds(10), "the session to end");
+        }
+
+        await WaitForPushStoredAsync(tenant, 2);
+    }
+
+    [Fact]
+    public async Task Push_ToAnAgentWithADueActivityCheckpoint_WritesNothing()
+    {
+        var noAutoEnd = Valid with { AutoEndEnabled = false, InactivityTimeoutSeconds = 1800 };
+        var tenantId = await fixture.NewTenantAsync(noAutoEnd);
+        var tenant = fixture.Grains.GetTenantGrain(tenantId);
+        var alice = fixture.Agent(tenantId, "alice");
+        var armed = ClusterFixture.WaitForReminderArmedAsync(alice.GetGrainId());
+        await alice.StartSession(AgentStatus.Ready, null);
+        await armed;
+        var ticked = ClusterFixture.WaitForReminderTickAsync(alice.GetGrainId());
+        await fixture.AdvanceAsync(TimeSpan.FromMinutes(6));
+        await ticked;
+
+        // Activity since the stored checkpoint is older than its interval: the agent's next command would write it.
+        await alice.RecordActivity();
+        var writes = fixture.Storage.WritesOf(alice.GetGrainId());
+
+        await tenant.UpdatePreferences(noAutoEnd with { InactivityTimeoutSeconds = 1200 }, null, "admin-1");
+        await WaitForPushStoredAsync(tenant, 2);
+
+        Assert.Equal(writes, fixture.Storage.WritesOf(alice.GetGrainId()));
+    }
+
+    /// <summary>The push of <paramref name="version"/> reached every agent and its completion is stored.</summary>
+    private Task WaitForPushStoredAsync(ITenantGrain tenant, long version) =>
+        Eventually.UntilAsync(
+            () => Task.FromResult(fixture.Storage.Read<TenantGrainState>(StateNames.Tenant, tenant.GetGrainId())?.PushedVersion),
+            pushed => pushed == version,
+            TimeSpan.FromSeconds(10),
+            $"the push of version {version} to complete",
+            poll: TimeSpan.FromMilliseconds(10));
+
+    private Task OpenSessionsReportedAsync(string tenantId, int count) =>
+        Eventually.UntilAsync(
+            () => fixture.ReportStore.ReadOpenSessionsAsync(tenantId, CancellationToken.None),
+            open => open.Count == count,
+            TimeSpan.FromSeconds(10),
+            $"{count} open sessions in the report tables",
+            poll: TimeSpan.FromMilliseconds(20));
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {

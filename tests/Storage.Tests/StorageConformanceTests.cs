@@ -185,26 +185,33 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
     }
 
     [Fact]
-    public async Task TenantRoster_IsWrittenSoonAfterASessionOpens()
+    public async Task TenantRoster_SurvivesASiloRestart_WithoutLivingInTheTenantsRow()
     {
-        var silo = await target.SharedSiloAsync();
+        var serviceId = TestIds.New("roster");
         var tenantId = TestIds.NewTenantId();
-        await silo.Grains.GetTenantGrain(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
-        await silo.Grains.GetAgentGrain(tenantId, "agent-1").StartSession(AgentStatus.Ready, null);
-
-        var grainId = GrainId.Create("tenant", WorkSessionsGrains.TenantGrainKey(tenantId));
-        // Eventually fails the test when the roster never lands.
+        var first = await target.StartSiloAsync(serviceId);
+        await first.Grains.GetTenantGrain(tenantId).UpdatePreferences(new WorkSessionPreferences(true, false, 1800, 180), null, "admin-1");
+        await first.Grains.GetAgentGrain(tenantId, "agent-1").StartSession(AgentStatus.Ready, null);
+        await first.Grains.GetAgentGrain(tenantId, "agent-2").StartSession(AgentStatus.Ready, null);
+        await first.Grains.GetAgentGrain(tenantId, "agent-2").EndSession(Actor.Agent("agent-2"), null);
+        // Eventually fails the test when the report tables never learn of the start and the end.
         await Eventually.UntilAsync(
-            async () =>
-            {
-                var state = new GrainState<TenantGrainState>();
-                await silo.GrainStorage.ReadStateAsync(StateNames.Tenant, grainId, state);
-                return state;
-            },
-            state => state.State?.Roster.ContainsKey("agent-1") == true,
+            () => CountAsync($"SELECT count(*) FROM ws_sessions WHERE tenant_id = '{tenantId}' AND ended_at_ticks IS NULL"),
+            open => open == 1,
             TimeSpan.FromSeconds(10),
-            "the stored roster to list agent-1",
+            "one open session in the report tables",
             poll: TimeSpan.FromMilliseconds(50));
+        await first.StopAsync();
+
+        var second = await target.StartSiloAsync(serviceId);
+
+        // Right away, before any agent's wake-up re-announces it.
+        Assert.Equal(["agent-1"], await second.Grains.GetTenantGrain(tenantId).GetRoster());
+        var stored = new GrainState<TenantGrainState>();
+        await second.GrainStorage.ReadStateAsync(StateNames.Tenant, GrainId.Create("tenant", WorkSessionsGrains.TenantGrainKey(tenantId)), stored);
+        Assert.Null(stored.State!.Roster);
+        await second.Grains.GetAgentGrain(tenantId, "agent-1").EndSession(Actor.Agent("agent-1"), null);
+        await second.StopAsync();
     }
 
     [Fact]

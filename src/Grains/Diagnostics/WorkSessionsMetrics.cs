@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using WorkSessions.Contracts;
 
@@ -25,7 +24,11 @@ public sealed class WorkSessionsMetrics
     private readonly Counter<long> _warnings;
     private readonly Counter<long> _continues;
     private readonly Counter<long> _heartbeats;
-    private readonly ConcurrentDictionary<string, byte> _open = new(StringComparer.Ordinal);
+    private readonly Counter<long> _preferencesAdopted;
+
+    // A count, not a set of agent keys: each activation says when it starts and stops holding an open session, so the
+    // gauge costs no memory per session.
+    private long _open;
 
     /// <summary>Created by the container, on its meter factory.</summary>
     public WorkSessionsMetrics(IMeterFactory meterFactory)
@@ -38,12 +41,14 @@ public sealed class WorkSessionsMetrics
         _warnings = _meter.CreateCounter<long>("worksessions.warnings", "{warning}", "Inactivity prompts shown.");
         _continues = _meter.CreateCounter<long>("worksessions.continues", "{continue}", "Inactivity prompts answered with Continue.");
         _heartbeats = _meter.CreateCounter<long>("worksessions.heartbeats", "{heartbeat}", "Heartbeats received by agent grains.");
-        _meter.CreateObservableGauge("worksessions.sessions.open", () => (long)_open.Count, "{session}",
+        _preferencesAdopted = _meter.CreateCounter<long>("worksessions.preferences.adopted", "{agent}",
+            "Agents with an open session that adopted a new preferences version pushed by their tenant: a change has reached every open session when this grew by the roster's size.");
+        _meter.CreateObservableGauge("worksessions.sessions.open", () => Interlocked.Read(ref _open), "{session}",
             "Open work sessions held by this silo's agent activations.");
     }
 
-    /// <summary>Records one stored transition of an agent: its events, and whether the agent now holds an open session.</summary>
-    internal void Record(string agentKey, IReadOnlyList<AgentEvent> events, bool sessionOpen)
+    /// <summary>Records the events of one stored transition of an agent.</summary>
+    internal void Record(IReadOnlyList<AgentEvent> events)
     {
         foreach (var agentEvent in events)
         {
@@ -69,21 +74,19 @@ public sealed class WorkSessionsMetrics
             }
         }
 
-        if (sessionOpen)
-        {
-            _open.TryAdd(agentKey, 0);
-        }
-        else
-        {
-            _open.TryRemove(agentKey, out _);
-        }
     }
+
+    /// <summary>
+    /// An activation started (true) or stopped (false) holding an open session: its session ended, or the activation went
+    /// away and its session is counted again wherever it comes back.
+    /// </summary>
+    internal void OpenSessionHeld(bool held) => Interlocked.Add(ref _open, held ? 1 : -1);
+
+    /// <summary>Counts an open session that adopted a new preferences version from a push.</summary>
+    internal void PreferencesAdopted() => _preferencesAdopted.Add(1);
 
     /// <summary>Counts a heartbeat.</summary>
     internal void Heartbeat() => _heartbeats.Add(1);
-
-    /// <summary>An activation went away: its open session, if any, is counted again wherever it comes back.</summary>
-    internal void Forget(string agentKey) => _open.TryRemove(agentKey, out _);
 
     /// <summary>The reason's name as the HTTP API spells it, so dashboards and the API agree.</summary>
     private static string ReasonTag(EndReason reason) => reason switch

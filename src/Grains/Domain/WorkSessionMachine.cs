@@ -560,7 +560,14 @@ internal sealed record Transition(AgentState State, IReadOnlyList<AgentEvent> Ev
 /// <param name="Interval">How stale the stored activity time may get.</param>
 internal readonly record struct ActivityCheckpoint(DateTimeOffset? StoredLastActivityAt, TimeSpan Interval)
 {
+    /// <summary>
+    /// Never due: for what is not the agent's own command (a tenant's preference push), so that pushing to 50,000
+    /// heartbeating agents is not 50,000 checkpoint writes. The agent's next command takes the checkpoint.
+    /// </summary>
+    public static ActivityCheckpoint Never => new(null, Timeout.InfiniteTimeSpan);
+
     public bool IsDue(AgentState state) =>
-        state.Session is { } session
+        Interval != Timeout.InfiniteTimeSpan
+        && state.Session is { } session
         && (StoredLastActivityAt is not { } stored || session.LastActivityAt - stored >= Interval);
 }

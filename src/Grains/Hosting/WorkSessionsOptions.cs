@@ -27,11 +27,12 @@ public sealed class WorkSessionsOptions
     public TimeSpan WakeUpReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
-    /// How long the tenant grain collects roster changes before writing them. Agents re-announce open sessions
-    /// when they activate, so a roster change lost with a silo only lasts until then.
+    /// How many agents the tenant grain pushes a preference change to at once. The push runs after the admin's call has
+    /// answered; a bound keeps a 50,000-agent tenant from flooding the silo with calls (and storage with the writes of
+    /// the transitions a change causes).
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
-    public TimeSpan RosterWriteDelay { get; set; } = TimeSpan.FromSeconds(5);
+    [Range(1, 10_000)]
+    public int PreferencePushConcurrency { get; set; } = 128;
 
     public Domain.PreferenceRules PreferenceRules => new(MinimumInactivityTimeoutSeconds, MinimumGracePeriodSeconds);
 }

@@ -25,8 +25,10 @@ internal sealed class ReportOutbox(int capacity)
     /// </summary>
     public static readonly TimeSpan HandOverAgainAfter = TimeSpan.FromMinutes(5);
 
-    private readonly HashSet<Guid> _delivered = [];
-    private readonly Dictionary<Guid, DateTimeOffset> _handedOver = [];
+    // Both null while empty: one outbox per agent activation, and an agent with nothing in flight (most, most of the
+    // time) should not hold two empty collections' arrays.
+    private HashSet<Guid>? _delivered;
+    private Dictionary<Guid, DateTimeOffset>? _handedOver;
 
     /// <summary>
     /// The outbox to store with the next write: the stored entries not yet delivered, then <paramref name="added"/>,
@@ -37,7 +39,7 @@ internal sealed class ReportOutbox(int capacity)
         var next = new List<ReportEntry>(stored.Count + added.Count);
         foreach (var entry in stored)
         {
-            if (!_delivered.Contains(entry.EventId))
+            if (!IsDelivered(entry.EventId))
             {
                 next.Add(entry);
             }
@@ -56,11 +58,29 @@ internal sealed class ReportOutbox(int capacity)
     /// <summary>The write of <paramref name="stored"/> succeeded: forget what it no longer holds.</summary>
     public void Stored(IReadOnlyList<ReportEntry> stored)
     {
-        var held = stored.Select(entry => entry.EventId).ToHashSet();
-        _delivered.IntersectWith(held);
-        foreach (var eventId in _handedOver.Keys.Where(eventId => !held.Contains(eventId)).ToList())
+        if (_delivered is null && _handedOver is null)
         {
-            _handedOver.Remove(eventId);
+            return;
+        }
+
+        var held = stored.Select(entry => entry.EventId).ToHashSet();
+        _delivered?.IntersectWith(held);
+        if (_delivered is { Count: 0 })
+        {
+            _delivered = null;
+        }
+
+        if (_handedOver is not null)
+        {
+            foreach (var eventId in _handedOver.Keys.Where(eventId => !held.Contains(eventId)).ToList())
+            {
+                _handedOver.Remove(eventId);
+            }
+
+            if (_handedOver.Count == 0)
+            {
+                _handedOver = null;
+            }
         }
     }
 
@@ -69,14 +89,14 @@ internal sealed class ReportOutbox(int capacity)
     /// longer than <see cref="HandOverAgainAfter"/> ago without an acknowledgement.
     /// </summary>
     public List<ReportEntry> NotHandedOver(IReadOnlyList<ReportEntry> stored, DateTimeOffset now) =>
-        [.. stored.Where(entry => !_delivered.Contains(entry.EventId)
-            && (!_handedOver.TryGetValue(entry.EventId, out var at) || now - at >= HandOverAgainAfter))];
+        [.. stored.Where(entry => !IsDelivered(entry.EventId)
+            && (_handedOver is null || !_handedOver.TryGetValue(entry.EventId, out var at) || now - at >= HandOverAgainAfter))];
 
     public void HandedOver(IReadOnlyList<ReportEntry> entries, DateTimeOffset now)
     {
         foreach (var entry in entries)
         {
-            _handedOver[entry.EventId] = now;
+            (_handedOver ??= [])[entry.EventId] = now;
         }
     }
 
@@ -84,11 +104,18 @@ internal sealed class ReportOutbox(int capacity)
     {
         foreach (var eventId in eventIds)
         {
-            _delivered.Add(eventId);
-            _handedOver.Remove(eventId);
+            (_delivered ??= []).Add(eventId);
+            _handedOver?.Remove(eventId);
+        }
+
+        if (_handedOver is { Count: 0 })
+        {
+            _handedOver = null;
         }
     }
 
     /// <summary>Whether a stored entry is not yet in the report tables: the grain keeps a wake-up until none is.</summary>
-    public bool HasUndelivered(IReadOnlyList<ReportEntry> stored) => stored.Any(entry => !_delivered.Contains(entry.EventId));
+    public bool HasUndelivered(IReadOnlyList<ReportEntry> stored) => stored.Any(entry => !IsDelivered(entry.EventId));
+
+    private bool IsDelivered(Guid eventId) => _delivered?.Contains(eventId) == true;
 }

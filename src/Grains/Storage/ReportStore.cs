@@ -275,6 +275,27 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
             return agents;
         });
 
+    /// <summary>
+    /// The tenant's sessions that have no end yet, oldest first: the roster as the report tables know it (an agent with
+    /// two, whose first end was never delivered, is listed twice; the later one counts).
+    /// </summary>
+    public Task<List<(string AgentId, Guid SessionId)>> ReadOpenSessionsAsync(string tenantId, CancellationToken cancellationToken) =>
+        RunAsync(async () =>
+        {
+            await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+            await using var command = Command(connection, null,
+                "SELECT agent_id, session_id FROM ws_sessions WHERE tenant_id = @tenant AND ended_at_ticks IS NULL ORDER BY started_at_ticks");
+            Add(command, "tenant", tenantId);
+            var open = new List<(string, Guid)>();
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                open.Add((reader.GetString(0), Guid.Parse(reader.GetString(1))));
+            }
+
+            return open;
+        });
+
     /// <summary>Start and end (null while open) of every session of the tenant with time in <c>[from, to)</c>.</summary>
     public Task<List<(DateTimeOffset Start, DateTimeOffset? End)>> ReadSessionSpansAsync(string tenantId, ReportRange range, CancellationToken cancellationToken) =>
         RunAsync(async () =>

@@ -49,7 +49,6 @@ public sealed class TestSilo : IAsyncDisposable
         {
             ["WorkSessions:MinimumInactivityTimeoutSeconds"] = "1",
             ["WorkSessions:MinimumGracePeriodSeconds"] = "1",
-            ["WorkSessions:RosterWriteDelay"] = "00:00:00.200",
             ["Orleans:SiloPort"] = siloPort.ToString(CultureInfo.InvariantCulture),
             ["Orleans:GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
             ["Orleans:ServiceId"] = serviceId,
