@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite (docs: bench/RESULTS.md). One command:
 #   bash bench/run.sh [--quick] [--runs N] [--no-write] [--no-postgres]   every figure beside its baseline and peers
+#                     [--postgres CONNECTION_STRING] [--no-build]          (use a running PostgreSQL; skip the build)
 #   bash bench/run.sh --million [SESSIONS] [--no-write]                    toward a million open sessions (10–15 min)
 # Installs wrk and redis-server from Debian when missing, starts a throwaway PostgreSQL (scripts/postgres.sh), builds
 # the bench in Release, runs, writes bench/RESULTS.md (unless --no-write) and stops everything it started.
@@ -10,11 +11,15 @@ cd "$(dirname "$0")/.."
 suite_args=()
 million=""
 postgres_wanted=1
+postgres=""
+build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick|--no-write) suite_args+=("$1") ;;
     --runs) suite_args+=("$1" "$2"); shift ;;
     --no-postgres) postgres_wanted=0 ;;
+    --postgres) postgres=$2; shift ;;
+    --no-build) build=0 ;;
     --million)
       million=1000000
       if [ $# -gt 1 ] && [[ "$2" =~ ^[0-9]+$ ]]; then million=$2; shift; fi ;;
@@ -40,7 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-if ! dotnet build bench/Bench.csproj --configuration Release --nologo -v quiet >"$work/build.log" 2>&1; then
+if [ "$build" -eq 1 ] && ! dotnet build bench/Bench.csproj --configuration Release --nologo -v quiet >"$work/build.log" 2>&1; then
   cat "$work/build.log" >&2
   echo "bench/run.sh: the build failed" >&2
   exit 1
@@ -52,7 +57,9 @@ if [ -n "$million" ]; then
   exit $?
 fi
 
-if [ "$postgres_wanted" -eq 1 ]; then
+if [ -n "$postgres" ]; then
+  suite_args+=(--postgres "$postgres")
+elif [ "$postgres_wanted" -eq 1 ]; then
   if postgres=$(bash scripts/postgres.sh start "$work/postgres"); then
     suite_args+=(--postgres "$postgres")
   else

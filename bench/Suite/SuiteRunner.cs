@@ -32,7 +32,7 @@ internal static class SuiteRunner
             if (quick)
             {
                 // Tiny sizes: the figures only have to come out, so the processes share the machine at once.
-                using var slots = new SemaphoreSlim(4);
+                using var slots = new SemaphoreSlim(6);
                 outcomes.AddRange(await Task.WhenAll(jobs.Select(async job =>
                 {
                     await slots.WaitAsync();
