@@ -2,6 +2,7 @@
 # The benchmark suite (docs: bench/RESULTS.md). One command:
 #   bash bench/run.sh [--quick] [--runs N] [--no-write] [--no-postgres]   every figure beside its baseline and peers
 #                     [--postgres CONNECTION_STRING] [--no-build]          (use a running PostgreSQL; skip the build)
+#                     [--scale 0.2]                                        agent counts × 0.2 (a busy or small machine)
 #   bash bench/run.sh --million [SESSIONS] [--no-write]                    toward a million open sessions (10–15 min)
 # Installs wrk and redis-server from Debian when missing, starts a throwaway PostgreSQL (scripts/postgres.sh), builds
 # the bench in Release, runs, writes bench/RESULTS.md (unless --no-write) and stops everything it started.
@@ -16,7 +17,7 @@ build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick|--no-write) suite_args+=("$1") ;;
-    --runs) suite_args+=("$1" "$2"); shift ;;
+    --runs|--scale) suite_args+=("$1" "$2"); shift ;;
     --no-postgres) postgres_wanted=0 ;;
     --postgres) postgres=$2; shift ;;
     --no-build) build=0 ;;

@@ -6,6 +6,50 @@ namespace WorkSessions.Bench.Suite;
 /// <summary>Processes the suite starts: the bench itself for one figure, the Gateway, the bare app, wrk.</summary>
 internal static class ChildProcess
 {
+    private static readonly HashSet<Process> Running = [];
+
+    static ChildProcess()
+    {
+        // Stopping the suite (Ctrl-C, a kill of the runner) stops the processes it started, not only itself.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAll();
+        Console.CancelKeyPress += (_, _) => StopAll();
+    }
+
+    /// <summary>Remembers a started process so that stopping the suite stops it too.</summary>
+    public static void Track(Process process)
+    {
+        lock (Running)
+        {
+            Running.Add(process);
+        }
+    }
+
+    public static void Forget(Process process)
+    {
+        lock (Running)
+        {
+            Running.Remove(process);
+        }
+    }
+
+    private static void StopAll()
+    {
+        lock (Running)
+        {
+            foreach (var process in Running)
+            {
+                try
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already gone.
+                }
+            }
+        }
+    }
+
     /// <summary>Starts this bench program with <paramref name="args"/> (after <c>suite</c>).</summary>
     public static ProcessStartInfo Bench(params string[] args)
     {
@@ -60,6 +104,7 @@ internal static class ChildProcess
             }
         };
         process.Start();
+        Track(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         using var timeout = new CancellationTokenSource(bound);
@@ -70,11 +115,13 @@ internal static class ChildProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
+            Forget(process);
             Console.Error.WriteLine($"  [{label}] killed after {bound.TotalSeconds:N0} s");
             return null;
         }
 
         process.WaitForExit();
+        Forget(process);
         Console.Error.WriteLine($"  [{label}] done in {watch.Elapsed.TotalSeconds:N1} s, exit {process.ExitCode}");
         lock (results)
         {

@@ -17,7 +17,7 @@ internal static class HeapFigure
         await silo.Grains.GetTenantGrain(tenant).GetRoster();
         var starts = await BenchSilo.ForAllAsync(sessions, 64, i => silo.Agent(tenant, i).StartSession(AgentStatus.Ready, null));
         // The tenant writes its roster in batches (WorkSessions:RosterWriteDelay, 5 s): let the last batch land.
-        await Task.Delay(TimeSpan.FromSeconds(6));
+        await Task.Delay(TimeSpan.FromSeconds(arguments.Int("--settle", 6)));
         var heap = FullyCollectedHeap();
         Measure.Report("heap.bytes", heap);
         Measure.Report("heap.working_set_bytes", Process.GetCurrentProcess().WorkingSet64);

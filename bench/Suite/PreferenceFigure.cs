@@ -18,7 +18,7 @@ internal static class PreferenceFigure
         var tenant = await silo.NewTenantAsync("prefs", autoEnd: true, 3600, 1800);
         await BenchSilo.ForAllAsync(agents, 64, i => silo.Agent(tenant, i).StartSession(AgentStatus.Ready, null));
         // The roster (who has an open session) is written in batches every 5 s: the change must find them all.
-        await Task.Delay(TimeSpan.FromSeconds(6));
+        await Task.Delay(TimeSpan.FromSeconds(arguments.Int("--settle", 6)));
 
         var watch = Stopwatch.StartNew();
         var answer = double.NaN;

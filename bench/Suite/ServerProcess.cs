@@ -75,6 +75,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     {
         var watch = Stopwatch.StartNew();
         var process = Process.Start(info)!;
+        ChildProcess.Track(process);
         process.OutputDataReceived += (_, e) => { };
         process.ErrorDataReceived += (_, e) =>
         {
@@ -126,6 +127,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
 
+        ChildProcess.Forget(_process);
         _process.Dispose();
         try
         {

@@ -13,7 +13,8 @@ internal static class SuiteRunner
     public static async Task<int> RunAsync(SuiteArguments arguments)
     {
         var quick = arguments.Flag("--quick");
-        var sizes = quick ? SuiteSizes.Quick : SuiteSizes.Full;
+        var scale = double.Parse(arguments.Value("--scale") ?? "1", CultureInfo.InvariantCulture);
+        var sizes = quick ? SuiteSizes.Quick : SuiteSizes.Full.Scaled(scale);
         var runs = arguments.Int("--runs", quick ? 1 : 3);
         var postgres = arguments.Value("--postgres");
         var gatewayDll = Path.GetFullPath(arguments.Value("--gateway") ?? "src/Gateway/bin/Release/net10.0/WorkSessions.Gateway.dll");
@@ -71,7 +72,7 @@ internal static class SuiteRunner
         }
 
         var table = SuiteTable.Build(collected, sizes, postgres is not null);
-        var section = SuiteTable.Markdown(table, machine, runs, quick, total.Elapsed);
+        var section = SuiteTable.Markdown(table, machine, runs, quick, scale, total.Elapsed);
         Console.WriteLine(section);
         var missing = table.Where(row => row.Missing).Select(row => row.Figure).ToList();
         if (!arguments.Flag("--no-write"))
@@ -123,11 +124,11 @@ internal static class SuiteRunner
         jobs.Add(new("calls", () => ChildProcess.RunFigureAsync("calls", bound, "calls", "--keys", N(sizes.CallKeys), "--seconds", N(sizes.CallSeconds))));
         foreach (var (point, sessions) in new[] { ("zero", 0), ("mid", sizes.HeapMid), ("large", sizes.HeapLarge) })
         {
-            jobs.Add(new($"heap.{point}", () => ChildProcess.RunFigureAsync($"heap {sessions}", bound, "heap", "--sessions", N(sessions))));
+            jobs.Add(new($"heap.{point}", () => ChildProcess.RunFigureAsync($"heap {sessions}", bound, "heap", "--sessions", N(sessions), "--settle", N(sizes.SettleSeconds))));
         }
 
         jobs.Add(new("writes", () => ChildProcess.RunFigureAsync("writes", bound, "writes", "--agents", N(sizes.WriteAgents), "--heartbeats", N(sizes.WriteHeartbeats))));
-        jobs.Add(new("preferences", () => ChildProcess.RunFigureAsync("preferences", bound, "preferences", "--agents", N(sizes.PreferenceAgents))));
+        jobs.Add(new("preferences", () => ChildProcess.RunFigureAsync("preferences", bound, "preferences", "--agents", N(sizes.PreferenceAgents), "--settle", N(sizes.SettleSeconds))));
         jobs.Add(new("http", async () => await HttpFigure.RunAsync(gatewayDll, sizes.HttpAgents, sizes.WrkSeconds)));
         jobs.Add(new("startup", async () => await StartupFigure.RunAsync(gatewayDll)));
         return jobs;
@@ -140,9 +141,21 @@ internal sealed record SuiteJob(string Key, Func<Task<Dictionary<string, double>
 /// <summary>The suite's sizes: the for a full run, tiny ones for <c>--quick</c>.</summary>
 internal sealed record SuiteSizes(
     int StormAgents, int SmallStormAgents, int StartAgents, int CallKeys, int CallSeconds, int HeapMid, int HeapLarge,
-    int WriteAgents, int WriteHeartbeats, int PreferenceAgents, int HttpAgents, int WrkSeconds, int StormGrace, int StormMargin, TimeSpan ChildBound)
+    int WriteAgents, int WriteHeartbeats, int PreferenceAgents, int HttpAgents, int WrkSeconds, int StormGrace, int StormMargin, int SettleSeconds, TimeSpan ChildBound)
 {
-    public static SuiteSizes Full { get; } = new(50_000, 1_000, 10_000, 10_000, 10, 10_000, 100_000, 1_000, 100_000, 50_000, 1_000, 10, StormFigure.GraceSeconds, StormFigure.MarginSeconds, TimeSpan.FromMinutes(15));
+    public static SuiteSizes Full { get; } = new(50_000, 1_000, 10_000, 10_000, 10, 10_000, 100_000, 1_000, 100_000, 50_000, 1_000, 10, StormFigure.GraceSeconds, StormFigure.MarginSeconds, 6, TimeSpan.FromMinutes(15));
 
-    public static SuiteSizes Quick { get; } = new(500, 100, 500, 1_000, 2, 500, 2_000, 200, 5_000, 500, 100, 2, 1, 2, TimeSpan.FromMinutes(3));
+    /// <summary>The agent counts times <paramref name="scale"/> (for a machine too busy or too small for the full sizes); times stay.</summary>
+    public SuiteSizes Scaled(double scale)
+    {
+        int Of(int count) => Math.Max(100, (int)(count * scale));
+        return scale == 1 ? this : this with
+        {
+            StormAgents = Of(StormAgents), SmallStormAgents = Of(SmallStormAgents), StartAgents = Of(StartAgents), CallKeys = Of(CallKeys),
+            HeapMid = Of(HeapMid), HeapLarge = Of(HeapLarge), WriteAgents = Of(WriteAgents), WriteHeartbeats = Of(WriteHeartbeats),
+            PreferenceAgents = Of(PreferenceAgents), HttpAgents = Of(HttpAgents),
+        };
+    }
+
+    public static SuiteSizes Quick { get; } = new(500, 100, 500, 1_000, 2, 500, 2_000, 200, 5_000, 500, 100, 2, 1, 2, 1, TimeSpan.FromMinutes(3));
 }

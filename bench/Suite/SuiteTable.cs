@@ -123,12 +123,12 @@ internal static class SuiteTable
         return rows;
     }
 
-    public static string Markdown(List<SuiteRow> rows, MachineDescription machine, int runs, bool quick, TimeSpan elapsed)
+    public static string Markdown(List<SuiteRow> rows, MachineDescription machine, int runs, bool quick, double scale, TimeSpan elapsed)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"### Suite results, {machine.Date}{(quick ? " (quick: tiny sizes, not comparable)" : "")}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"### Suite results, {machine.Date}{(quick ? " (quick: tiny sizes, not comparable)" : scale != 1 ? $" (agent counts × {scale.ToString(CultureInfo.InvariantCulture)}: not the issue's sizes)" : "")}");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"`bash bench/run.sh{(quick ? " --quick" : "")}{(runs != (quick ? 1 : 3) ? $" --runs {runs}" : "")}` — {runs} run(s) of every figure, interleaved; median (min–max) over the runs; took {elapsed.TotalMinutes:N1} min.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"`bash bench/run.sh{(quick ? " --quick" : "")}{(runs != (quick ? 1 : 3) ? $" --runs {runs}" : "")}{(scale != 1 ? $" --scale {scale.ToString(CultureInfo.InvariantCulture)}" : "")}` — {runs} run(s) of every figure, interleaved; median (min–max) over the runs; took {elapsed.TotalMinutes:N1} min.");
         text.AppendLine();
         text.AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine.Cpu}, {machine.Cores} cores, {machine.MemoryGiB:N1} GiB RAM; {machine.Os}; {machine.DotNet}; commit {machine.Commit}; load average at the start {machine.LoadAverage}.");
         text.AppendLine();

@@ -19,7 +19,7 @@ internal static class WritesFigure
         var tenant = await silo.NewTenantAsync("writes", autoEnd: false, 3600, 600);
         await BenchSilo.ForAllAsync(agents, 64, i => silo.Agent(tenant, i).StartSession(AgentStatus.Ready, null));
         // The roster's batched write (5 s) and the start events' delivery settle first.
-        await Task.Delay(TimeSpan.FromSeconds(6));
+        await Task.Delay(TimeSpan.FromSeconds(arguments.Int("--settle", 6)));
 
         var before = await CountWritesAsync(silo.SqlitePath!);
         await BenchSilo.ForAllAsync(heartbeats, 64, i => silo.Agent(tenant, i % agents).RecordActivity());
