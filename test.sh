@@ -56,6 +56,19 @@ fi
 
 passed=0
 failed=0
+# The benchmark suite's quick mode (bench/run.sh): every figure must come out, at tiny sizes and with no timing
+# asserted; it counts as one test. It does not rewrite bench/RESULTS.md.
+if [ "$status" -eq 0 ]; then
+  if bash bench/run.sh --quick --no-write --no-build --postgres "$WORKSESSIONS_TEST_POSTGRES" >"$work/bench-quick.log" 2>&1 \
+    && grep -q '^suite: all [0-9]* figures measured' "$work/bench-quick.log"; then
+    passed=$((passed + 1))
+    grep '^suite: all' "$work/bench-quick.log"
+  else
+    tail -n 60 "$work/bench-quick.log" >&2
+    echo "test.sh: the benchmark suite's quick mode failed or missed a figure (see above)" >&2
+    failed=$((failed + 1))
+  fi
+fi
 for trx in "$work"/results/*.trx; do
   [ -f "$trx" ] || continue
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)

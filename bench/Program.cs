@@ -17,7 +17,13 @@ using WorkSessions.Hosting;
 //   reporting [agents]      with reporting on: delivery of the lifecycles' events, and the feed's lag (transition → readable)
 //   tenant [agents]         one tenant with every agent's session open: a preference change's answer and its reach to
 //                           every session, and what a roster change costs the tenant's stored row
+//   suite ...               the benchmark suite of bench/Suite (bash bench/run.sh runs it; see bench/RESULTS.md)
 // Usage: dotnet run -c Release --project bench -- [mode] [agents] [seconds] [--postgres CONNECTION_STRING]
+if (args is ["suite", .. var suiteArgs])
+{
+    return await WorkSessions.Bench.Suite.SuiteCommand.RunAsync(suiteArgs);
+}
+
 var postgres = OptionValue(ref args, "--postgres");
 var mode = args.Length > 0 && !char.IsDigit(args[0][0]) ? args[0] : "hot";
 var numbers = args.Where(a => char.IsDigit(a[0])).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();

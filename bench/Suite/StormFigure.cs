@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using WorkSessions.Contracts;
+using WorkSessions.Contracts.Reports;
+
+namespace WorkSessions.Bench.Suite;
+
+/// <summary>
+/// The deadline storm: every agent's inactivity deadline inside one short window, then how late the warnings and the
+/// auto-ends come. Method:
+/// 1. a pilot tenant measures this machine's session start rate; the storm's inactivity timeout is chosen so that all
+///    sessions are started well before it runs out (1.5 × the expected start time + a margin of 5 s; grace period 5 s);
+/// 2. every agent starts a session (64 callers), then every agent records activity through its grain at once (all
+///    calls in flight together), which puts every deadline (last activity + timeout) inside the sweep's window —
+///    the window actually reached is read back from the snapshots and reported;
+/// 3. nobody touches the agents again: each is warned by its own timer, and auto-ended after the grace period;
+/// 4. the times come from the tenant's report feed (reporting is on, as in the product): lateness of a warning =
+///    warnedAt − (last activity + timeout); of an auto-end = endedAt − the prompt's grace deadline.
+/// </summary>
+internal static class StormFigure
+{
+    public const int GraceSeconds = 5;
+
+    public const int MarginSeconds = 5;
+
+    /// <summary><c>suite storm --agents N [--postgres CS]</c>.</summary>
+    public static async Task<int> RunAsync(SuiteArguments arguments)
+    {
+        var agents = arguments.Int("--agents", 1000);
+        await using var silo = await BenchSilo.StartAsync(arguments.Value("--postgres"));
+        Measure.Log($"storm: {agents:N0} agents, {silo.StorageName}");
+        var outcome = await RunStormAsync(silo, agents, startRate: null, arguments.Int("--grace", GraceSeconds), arguments.Int("--margin", MarginSeconds));
+        outcome.Report("storm");
+        return outcome.Complete ? 0 : 1;
+    }
+
+    public static async Task<StormOutcome> RunStormAsync(BenchSilo silo, int agents, double? startRate, int graceSeconds = GraceSeconds, int marginSeconds = MarginSeconds)
+    {
+        if (startRate is null)
+        {
+            var pilotAgents = Math.Clamp(agents / 20, 100, 2000);
+            var pilot = await silo.NewTenantAsync("pilot", autoEnd: false, 3600, 600);
+            var pilotTime = await BenchSilo.ForAllAsync(pilotAgents, 64, i => silo.Agent(pilot, i).StartSession(AgentStatus.Ready, null));
+            startRate = pilotAgents / pilotTime.TotalSeconds;
+        }
+
+        var timeoutSeconds = (int)Math.Ceiling(agents / startRate.Value * 1.5) + marginSeconds;
+        var tenant = await silo.NewTenantAsync("storm", autoEnd: true, timeoutSeconds, graceSeconds);
+        var starts = await BenchSilo.ForAllAsync(agents, 64, i => silo.Agent(tenant, i).StartSession(AgentStatus.Ready, null));
+        Measure.Log($"storm: started {agents:N0} in {starts.TotalSeconds:N1} s; timeout {timeoutSeconds} s, grace {graceSeconds} s");
+
+        var sweep = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, agents).Select(i => silo.Agent(tenant, i).RecordActivity()));
+        sweep.Stop();
+
+        var lastActivity = new Dictionary<string, DateTimeOffset>(agents);
+        var warnedEarly = 0;
+        foreach (var chunk in Enumerable.Range(0, agents).Chunk(5000))
+        {
+            foreach (var view in await Task.WhenAll(chunk.Select(i => silo.Agent(tenant, i).GetSnapshot())))
+            {
+                if (view.State != SessionState.Active || view.Session is null)
+                {
+                    warnedEarly++;
+                    continue;
+                }
+
+                lastActivity[view.AgentId] = view.Session.LastActivityAt;
+            }
+        }
+
+        var window = lastActivity.Count == 0 ? TimeSpan.Zero : lastActivity.Values.Max() - lastActivity.Values.Min();
+        Measure.Log($"storm: activity sweep {sweep.Elapsed.TotalSeconds:N2} s, deadlines within {window.TotalSeconds:N3} s, {warnedEarly} not active before the storm");
+
+        // Wait for the storm to pass, then read it back from the feed until every session's end is there.
+        var timeout = TimeSpan.FromSeconds(timeoutSeconds);
+        var lastDeadline = lastActivity.Count == 0 ? DateTimeOffset.UtcNow : lastActivity.Values.Max() + timeout;
+        var untilEnds = lastDeadline + TimeSpan.FromSeconds(graceSeconds) - DateTimeOffset.UtcNow;
+        if (untilEnds > TimeSpan.Zero)
+        {
+            await Task.Delay(untilEnds);
+        }
+
+        var warnedAt = new Dictionary<string, (DateTimeOffset At, DateTimeOffset Deadline)>(agents);
+        var endedAt = new Dictionary<string, DateTimeOffset>(agents);
+        var reports = silo.Grains.GetReportGrain(tenant);
+        var bound = Stopwatch.StartNew();
+        var after = 0L;
+        while (endedAt.Count < lastActivity.Count && bound.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            var page = await reports.GetEvents(after, 1000);
+            foreach (var e in page.Items)
+            {
+                if (e.AgentId is null)
+                {
+                    continue;
+                }
+
+                if (e.Kind == FeedEventKinds.InactivityWarning && e.Deadline is { } deadline)
+                {
+                    warnedAt.TryAdd(e.AgentId, (e.At, deadline));
+                }
+                else if (e.Kind == FeedEventKinds.SessionEnded && e.Session is { EndReason: EndReason.InactivityTimeout } record)
+                {
+                    endedAt.TryAdd(e.AgentId, record.EndedAt);
+                }
+            }
+
+            after = page.Items.Count > 0 ? page.Items[^1].Position : after;
+            if (page.NextCursor is null)
+            {
+                await Task.Delay(250);
+            }
+        }
+
+        var warningLateness = lastActivity.Where(a => warnedAt.ContainsKey(a.Key))
+            .Select(a => (warnedAt[a.Key].At - (a.Value + timeout)).TotalMilliseconds).ToArray();
+        var endLateness = warnedAt.Where(w => endedAt.ContainsKey(w.Key))
+            .Select(w => (endedAt[w.Key] - w.Value.Deadline).TotalMilliseconds).ToArray();
+        return new StormOutcome(agents, agents / starts.TotalSeconds, timeoutSeconds, window, warnedEarly, warningLateness, endLateness);
+    }
+}
+
+/// <summary>What one storm measured; lateness in milliseconds.</summary>
+internal sealed record StormOutcome(int Agents, double StartsPerSecond, int TimeoutSeconds, TimeSpan Window, int WarnedEarly,
+    double[] WarningLateness, double[] EndLateness)
+{
+    public bool Complete => WarnedEarly == 0 && WarningLateness.Length == Agents && EndLateness.Length == Agents;
+
+    public void Report(string name)
+    {
+        Measure.ReportPercentiles($"{name}.warn", WarningLateness, 0.5, 0.99, 1.0);
+        Measure.ReportPercentiles($"{name}.end", EndLateness, 0.5, 0.99, 1.0);
+        Measure.Report($"{name}.window_ms", Window.TotalMilliseconds);
+        Measure.Report($"{name}.timeout_s", TimeoutSeconds);
+        Measure.Report($"{name}.missing", Agents - Math.Min(WarningLateness.Length, EndLateness.Length) + WarnedEarly);
+        Measure.Log($"{name}: {Agents:N0} agents, deadlines within {Window.TotalMilliseconds:N0} ms; warnings {WarningLateness.Length:N0}, auto-ends {EndLateness.Length:N0}, not active before {WarnedEarly}");
+    }
+}
