@@ -16,6 +16,12 @@ using WorkSessions.Hosting;
 //   lifecycle [agents]      start → warn → continue → end for every agent: the grain work per lifecycle and the warning storm
 //   reporting [agents]      with reporting on: delivery of the lifecycles' events, and the feed's lag (transition → readable)
 // Usage: dotnet run -c Release --project bench -- [mode] [agents] [seconds] [--postgres CONNECTION_STRING]
+//   peers [agents] [--postgres CONNECTION_STRING]  what teams build instead, without the silo (bench/Peers/Peers.cs)
+if (args.Length > 0 && args[0] == "peers")
+{
+    return await WorkSessions.Bench.Peers.Peers.RunAsync(args[1..]);
+}
+
 var postgres = OptionValue(ref args, "--postgres");
 var mode = args.Length > 0 && !char.IsDigit(args[0][0]) ? args[0] : "hot";
 var numbers = args.Where(a => char.IsDigit(a[0])).Select(a => int.Parse(a, CultureInfo.InvariantCulture)).ToArray();
