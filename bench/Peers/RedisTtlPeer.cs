@@ -95,7 +95,7 @@ public sealed class RedisTtlPeer : IAsyncDisposable
 
     /// <summary>
     /// <paramref name="callers"/> concurrent callers send heartbeats to random agents among <paramref name="agents"/> for
-    /// <paramref name="duration"/>; each heartbeat is one <c>SET key v PX ttl</c>. The writes are Redis's own count of SET calls.
+    /// <paramref name="duration"/>; each heartbeat is one SET with a TTL. The writes are Redis's own count of SET calls (INFO commandstats).
     /// </summary>
     public async Task<HeartbeatResult> RunHeartbeatsAsync(int agents, int callers, TimeSpan duration, CancellationToken cancellationToken = default)
     {
@@ -263,15 +263,11 @@ public sealed class RedisTtlPeer : IAsyncDisposable
 
     private async Task<long> SetCallsAsync()
     {
+        // StackExchange.Redis sends a SET with a TTL as SETEX or PSETEX (the same single write), so all three count.
         var info = (string)(await _commands.GetDatabase().ExecuteAsync("INFO", "commandstats"))!;
-        var line = info.Split('\n').FirstOrDefault(l => l.StartsWith("cmdstat_set:", StringComparison.Ordinal));
-        if (line is null)
-        {
-            return 0;
-        }
-
-        var calls = line.Split(',')[0]["cmdstat_set:calls=".Length..];
-        return long.Parse(calls, CultureInfo.InvariantCulture);
+        return info.Split('\n')
+            .Where(l => l.StartsWith("cmdstat_set:", StringComparison.Ordinal) || l.StartsWith("cmdstat_setex:", StringComparison.Ordinal) || l.StartsWith("cmdstat_psetex:", StringComparison.Ordinal))
+            .Sum(l => long.Parse(l.Split(',')[0][(l.IndexOf("calls=", StringComparison.Ordinal) + "calls=".Length)..], CultureInfo.InvariantCulture));
     }
 
     private static string AgentId(int i) => "agent-" + i.ToString(CultureInfo.InvariantCulture);
