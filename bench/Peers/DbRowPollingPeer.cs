@@ -90,7 +90,8 @@ public sealed class DbRowPollingPeer : IAsyncDisposable
 
     /// <summary>
     /// A deadline storm: <paramref name="agents"/> active sessions whose inactivity deadlines fall evenly within
-    /// <paramref name="window"/>, and one sweeper polling every <paramref name="sweepPeriod"/> (default 1 s) that warns
+    /// <paramref name="window"/> (inactivity default 2 s, grace default <see cref="Peers.StormGrace"/>), and one sweeper polling
+    /// every <paramref name="sweepPeriod"/> (default 1 s) that warns
     /// the due active rows and ends the due warned rows, <see cref="BatchSize"/> rows a statement.
     /// </summary>
     public async Task<StormResult> RunStormAsync(
@@ -98,7 +99,7 @@ public sealed class DbRowPollingPeer : IAsyncDisposable
     {
         var period = sweepPeriod ?? TimeSpan.FromSeconds(1);
         var inactivityTimeout = inactivity ?? TimeSpan.FromSeconds(2);
-        var gracePeriod = grace ?? TimeSpan.FromSeconds(1);
+        var gracePeriod = grace ?? Peers.StormGrace;
         var seedWatch = Stopwatch.StartNew();
         await SeedAsync(agents, inactivityTimeout, gracePeriod);
 

@@ -1,5 +1,5 @@
 // Standalone mode: every peer figure in one run.
-//   dotnet run -c Release --project bench -- peers [agents] [--postgres CONNECTION_STRING] [--seconds N] [--periods 1,5]
+//   dotnet run -c Release --project bench -- peers [agents] [--postgres CONNECTION_STRING] [--seconds N] [--periods 1,5] [--grace S]
 // [agents]: the storm's size (default: both 1,000 and 50,000). Heartbeats: 64 callers over 10,000 agents for N s
 // (default 10). DB-row polling runs on SQLite always and on PostgreSQL with --postgres; its storm runs once per sweep
 // period (default 1 s and 5 s). Redis runs when redis-server is installed (apt-get install -y redis-server), at
@@ -14,17 +14,21 @@ public static class Peers
     /// <summary>Storm window: every deadline falls within it, as in the product's storm.</summary>
     public static readonly TimeSpan StormWindow = TimeSpan.FromSeconds(0.4);
 
+    /// <summary>Grace period in the storm, as in the product's storm (bench/Suite/StormFigure.cs).</summary>
+    public static readonly TimeSpan StormGrace = TimeSpan.FromSeconds(5);
+
     /// <summary>Parses the standalone arguments (after "peers"), runs every peer, prints one line per figure; returns the exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
         var postgres = Option(ref args, "--postgres");
         var seconds = int.Parse(Option(ref args, "--seconds") ?? "10", CultureInfo.InvariantCulture);
+        var grace = TimeSpan.FromSeconds(double.Parse(Option(ref args, "--grace") ?? StormGrace.TotalSeconds.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
         var periods = (Option(ref args, "--periods") ?? "1,5").Split(',').Select(p => TimeSpan.FromSeconds(double.Parse(p, CultureInfo.InvariantCulture))).ToArray();
         int[] stormSizes = args.Length > 0 ? [int.Parse(args[0], CultureInfo.InvariantCulture)] : [1_000, 50_000];
         const int HeartbeatAgents = 10_000;
         const int Callers = 64;
         var duration = TimeSpan.FromSeconds(seconds);
-        Console.WriteLine($"peers: storms of {string.Join(" and ", stormSizes.Select(s => s.ToString("N0", CultureInfo.InvariantCulture)))} deadlines within {StormWindow.TotalSeconds} s; heartbeats {Callers} callers over {HeartbeatAgents:N0} agents for {seconds} s; {Environment.ProcessorCount} cores");
+        Console.WriteLine($"peers: storms of {string.Join(" and ", stormSizes.Select(s => s.ToString("N0", CultureInfo.InvariantCulture)))} deadlines within {StormWindow.TotalSeconds} s, grace {grace.TotalSeconds} s; heartbeats {Callers} callers over {HeartbeatAgents:N0} agents for {seconds} s; {Environment.ProcessorCount} cores");
 
         await using (var sqlite = await DbRowPollingPeer.CreateSqliteAsync())
         {
@@ -52,7 +56,7 @@ public static class Peers
             Console.WriteLine(await redis.RunHeartbeatsAsync(HeartbeatAgents, Callers, duration));
             foreach (var size in stormSizes)
             {
-                Console.WriteLine(await redis.RunStormAsync(size, StormWindow));
+                Console.WriteLine(await redis.RunStormAsync(size, StormWindow, grace));
             }
 
             Console.WriteLine(await redis.RunLostNotificationsAsync(Math.Min(stormSizes[^1], 10_000), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(2)));
@@ -62,7 +66,7 @@ public static class Peers
         {
             foreach (var size in stormSizes)
             {
-                Console.WriteLine(await tuned.RunStormAsync(size, StormWindow));
+                Console.WriteLine(await tuned.RunStormAsync(size, StormWindow, grace));
             }
         }
 
@@ -75,7 +79,7 @@ public static class Peers
             {
                 foreach (var size in stormSizes)
                 {
-                    Console.WriteLine(await peer.RunStormAsync(size, StormWindow, period));
+                    Console.WriteLine(await peer.RunStormAsync(size, StormWindow, period, grace: grace));
                 }
             }
         }

@@ -121,11 +121,11 @@ public sealed class RedisTtlPeer : IAsyncDisposable
 
     /// <summary>
     /// A deadline storm: <paramref name="agents"/> keys expiring evenly within <paramref name="window"/>; each expiry
-    /// event is a warning, which arms the agent's grace key (<paramref name="grace"/>, default 1 s), whose expiry ends it.
+    /// event is a warning, which arms the agent's grace key (<paramref name="grace"/>, default <see cref="Peers.StormGrace"/>), whose expiry ends it.
     /// </summary>
     public async Task<StormResult> RunStormAsync(int agents, TimeSpan window, TimeSpan? grace = null, CancellationToken cancellationToken = default)
     {
-        var gracePeriod = grace ?? TimeSpan.FromSeconds(1);
+        var gracePeriod = grace ?? Peers.StormGrace;
         var storm = await StormAsync(agents, window, gracePeriod, gap: null, cancellationToken);
         return new StormResult(
             Name, agents, window, gracePeriod, Lateness.From(storm.WarningLateness), Lateness.From(storm.EndLateness),
