@@ -112,7 +112,8 @@ public sealed class DbRowPollingPeer : IAsyncDisposable
         await SeedAsync(agents, inactivityTimeout, gracePeriod);
 
         // Every row's deadline is set relative to a first deadline far enough ahead that this UPDATE has finished by then.
-        var firstDeadline = BenchClock.NowMicroseconds() + (long)(TimeSpan.FromSeconds(1) + seedWatch.Elapsed).TotalMicroseconds;
+        // (The UPDATE writes every row once, as seeding did: twice the seeding time is a safe lead on a loaded machine.)
+        var firstDeadline = BenchClock.NowMicroseconds() + (long)(TimeSpan.FromSeconds(1) + 2 * seedWatch.Elapsed).TotalMicroseconds;
         var windowMicroseconds = (long)window.TotalMicroseconds;
         await ExecuteAsync(
             $"UPDATE {_table} SET " +
