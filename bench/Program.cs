@@ -18,10 +18,16 @@ using WorkSessions.Hosting;
 //   tenant [agents]         one tenant with every agent's session open: a preference change's answer and its reach to
 //                           every session, and what a roster change costs the tenant's stored row
 //   suite ...               the benchmark suite of bench/Suite (bash bench/run.sh runs it; see bench/RESULTS.md)
+//   peers [agents] [--postgres CONNECTION_STRING]  what teams build instead, without the silo (bench/Peers/Peers.cs)
 // Usage: dotnet run -c Release --project bench -- [mode] [agents] [seconds] [--postgres CONNECTION_STRING]
 if (args is ["suite", .. var suiteArgs])
 {
     return await WorkSessions.Bench.Suite.SuiteCommand.RunAsync(suiteArgs);
+}
+
+if (args.Length > 0 && args[0] == "peers")
+{
+    return await WorkSessions.Bench.Peers.Peers.RunAsync(args[1..]);
 }
 
 var postgres = OptionValue(ref args, "--postgres");
