@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using WorkSessions.Gateway.Errors;
 
@@ -17,6 +18,11 @@ public static class AuthSetup
                 throw new InvalidOperationException(
                     "Auth:SigningKey or Auth:Authority must be configured outside Development; the Gateway refuses to start without one.");
             }
+        }
+
+        if (options.TokenCacheCapacity < 0)
+        {
+            throw new InvalidOperationException("Auth:TokenCacheCapacity must be 0 (off) or more.");
         }
 
         if (!string.IsNullOrEmpty(options.SigningKey) && options.SigningKey.Length < 32)
@@ -77,6 +83,15 @@ public static class AuthSetup
                 },
                 OnForbidden = context => Problems.WriteAsync(context.HttpContext, Problems.Forbidden),
             };
+        });
+        // The handler and its cache live as long as the options (the process); lifetime checks use the product's clock.
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TimeProvider>((jwt, timeProvider) =>
+        {
+            // Wilson's own lifetime check reads the system clock; this one reads the product's, as the cache does.
+            jwt.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, parameters) =>
+                TokenLifetime.IsCurrent(notBefore, expires, timeProvider.GetUtcNow().UtcDateTime, parameters.ClockSkew);
+            jwt.TokenHandlers.Clear();
+            jwt.TokenHandlers.Add(new CachedTokenValidation(new JsonWebTokenHandler { MapInboundClaims = false }, timeProvider, options.TokenCacheCapacity));
         });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Agent, policy => policy.RequireRole(WorkSessionsClaims.AgentRole))
