@@ -84,14 +84,12 @@ public static class AuthSetup
                 OnForbidden = context => Problems.WriteAsync(context.HttpContext, Problems.Forbidden),
             };
         });
-        // The handler and its cache live as long as the options (the process); lifetime checks use the product's clock.
-        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TimeProvider>((jwt, timeProvider) =>
+        // The handler and its cache live as long as the options (the process). Token lifetimes are judged on the wall
+        // clock, as the library's own check does: tokens carry their issuer's real time, whatever clock the product runs on.
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure(jwt =>
         {
-            // Wilson's own lifetime check reads the system clock; this one reads the product's, as the cache does.
-            jwt.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, parameters) =>
-                TokenLifetime.IsCurrent(notBefore, expires, timeProvider.GetUtcNow().UtcDateTime, parameters.ClockSkew);
             jwt.TokenHandlers.Clear();
-            jwt.TokenHandlers.Add(new CachedTokenValidation(new JsonWebTokenHandler { MapInboundClaims = false }, timeProvider, options.TokenCacheCapacity));
+            jwt.TokenHandlers.Add(new CachedTokenValidation(new JsonWebTokenHandler { MapInboundClaims = false }, TimeProvider.System, options.TokenCacheCapacity));
         });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Agent, policy => policy.RequireRole(WorkSessionsClaims.AgentRole))

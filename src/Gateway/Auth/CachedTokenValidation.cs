@@ -23,7 +23,8 @@ namespace WorkSessions.Gateway.Auth;
 /// thereafter, never unbounded growth.</para>
 /// </remarks>
 /// <param name="inner">The handler that validates a token in full (a <c>JsonWebTokenHandler</c>).</param>
-/// <param name="timeProvider">The clock of lifetime checks; the validation parameters' <c>LifetimeValidator</c> must read the same.</param>
+/// <param name="timeProvider">The clock of lifetime checks on a hit: the one full validation reads (the wall clock,
+/// unless the validation parameters' <c>LifetimeValidator</c> reads another).</param>
 /// <param name="capacity">How many tokens may be remembered; 0 turns the cache off.</param>
 public sealed class CachedTokenValidation(TokenHandler inner, TimeProvider timeProvider, int capacity) : TokenHandler
 {
@@ -168,7 +169,7 @@ public sealed class CachedTokenValidation(TokenHandler inner, TimeProvider timeP
     }
 }
 
-/// <summary>Whether a token is inside its lifetime: the rule of full validation and of the cache, on the product's clock.</summary>
+/// <summary>Whether a token is inside its lifetime: the rule of the library's full validation, which the cache applies on a hit.</summary>
 public static class TokenLifetime
 {
     /// <summary>True when the token has an expiry, <paramref name="now"/> is past its not-before and not past its expiry, both give or take <paramref name="clockSkew"/>.</summary>
