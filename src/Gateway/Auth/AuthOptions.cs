@@ -27,6 +27,14 @@ public sealed class AuthOptions
 
     /// <summary>An OpenID Connect authority, as an alternative to <see cref="SigningKey"/> in production.</summary>
     public string? Authority { get; set; }
+
+    /// <summary>
+    /// How many validated tokens the Gateway remembers until their expiry, so repeated calls with one token skip the
+    /// signature check (docs/architecture.md#heartbeat-path); 0 validates every call in full.
+    /// </summary>
+    public int TokenCacheCapacity { get; set; } = DefaultTokenCacheCapacity;
+
+    public const int DefaultTokenCacheCapacity = 50_000;
 }
 
 /// <summary>The claim names and roles of the Gateway's tokens.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using WorkSessions.Gateway.Errors;
 
@@ -17,6 +18,11 @@ public static class AuthSetup
                 throw new InvalidOperationException(
                     "Auth:SigningKey or Auth:Authority must be configured outside Development; the Gateway refuses to start without one.");
             }
+        }
+
+        if (options.TokenCacheCapacity < 0)
+        {
+            throw new InvalidOperationException("Auth:TokenCacheCapacity must be 0 (off) or more.");
         }
 
         if (!string.IsNullOrEmpty(options.SigningKey) && options.SigningKey.Length < 32)
@@ -77,6 +83,13 @@ public static class AuthSetup
                 },
                 OnForbidden = context => Problems.WriteAsync(context.HttpContext, Problems.Forbidden),
             };
+        });
+        // The handler and its cache live as long as the options (the process). Token lifetimes are judged on the wall
+        // clock, as the library's own check does: tokens carry their issuer's real time, whatever clock the product runs on.
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure(jwt =>
+        {
+            jwt.TokenHandlers.Clear();
+            jwt.TokenHandlers.Add(new CachedTokenValidation(new JsonWebTokenHandler { MapInboundClaims = false }, TimeProvider.System, options.TokenCacheCapacity));
         });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Agent, policy => policy.RequireRole(WorkSessionsClaims.AgentRole))
