@@ -15,7 +15,7 @@ using WorkSessions.Hosting;
 //   hot [agents] [seconds]  heartbeats/s from 64 callers, session starts/s, managed memory per open session (default)
 //   lifecycle [agents]      start → warn → continue → end for every agent: the grain work per lifecycle and the warning storm
 //   reporting [agents]      with reporting on: delivery of the lifecycles' events, and the feed's lag (transition → readable)
-//   storm [agents]          every agent's inactivity deadline within ~0.4 s: how late the warnings and the auto-ends come
+//   storm [agents] [timeout] every agent's inactivity deadline within ~0.4 s: how late the warnings and the auto-ends come
 // Usage: dotnet run -c Release --project bench -- [mode] [agents] [seconds] [--postgres CONNECTION_STRING]
 var postgres = OptionValue(ref args, "--postgres");
 var mode = args.Length > 0 && !char.IsDigit(args[0][0]) ? args[0] : "hot";
@@ -117,7 +117,8 @@ async Task LifecyclesAsync()
 // warnings and auto-ends are read back from the report feed: lateness = warnedAt − deadline, endedAt − grace deadline.
 async Task StormAsync()
 {
-    var timeout = TimeSpan.FromSeconds(5 + agents / 1000);
+    // Long enough to cover the starts on a busy machine; `storm AGENTS SECONDS` sets it.
+    var timeout = TimeSpan.FromSeconds(numbers.Length > 1 ? seconds : 10 + agents / 500);
     var grace = TimeSpan.FromSeconds(2);
     await grains.GetTenantGrain(tenant).UpdatePreferences(new WorkSessionPreferences(true, true, (int)timeout.TotalSeconds, (int)grace.TotalSeconds), null, "bench");
     var starts = await PhaseAsync(i => Agent(i).StartSession(AgentStatus.Ready, null));
