@@ -19,6 +19,7 @@ using WorkSessions.Hosting;
 //                           every session, and what a roster change costs the tenant's stored row
 //   suite ...               the benchmark suite of bench/Suite (bash bench/run.sh runs it; see bench/RESULTS.md)
 //   peers [agents] [--postgres CONNECTION_STRING]  what teams build instead, without the silo (bench/Peers/Peers.cs)
+//   storm [agents] [timeout] every agent's inactivity deadline within ~0.4 s: how late the warnings and the auto-ends come
 // Usage: dotnet run -c Release --project bench -- [mode] [agents] [seconds] [--postgres CONNECTION_STRING]
 if (args is ["suite", .. var suiteArgs])
 {
@@ -73,8 +74,11 @@ switch (mode)
     case "tenant":
         await TenantAsync();
         break;
+    case "storm":
+        await StormAsync();
+        break;
     default:
-        Console.Error.WriteLine($"unknown mode '{mode}': hot, lifecycle, reporting or tenant");
+        Console.Error.WriteLine($"unknown mode '{mode}': hot, lifecycle, reporting, tenant or storm");
         return 2;
 }
 
@@ -123,6 +127,63 @@ async Task LifecyclesAsync()
     Console.WriteLine($"lifecycles: {agents:N0}; start {starts.TotalSeconds:N2} s, continue {continues.TotalSeconds:N2} s, end {ends.TotalSeconds:N2} s");
     Console.WriteLine($"grain work per lifecycle (3 commands, {Callers} callers): {commandSeconds * 1000 / agents:N3} ms; lifecycles/s: {agents / commandSeconds:N0}");
     Console.WriteLine($"warning lateness after the deadline: p50 {Percentile(lateness, 0.5):N0} ms, p99 {Percentile(lateness, 0.99):N0} ms, max {lateness[^1]:N0} ms");
+}
+
+// The deadline storm: start every session with a timeout long enough to cover the starts, then one heartbeat per agent
+// as fast as 64 callers go, so every inactivity deadline (last activity + timeout) falls within that short window. The
+// warnings and auto-ends are read back from the report feed: lateness = warnedAt − deadline, endedAt − grace deadline.
+async Task StormAsync()
+{
+    // Long enough to cover the starts on a busy machine; `storm AGENTS SECONDS` sets it.
+    var timeout = TimeSpan.FromSeconds(numbers.Length > 1 ? seconds : 10 + agents / 500);
+    var grace = TimeSpan.FromSeconds(2);
+    await grains.GetTenantGrain(tenant).UpdatePreferences(new WorkSessionPreferences(true, true, (int)timeout.TotalSeconds, (int)grace.TotalSeconds), null, "bench");
+    var starts = await PhaseAsync(i => Agent(i).StartSession(AgentStatus.Ready, null));
+    var heartbeats = await PhaseAsync(i => Agent(i).RecordActivity());
+    var views = await Task.WhenAll(Enumerable.Range(0, agents).Select(i => Agent(i).GetSnapshot()));
+    if (views.Any(view => view.State != SessionState.Active))
+    {
+        Console.WriteLine($"the starts ({starts.TotalSeconds:N1} s) outlasted the {timeout.TotalSeconds:N0} s timeout: some agents were warned before the heartbeats");
+        return;
+    }
+
+    var deadlines = views.ToDictionary(view => view.AgentId, view => view.Session!.LastActivityAt + timeout);
+    var spread = deadlines.Values.Max() - deadlines.Values.Min();
+    Console.WriteLine($"session starts: {agents / starts.TotalSeconds:N0}/s ({starts.TotalSeconds:N1} s); heartbeats {heartbeats.TotalSeconds:N2} s; deadlines within {spread.TotalSeconds:N2} s");
+
+    var reports = grains.GetReportGrain(tenant);
+    var warnings = new Dictionary<string, WorkSessions.Contracts.Reports.FeedEvent>();
+    var ends = new Dictionary<string, WorkSessions.Contracts.Reports.FeedEvent>();
+    var after = await reports.GetLatestPosition();
+    var wait = Stopwatch.StartNew();
+    while (ends.Count < agents && wait.Elapsed < timeout + TimeSpan.FromMinutes(3))
+    {
+        var page = await reports.GetEvents(after, 1000);
+        foreach (var e in page.Items)
+        {
+            if (e.AgentId is { } agentId && e.Kind == WorkSessions.Contracts.Reports.FeedEventKinds.InactivityWarning)
+            {
+                warnings[agentId] = e;
+            }
+            else if (e.AgentId is { } endedId && e.Kind == WorkSessions.Contracts.Reports.FeedEventKinds.SessionEnded)
+            {
+                ends[endedId] = e;
+            }
+        }
+
+        after = page.Items.Count > 0 ? page.Items[^1].Position : after;
+        if (page.NextCursor is null)
+        {
+            await Task.Delay(200);
+        }
+    }
+
+    var warningLateness = warnings.Select(w => (w.Value.At - deadlines[w.Key]).TotalMilliseconds).Order().ToArray();
+    var endLateness = ends.Where(e => warnings.ContainsKey(e.Key))
+        .Select(e => (e.Value.Session!.EndedAt - warnings[e.Key].Deadline!.Value).TotalMilliseconds).Order().ToArray();
+    Console.WriteLine($"storm: {warnings.Count:N0} warned, {ends.Count:N0} ended (timeout {timeout.TotalSeconds:N0} s, grace {grace.TotalSeconds:N0} s)");
+    Console.WriteLine($"warning lateness (warnedAt − deadline): p50 {Percentile(warningLateness, 0.5):N0} ms, p99 {Percentile(warningLateness, 0.99):N0} ms, max {warningLateness.LastOrDefault():N0} ms");
+    Console.WriteLine($"auto-end lateness (endedAt − grace deadline): p50 {Percentile(endLateness, 0.5):N0} ms, p99 {Percentile(endLateness, 0.99):N0} ms, max {endLateness.LastOrDefault():N0} ms");
 }
 
 async Task ReportingAsync()

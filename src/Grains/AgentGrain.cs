@@ -284,7 +284,8 @@ internal sealed partial class AgentGrain(
 
     /// <summary>
     /// The one path of every command: decide on a copy, store it when the transition says so, and only then make
-    /// it the live state, tell the tenant and the observers, and re-arm the timer and the reminder.
+    /// it the live state, tell the tenant and the observers, and re-arm the timer and the reminder. A prompt alone
+    /// reaches the observers before its write (docs/architecture.md#storage).
     /// </summary>
     private async Task<IReadOnlyList<AgentEvent>> RunAsync(Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command, bool checkpointIfDue = true)
     {
@@ -292,6 +293,17 @@ internal sealed partial class AgentGrain(
             ? new ActivityCheckpoint(_storedLastActivity, options.Value.ActivityCheckpointInterval)
             : ActivityCheckpoint.Never;
         var transition = WorkSessionMachine.Decide(_agentId, Current, timeProvider, checkpoint, command);
+
+        // A prompt is shown before it is stored: a crash before its write lands re-prompts anyway (the recovery rule),
+        // and a failed write leaves the session active with the timer retrying, so the agent is prompted again with
+        // the deadline that is finally stored. Nothing else goes out early: an end, a status or a withdrawn prompt
+        // that failed to store never happened.
+        var promptsOnly = transition.Events.Count > 0 && transition.Events.All(agentEvent => agentEvent is InactivityWarned);
+        if (promptsOnly && _observers is { Count: > 0 } earlyObservers)
+        {
+            await earlyObservers.Notify(observer => observer.OnAgentEvents(transition.Events));
+        }
+
         if (transition.MustWrite)
         {
             await WriteAsync(transition.State, ReportEntry.FromTransition(_tenantId, transition.Events, transition.State));
@@ -325,7 +337,7 @@ internal sealed partial class AgentGrain(
 
         metrics.Record(transition.Events);
         CountOpenSession(Current.Session is not null);
-        if (transition.Events.Count > 0 && _observers is { Count: > 0 } observers)
+        if (!promptsOnly && transition.Events.Count > 0 && _observers is { Count: > 0 } observers)
         {
             await observers.Notify(observer => observer.OnAgentEvents(transition.Events));
         }

@@ -57,6 +57,59 @@ public sealed class AgentObserverTests(ClusterFixture fixture)
         GC.KeepAlive(control);
     }
 
+    [Fact]
+    public async Task Prompt_ReachesTheObserverBeforeItsWrite_AndAFailedWriteLeavesTheSessionActiveAndPromptsAgain()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        await agent.StartSession(AgentStatus.Ready, null);
+        var events = Channel.CreateUnbounded<AgentEvent>();
+        var observer = new Recorder(events.Writer);
+        var reference = fixture.Cluster.Client.CreateObjectReference<IAgentObserver>(observer);
+        await agent.Subscribe(reference);
+        var grainId = agent.GetGrainId();
+        fixture.Storage.FailWrites(grainId);
+
+        // The write of the prompt fails, yet the agent sees it: the observer is told before the write.
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(60));
+        var early = Assert.IsType<InactivityWarned>(await NextAsync(events.Reader));
+        var unstored = await agent.GetSnapshot();
+
+        // The failed write rolled back: nothing stored, the session still active, no end follows from that prompt.
+        Assert.Equal(SessionState.Active, unstored.State);
+        Assert.Null(unstored.Prompt);
+        Assert.Null(fixture.Storage.Read<AgentGrainState>(StateNames.Agent, grainId)?.Agent.Session?.WarnedAt);
+
+        // Once storage heals, the timer's retry prompts again, and that prompt is the one stored.
+        fixture.Storage.Heal(grainId);
+        await fixture.AdvanceAsync(WriteBackoff.Longest * 1.25);
+        var view = await agent.GetSnapshot();
+        Assert.Equal(SessionState.Warned, view.State);
+        Assert.True(view.Prompt!.Deadline > early.Deadline);
+        InactivityWarned stored;
+        do
+        {
+            stored = Assert.IsType<InactivityWarned>(await NextAsync(events.Reader));
+        }
+        while (stored.Deadline != view.Prompt.Deadline);
+
+        Assert.DoesNotContain(await DrainAsync(events.Reader), agentEvent => agentEvent is SessionEnded);
+        await agent.Unsubscribe(reference);
+        fixture.Cluster.Client.DeleteObjectReference<IAgentObserver>(reference);
+        GC.KeepAlive(observer);
+    }
+
+    private static Task<List<AgentEvent>> DrainAsync(ChannelReader<AgentEvent> reader)
+    {
+        var drained = new List<AgentEvent>();
+        while (reader.TryRead(out var agentEvent))
+        {
+            drained.Add(agentEvent);
+        }
+
+        return Task.FromResult(drained);
+    }
+
     private static async Task<AgentEvent> NextAsync(ChannelReader<AgentEvent> reader) =>
         await reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
 

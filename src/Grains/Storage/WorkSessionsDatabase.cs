@@ -20,6 +20,8 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
     /// <summary>The Orleans invariant for PostgreSQL.</summary>
     public const string PostgresInvariant = "Npgsql";
 
+    private readonly Lazy<DbDataSource> _providerDataSource;
+
     private WorkSessionsDatabase(StorageOptions options, string connectionString, DbDataSource dataSource, string? sqliteFile)
     {
         Provider = options.Kind;
@@ -27,6 +29,8 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
         ConnectionString = connectionString;
         DataSource = dataSource;
         SqliteFile = sqliteFile;
+        _providerDataSource = new Lazy<DbDataSource>(
+            () => sqliteFile is null ? dataSource : new SqliteServerDataSource(connectionString, withWriter: true));
     }
 
     /// <summary>Which database this is.</summary>
@@ -40,6 +44,13 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
 
     /// <summary>Opens connections set up for this database; share it rather than opening connections by string.</summary>
     public DbDataSource DataSource { get; }
+
+    /// <summary>
+    /// The connection source of the Orleans providers (grain state, reminders, membership). On PostgreSQL it is
+    /// <see cref="DataSource"/>; on SQLite it queues every asynchronous write to one writer thread that commits them
+    /// in batches, so no write holds an Orleans thread (docs/architecture.md#storage).
+    /// </summary>
+    public DbDataSource ProviderDataSource => _providerDataSource.Value;
 
     /// <summary>The full path of the SQLite file, or null on PostgreSQL.</summary>
     public string? SqliteFile { get; }
@@ -87,12 +98,22 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_providerDataSource.IsValueCreated && _providerDataSource.Value != DataSource)
+        {
+            await _providerDataSource.Value.DisposeAsync();
+        }
+
         await DataSource.DisposeAsync();
         ClearSqlitePool();
     }
 
     public void Dispose()
     {
+        if (_providerDataSource.IsValueCreated && _providerDataSource.Value != DataSource)
+        {
+            _providerDataSource.Value.Dispose();
+        }
+
         DataSource.Dispose();
         ClearSqlitePool();
     }

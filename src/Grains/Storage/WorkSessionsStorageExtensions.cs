@@ -44,12 +44,12 @@ public static class WorkSessionsStorageExtensions
             storage => storage.Configure<WorkSessionsDatabase>((o, database) =>
             {
                 o.Invariant = database.Invariant;
-                o.DataSource = database.DataSource;
+                o.DataSource = database.ProviderDataSource;
             }));
         builder.UseAdoNetReminderService(reminders => reminders.Configure<WorkSessionsDatabase>((o, database) =>
         {
             o.Invariant = database.Invariant;
-            o.DataSource = database.DataSource;
+            o.DataSource = database.ProviderDataSource;
         }));
 
         if (options.Kind == StorageProvider.Postgres)
@@ -57,7 +57,7 @@ public static class WorkSessionsStorageExtensions
             builder.UseAdoNetClustering(clustering => clustering.Configure<WorkSessionsDatabase>((o, database) =>
             {
                 o.Invariant = database.Invariant;
-                o.DataSource = database.DataSource;
+                o.DataSource = database.ProviderDataSource;
             }));
         }
 
@@ -89,7 +89,7 @@ public static class WorkSessionsStorageExtensions
         builder.UseAdoNetClustering(clustering => clustering.Configure<WorkSessionsDatabase>((o, database) =>
         {
             o.Invariant = database.Invariant;
-            o.DataSource = database.DataSource;
+            o.DataSource = database.ProviderDataSource;
         }));
         return builder;
     }
