@@ -150,6 +150,53 @@ public sealed class SqliteWriterTests : IAsyncLifetime
         Assert.Equal(2L, await CountFromAnotherConnectionAsync());
     }
 
+    [Fact]
+    public async Task UnitOfWork_CommitsWithTheWritesAroundIt_AndAFailingOneUndoesAllOfItsStatementsOnly()
+    {
+        Task<int> before, after;
+        Task whole, failing;
+        await using (await HoldWriteLockAsync())
+        {
+            before = InsertAsync(1);
+            whole = Writer.RunAsync(connection => InsertOnWriterAsync(connection, 10, 11, 12), CancellationToken.None);
+            // Its first two rows are new; the third collides with row 1, so none of the three may stay.
+            failing = Writer.RunAsync(connection => InsertOnWriterAsync(connection, 20, 21, 1), CancellationToken.None);
+            after = InsertAsync(2);
+        }
+
+        Assert.Equal(1, await before);
+        await whole;
+        await Assert.ThrowsAsync<SqliteException>(() => failing);
+        Assert.Equal(1, await after);
+        Assert.Equal(5L, await CountFromAnotherConnectionAsync());
+        Assert.InRange(Writer.Transactions, 1, 2);
+    }
+
+    [Fact]
+    public async Task UnitOfWork_ThatDoesNotCompleteSynchronously_IsRefused_AndStoresNothing()
+    {
+        var work = Writer.RunAsync(async connection =>
+        {
+            await InsertOnWriterAsync(connection, 30);
+            await Task.Yield();
+        }, CancellationToken.None);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => work);
+        Assert.Equal(0L, await CountFromAnotherConnectionAsync());
+    }
+
+    private static async Task InsertOnWriterAsync(SqliteConnection connection, params int[] ids)
+    {
+        foreach (var id in ids)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO item (id, name, version) VALUES (@id, @name, 1)";
+            AddParameter(command, "@id", id);
+            AddParameter(command, "@name", $"item-{id}");
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+
     private async Task<int> InsertAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);

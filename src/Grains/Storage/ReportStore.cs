@@ -59,7 +59,19 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
     private bool IsPostgres => database.Provider == StorageProvider.Postgres;
 
     /// <summary>Stores a batch in one transaction; entries already stored (same event id) are skipped.</summary>
-    public Task InsertAsync(IReadOnlyList<ReportEntry> entries, CancellationToken cancellationToken) => RunAsync(async () =>
+    public Task InsertAsync(IReadOnlyList<ReportEntry> entries, CancellationToken cancellationToken)
+    {
+        // On SQLite the grains' writes hold the file's write lock batch after batch on the writer's thread: a batch of
+        // ours joins them there as one more savepoint instead of sleeping in SQLite's busy handler between them.
+        if (!IsPostgres && database.ProviderDataSource is SqliteServerDataSource { Writer: { } writer })
+        {
+            return writer.RunAsync(connection => InsertRowsAsync(connection, transaction: null, entries, cancellationToken), cancellationToken);
+        }
+
+        return InsertInTransactionAsync(entries, cancellationToken);
+    }
+
+    private Task InsertInTransactionAsync(IReadOnlyList<ReportEntry> entries, CancellationToken cancellationToken) => RunAsync(async () =>
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -82,6 +94,12 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
             }
         }
 
+        await InsertRowsAsync(connection, transaction, entries, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    });
+
+    private async Task InsertRowsAsync(DbConnection connection, DbTransaction? transaction, IReadOnlyList<ReportEntry> entries, CancellationToken cancellationToken)
+    {
         // A batch may hold an entry twice (two activations handing over the same outbox): once is enough.
         var unique = entries.DistinctBy(entry => entry.EventId).ToList();
         foreach (var chunk in unique.Chunk(RowsPerStatement))
@@ -102,9 +120,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         {
             await UpsertEndedSessionsAsync(connection, transaction, chunk, cancellationToken);
         }
-
-        await transaction.CommitAsync(cancellationToken);
-    });
+    }
 
     /// <summary>
     /// Rows per multi-row statement. PostgreSQL: one round trip per 200 rows. SQLite runs in process, so round trips cost
@@ -113,7 +129,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
     /// </summary>
     private int RowsPerStatement => IsPostgres ? 200 : 16;
 
-    private static async Task InsertEventsAsync(DbConnection connection, DbTransaction transaction, ReportEntry[] entries, CancellationToken cancellationToken)
+    private static async Task InsertEventsAsync(DbConnection connection, DbTransaction? transaction, ReportEntry[] entries, CancellationToken cancellationToken)
     {
         // Rows are inserted in VALUES order, so positions follow the outbox order within the batch.
         await using var command = Command(connection, transaction, "");
@@ -132,7 +148,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task InsertStartedSessionsAsync(DbConnection connection, DbTransaction transaction, ReportEntry[] entries, CancellationToken cancellationToken)
+    private static async Task InsertStartedSessionsAsync(DbConnection connection, DbTransaction? transaction, ReportEntry[] entries, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, transaction, "");
         var sql = new StringBuilder("INSERT INTO ws_sessions (session_id, tenant_id, agent_id, started_at_ticks) VALUES ");
@@ -148,7 +164,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
     }
 
     private static async Task UpsertEndedSessionsAsync(
-        DbConnection connection, DbTransaction transaction, (string TenantId, SessionRecord Record)[] ends, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction? transaction, (string TenantId, SessionRecord Record)[] ends, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, transaction, "");
         var sql = new StringBuilder(

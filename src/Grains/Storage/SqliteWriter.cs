@@ -77,6 +77,33 @@ internal sealed class SqliteWriter : IDisposable
         return request.Completion.Task;
     }
 
+    /// <summary>
+    /// Queues a unit of work of several statements (the report store's batch) that commits with the writes around it, in
+    /// a savepoint of its own: all of it or none of it is stored, and it never waits for SQLite's write lock against this
+    /// writer. <paramref name="work"/> runs on the writer's thread with no transaction object (the writer's transaction is
+    /// open) and must complete synchronously, as Microsoft.Data.Sqlite's own asynchronous methods do.
+    /// </summary>
+    public Task RunAsync(Func<SqliteConnection, Task> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        var request = new WriteRequest(work, cancellationToken);
+        try
+        {
+            _queue.Add(request, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or ObjectDisposedException)
+        {
+            return Task.FromException(new ObjectDisposedException(nameof(SqliteWriter), "The SQLite writer has stopped."));
+        }
+
+        return request.Completion.Task;
+    }
+
     /// <summary>Runs what is queued, then stops the thread and closes its connection.</summary>
     public void Dispose()
     {
@@ -167,7 +194,7 @@ internal sealed class SqliteWriter : IDisposable
         _savepoint!.ExecuteNonQuery();
         try
         {
-            request.Result = Execute(connection, request);
+            request.Result = request.Work is { } work ? RunWork(connection, work) : Execute(connection, request);
             _release!.ExecuteNonQuery();
         }
         catch (Exception exception) when (connection.Handle is { } handle && SQLitePCL.raw.sqlite3_get_autocommit(handle) == 0)
@@ -178,6 +205,28 @@ internal sealed class SqliteWriter : IDisposable
             _release!.ExecuteNonQuery();
             request.Error = exception;
         }
+    }
+
+    private static BufferedResult RunWork(SqliteConnection connection, Func<SqliteConnection, Task> work)
+    {
+        var pending = work(connection);
+        if (!pending.IsCompleted)
+        {
+            // Waiting would block the writer's thread on someone else's I/O; leaving would commit half of the work.
+            throw new InvalidOperationException("Work queued to the SQLite writer must complete synchronously.");
+        }
+
+        if (pending.Exception is { } failure)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure.InnerException ?? failure);
+        }
+
+        if (pending.IsCanceled)
+        {
+            throw new OperationCanceledException("Work queued to the SQLite writer was cancelled.");
+        }
+
+        return NoResult;
     }
 
     private BufferedResult Execute(SqliteConnection connection, WriteRequest request)
@@ -214,6 +263,8 @@ internal sealed class SqliteWriter : IDisposable
             }
         }
     }
+
+    private static readonly BufferedResult NoResult = new([], 0);
 
     private SqliteConnection Connection()
     {
@@ -295,9 +346,20 @@ internal sealed class SqliteWriter : IDisposable
         private int _state;
 
         public WriteRequest(SqliteCommand command, CommandBehavior behavior, CancellationToken cancellationToken)
+            : this(cancellationToken)
         {
             Command = command;
             Behavior = behavior;
+        }
+
+        public WriteRequest(Func<SqliteConnection, Task> work, CancellationToken cancellationToken)
+            : this(cancellationToken)
+        {
+            Work = work;
+        }
+
+        private WriteRequest(CancellationToken cancellationToken)
+        {
             if (cancellationToken.CanBeCanceled)
             {
                 _cancellation = cancellationToken.Register(
@@ -305,9 +367,12 @@ internal sealed class SqliteWriter : IDisposable
             }
         }
 
-        public SqliteCommand Command { get; }
+        public SqliteCommand Command { get; } = null!;
 
         public CommandBehavior Behavior { get; }
+
+        /// <summary>Set instead of <see cref="Command"/> for a unit of work of several statements.</summary>
+        public Func<SqliteConnection, Task>? Work { get; }
 
         // The caller's continuation never runs on the writer's thread.
         public TaskCompletionSource<BufferedResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
