@@ -20,7 +20,7 @@ public sealed class ConsoleSite : IAsyncLifetime
     /// How long a test waits for what the page should show. Generous: only a broken page takes this long, while a busy
     /// machine can take seconds to deliver an event.
     /// </summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     private static readonly string[] ChromiumArguments =
     [

@@ -61,7 +61,25 @@ public sealed partial class Person : IAsyncDisposable
         await Page.GetByLabel("User", new() { Exact = true }).FillAsync(user);
         await Page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync(role);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
-        await Page.WaitForURLAsync($"**/console/{role}.html");
+        try
+        {
+            await Page.WaitForURLAsync($"**/console/{role}.html");
+        }
+        catch (TimeoutException timeout)
+        {
+            // Say where the browser is and what the page showed, so a failure here explains itself.
+            string shown;
+            try
+            {
+                shown = await Page.Locator("#error").InnerTextAsync(new() { Timeout = 1000 });
+            }
+            catch (Exception unreadable) when (unreadable is PlaywrightException or TimeoutException)
+            {
+                shown = "";
+            }
+
+            throw new TimeoutException($"{Name} signed in as {role} but stayed at {Page.Url}; the page said: '{shown}'.", timeout);
+        }
     }
 
     /// <summary>
