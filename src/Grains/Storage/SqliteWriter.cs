@@ -194,7 +194,7 @@ internal sealed class SqliteWriter : IDisposable
         _savepoint!.ExecuteNonQuery();
         try
         {
-            request.Result = request.Work is { } work ? RunWork(connection, work) : Execute(connection, request);
+            request.Outcome = request.Work is { } work ? RunWork(connection, work) : Execute(connection, request);
             _release!.ExecuteNonQuery();
         }
         catch (Exception exception) when (connection.Handle is { } handle && SQLitePCL.raw.sqlite3_get_autocommit(handle) == 0)
@@ -377,7 +377,7 @@ internal sealed class SqliteWriter : IDisposable
         // The caller's continuation never runs on the writer's thread.
         public TaskCompletionSource<BufferedResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public BufferedResult? Result { get; set; }
+        public BufferedResult? Outcome { get; set; }
 
         public Exception? Error { get; set; }
 
@@ -397,7 +397,7 @@ internal sealed class SqliteWriter : IDisposable
             }
             else
             {
-                Completion.TrySetResult(Result!);
+                Completion.TrySetResult(Outcome!);
             }
         }
 
