@@ -255,7 +255,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
         await armed;
 
         // A graceful deactivation (a shutdown, a deploy, a rebalancing) with the deadline inside the gap.
-        await fixture.Cluster.DeactivateAsync(agent);
+        await fixture.DeactivateAsync(agent);
         var ticked = ClusterFixture.WaitForReminderTickAsync(agent.GetGrainId());
         await fixture.AdvanceAsync(Timeout);
         await ticked;
@@ -279,7 +279,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
         await fixture.AdvanceAsync(Timeout);
         Assert.Equal(SessionState.Warned, (await agent.GetSnapshot()).State);
 
-        await fixture.Cluster.DeactivateAsync(agent);
+        await fixture.DeactivateAsync(agent);
         await fixture.AdvanceAsync(Grace * 3); // back long after the grace deadline
         var back = fixture.Time.GetUtcNow();
 
@@ -349,7 +349,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
         var tenantGrain = fixture.Grains.GetTenantGrain(tenant);
         var restored = new TenantGrainState { Preferences = TenantPreferences.Default with { Preferences = new WorkSessionPreferences(true, false, 1800, 180) } };
         fixture.Storage.Overwrite(StateNames.Tenant, tenantGrain.GetGrainId(), restored);
-        await fixture.Cluster.DeactivateAsync(tenantGrain);
+        await fixture.DeactivateAsync(tenantGrain);
 
         var ticked = ClusterFixture.WaitForReminderTickAsync(agent.GetGrainId());
         await fixture.AdvanceAsync(TimeSpan.FromMinutes(1));

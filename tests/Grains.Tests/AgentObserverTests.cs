@@ -39,7 +39,7 @@ public sealed class AgentObserverTests(ClusterFixture fixture)
         Assert.Equal(AgentStatus.Offline, offline.To);
 
         // A reactivated grain has no subscribers: renewing tells the subscriber so.
-        await fixture.Cluster.DeactivateAsync(agent);
+        await fixture.DeactivateAsync(agent);
         Assert.False((await agent.Subscribe(reference)).Renewed);
 
         // A control observer that stays subscribed shows when the next transition's events have been delivered.

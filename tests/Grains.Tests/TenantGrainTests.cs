@@ -98,7 +98,7 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
 
         // A new activation knows what the report tables know: every session start and end delivered so far.
         await OpenSessionsReportedAsync(tenantId, 49);
-        await fixture.Cluster.DeactivateAsync(tenant);
+        await fixture.DeactivateAsync(tenant);
 
         var roster = await tenant.GetRoster();
         Assert.Equal(49, roster.Count);
@@ -149,7 +149,7 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         await OpenSessionsReportedAsync(tenantId, 2);
 
         // The silo stored version 2 and went down before pushing it: the row says version 1 reached the agents.
-        await fixture.Cluster.DeactivateAsync(tenant);
+        await fixture.DeactivateAsync(tenant);
         var stored = fixture.Storage.Read<TenantGrainState>(StateNames.Tenant, tenant.GetGrainId())!;
         stored.Preferences = new TenantPreferences(Valid with { WorkSessionsEnabled = false }, 2, fixture.Time.GetUtcNow(), "admin-1");
         fixture.Storage.Overwrite(StateNames.Tenant, tenant.GetGrainId(), stored);
