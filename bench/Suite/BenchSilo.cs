@@ -40,7 +40,7 @@ internal sealed class BenchSilo : IAsyncDisposable
     public static async Task<BenchSilo> StartAsync(string? postgres)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("work-sessions-suite-");
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = dataDirectory.FullName, Args = [] });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = dataDirectory.FullName, Args = HostArguments.WithConfigurationReadOnce([]) });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         // Orleans' warnings about slow turns and stalls flood the output in a storm on a loaded machine; the figures say it.
         builder.Logging.AddFilter("Orleans", LogLevel.Error);

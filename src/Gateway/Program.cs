@@ -19,7 +19,7 @@ if (MigrateCommand.IsRequested(args))
     return await MigrateCommand.RunAsync(args[1..]);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(HostArguments.WithConfigurationReadOnce(args));
 builder.AddWorkSessionsOrleans();
 builder.AddWorkSessionsAuth();
 builder.AddWorkSessionsHttp();

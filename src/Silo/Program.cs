@@ -12,7 +12,7 @@ if (MigrateCommand.IsRequested(args))
     return await MigrateCommand.RunAsync(args[1..]);
 }
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = Host.CreateApplicationBuilder(HostArguments.WithConfigurationReadOnce(args));
 try
 {
     // The dashboard's data for the Gateway that shows it; the page itself is on the Gateway, for admins.
