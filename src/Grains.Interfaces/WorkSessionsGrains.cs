@@ -9,20 +9,20 @@ public static class WorkSessionsGrains
     /// <param name="grains">The grain factory.</param>
     /// <param name="tenantId">A valid tenant id.</param>
     public static ITenantGrain GetTenantGrain(this IGrainFactory grains, string tenantId) =>
-        grains.GetGrain<ITenantGrain>(TenantGrainKey(tenantId));
+        GrainReferences<ITenantGrain>.Get(grains, TenantGrainKey(tenantId));
 
     /// <summary>The agent grain of an agent of a tenant.</summary>
     /// <param name="grains">The grain factory.</param>
     /// <param name="tenantId">A valid tenant id.</param>
     /// <param name="agentId">A valid agent id.</param>
     public static IAgentGrain GetAgentGrain(this IGrainFactory grains, string tenantId, string agentId) =>
-        grains.GetGrain<IAgentGrain>(AgentKey.Format(tenantId, agentId));
+        GrainReferences<IAgentGrain>.Get(grains, AgentKey.Format(tenantId, agentId));
 
     /// <summary>The reports and event feed of a tenant.</summary>
     /// <param name="grains">The grain factory.</param>
     /// <param name="tenantId">A valid tenant id.</param>
     public static IReportGrain GetReportGrain(this IGrainFactory grains, string tenantId) =>
-        grains.GetGrain<IReportGrain>(TenantGrainKey(tenantId));
+        GrainReferences<IReportGrain>.Get(grains, TenantGrainKey(tenantId));
 
     /// <summary>
     /// <c>"tenant/{tenantId}"</c>, never the bare id: Orleans' ADO.NET storage reads a key made only of hex digits

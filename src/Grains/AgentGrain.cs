@@ -230,7 +230,7 @@ internal sealed partial class AgentGrain(
     {
         var now = timeProvider.GetUtcNow();
         var pending = _outbox.NotHandedOver(state.State.Outbox, now);
-        if (pending.Count > 0 && reportWriter.TryEnqueue(this.AsReference<IReportOutbox>(), pending))
+        if (pending.Count > 0 && reportWriter.TryEnqueue(GrainReferences<IReportOutbox>.Of(GrainFactory, this), pending))
         {
             _outbox.HandedOver(pending, now);
         }

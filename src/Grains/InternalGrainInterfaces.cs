@@ -39,8 +39,8 @@ internal interface ITenantRoster : IGrainWithStringKey
 internal static class InternalGrains
 {
     public static ITenantRoster GetTenantRoster(this IGrainFactory grains, string tenantId) =>
-        grains.GetGrain<ITenantRoster>(WorkSessionsGrains.TenantGrainKey(tenantId));
+        GrainReferences<ITenantRoster>.Get(grains, WorkSessionsGrains.TenantGrainKey(tenantId));
 
     public static IAgentPreferencesTarget GetAgentPreferencesTarget(this IGrainFactory grains, string tenantId, string agentId) =>
-        grains.GetGrain<IAgentPreferencesTarget>(AgentKey.Format(tenantId, agentId));
+        GrainReferences<IAgentPreferencesTarget>.Get(grains, AgentKey.Format(tenantId, agentId));
 }
