@@ -8,6 +8,7 @@ using WorkSessions.Diagnostics;
 using WorkSessions.Domain;
 using WorkSessions.Hosting;
 using WorkSessions.Reporting;
+using WorkSessions.Storage;
 
 namespace WorkSessions;
 
@@ -35,6 +36,7 @@ internal sealed partial class AgentGrain(
     IOptions<WorkSessionsOptions> options,
     IOptions<ReportingOptions> reporting,
     ReportWriter reportWriter,
+    StateWriteGate writeGate,
     WorkSessionsMetrics metrics,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IReportOutbox, IRemindable
 {
@@ -361,7 +363,7 @@ internal sealed partial class AgentGrain(
         state.State.Outbox = outbox;
         try
         {
-            await state.WriteStateAsync();
+            await writeGate.WriteAsync(state.WriteStateAsync);
             _outbox.Stored(outbox);
             if (dropped > 0)
             {

@@ -34,5 +34,13 @@ public sealed class WorkSessionsOptions
     [Range(1, 10_000)]
     public int PreferencePushConcurrency { get; set; } = 128;
 
+    /// <summary>
+    /// How many agent state writes a silo has in flight at once; the rest queue in the process. Unset: half of
+    /// PostgreSQL's connection pool (Npgsql's <c>Maximum Pool Size</c>, 100 by default), and no bound on SQLite, whose
+    /// writer thread queues every write anyway (docs/architecture.md#storage).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int? MaxConcurrentStateWrites { get; set; }
+
     public Domain.PreferenceRules PreferenceRules => new(MinimumInactivityTimeoutSeconds, MinimumGracePeriodSeconds);
 }

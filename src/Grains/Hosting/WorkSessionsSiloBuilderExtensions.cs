@@ -23,6 +23,7 @@ public static class WorkSessionsSiloBuilderExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.TryAddSingleton<ReportWriter>();
+        builder.Services.TryAddSingleton<Storage.StateWriteGate>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<ReportWriter>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddMetrics();

@@ -1,0 +1,62 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using WorkSessions.Hosting;
+
+namespace WorkSessions.Storage;
+
+/// <summary>
+/// Bounds how many agent state writes one silo has in flight at once (docs/architecture.md#storage). In a deadline
+/// storm tens of thousands of grains write within a second; on PostgreSQL each write holds a pooled connection, and
+/// callers beyond the pool's size wait for one with Npgsql's connect timeout (15 s by default). A 50,000-agent storm
+/// waited longer than that: writes failed, and so did the membership table's writes that share the pool, which stopped
+/// the silo. Here the writes queue in the process instead, in order and without a timeout, and at most half of the
+/// pool is taken by them, so membership, reminders, reads and the report writer always find a connection. On SQLite
+/// the writer thread already queues and batches every write: there is no bound unless one is configured.
+/// </summary>
+internal sealed class StateWriteGate
+{
+    private readonly SemaphoreSlim? _slots;
+
+    public StateWriteGate(IOptions<WorkSessionsOptions> options, IServiceProvider services)
+        : this(options.Value.MaxConcurrentStateWrites ?? DefaultLimit(services.GetService<WorkSessionsDatabase>()))
+    {
+    }
+
+    /// <param name="limit">Writes in flight at once; 0 for no bound.</param>
+    public StateWriteGate(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        Limit = limit;
+        _slots = limit > 0 ? new SemaphoreSlim(limit, limit) : null;
+    }
+
+    /// <summary>Writes in flight at once; 0 for no bound.</summary>
+    public int Limit { get; }
+
+    /// <summary>Runs <paramref name="write"/> once a slot is free.</summary>
+    public async Task WriteAsync(Func<Task> write)
+    {
+        if (_slots is null)
+        {
+            await write();
+            return;
+        }
+
+        await _slots.WaitAsync();
+        try
+        {
+            await write();
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    /// <summary>Half of PostgreSQL's connection pool; none on SQLite.</summary>
+    internal static int DefaultLimit(WorkSessionsDatabase? database) =>
+        database?.Provider == StorageProvider.Postgres
+            ? Math.Max(1, new NpgsqlConnectionStringBuilder(database.ConnectionString).MaxPoolSize / 2)
+            : 0;
+}
