@@ -5,7 +5,7 @@ namespace WorkSessions;
 /// <summary>
 /// Grain references by string key without resolving the interface on every call. Orleans'
 /// <c>GetGrain&lt;T&gt;(string)</c> looks up the interface's type name through its attributes and formats it each time
-/// (about 3% of the CPU of an HTTP heartbeat, and of a deadline storm's report hand-overs); the grain type and interface
+/// (about 3% of the CPU of an HTTP heartbeat); the grain type and interface
 /// type it arrives at never change for a given grain factory, so they are resolved once per factory and interface.
 /// </summary>
 /// <typeparam name="TGrain">The grain interface.</typeparam>
@@ -14,7 +14,6 @@ internal static class GrainReferences<TGrain>
 {
     // Keyed by factory: a process may hold several (a silo and a client, tests with several clusters).
     private static readonly ConditionalWeakTable<IGrainFactory, ResolvedTypes> ByFactory = new();
-    private static readonly ConditionalWeakTable<IGrainFactory, StrongBox<GrainInterfaceType>> InterfaceByFactory = new();
 
     /// <summary>The reference to the grain with <paramref name="key"/>, as <c>GetGrain&lt;TGrain&gt;(key)</c> gives it.</summary>
     public static TGrain Get(IGrainFactory grains, string key)
@@ -28,26 +27,6 @@ internal static class GrainReferences<TGrain>
         if (reference is GrainReference grainReference)
         {
             ByFactory.TryAdd(grains, new ResolvedTypes(grainReference.GrainId.Type, grainReference.InterfaceType));
-        }
-
-        return reference;
-    }
-
-    /// <summary>
-    /// <paramref name="grain"/> (a grain, or a reference to one) as <typeparamref name="TGrain"/>, as <c>AsReference</c>
-    /// gives it; for an interface several grain types implement.
-    /// </summary>
-    public static TGrain Of(IGrainFactory grains, IAddressable grain)
-    {
-        if (InterfaceByFactory.TryGetValue(grains, out var interfaceType))
-        {
-            return (TGrain)grains.GetGrain(grain.GetGrainId(), interfaceType.Value);
-        }
-
-        var reference = grain.AsReference<TGrain>();
-        if (reference is GrainReference grainReference)
-        {
-            InterfaceByFactory.TryAdd(grains, new StrongBox<GrainInterfaceType>(grainReference.InterfaceType));
         }
 
         return reference;

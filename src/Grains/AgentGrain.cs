@@ -38,7 +38,7 @@ internal sealed partial class AgentGrain(
     ReportWriter reportWriter,
     StateWriteGate writeGate,
     WorkSessionsMetrics metrics,
-    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IReportOutbox, IRemindable
+    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IRemindable
 {
     internal const string WakeUpReminderName = "work-session-wake-up";
     private static readonly TimeSpan PreferencesRecheckInterval = TimeSpan.FromSeconds(5);
@@ -221,18 +221,12 @@ internal sealed partial class AgentGrain(
         }
     }
 
-    public Task Delivered(IReadOnlyList<Guid> eventIds)
-    {
-        _outbox.Delivered(eventIds);
-        return Task.CompletedTask;
-    }
-
     /// <summary>Hands the stored outbox entries the writer has not taken to it; a full queue leaves them for the next wake-up.</summary>
     private void HandOverOutbox()
     {
         var now = timeProvider.GetUtcNow();
         var pending = _outbox.NotHandedOver(state.State.Outbox, now);
-        if (pending.Count > 0 && reportWriter.TryEnqueue(GrainReferences<IReportOutbox>.Of(GrainFactory, this), pending))
+        if (pending.Count > 0 && reportWriter.TryEnqueue(_outbox, pending))
         {
             _outbox.HandedOver(pending, now);
         }

@@ -45,7 +45,7 @@ internal sealed partial class TenantGrain(
     IOptions<ReportingOptions> reporting,
     ReportWriter reportWriter,
     ReportStore reportStore,
-    ILogger<TenantGrain> logger) : Grain, ITenantGrain, ITenantRoster, IReportOutbox, IRemindable
+    ILogger<TenantGrain> logger) : Grain, ITenantGrain, ITenantRoster, IRemindable
 {
     internal const string OutboxReminderName = "report-outbox";
 
@@ -203,12 +203,6 @@ internal sealed partial class TenantGrain(
         await SyncOutboxReminderAsync();
     }
 
-    public Task Delivered(IReadOnlyList<Guid> eventIds)
-    {
-        _outbox.Delivered(eventIds);
-        return Task.CompletedTask;
-    }
-
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName == OutboxReminderName)
@@ -235,7 +229,7 @@ internal sealed partial class TenantGrain(
     {
         var now = timeProvider.GetUtcNow();
         var pending = _outbox.NotHandedOver(state.State.Outbox, now);
-        if (pending.Count > 0 && reportWriter.TryEnqueue(GrainReferences<IReportOutbox>.Of(GrainFactory, this), pending))
+        if (pending.Count > 0 && reportWriter.TryEnqueue(_outbox, pending))
         {
             _outbox.HandedOver(pending, now);
         }

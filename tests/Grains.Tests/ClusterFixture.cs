@@ -122,24 +122,15 @@ public sealed class ClusterFixture : IAsyncLifetime
         return updated;
     }
 
-    /// <summary>
-    /// Deactivates a grain and makes sure it stays deactivated: the report writer acknowledges stored report events with
-    /// a one-way call to the grain that handed them over, and one that lands just after the deactivation activates the
-    /// grain again (at the same fake time) — the test would then watch that activation instead of the one it means.
-    /// </summary>
+    /// <summary>Deactivates a grain and waits until its activation is gone.</summary>
     public async Task DeactivateAsync(IAddressable grain)
     {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            await Cluster.DeactivateAsync(grain);
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
-            if (!Cluster.TryGetGrainContext(grain.GetGrainId(), out _))
-            {
-                return;
-            }
-        }
-
-        throw new TimeoutException($"{grain.GetGrainId()} kept being activated again after its deactivation.");
+        await Cluster.DeactivateAsync(grain);
+        await Eventually.UntilAsync(
+            () => !Cluster.TryGetGrainContext(grain.GetGrainId(), out _),
+            TimeSpan.FromSeconds(10),
+            $"{grain.GetGrainId()} to be deactivated",
+            TimeSpan.FromMilliseconds(10));
     }
 
     /// <summary>Completes when the local reminder service has armed the wait for the grain's next tick.</summary>

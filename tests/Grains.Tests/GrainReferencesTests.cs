@@ -1,5 +1,4 @@
 using WorkSessions.Contracts;
-using WorkSessions.Reporting;
 
 namespace WorkSessions.Grains.Tests;
 
@@ -22,21 +21,6 @@ public sealed class GrainReferencesTests(ClusterFixture fixture)
             Assert.Equal(((GrainReference)(object)resolved).InterfaceType, ((GrainReference)(object)cached).InterfaceType);
             Assert.True((await cached.StartSession(AgentStatus.Ready, null)).Created);
             Assert.Equal(SessionState.Active, (await resolved.GetSnapshot()).State);
-        }
-    }
-
-    [Fact]
-    public void Of_AddressesTheSameGrain_ThroughAnInterfaceSeveralGrainTypesImplement()
-    {
-        var agent = fixture.Grains.GetAgentGrain("refs", "agent-1");
-        var tenant = fixture.Grains.GetTenantGrain("refs");
-
-        foreach (var grain in new IAddressable[] { agent, tenant, agent, tenant })
-        {
-            var outbox = GrainReferences<IReportOutbox>.Of(fixture.Grains, grain);
-
-            Assert.Equal(grain.GetGrainId(), outbox.GetGrainId());
-            Assert.Equal(((GrainReference)(object)grain.AsReference<IReportOutbox>()).InterfaceType, ((GrainReference)(object)outbox).InterfaceType);
         }
     }
 }

@@ -231,6 +231,34 @@ public sealed class ReportingTests(ClusterFixture fixture)
         await Eventually.UntilAsync(() => ReminderCountAsync(grainId), count => count == 0, Delivery, "the wake-up reminder to go");
     }
 
+    [Fact]
+    public async Task DeliveryAfterTheAgentWentIdle_DoesNotActivateItAgain()
+    {
+        var tenant = await fixture.NewTenantAsync(NoAutoEnd);
+        await Eventually.UntilAsync(
+            () => ScalarAsync($"SELECT COUNT(*) FROM ws_events WHERE tenant_id = '{tenant}'"), count => count == 1, Delivery, "the preference change");
+        var agent = fixture.Agent(tenant, "frank");
+        await ExecuteAsync("ALTER TABLE ws_events RENAME TO ws_events_away");
+        try
+        {
+            await agent.StartSession(AgentStatus.Ready, null);
+            await agent.EndSession(Actor.Agent("frank"), null);
+            await fixture.DeactivateAsync(agent);
+        }
+        finally
+        {
+            await ExecuteAsync("ALTER TABLE ws_events_away RENAME TO ws_events");
+        }
+
+        await Eventually.UntilAsync(
+            () => fixture.Grains.GetReportGrain(tenant).GetEvents(0, 100), page => page.Items.Count(e => e.AgentId == "frank") == 4,
+            Delivery, "the session's four events");
+        // Delivery is acknowledged as soon as the batch is stored; a message to the grain would have landed by now.
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+
+        Assert.False(fixture.Cluster.TryGetGrainContext(agent.GetGrainId(), out _), "the acknowledgement activated the idle agent again");
+    }
+
     private async Task<int> ReminderCountAsync(GrainId grainId)
     {
         var table = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Orleans.IReminderTable>(

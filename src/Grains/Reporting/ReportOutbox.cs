@@ -1,27 +1,19 @@
-using Orleans.Concurrency;
-
 namespace WorkSessions.Reporting;
-
-/// <summary>What the silo's report writer calls on a grain whose outbox entries it stored. Internal to the silo.</summary>
-[Alias("WorkSessions.IReportOutbox")]
-internal interface IReportOutbox : IGrainWithStringKey
-{
-    /// <summary>These entries are in the report tables; the grain drops them from its state with its next write.</summary>
-    /// <param name="eventIds">The stored entries' event ids.</param>
-    [OneWay, AlwaysInterleave, Alias("Delivered")]
-    Task Delivered(IReadOnlyList<Guid> eventIds);
-}
 
 /// <summary>
 /// A grain's side of the reporting outbox (docs/architecture.md#reporting): which stored entries the writer has taken
 /// and which it has stored. The entries themselves live in the grain's persisted state, written with the transition
 /// that produced them; delivered ones are trimmed by the next write, never by a write of their own.
+/// The writer reports delivery to this object, not to the grain: a message would activate a grain that has gone idle
+/// (and the activation would hand its stored entries over again), while an activation that is gone has nothing left
+/// to learn — its successor hands the stored entries over, and inserts are idempotent. So <see cref="Delivered"/> is
+/// the one member called from outside the grain's turns; the others take what it left at their start.
 /// </summary>
 internal sealed class ReportOutbox(int capacity)
 {
     /// <summary>
-    /// How long an entry handed over may go unacknowledged before it is handed over again: an acknowledgement is a
-    /// one-way message and can be lost, and a writer can fail; inserts are idempotent, so a repeat costs nothing.
+    /// How long an entry handed over may go unacknowledged before it is handed over again: the writer's queue is
+    /// lost with its process, and a writer can fail; inserts are idempotent, so a repeat costs nothing.
     /// </summary>
     public static readonly TimeSpan HandOverAgainAfter = TimeSpan.FromMinutes(5);
 
@@ -30,12 +22,16 @@ internal sealed class ReportOutbox(int capacity)
     private HashSet<Guid>? _delivered;
     private Dictionary<Guid, DateTimeOffset>? _handedOver;
 
+    // Written by the report writer's loop, taken by the grain's turns; guarded by locking this instance.
+    private List<Guid>? _arrived;
+
     /// <summary>
     /// The outbox to store with the next write: the stored entries not yet delivered, then <paramref name="added"/>,
     /// cut to the capacity by dropping the oldest.
     /// </summary>
     public List<ReportEntry> Next(IReadOnlyList<ReportEntry> stored, IReadOnlyList<ReportEntry> added, out int dropped)
     {
+        TakeArrived();
         var next = new List<ReportEntry>(stored.Count + added.Count);
         foreach (var entry in stored)
         {
@@ -58,6 +54,7 @@ internal sealed class ReportOutbox(int capacity)
     /// <summary>The write of <paramref name="stored"/> succeeded: forget what it no longer holds.</summary>
     public void Stored(IReadOnlyList<ReportEntry> stored)
     {
+        TakeArrived();
         if (_delivered is null && _handedOver is null)
         {
             return;
@@ -88,9 +85,12 @@ internal sealed class ReportOutbox(int capacity)
     /// Stored entries to hand to the writer: those it has not taken (yet, or since it refused them), and those taken
     /// longer than <see cref="HandOverAgainAfter"/> ago without an acknowledgement.
     /// </summary>
-    public List<ReportEntry> NotHandedOver(IReadOnlyList<ReportEntry> stored, DateTimeOffset now) =>
-        [.. stored.Where(entry => !IsDelivered(entry.EventId)
+    public List<ReportEntry> NotHandedOver(IReadOnlyList<ReportEntry> stored, DateTimeOffset now)
+    {
+        TakeArrived();
+        return [.. stored.Where(entry => !IsDelivered(entry.EventId)
             && (_handedOver is null || !_handedOver.TryGetValue(entry.EventId, out var at) || now - at >= HandOverAgainAfter))];
+    }
 
     public void HandedOver(IReadOnlyList<ReportEntry> entries, DateTimeOffset now)
     {
@@ -100,9 +100,30 @@ internal sealed class ReportOutbox(int capacity)
         }
     }
 
+    /// <summary>The writer stored these entries. Safe to call from any thread; the grain's next turn takes them in.</summary>
     public void Delivered(IReadOnlyList<Guid> eventIds)
     {
-        foreach (var eventId in eventIds)
+        lock (this)
+        {
+            (_arrived ??= []).AddRange(eventIds);
+        }
+    }
+
+    private void TakeArrived()
+    {
+        List<Guid>? arrived;
+        lock (this)
+        {
+            arrived = _arrived;
+            _arrived = null;
+        }
+
+        if (arrived is null)
+        {
+            return;
+        }
+
+        foreach (var eventId in arrived)
         {
             (_delivered ??= []).Add(eventId);
             _handedOver?.Remove(eventId);
@@ -115,7 +136,11 @@ internal sealed class ReportOutbox(int capacity)
     }
 
     /// <summary>Whether a stored entry is not yet in the report tables: the grain keeps a wake-up until none is.</summary>
-    public bool HasUndelivered(IReadOnlyList<ReportEntry> stored) => stored.Any(entry => !IsDelivered(entry.EventId));
+    public bool HasUndelivered(IReadOnlyList<ReportEntry> stored)
+    {
+        TakeArrived();
+        return stored.Any(entry => !IsDelivered(entry.EventId));
+    }
 
     private bool IsDelivered(Guid eventId) => _delivered?.Contains(eventId) == true;
 }

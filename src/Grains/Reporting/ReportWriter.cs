@@ -9,8 +9,8 @@ namespace WorkSessions.Reporting;
 /// <summary>
 /// The silo's delivery of outbox entries to the report tables (docs/architecture.md#reporting). Grains hand over
 /// entries once their transition is stored and go on at once; one loop per silo stores whatever has accumulated in
-/// batches, retries a failed batch with backoff until it is stored, and then tells each grain which of its entries
-/// arrived. Nothing here is the source of truth: the entries stay in the grains' state until acknowledged, so a queue
+/// batches, retries a failed batch with backoff until it is stored, and then tells each grain's outbox which of its
+/// entries arrived. Nothing here is the source of truth: the entries stay in the grains' state until acknowledged, so a queue
 /// lost with the process, or refused when full, is handed over again by the grain's next activation or wake-up.
 /// </summary>
 internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycle>, IDisposable
@@ -47,7 +47,7 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
     public event Action<IReadOnlyCollection<string>>? BatchStored;
 
     /// <summary>Takes a grain's stored entries for delivery; false when the queue is full (the grain keeps them).</summary>
-    public bool TryEnqueue(IReportOutbox owner, IReadOnlyList<ReportEntry> entries)
+    public bool TryEnqueue(ReportOutbox owner, IReadOnlyList<ReportEntry> entries)
     {
         if (entries.Count == 0)
         {
@@ -155,7 +155,7 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
             _delivered.Add(entries.Count);
             foreach (var owner in batch.GroupBy(delivery => delivery.Owner))
             {
-                owner.Key.Delivered([.. owner.SelectMany(delivery => delivery.Entries).Select(entry => entry.EventId)]).Ignore();
+                owner.Key.Delivered([.. owner.SelectMany(delivery => delivery.Entries).Select(entry => entry.EventId)]);
             }
 
             try
@@ -203,7 +203,7 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
         }
     }
 
-    private sealed record Delivery(IReportOutbox Owner, IReadOnlyList<ReportEntry> Entries);
+    private sealed record Delivery(ReportOutbox Owner, IReadOnlyList<ReportEntry> Entries);
 
     [LoggerMessage(LogLevel.Warning, "Report delivery failed for a batch of {Count} events; retrying from {RetryIn}, entries stay in their grains' outboxes")]
     private static partial void LogFailing(ILogger logger, Exception exception, int count, TimeSpan retryIn);
