@@ -16,6 +16,8 @@ namespace WorkSessions.Bench.Suite;
 /// </summary>
 internal static partial class HttpFigure
 {
+    private const int WarmUpSeconds = 3;
+
     public static async Task<Dictionary<string, double>> RunAsync(string gatewayDll, int agents, int wrkSeconds)
     {
         var results = new Dictionary<string, double>();
@@ -52,6 +54,12 @@ internal static partial class HttpFigure
         await File.WriteAllTextAsync(script, HeartbeatScript(tokens));
         try
         {
+            // A short run of each first, discarded: the measured runs see compiled code (tiered JIT promotes hot methods after
+            // they have run a while), as a server that has been up does, not the first seconds of a fresh process.
+            var warmUp = Math.Min(WarmUpSeconds, wrkSeconds);
+            await WrkAsync($"{bare.BaseAddress}/", null, warmUp);
+            await WrkAsync($"{gateway.BaseAddress}/health/live", null, warmUp);
+            await WrkAsync($"{gateway.BaseAddress}/api/v1/me/work-session/activity", script, warmUp);
             results["http.bare_per_s"] = await WrkAsync($"{bare.BaseAddress}/", null, wrkSeconds);
             results["http.live_per_s"] = await WrkAsync($"{gateway.BaseAddress}/health/live", null, wrkSeconds);
             results["http.heartbeat_per_s"] = await WrkAsync($"{gateway.BaseAddress}/api/v1/me/work-session/activity", script, wrkSeconds);
