@@ -11,7 +11,7 @@ public sealed class NotReadyReasonTests
 
     private static readonly string[] Defaults = ["Break", "Lunch", "Training", "Meeting"];
 
-    private static WorkSessionPreferences With(params string[] reasons) => new(true, true, 600, 60, [.. reasons]);
+    private static WorkSessionPreferences With(params string[] reasons) => new(true, true, 600, 60) { NotReadyReasons = [.. reasons] };
 
     [Fact]
     public void LeftOut_TheReasonsAreTheDefaults()
@@ -152,7 +152,7 @@ public sealed class NotReadyReasonTests
     [Fact]
     public void Rules_NameEveryProblem_EachPartStartingWithItsField()
     {
-        var error = Assert.Throws<WorkSessionException>(() => Rules.Validate(new WorkSessionPreferences(true, true, 1, 30, ["Lunch", "", "LUNCH"])));
+        var error = Assert.Throws<WorkSessionException>(() => Rules.Validate(new WorkSessionPreferences(true, true, 1, 30) { NotReadyReasons = ["Lunch", "", "LUNCH"] }));
 
         Assert.Equal(
             "inactivityTimeoutSeconds must be between 60 and 43200; notReadyReasons: reason 2 is empty; notReadyReasons: reason 3 repeats reason 1.",

@@ -8,14 +8,12 @@ namespace WorkSessions.Contracts;
 /// <param name="AutoEndEnabled">Whether inactive agents are prompted and then switched to offline.</param>
 /// <param name="InactivityTimeoutSeconds">Seconds without activity before the prompt.</param>
 /// <param name="GracePeriodSeconds">Seconds the agent has to answer the prompt.</param>
-/// <param name="NotReadyReasons">The reasons the agent's status menu offers for not ready; the defaults when not given.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.WorkSessionPreferences")]
 public sealed record WorkSessionPreferences(
     [property: Id(0)] bool WorkSessionsEnabled,
     [property: Id(1)] bool AutoEndEnabled,
     [property: Id(2)] int InactivityTimeoutSeconds,
-    [property: Id(3)] int GracePeriodSeconds,
-    ImmutableArray<string> NotReadyReasons = default)
+    [property: Id(3)] int GracePeriodSeconds)
 {
     /// <summary>What a tenant offers before its admin lists reasons of its own, and what preferences stored before the list existed hold.</summary>
     public static ImmutableArray<string> DefaultNotReadyReasons { get; } = ["Break", "Lunch", "Training", "Meeting"];
@@ -26,11 +24,12 @@ public sealed record WorkSessionPreferences(
 
     // Left out (an older caller, JSON stored before the list existed) the reasons are the defaults. Orleans fills
     // fields without running a constructor, so a message from a silo that predates the list leaves this default
-    // (not empty): the property answers the defaults then too.
+    // (not empty): the property answers the defaults then too. Not a constructor parameter: System.Text.Json sets it
+    // like any property, and the OpenAPI schema cannot describe the default value of a struct parameter.
     [Id(4)]
-    private readonly ImmutableArray<string> _notReadyReasons = NotReadyReasons.IsDefault ? DefaultNotReadyReasons : NotReadyReasons;
+    private readonly ImmutableArray<string> _notReadyReasons = DefaultNotReadyReasons;
 
-    /// <summary>The reasons the agent's status menu offers for not ready, in the admin's order.</summary>
+    /// <summary>The reasons the agent's status menu offers for not ready, in the admin's order; the defaults unless set.</summary>
     public ImmutableArray<string> NotReadyReasons
     {
         get => _notReadyReasons.IsDefault ? DefaultNotReadyReasons : _notReadyReasons;
