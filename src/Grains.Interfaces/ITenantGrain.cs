@@ -16,10 +16,12 @@ public interface ITenantGrain : IGrainWithStringKey
     Task<TenantPreferences> GetPreferences();
 
     /// <summary>
-    /// Replaces all four preferences and answers once they are stored; they are pushed to every agent with an open
+    /// Replaces the preferences and answers once they are stored; they are pushed to every agent with an open
     /// session afterwards (and again after a crash that cut the push off), however large the tenant.
     /// </summary>
-    /// <param name="preferences">The new values, validated against the silo's configured bounds.</param>
+    /// <param name="preferences">
+    /// The new values, validated against the silo's configured bounds; the not-ready reasons are stored trimmed.
+    /// </param>
     /// <param name="expectedVersion">When set, the update applies only if the stored version equals it.</param>
     /// <param name="updatedBy">The admin's user id, kept for audit.</param>
     /// <returns>The stored preferences with their new version.</returns>

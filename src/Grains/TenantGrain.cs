@@ -124,9 +124,10 @@ internal sealed partial class TenantGrain(
     {
         if (preferences is null)
         {
-            throw new WorkSessionException(ErrorCodes.InvalidPreferences, "All four preferences are required.");
+            throw new WorkSessionException(ErrorCodes.InvalidPreferences, "The preferences are required.");
         }
 
+        preferences = Domain.PreferenceRules.Normalize(preferences);
         options.Value.PreferenceRules.Validate(preferences);
 
         // The push interleaves with this call and writes too: the version is judged and written under one hold.

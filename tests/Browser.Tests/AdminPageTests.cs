@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using WorkSessions.TestSupport;
 using static Microsoft.Playwright.Assertions;
 
 namespace WorkSessions.Browser.Tests;
@@ -30,6 +31,46 @@ public sealed class AdminPageTests(ConsoleSite site, ITestOutputHelper output) :
         await Expect(preferences.Saved).ToBeVisibleAsync();
         await Expect(preferences.Timeout).Not.ToHaveAttributeAsync("aria-invalid", "true");
         Assert.DoesNotContain("between", await DescriptionOfAsync(preferences.Timeout), StringComparison.Ordinal);
+        admin.AssertClean();
+    }
+
+    [Fact]
+    public async Task RepeatedReasons_ShowTheApisMessageBesideTheReasons()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await using var admin = await site.NewPersonAsync("admin-ann", output: output);
+        admin.ExpectFailedRequests(400);
+        var preferences = await AdminPage.SignInAsync(admin, tenant, "ann");
+        await Expect(preferences.Reasons).ToHaveValueAsync("Break\nLunch\nTraining\nMeeting");
+
+        await preferences.Reasons.FillAsync("Coaching\nLunch\nlunch");
+        Assert.Equal(400, await preferences.SaveAsync());
+
+        await Expect(preferences.Reasons).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(preferences.Reasons).ToBeFocusedAsync();
+        Assert.Contains("Reason 3 repeats reason 2.", await DescriptionOfAsync(preferences.Reasons), StringComparison.Ordinal);
+        await Expect(preferences.Timeout).Not.ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(preferences.Saved).ToHaveCountAsync(0);
+        await admin.ScreenshotAsync("admin-reasons-invalid");
+
+        // Corrected, it saves, the error goes, and the history says what changed.
+        await preferences.Reasons.FillAsync("Coaching\nLunch");
+        Assert.Equal(200, await preferences.SaveAsync());
+        await Expect(preferences.Saved).ToBeVisibleAsync();
+        await Expect(preferences.Reasons).Not.ToHaveAttributeAsync("aria-invalid", "true");
+        Assert.DoesNotContain("repeats", await DescriptionOfAsync(preferences.Reasons), StringComparison.Ordinal);
+        // The history reads the report tables, which get the change a moment after the save answered.
+        var change = preferences.History.Locator("tbody tr").Filter(new() { HasText = "Not ready reasons: Coaching, Lunch" });
+        await Eventually.UntilAsync(async () =>
+        {
+            if (await change.CountAsync() > 0)
+            {
+                return true;
+            }
+
+            await preferences.ReloadAsync();
+            return await change.CountAsync() > 0;
+        }, shown => shown, ConsoleSite.Patience, "the change of reasons in the history", TimeSpan.FromMilliseconds(300));
         admin.AssertClean();
     }
 

@@ -79,6 +79,61 @@ public sealed class AgentPageTests(ConsoleSite site, ITestOutputHelper output) :
     }
 
     [Fact]
+    public async Task TheAdminsReasons_AreTheStatusMenu_AndChoosingOneSetsNotReadyWithIt()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await using var ann = await site.NewPersonAsync("admin-ann", output: output);
+        await using var alice = await site.NewPersonAsync("agent-alice", output: output);
+        var preferences = await AdminPage.SignInAsync(ann, tenant, "ann");
+        await preferences.FillAsync(enabled: true, autoEnd: false, timeoutSeconds: 600, graceSeconds: 60);
+        await preferences.Reasons.FillAsync("Coaching\n  Lunch  \n\n");
+        Assert.Equal(200, await preferences.SaveAsync());
+        await Expect(preferences.Saved).ToBeVisibleAsync();
+        await Expect(preferences.Reasons).ToHaveValueAsync("Coaching\nLunch");
+
+        var agent = await AgentPage.SignInAsync(alice, tenant, "alice");
+        await agent.StartAsync();
+        await agent.StatusButton.ClickAsync();
+        var items = agent.StatusMenu.GetByRole(AriaRole.Menuitem);
+        await Expect(items).ToHaveTextAsync(["Ready", "Not ready — Coaching", "Not ready — Lunch", "Not ready — other…", "End Work Session"]);
+        await alice.ScreenshotAsync("agent-reasons-menu");
+
+        // With the keyboard, as the menu button pattern has it: the first item has the focus, ArrowDown moves it.
+        await Expect(items.First).ToBeFocusedAsync();
+        await alice.Page.Keyboard.PressAsync("ArrowDown");
+        await Expect(agent.MenuItem("Not ready — Coaching")).ToBeFocusedAsync();
+        await alice.Page.Keyboard.PressAsync("Enter");
+
+        await Expect(agent.Status).ToHaveTextAsync("Not ready (Coaching)");
+        await Expect(agent.StatusMenu).ToBeHiddenAsync();
+        await Expect(agent.StatusButton).ToBeFocusedAsync();
+        var view = await site.AgentViewAsync(tenant, "alice");
+        Assert.Equal(("notReady", "Coaching"), (view.GetProperty("status").GetString(), view.GetProperty("statusReason").GetString()));
+
+        // "other…" still takes any reason.
+        await agent.StatusButton.ClickAsync();
+        await agent.MenuItem("Not ready — other…").ClickAsync();
+        await Expect(agent.ReasonDialog).ToBeVisibleAsync();
+        await agent.ReasonDialog.GetByLabel("Reason", new() { Exact = true }).FillAsync("Dentist");
+        await agent.ReasonDialog.GetByRole(AriaRole.Button, new() { Name = "Set not ready", Exact = true }).ClickAsync();
+        await Expect(agent.Status).ToHaveTextAsync("Not ready (Dentist)");
+
+        // The admin changes the list while Alice works; her next session offers the new one.
+        await preferences.Reasons.FillAsync("Coaching\nTeam huddle");
+        Assert.Equal(200, await preferences.SaveAsync());
+        await agent.StatusButton.ClickAsync();
+        await agent.MenuItem("End Work Session").ClickAsync();
+        await agent.StartAgain.ClickAsync();
+        await Expect(agent.Status).ToHaveTextAsync("Ready");
+        await agent.StatusButton.ClickAsync();
+        await Expect(items).ToHaveTextAsync(["Ready", "Not ready — Coaching", "Not ready — Team huddle", "Not ready — other…", "End Work Session"]);
+        await agent.MenuItem("Not ready — Team huddle").ClickAsync();
+        await Expect(agent.Status).ToHaveTextAsync("Not ready (Team huddle)");
+        ann.AssertClean();
+        alice.AssertClean();
+    }
+
+    [Fact]
     public async Task Prompt_TakesTheFocus_KeepsIt_AndGivesItBack()
     {
         var tenant = ConsoleSite.NewTenant();

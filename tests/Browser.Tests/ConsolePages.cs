@@ -21,6 +21,12 @@ public sealed class AgentPage(IPage page)
 
     public ILocator StatusMenu => Page.GetByRole(AriaRole.Menu);
 
+    /// <summary>An item of the status menu by its whole name, e.g. <c>Not ready — Coaching</c>.</summary>
+    public ILocator MenuItem(string name) => StatusMenu.GetByRole(AriaRole.Menuitem, new() { Name = name, Exact = true });
+
+    /// <summary>The dialog that asks for a reason of the agent's own ("Not ready — other…").</summary>
+    public ILocator ReasonDialog => Page.GetByRole(AriaRole.Dialog, new() { Name = "Not ready", Exact = true });
+
     public ILocator Prompt => Page.GetByRole(AriaRole.Dialog, new() { Name = "Are you still working?", Exact = true });
 
     public ILocator Countdown => Prompt.GetByTestId("countdown");
@@ -60,6 +66,9 @@ public sealed class AdminPage(IPage page)
     public ILocator Timeout => Page.GetByLabel("Inactivity timeout (seconds)", new() { Exact = true });
 
     public ILocator Grace => Page.GetByLabel("Grace period (seconds)", new() { Exact = true });
+
+    /// <summary>The not-ready reasons, one per line.</summary>
+    public ILocator Reasons => Page.GetByLabel("Not ready reasons", new() { Exact = true });
 
     public ILocator SaveButton => Page.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true });
 

@@ -123,8 +123,12 @@ public sealed class ConsoleSite : IAsyncLifetime
         return body.GetProperty("token").GetString() ?? throw new InvalidOperationException("The token endpoint answered without a token.");
     }
 
-    /// <summary>Replaces a tenant's preferences through the API (as an admin named <c>setup</c>), for tests about other pages.</summary>
-    public async Task SetPreferencesAsync(string tenant, bool enabled, bool autoEnd, int inactivityTimeoutSeconds, int gracePeriodSeconds, string admin = "setup")
+    /// <summary>
+    /// Replaces a tenant's preferences through the API (as an admin named <c>setup</c>), for tests about other pages;
+    /// without <paramref name="notReadyReasons"/> the tenant keeps its reasons.
+    /// </summary>
+    public async Task SetPreferencesAsync(
+        string tenant, bool enabled, bool autoEnd, int inactivityTimeoutSeconds, int gracePeriodSeconds, string admin = "setup", string[]? notReadyReasons = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, "api/v1/preferences/work-sessions")
         {
@@ -134,11 +138,22 @@ public sealed class ConsoleSite : IAsyncLifetime
                 autoEndEnabled = autoEnd,
                 inactivityTimeoutSeconds,
                 gracePeriodSeconds,
+                notReadyReasons,
             }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(tenant, admin, "admin"));
         using var response = await Http.SendAsync(request);
         await EnsureSuccessAsync(response);
+    }
+
+    /// <summary>The agent's view as the API answers it to the agent (<c>GET /api/v1/me/work-session</c>), to check what a page did.</summary>
+    public async Task<JsonElement> AgentViewAsync(string tenant, string agent)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/me/work-session");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(tenant, agent, "agent"));
+        using var response = await Http.SendAsync(request);
+        await EnsureSuccessAsync(response);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     /// <summary>A tenant no other test uses.</summary>

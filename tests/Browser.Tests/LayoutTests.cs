@@ -19,7 +19,9 @@ public sealed class LayoutTests(ConsoleSite site, ITestOutputHelper output) : IC
     {
         var viewport = viewportName == Viewport.Phone.Name ? Viewport.Phone : Viewport.Desktop;
         var tenant = ConsoleSite.NewTenant();
-        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: true, TimeoutSeconds, gracePeriodSeconds: 600);
+        // The longest reason the rules allow (40 characters) must fit the status menu on a phone too.
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: true, TimeoutSeconds, gracePeriodSeconds: 600,
+            notReadyReasons: ["Break", "Lunch", "Training", "Meeting", "Coaching with the team lead (one to one)"]);
         await using var alice = await site.NewPersonAsync("agent-alice", viewport, output);
         await using var sam = await site.NewPersonAsync("supervisor-sam", viewport, output);
         await using var ann = await site.NewPersonAsync("admin-ann", viewport, output);
@@ -37,6 +39,7 @@ public sealed class LayoutTests(ConsoleSite site, ITestOutputHelper output) : IC
         await CaptureAsync(alice, "agent-working");
         await agent.StatusButton.ClickAsync();
         await Expect(agent.StatusMenu).ToBeVisibleAsync();
+        await Expect(agent.MenuItem("Not ready — Coaching with the team lead (one to one)")).ToBeVisibleAsync();
         await CaptureAsync(alice, "agent-status-menu");
         await alice.Page.Keyboard.PressAsync("Escape");
         await Expect(agent.StatusMenu).ToBeHiddenAsync();

@@ -101,6 +101,7 @@ public static class Paths
     public const string MyContinue = "/api/v1/me/work-session/continue";
     public const string MyStatus = "/api/v1/me/status";
     public const string MyEvents = "/api/v1/me/events";
+    public const string MyStatusReasons = "/api/v1/me/status-reasons";
     public const string Roster = "/api/v1/work-sessions?state=open";
     public const string Preferences = "/api/v1/preferences/work-sessions";
 

@@ -42,6 +42,11 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
         "{\"workSessionsEnabled\":true,\"autoEndEnabled\":true,\"inactivityTimeoutSeconds\":60,\"gracePeriodSeconds\":30}",
         "{\"workSessionsEnabled\":true,\"autoEndEnabled\":true,\"inactivityTimeoutSeconds\":1e400,\"gracePeriodSeconds\":30}",
         "{\"workSessionsEnabled\":true,\"autoEndEnabled\":true,\"inactivityTimeoutSeconds\":-1,\"gracePeriodSeconds\":99999999999}",
+        "{\"workSessionsEnabled\":true,\"autoEndEnabled\":true,\"inactivityTimeoutSeconds\":60,\"gracePeriodSeconds\":30,\"notReadyReasons\":[\"Coaching\",\"Lunch\"]}",
+        "{\"workSessionsEnabled\":true,\"autoEndEnabled\":true,\"inactivityTimeoutSeconds\":60,\"gracePeriodSeconds\":30,\"notReadyReasons\":[]}",
+        "{\"workSessionsEnabled\":true,\"autoEndEnabled\":true,\"inactivityTimeoutSeconds\":60,\"gracePeriodSeconds\":30,\"notReadyReasons\":[null,\"\\u0000\",\"\\ud800\",\"lunch\",\"LUNCH\"]}",
+        "{\"workSessionsEnabled\":true,\"autoEndEnabled\":true,\"inactivityTimeoutSeconds\":60,\"gracePeriodSeconds\":30,\"notReadyReasons\":{\"a\":1}}",
+        "{\"workSessionsEnabled\":true,\"autoEndEnabled\":true,\"inactivityTimeoutSeconds\":60,\"gracePeriodSeconds\":30,\"notReadyReasons\":\"" + new string('r', 3000) + "\"}",
         "{\"a\":" + new string('[', 200) + new string(']', 200) + "}", "{\"status\":\"ready\",\"status\":\"ready\"}", "\u0000\u0001\u0002", "{", "<xml/>",
     ];
 
@@ -124,7 +129,7 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
             1 => Paths.MyActivity,
             2 => Paths.MyContinue,
             3 => Paths.MyStatus,
-            4 => Paths.MyEvents,
+            4 => random.Next(2) == 0 ? Paths.MyEvents : Paths.MyStatusReasons,
             5 => "/api/v1/work-sessions",
             6 => $"/api/v1/agents/{id}/work-session",
             7 => $"/api/v1/agents/{id}/work-session/end",

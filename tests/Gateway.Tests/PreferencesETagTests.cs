@@ -20,7 +20,7 @@ public sealed class PreferencesETagTests(GatewayFixture fixture)
         var preferences = await Http.ReadAsync<PreferencesResponse>(response, HttpStatusCode.OK);
 
         Assert.Equal("\"0\"", response.Headers.ETag?.ToString());
-        Assert.Equal(new PreferencesResponse(false, false, 1800, 180, 0, null, null), preferences);
+        Assert.Equal(new PreferencesResponse(false, false, 1800, 180, WorkSessionPreferences.DefaultNotReadyReasons, 0, null, null), preferences);
     }
 
     [Fact]
@@ -34,7 +34,7 @@ public sealed class PreferencesETagTests(GatewayFixture fixture)
         var updated = await Http.ReadAsync<PreferencesResponse>(response, HttpStatusCode.OK);
 
         Assert.Equal("\"1\"", response.Headers.ETag?.ToString());
-        Assert.Equal(new PreferencesResponse(true, false, 600, 60, 1, changedAt, "admin-9"), updated);
+        Assert.Equal(new PreferencesResponse(true, false, 600, 60, WorkSessionPreferences.DefaultNotReadyReasons, 1, changedAt, "admin-9"), updated);
         var read = await admin.GetAsync(Paths.Preferences);
         Assert.Equal("\"1\"", read.Headers.ETag?.ToString());
         Assert.Equal(updated, await Http.ReadAsync<PreferencesResponse>(read, HttpStatusCode.OK));

@@ -49,6 +49,18 @@ public sealed class CountingGrainStorage(IGrainStorageSerializer serializer) : I
         _rows[key] = (serializer.Serialize(state), version);
     }
 
+    /// <summary>The stored row as the JSON a real provider would hold, or null when there is none.</summary>
+    public string? ReadJson(string stateName, GrainId grainId) =>
+        _rows.TryGetValue((stateName, grainId), out var row) ? row.Payload.ToString() : null;
+
+    /// <summary>Replaces a stored row with JSON as written, e.g. as an earlier version of the product stored it.</summary>
+    public void OverwriteJson(string stateName, GrainId grainId, string json)
+    {
+        var key = (stateName, grainId);
+        var version = (_rows.TryGetValue(key, out var row) ? row.Version : 0) + 1;
+        _rows[key] = (BinaryData.FromString(json), version);
+    }
+
     public T? Read<T>(string stateName, GrainId grainId) =>
         _rows.TryGetValue((stateName, grainId), out var row) ? serializer.Deserialize<T>(row.Payload) : default;
 

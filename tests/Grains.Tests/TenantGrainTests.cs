@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 using WorkSessions.Contracts;
 using WorkSessions.TestSupport;
 
@@ -61,6 +64,101 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
 
         Assert.Equal(ErrorCodes.InvalidPreferences, error.Code);
         Assert.Equal(0, (await tenant.GetPreferences()).Version);
+    }
+
+    [Fact]
+    public async Task Update_StoresTheNotReadyReasonsTrimmed_AndReturnsThemAfterAReactivation()
+    {
+        var tenant = fixture.Grains.GetTenantGrain(await fixture.NewTenantAsync());
+
+        var updated = await tenant.UpdatePreferences(Valid with { NotReadyReasons = [" Coaching ", "Lunch"] }, null, "admin-1");
+
+        Assert.Equal(["Coaching", "Lunch"], updated.Preferences.NotReadyReasons.ToArray());
+        Assert.Equal(updated, await tenant.GetPreferences());
+        Assert.Equal(updated, fixture.Storage.Read<TenantGrainState>(StateNames.Tenant, tenant.GetGrainId())!.Preferences);
+        await WaitForPushStoredAsync(tenant, updated.Version);
+        await fixture.DeactivateAsync(tenant);
+        var reread = await tenant.GetPreferences();
+        Assert.Equal(updated, reread);
+        Assert.Equal(["Coaching", "Lunch"], reread.Preferences.NotReadyReasons.ToArray());
+    }
+
+    [Fact]
+    public async Task Update_WithReasonsAgainstTheRules_IsRejectedAndChangesNothing()
+    {
+        var tenant = fixture.Grains.GetTenantGrain(await fixture.NewTenantAsync());
+
+        var error = await Assert.ThrowsAsync<WorkSessionException>(
+            () => tenant.UpdatePreferences(Valid with { NotReadyReasons = ["Lunch", " lunch"] }, null, "admin-1"));
+
+        Assert.Equal(ErrorCodes.InvalidPreferences, error.Code);
+        Assert.Equal("notReadyReasons: reason 2 repeats reason 1.", error.Message);
+        Assert.Equal(TenantPreferences.Default, await tenant.GetPreferences());
+    }
+
+    [Fact]
+    public async Task RowStoredBeforeTheReasonsExisted_Loads_WithTheDefaultReasons_AndTakesUpdates()
+    {
+        var tenant = fixture.Grains.GetTenantGrain(await fixture.NewTenantAsync(Valid with { GracePeriodSeconds = 45 }));
+        await fixture.DeactivateAsync(tenant);
+        var stored = JsonNode.Parse(fixture.Storage.ReadJson(StateNames.Tenant, tenant.GetGrainId())!)!;
+        Assert.True(RemoveNotReadyReasons(stored) >= 1, "The stored row holds the reasons.");
+        fixture.Storage.OverwriteJson(StateNames.Tenant, tenant.GetGrainId(), stored.ToJsonString());
+
+        var loaded = await tenant.GetPreferences();
+
+        Assert.Equal(1, loaded.Version);
+        Assert.Equal(Valid with { GracePeriodSeconds = 45 }, loaded.Preferences);
+        Assert.Equal(["Break", "Lunch", "Training", "Meeting"], loaded.Preferences.NotReadyReasons.ToArray());
+        var updated = await tenant.UpdatePreferences(Valid with { NotReadyReasons = ["Coaching"] }, 1, "admin-2");
+        Assert.Equal(["Coaching"], (await tenant.GetPreferences()).Preferences.NotReadyReasons.ToArray());
+        Assert.Equal(updated, fixture.Storage.Read<TenantGrainState>(StateNames.Tenant, tenant.GetGrainId())!.Preferences);
+    }
+
+    [Fact]
+    public void Preferences_RoundTripThroughTheOrleansSerializer()
+    {
+        var serializer = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<Serializer>();
+        var preferences = new TenantPreferences(Valid with { NotReadyReasons = ["Coaching", "Lunch"] }, 3, fixture.Time.GetUtcNow(), "admin-1");
+
+        var copy = serializer.Deserialize<TenantPreferences>(serializer.SerializeToArray(preferences));
+
+        Assert.Equal(preferences, copy);
+        Assert.Equal(["Coaching", "Lunch"], copy!.Preferences.NotReadyReasons.ToArray());
+        Assert.Equal(TenantPreferences.Default, serializer.Deserialize<TenantPreferences>(serializer.SerializeToArray(TenantPreferences.Default)));
+    }
+
+    /// <summary>Removes every <c>notReadyReasons</c> property, whatever its casing; returns how many there were.</summary>
+    private static int RemoveNotReadyReasons(JsonNode? node)
+    {
+        var removed = 0;
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var name in obj.Select(property => property.Key).ToList())
+                {
+                    if (string.Equals(name, "notReadyReasons", StringComparison.OrdinalIgnoreCase))
+                    {
+                        obj.Remove(name);
+                        removed++;
+                    }
+                    else
+                    {
+                        removed += RemoveNotReadyReasons(obj[name]);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    removed += RemoveNotReadyReasons(item);
+                }
+
+                break;
+        }
+
+        return removed;
     }
 
     [Fact]

@@ -38,6 +38,9 @@ public static class MeApi
             .WithName("SetMyStatus")
             .WithSummary("Set ready, not ready with a reason, or offline while work sessions are off.")
             .ProducesProblems(ErrorCodes.NoOpenSession, ErrorCodes.InvalidStatus);
+        me.MapGet("/status-reasons", GetStatusReasonsAsync)
+            .WithName("GetMyStatusReasons")
+            .WithSummary("The not-ready reasons the agent's tenant offers, in the admin's order; any other reason may still be given.");
         me.MapDelete("/work-session", EndAsync)
             .WithName("EndMyWorkSession")
             .WithSummary("End the work session; returns the final session record.")
@@ -76,6 +79,14 @@ public static class MeApi
         return TypedResults.Ok(await Me(user, grains).SetStatus(status, RequestRules.ReasonCode(request.Reason)));
     }
 
+    private static async Task<Ok<StatusReasonsResponse>> GetStatusReasonsAsync(ClaimsPrincipal user, IGrainFactory grains)
+    {
+        // The tenant grain answers reads from memory and interleaved; a page asks when a session starts or its event
+        // stream reconnects, never per heartbeat.
+        var current = await grains.GetTenantGrain(Caller.From(user).TenantId).GetPreferences();
+        return TypedResults.Ok(new StatusReasonsResponse(current.Preferences.NotReadyReasons));
+    }
+
     private static async Task<Ok<SessionRecord>> EndAsync(ClaimsPrincipal user, IGrainFactory grains)
     {
         var caller = Caller.From(user);
@@ -94,6 +105,10 @@ public sealed record StartSessionRequest(AgentStatus? Status, string? Reason);
 
 /// <summary>Body of <c>PUT /me/status</c>.</summary>
 public sealed record SetStatusRequest(AgentStatus? Status, string? Reason);
+
+/// <summary>Answer of <c>GET /me/status-reasons</c>: what the agent's status menu offers.</summary>
+/// <param name="NotReadyReasons">The tenant's not-ready reasons, in the admin's order.</param>
+public sealed record StatusReasonsResponse(IReadOnlyList<string> NotReadyReasons);
 
 /// <summary>Limits on free-text fields, checked before anything reaches a grain.</summary>
 internal static class RequestRules

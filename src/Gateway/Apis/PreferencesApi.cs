@@ -21,7 +21,7 @@ public static class PreferencesApi
             .WithSummary("The tenant's preferences; the ETag header carries their version.");
         preferences.MapPut("", PutAsync)
             .WithName("PutWorkSessionPreferences")
-            .WithSummary("Replace all four preferences; If-Match with the ETag guards against lost updates.")
+            .WithSummary("Replace the preferences (the not-ready reasons stay as they are when left out); If-Match with the ETag guards against lost updates.")
             .ProducesProblems(ErrorCodes.InvalidPreferences, ErrorCodes.VersionMismatch);
         return routes;
     }
@@ -37,8 +37,17 @@ public static class PreferencesApi
     {
         var caller = Caller.From(user);
         var expectedVersion = ParseIfMatch(httpRequest.Headers.IfMatch.ToString());
-        var updated = await grains.GetTenantGrain(caller.TenantId)
-            .UpdatePreferences(request.ToPreferences(), expectedVersion, caller.UserId);
+        var tenant = grains.GetTenantGrain(caller.TenantId);
+        var preferences = request.ToPreferences();
+        if (request.NotReadyReasons is null)
+        {
+            // A client from before the reasons existed sends the four settings only: it must not reset the tenant's
+            // reasons to the defaults. A change of the reasons between this read and the update is lost, as any
+            // change is to a PUT without If-Match; with If-Match the update applies only to the version read here.
+            preferences = preferences with { NotReadyReasons = (await tenant.GetPreferences()).Preferences.NotReadyReasons };
+        }
+
+        var updated = await tenant.UpdatePreferences(preferences, expectedVersion, caller.UserId);
         return WithETag(response, updated);
     }
 
@@ -68,8 +77,16 @@ public static class PreferencesApi
     }
 }
 
-/// <summary>Body of <c>PUT /preferences/work-sessions</c>: all four fields are required.</summary>
-public sealed record PreferencesRequest(bool? WorkSessionsEnabled, bool? AutoEndEnabled, int? InactivityTimeoutSeconds, int? GracePeriodSeconds)
+/// <summary>
+/// Body of <c>PUT /preferences/work-sessions</c>: the four settings are required; <c>notReadyReasons</c> may be left
+/// out (the tenant keeps its reasons).
+/// </summary>
+public sealed record PreferencesRequest(
+    bool? WorkSessionsEnabled,
+    bool? AutoEndEnabled,
+    int? InactivityTimeoutSeconds,
+    int? GracePeriodSeconds,
+    IReadOnlyList<string>? NotReadyReasons = null)
 {
     public WorkSessionPreferences ToPreferences()
     {
@@ -82,10 +99,14 @@ public sealed record PreferencesRequest(bool? WorkSessionsEnabled, bool? AutoEnd
         }.Where(field => field.Item1).Select(field => field.Item2).ToList();
         if (missing.Count > 0)
         {
-            throw new WorkSessionException(ErrorCodes.InvalidPreferences, $"Missing: {string.Join(", ", missing)}. All four preferences are required.");
+            throw new WorkSessionException(ErrorCodes.InvalidPreferences, $"Missing: {string.Join(", ", missing)}. All four settings are required.");
         }
 
-        return new WorkSessionPreferences(WorkSessionsEnabled!.Value, AutoEndEnabled!.Value, InactivityTimeoutSeconds!.Value, GracePeriodSeconds!.Value);
+        // Left out, the reasons are the defaults here; the PUT fills in the tenant's own. The tenant grain judges them.
+        return new WorkSessionPreferences(WorkSessionsEnabled!.Value, AutoEndEnabled!.Value, InactivityTimeoutSeconds!.Value, GracePeriodSeconds!.Value)
+        {
+            NotReadyReasons = NotReadyReasons is null ? default : [.. NotReadyReasons],
+        };
     }
 }
 
@@ -95,6 +116,7 @@ public sealed record PreferencesResponse(
     bool AutoEndEnabled,
     int InactivityTimeoutSeconds,
     int GracePeriodSeconds,
+    IReadOnlyList<string> NotReadyReasons,
     long Version,
     DateTimeOffset? UpdatedAt,
     string? UpdatedBy)
@@ -104,7 +126,18 @@ public sealed record PreferencesResponse(
         stored.Preferences.AutoEndEnabled,
         stored.Preferences.InactivityTimeoutSeconds,
         stored.Preferences.GracePeriodSeconds,
+        stored.Preferences.NotReadyReasons,
         stored.Version,
         stored.UpdatedAt,
         stored.UpdatedBy);
+
+    /// <summary>Equal when every value is, the reasons compared in order (a list compares by reference).</summary>
+    public bool Equals(PreferencesResponse? other) =>
+        other is not null
+        && (WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, Version, UpdatedAt, UpdatedBy)
+            == (other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.Version, other.UpdatedAt, other.UpdatedBy)
+        && NotReadyReasons.SequenceEqual(other.NotReadyReasons, StringComparer.Ordinal);
+
+    public override int GetHashCode() =>
+        HashCode.Combine(WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, NotReadyReasons.Count, Version, UpdatedAt, UpdatedBy);
 }

@@ -37,7 +37,7 @@ public static class Problems
         new(InvalidRequest, StatusCodes.Status400BadRequest, "Malformed request", "The request could not be processed."),
         new(ErrorCodes.InvalidId, StatusCodes.Status400BadRequest, "Invalid id", "An id does not match its pattern."),
         new(ErrorCodes.InvalidStatus, StatusCodes.Status400BadRequest, "Status not allowed", "That status cannot be set now."),
-        new(ErrorCodes.InvalidPreferences, StatusCodes.Status400BadRequest, "Invalid preferences", "All four preferences are required, within their bounds."),
+        new(ErrorCodes.InvalidPreferences, StatusCodes.Status400BadRequest, "Invalid preferences", "The four settings are required, within their bounds; not-ready reasons are 1 to 20 distinct texts of 1 to 40 characters."),
         new(ErrorCodes.InvalidArgument, StatusCodes.Status400BadRequest, "Invalid request", "An argument cannot be used."),
         new(ErrorCodes.InvalidRange, StatusCodes.Status400BadRequest, "Invalid range", "from and to are ISO 8601 times with an offset, from before to, at most 93 days apart."),
         new(ErrorCodes.InvalidCursor, StatusCodes.Status400BadRequest, "Invalid cursor", "That cursor or position was not handed out by this report; start again without one."),

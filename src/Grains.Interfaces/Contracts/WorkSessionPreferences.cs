@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 
 namespace WorkSessions.Contracts;
@@ -14,8 +15,26 @@ public sealed record WorkSessionPreferences(
     [property: Id(2)] int InactivityTimeoutSeconds,
     [property: Id(3)] int GracePeriodSeconds)
 {
+    /// <summary>What a tenant offers before its admin lists reasons of its own, and what preferences stored before the list existed hold.</summary>
+    public static ImmutableArray<string> DefaultNotReadyReasons { get; } = ["Break", "Lunch", "Training", "Meeting"];
+
     /// <summary>The preferences of a tenant whose admin never changed them.</summary>
+    // After the reasons: static initializers run in the order they are written, and this one reads them.
     public static WorkSessionPreferences Default { get; } = new(false, false, 1800, 180);
+
+    // Left out (an older caller, JSON stored before the list existed) the reasons are the defaults. Orleans fills
+    // fields without running a constructor, so a message from a silo that predates the list leaves this default
+    // (not empty): the property answers the defaults then too. Not a constructor parameter: System.Text.Json sets it
+    // like any property, and the OpenAPI schema cannot describe the default value of a struct parameter.
+    [Id(4)]
+    private readonly ImmutableArray<string> _notReadyReasons = DefaultNotReadyReasons;
+
+    /// <summary>The reasons the agent's status menu offers for not ready, in the admin's order; the defaults unless set.</summary>
+    public ImmutableArray<string> NotReadyReasons
+    {
+        get => _notReadyReasons.IsDefault ? DefaultNotReadyReasons : _notReadyReasons;
+        init => _notReadyReasons = value.IsDefault ? DefaultNotReadyReasons : value;
+    }
 
     /// <summary>The inactivity timeout as a duration.</summary>
     [JsonIgnore]
@@ -24,10 +43,36 @@ public sealed record WorkSessionPreferences(
     /// <summary>The grace period as a duration.</summary>
     [JsonIgnore]
     public TimeSpan GracePeriod => TimeSpan.FromSeconds(GracePeriodSeconds);
+
+    /// <summary>Equal when every value is, the reasons compared in order (an array compares by reference).</summary>
+    /// <param name="other">The preferences to compare with.</param>
+    public bool Equals(WorkSessionPreferences? other) =>
+        other is not null
+        && WorkSessionsEnabled == other.WorkSessionsEnabled
+        && AutoEndEnabled == other.AutoEndEnabled
+        && InactivityTimeoutSeconds == other.InactivityTimeoutSeconds
+        && GracePeriodSeconds == other.GracePeriodSeconds
+        && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan());
+
+    /// <summary>A hash of every value, consistent with <see cref="Equals(WorkSessionPreferences?)"/>.</summary>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(WorkSessionsEnabled);
+        hash.Add(AutoEndEnabled);
+        hash.Add(InactivityTimeoutSeconds);
+        hash.Add(GracePeriodSeconds);
+        foreach (var reason in NotReadyReasons)
+        {
+            hash.Add(reason, StringComparer.Ordinal);
+        }
+
+        return hash.ToHashCode();
+    }
 }
 
 /// <summary>Preferences as stored by the tenant, with what optimistic concurrency and audit need.</summary>
-/// <param name="Preferences">The four preference values.</param>
+/// <param name="Preferences">The preference values.</param>
 /// <param name="Version">Incremented by every update; 0 for defaults never saved. Serves as the ETag.</param>
 /// <param name="UpdatedAt">When an admin last changed them, or null for defaults.</param>
 /// <param name="UpdatedBy">The admin's user id, or null for defaults.</param>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using WorkSessions.Contracts;
 
 namespace WorkSessions.Domain;
@@ -9,7 +10,17 @@ public sealed record PreferenceRules(int MinimumInactivityTimeoutSeconds, int Mi
 
     public const int MaximumGracePeriodSeconds = 1800;
 
-    /// <summary>Throws <c>invalid_preferences</c> naming every field out of range.</summary>
+    /// <summary>The most not-ready reasons a tenant lists: the agent's status menu shows every one of them.</summary>
+    public const int MaximumNotReadyReasons = 20;
+
+    /// <summary>The longest not-ready reason, after trimming: it has to fit a menu item and a roster cell.</summary>
+    public const int MaximumNotReadyReasonLength = 40;
+
+    /// <summary>
+    /// Throws <c>invalid_preferences</c> naming every field out of range. The detail's parts are separated by "; " and
+    /// each starts with the field's JSON name, which the console uses to place the message beside the field. A reason is
+    /// named by its position rather than quoted: it may hold anything, a "; " or a control character included.
+    /// </summary>
     public void Validate(WorkSessionPreferences preferences)
     {
         var problems = new List<string>();
@@ -23,9 +34,87 @@ public sealed record PreferenceRules(int MinimumInactivityTimeoutSeconds, int Mi
             problems.Add($"gracePeriodSeconds must be between {MinimumGracePeriodSeconds} and {MaximumGracePeriodSeconds}");
         }
 
+        problems.AddRange(NotReadyReasonProblems(preferences.NotReadyReasons));
+
         if (problems.Count > 0)
         {
             throw new WorkSessionException(ErrorCodes.InvalidPreferences, string.Join("; ", problems) + ".");
         }
+    }
+
+    /// <summary>
+    /// The preferences as the tenant stores them: each not-ready reason without the spaces around it. The same
+    /// instance when there is nothing to trim.
+    /// </summary>
+    public static WorkSessionPreferences Normalize(WorkSessionPreferences preferences)
+    {
+        var reasons = preferences.NotReadyReasons;
+        if (reasons.All(reason => reason is null || reason.Length == reason.Trim().Length))
+        {
+            return preferences;
+        }
+
+        return preferences with { NotReadyReasons = [.. reasons.Select(reason => reason?.Trim()!)] };
+    }
+
+    private static IEnumerable<string> NotReadyReasonProblems(ImmutableArray<string> reasons)
+    {
+        if (reasons.Length is < 1 or > MaximumNotReadyReasons)
+        {
+            // Judging each of 500 reasons would only bury this.
+            yield return $"notReadyReasons must hold between 1 and {MaximumNotReadyReasons} reasons, not {reasons.Length}";
+            yield break;
+        }
+
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < reasons.Length; i++)
+        {
+            var position = i + 1;
+            var reason = reasons[i]?.Trim() ?? "";
+            if (reason.Length == 0)
+            {
+                yield return $"notReadyReasons: reason {position} is empty";
+            }
+            else if (reason.Length > MaximumNotReadyReasonLength)
+            {
+                yield return $"notReadyReasons: reason {position} is longer than {MaximumNotReadyReasonLength} characters";
+            }
+            else if (!IsPrintable(reason))
+            {
+                yield return $"notReadyReasons: reason {position} holds a control character or half a surrogate pair";
+            }
+            else if (seen.TryGetValue(reason, out var first))
+            {
+                yield return $"notReadyReasons: reason {position} repeats reason {first}";
+            }
+            else
+            {
+                seen.Add(reason, position);
+            }
+        }
+    }
+
+    /// <summary>No control character and no half of a surrogate pair: reasons end up in reports and CSV files as text.</summary>
+    private static bool IsPrintable(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsControl(c))
+            {
+                return false;
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -177,7 +177,8 @@ internal sealed partial class ReportGrain(ReportStore store, TimeProvider timePr
                 e.Preferences.Preferences.WorkSessionsEnabled,
                 e.Preferences.Preferences.AutoEndEnabled,
                 e.Preferences.Preferences.InactivityTimeoutSeconds,
-                e.Preferences.Preferences.GracePeriodSeconds))],
+                e.Preferences.Preferences.GracePeriodSeconds,
+                e.Preferences.Preferences.NotReadyReasons))],
             hasMore ? Cursor.Position(events[^1].Position) : null);
     }
 

@@ -10,10 +10,13 @@ const errorRegion = $('error');
 let etag = null;
 let historyCursor = null;
 
-const fields = {
+const secondsFields = {
   inactivityTimeoutSeconds: { input: $('timeout'), error: $('timeout-error'), hint: $('timeout-hint') },
   gracePeriodSeconds: { input: $('grace'), error: $('grace-error'), hint: $('grace-hint') },
 };
+const reasonsField = { input: $('reasons'), error: $('reasons-error') };
+// Every field the API names in an invalid_preferences detail, by its JSON name.
+const fields = { ...secondsFields, notReadyReasons: reasonsField };
 
 function minutesHint(seconds) {
   if (!Number.isFinite(seconds) || seconds <= 0) return '';
@@ -23,7 +26,7 @@ function minutesHint(seconds) {
   return `= ${shown} minute${shown === '1' ? '' : 's'}`;
 }
 
-for (const field of Object.values(fields)) {
+for (const field of Object.values(secondsFields)) {
   const update = () => { field.hint.textContent = minutesHint(Number(field.input.value)); };
   field.input.addEventListener('input', update);
   field.update = update;
@@ -38,8 +41,14 @@ function clearFieldErrors() {
 
 function fieldError(name, message) {
   const field = fields[name];
-  field.error.textContent = message;
+  // A field can have several problems (two reasons repeated, one too long): show them all.
+  field.error.textContent = field.error.textContent ? `${field.error.textContent} ${message}` : message;
   field.input.setAttribute('aria-invalid', 'true');
+}
+
+// One reason per line; blank lines are spacing, not reasons. The API trims and judges each one.
+function reasonsOf(text) {
+  return text.split(/\r?\n/).filter((line) => line.trim() !== '');
 }
 
 function fill(preferences) {
@@ -47,7 +56,8 @@ function fill(preferences) {
   form.autoEnd.checked = preferences.autoEndEnabled;
   fields.inactivityTimeoutSeconds.input.value = preferences.inactivityTimeoutSeconds;
   fields.gracePeriodSeconds.input.value = preferences.gracePeriodSeconds;
-  for (const field of Object.values(fields)) field.update();
+  for (const field of Object.values(secondsFields)) field.update();
+  reasonsField.input.value = (preferences.notReadyReasons ?? []).join('\n');
   $('version').textContent = preferences.updatedAt
     ? `Version ${preferences.version}, changed ${dateTimeText(preferences.updatedAt)} by ${preferences.updatedBy ?? 'unknown'}.`
     : `Version ${preferences.version} (defaults, never changed).`;
@@ -75,7 +85,7 @@ form.addEventListener('submit', async (event) => {
   clearFieldErrors();
   const body = { workSessionsEnabled: form.enabled.checked, autoEndEnabled: form.autoEnd.checked };
   let invalid = null;
-  for (const [name, field] of Object.entries(fields)) {
+  for (const [name, field] of Object.entries(secondsFields)) {
     const text = field.input.value.trim();
     if (!/^\d+$/.test(text)) {
       fieldError(name, 'Enter a whole number of seconds.');
@@ -84,6 +94,7 @@ form.addEventListener('submit', async (event) => {
       body[name] = Number(text);
     }
   }
+  body.notReadyReasons = reasonsOf(reasonsField.input.value);
   if (invalid) {
     invalid.focus();
     return;
@@ -108,18 +119,25 @@ form.addEventListener('submit', async (event) => {
   }
 });
 
-// The API names each field out of range in the detail ("inactivityTimeoutSeconds must be between 60 and 43200; …").
+// The API starts each part of the detail with the field's name ("inactivityTimeoutSeconds must be between 60 and
+// 43200; notReadyReasons: reason 3 repeats reason 1.").
 function placeFieldErrors(detail) {
   let placed = false;
   for (const part of (detail ?? '').split(/;\s*/)) {
-    const name = Object.keys(fields).find((candidate) => part.includes(candidate));
+    const name = Object.keys(fields).find((candidate) => part.startsWith(candidate));
     if (!name) continue;
     const bounds = /between (\d+) and (\d+)/.exec(part);
-    fieldError(name, bounds ? `Must be between ${bounds[1]} and ${bounds[2]} seconds.` : part.replace(/\.$/, '') + '.');
+    fieldError(name, name in secondsFields && bounds ? `Must be between ${bounds[1]} and ${bounds[2]} seconds.` : sentence(part.slice(name.length)));
     placed = true;
   }
   if (!placed) showError(errorRegion, { title: 'Invalid preferences', detail, code: 'invalid_preferences' });
   return placed;
+}
+
+// "notReadyReasons: reason 3 repeats reason 1." without its field name: "Reason 3 repeats reason 1."
+function sentence(text) {
+  const words = text.replace(/^[:\s]+/, '').replace(/\.$/, '');
+  return words.charAt(0).toUpperCase() + words.slice(1) + '.';
 }
 
 $('reload').addEventListener('click', async () => {
@@ -132,14 +150,18 @@ const labels = {
   autoEndEnabled: ['Auto-end', (v) => (v ? 'on' : 'off')],
   inactivityTimeoutSeconds: ['Inactivity timeout', (v) => `${v} s`],
   gracePeriodSeconds: ['Grace period', (v) => `${v} s`],
+  notReadyReasons: ['Not ready reasons', (v) => (v ?? []).join(', ')],
 };
+
+// By value: the reasons are a list, and two lists are never === each other.
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 let previousOfLastShown = null;
 let lastShown = null;
 
 function describeChange(entry, older) {
   const changes = Object.entries(labels)
-    .filter(([key]) => !older || older[key] !== entry[key])
+    .filter(([key]) => !older || !same(older[key], entry[key]))
     .map(([key, [label, show]]) => (older ? `${label}: ${show(older[key])} → ${show(entry[key])}` : `${label}: ${show(entry[key])}`));
   return changes.length ? changes.join('; ') : 'No change';
 }

@@ -1,8 +1,9 @@
 import { api, ApiError, followEvents, serverNow, noteServerInstant } from './api.js';
 import { requireCaller } from './auth.js';
-import { countdownText, durationText, statusText, showError, timeText } from './ui.js';
+import { countdownText, durationText, el, statusText, showError, timeText } from './ui.js';
 
 const ACTIVITY_INTERVAL_MS = 15000;
+const REASON_HINT = 'Any reason, at most 64 characters.';
 
 const caller = requireCaller(['agent']);
 const $ = (id) => document.getElementById(id);
@@ -15,6 +16,7 @@ const reasonDialog = $('reason-dialog');
 let view = null;           // the agent view of the API (docs/http-api.md#shapes)
 let lastEnded = null;      // the record of the session that ended while this page was open
 let focusBeforePrompt = null;
+let shownReasons = null;   // the tenant's not-ready reasons as the menu shows them (JSON), null before the first read
 
 function report(error) {
   showError(errorRegion, error instanceof ApiError || error?.title ? error : { title: 'Error', detail: String(error?.message ?? error) });
@@ -117,6 +119,11 @@ function onEvent(name, data) {
       if (view) applyView({ ...view, state: view.session ? 'active' : 'none', prompt: null });
       resync();
       break;
+    case 'session-started':
+      // Started in another tab: the tenant may have changed its reasons since this page read them.
+      loadReasons();
+      resync();
+      break;
     case 'session-ended':
       lastEnded = data;
       applyView({ ...(view ?? {}), state: 'none', status: 'offline', statusReason: null, session: null, prompt: null });
@@ -129,8 +136,14 @@ function onEvent(name, data) {
 
 followEvents('/me/events', {
   onEvent,
-  // Every (re)connect starts with a snapshot; read the view too, in case an event fell between streams.
-  onOpen: (reconnected) => { if (reconnected) resync(); },
+  // Every (re)connect starts with a snapshot; read the view too, in case an event fell between streams, and the
+  // reasons, which an admin may have changed while the stream was down.
+  onOpen: (reconnected) => {
+    if (reconnected) {
+      resync();
+      loadReasons();
+    }
+  },
   onState: (state) => {
     $('connection').textContent = state === 'reconnecting' ? 'Connection lost — reconnecting…' : state === 'closed' ? 'Live updates stopped (too many open tabs).' : '';
   },
@@ -159,6 +172,7 @@ async function start() {
     applyView(data);
     lastActivityAt = Date.now();
     statusButton.focus();
+    loadReasons();
   }
 }
 
@@ -187,6 +201,38 @@ async function endSession() {
     lastEnded = data;
     applyView({ ...view, state: 'none', status: 'offline', statusReason: null, session: null, prompt: null });
     $('start-again').focus();
+  }
+}
+
+// --- the tenant's not-ready reasons ----------------------------------------------------------------------------------
+
+// Read when the page opens, when a session starts and when the event stream reconnects: an admin changes them rarely,
+// and an agent who misses a change still has "other…".
+async function loadReasons() {
+  try {
+    const { data } = await api('/me/status-reasons');
+    renderReasons(Array.isArray(data?.notReadyReasons) ? data.notReadyReasons : []);
+  } catch {
+    // Keep the reasons shown; "Not ready — other…" works without them.
+  }
+}
+
+// One menu item per reason, before "other…"; the same reasons suggested in the dialog.
+function renderReasons(reasons) {
+  const json = JSON.stringify(reasons);
+  if (json === shownReasons) return;
+  shownReasons = json;
+  const focusedAt = menuItems().indexOf(document.activeElement);
+  for (const item of statusMenu.querySelectorAll('[data-action="not-ready"]')) item.remove();
+  const other = $('not-ready-other');
+  for (const reason of reasons) {
+    other.before(el('li', { role: 'menuitem', tabindex: '-1', 'data-action': 'not-ready', 'data-reason': reason }, `Not ready — ${reason}`));
+  }
+  $('reasons').replaceChildren(...reasons.map((reason) => el('option', { value: reason })));
+  // The menu was open with an item focused that is gone now: keep the focus in the menu, at the same place.
+  if (focusedAt >= 0 && !statusMenu.contains(document.activeElement)) {
+    const items = menuItems();
+    items[Math.min(focusedAt, items.length - 1)].focus();
   }
 }
 
@@ -252,8 +298,11 @@ function choose(item) {
   closeMenu();
   switch (item.dataset.action) {
     case 'ready': setStatus('ready'); break;
-    case 'not-ready':
+    case 'not-ready': setStatus('notReady', item.dataset.reason); break;
+    case 'not-ready-other':
       $('reason-form').reset();
+      $('reason').removeAttribute('aria-invalid');
+      $('reason-hint').textContent = REASON_HINT;
       reasonDialog.showModal();
       $('reason').focus();
       break;
@@ -310,4 +359,7 @@ for (const type of ['pointerdown', 'pointermove', 'keydown', 'wheel', 'touchstar
 }
 window.addEventListener('focus', onInteraction, { passive: true });
 
-if (caller) resync();
+if (caller) {
+  resync();
+  loadReasons();
+}

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace WorkSessions.Contracts.Reports;
 
 /// <summary>
@@ -96,6 +98,7 @@ public sealed record ConcurrencyRow(
 /// <param name="AutoEndEnabled">The new value.</param>
 /// <param name="InactivityTimeoutSeconds">The new value.</param>
 /// <param name="GracePeriodSeconds">The new value.</param>
+/// <param name="NotReadyReasons">The new value; the defaults for changes made before tenants had reasons of their own.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.PreferenceChange")]
 public sealed record PreferenceChange(
     [property: Id(0)] long Version,
@@ -104,7 +107,20 @@ public sealed record PreferenceChange(
     [property: Id(3)] bool WorkSessionsEnabled,
     [property: Id(4)] bool AutoEndEnabled,
     [property: Id(5)] int InactivityTimeoutSeconds,
-    [property: Id(6)] int GracePeriodSeconds);
+    [property: Id(6)] int GracePeriodSeconds,
+    [property: Id(7)] ImmutableArray<string> NotReadyReasons)
+{
+    /// <summary>Equal when every value is, the reasons compared in order (an array compares by reference).</summary>
+    /// <param name="other">The change to compare with.</param>
+    public bool Equals(PreferenceChange? other) =>
+        other is not null
+        && (Version, UpdatedAt, UpdatedBy, WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds)
+            == (other.Version, other.UpdatedAt, other.UpdatedBy, other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds)
+        && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan());
+
+    /// <summary>A hash consistent with <see cref="Equals(PreferenceChange?)"/>.</summary>
+    public override int GetHashCode() => HashCode.Combine(Version, UpdatedAt, UpdatedBy, WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds);
+}
 
 /// <summary>The kinds of event in the tenant's feed.</summary>
 public static class FeedEventKinds
