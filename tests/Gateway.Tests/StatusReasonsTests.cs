@@ -1,3 +1,4 @@
+using WorkSessions.TestSupport;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -128,7 +129,7 @@ public sealed class StatusReasonsTests(GatewayFixture fixture)
         await using (var connection = await OpenDatabaseAsync())
         {
             var (payload, version) = await WaitForPushedRowAsync(connection, tenant.Id);
-            Assert.True(RemoveNotReadyReasons(payload) >= 1, "The stored row holds the reasons.");
+            Assert.True(JsonProperties.RemoveEverywhere(payload, "notReadyReasons") >= 1, "The stored row holds the reasons.");
             await using var update = connection.CreateCommand();
             update.CommandText = "UPDATE orleans_grain_state SET payload = @payload, version = @version + 1 "
                 + "WHERE grain_type = 'tenant' AND grain_id_extension LIKE '%' || @tenant AND version = @version";
@@ -215,38 +216,5 @@ public sealed class StatusReasonsTests(GatewayFixture fixture)
             return pushed is not null && (long)pushed == 1;
         }, "the tenant's row to record the push of version 1");
         return row!.Value;
-    }
-
-    /// <summary>Removes every <c>notReadyReasons</c> property, whatever its casing; returns how many there were.</summary>
-    private static int RemoveNotReadyReasons(JsonNode? node)
-    {
-        var removed = 0;
-        switch (node)
-        {
-            case JsonObject obj:
-                foreach (var name in obj.Select(property => property.Key).ToList())
-                {
-                    if (string.Equals(name, "notReadyReasons", StringComparison.OrdinalIgnoreCase))
-                    {
-                        obj.Remove(name);
-                        removed++;
-                    }
-                    else
-                    {
-                        removed += RemoveNotReadyReasons(obj[name]);
-                    }
-                }
-
-                break;
-            case JsonArray array:
-                foreach (var item in array)
-                {
-                    removed += RemoveNotReadyReasons(item);
-                }
-
-                break;
-        }
-
-        return removed;
     }
 }

@@ -102,7 +102,7 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         var tenant = fixture.Grains.GetTenantGrain(await fixture.NewTenantAsync(Valid with { GracePeriodSeconds = 45 }));
         await fixture.DeactivateAsync(tenant);
         var stored = JsonNode.Parse(fixture.Storage.ReadJson(StateNames.Tenant, tenant.GetGrainId())!)!;
-        Assert.True(RemoveNotReadyReasons(stored) >= 1, "The stored row holds the reasons.");
+        Assert.True(JsonProperties.RemoveEverywhere(stored, "notReadyReasons") >= 1, "The stored row holds the reasons.");
         fixture.Storage.OverwriteJson(StateNames.Tenant, tenant.GetGrainId(), stored.ToJsonString());
 
         var loaded = await tenant.GetPreferences();
@@ -126,39 +126,6 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         Assert.Equal(preferences, copy);
         Assert.Equal(["Coaching", "Lunch"], copy!.Preferences.NotReadyReasons.ToArray());
         Assert.Equal(TenantPreferences.Default, serializer.Deserialize<TenantPreferences>(serializer.SerializeToArray(TenantPreferences.Default)));
-    }
-
-    /// <summary>Removes every <c>notReadyReasons</c> property, whatever its casing; returns how many there were.</summary>
-    private static int RemoveNotReadyReasons(JsonNode? node)
-    {
-        var removed = 0;
-        switch (node)
-        {
-            case JsonObject obj:
-                foreach (var name in obj.Select(property => property.Key).ToList())
-                {
-                    if (string.Equals(name, "notReadyReasons", StringComparison.OrdinalIgnoreCase))
-                    {
-                        obj.Remove(name);
-                        removed++;
-                    }
-                    else
-                    {
-                        removed += RemoveNotReadyReasons(obj[name]);
-                    }
-                }
-
-                break;
-            case JsonArray array:
-                foreach (var item in array)
-                {
-                    removed += RemoveNotReadyReasons(item);
-                }
-
-                break;
-        }
-
-        return removed;
     }
 
     [Fact]

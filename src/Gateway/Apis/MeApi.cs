@@ -1,3 +1,4 @@
+using WorkSessions.Domain;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using WorkSessions.Contracts;
@@ -119,46 +120,14 @@ internal static class RequestRules
     public static string? ReasonCode(string? reason) => reason switch
     {
         { Length: > MaxReasonLength } => throw WorkSessionException.InvalidStatus($"A reason code is at most {MaxReasonLength} characters."),
-        _ when !IsPrintable(reason) => throw WorkSessionException.InvalidStatus("A reason code cannot hold control characters."),
+        _ when !PrintableText.IsPrintable(reason) => throw WorkSessionException.InvalidStatus("A reason code cannot hold control characters."),
         _ => reason,
     };
 
     public static string? Note(string? note) => note switch
     {
         { Length: > MaxNoteLength } => throw new WorkSessionException(ErrorCodes.InvalidArgument, $"A note is at most {MaxNoteLength} characters."),
-        _ when !IsPrintable(note, allowLineBreaks: true) => throw new WorkSessionException(ErrorCodes.InvalidArgument, "A note cannot hold control characters."),
+        _ when !PrintableText.IsPrintable(note, allowLineBreaks: true) => throw new WorkSessionException(ErrorCodes.InvalidArgument, "A note cannot hold control characters."),
         _ => note,
     };
-
-    /// <summary>
-    /// Reports, CSV exports and the report database keep these as text: no NUL or other control characters (a note may
-    /// have line breaks and tabs) and no half of a surrogate pair.
-    /// </summary>
-    private static bool IsPrintable(string? text, bool allowLineBreaks = false)
-    {
-        if (text is null)
-        {
-            return true;
-        }
-
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsControl(c) && !(allowLineBreaks && c is '\n' or '\r' or '\t'))
-            {
-                return false;
-            }
-
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
 }

@@ -79,7 +79,7 @@ public sealed record PreferenceRules(int MinimumInactivityTimeoutSeconds, int Mi
             {
                 yield return $"notReadyReasons: reason {position} is longer than {MaximumNotReadyReasonLength} characters";
             }
-            else if (!IsPrintable(reason))
+            else if (!PrintableText.IsPrintable(reason))
             {
                 yield return $"notReadyReasons: reason {position} holds a control character or half a surrogate pair";
             }
@@ -92,29 +92,5 @@ public sealed record PreferenceRules(int MinimumInactivityTimeoutSeconds, int Mi
                 seen.Add(reason, position);
             }
         }
-    }
-
-    /// <summary>No control character and no half of a surrogate pair: reasons end up in reports and CSV files as text.</summary>
-    private static bool IsPrintable(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsControl(c))
-            {
-                return false;
-            }
-
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 }
