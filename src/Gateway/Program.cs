@@ -44,7 +44,10 @@ app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check 
 // For the scraper on the operators' network, like the health checks; it holds counts, never agent or tenant ids.
 // Neither is part of the HTTP API's contract.
 app.MapPrometheusScrapingEndpoint("/metrics").ExcludeFromDescription();
-app.MapOrleansDashboard("/dashboard").RequireAuthorization(Policies.Admin).ExcludeFromDescription();
+if (DashboardSetting.IsEnabled(app.Configuration))
+{
+    app.MapOrleansDashboard("/dashboard").RequireAuthorization(Policies.Admin).ExcludeFromDescription();
+}
 
 // Counted once per call, outside the retries.
 var api = app.MapGroup("/api/v1").AddEndpointFilter<CountCommands>().AddEndpointFilter<RetryIdempotentCalls>();

@@ -15,8 +15,16 @@ if (MigrateCommand.IsRequested(args))
 var builder = Host.CreateApplicationBuilder(HostArguments.WithConfigurationReadOnce(args));
 try
 {
-    // The dashboard's data for the Gateway that shows it; the page itself is on the Gateway, for admins.
-    builder.UseOrleans(silo => silo.UseWorkSessionsCluster(builder.Configuration).AddDashboard());
+    var dashboard = DashboardSetting.IsEnabled(builder.Configuration);
+    builder.UseOrleans(silo =>
+    {
+        silo.UseWorkSessionsCluster(builder.Configuration);
+        if (dashboard)
+        {
+            // The dashboard's data for the Gateways that show it; the page itself is on a Gateway, for admins.
+            silo.AddDashboard();
+        }
+    });
 }
 catch (OptionsValidationException exception)
 {

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans;
+using WorkSessions.Hosting;
 
 namespace WorkSessions.Gateway.Tests;
 
@@ -78,5 +80,22 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
         var page = await tenant.Admin().GetAsync("/dashboard/");
         await Http.AssertStatusAsync(page, HttpStatusCode.OK);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(fixture.Services.GetServices<IIncomingGrainCallFilter>(), IsDashboards);
     }
+
+    [Fact]
+    public async Task Dashboard_TurnedOff_IsNeitherServedNorProfilingGrainCalls()
+    {
+        await using var gateway = new StandaloneGateway(configure: settings => settings[DashboardSetting.Key] = "false");
+        gateway.Start();
+        var tenant = gateway.NewTenant();
+
+        await Http.AssertProblemAsync(await tenant.Admin().GetAsync("/dashboard/"), HttpStatusCode.NotFound, "not_found");
+        Assert.DoesNotContain(gateway.Services.GetServices<IIncomingGrainCallFilter>(), IsDashboards);
+        await tenant.SetPreferencesAsync(enabled: true);
+        await Http.AssertStatusAsync(await tenant.Agent("alice").PostAsync(Paths.MyWorkSession), HttpStatusCode.Created);
+    }
+
+    private static bool IsDashboards(IIncomingGrainCallFilter filter) =>
+        filter.GetType().Namespace?.StartsWith("Orleans.Dashboard", StringComparison.Ordinal) == true;
 }

@@ -1,7 +1,9 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using WorkSessions.Contracts;
 using WorkSessions.Gateway.Auth;
+using WorkSessions.Hosting;
 
 namespace WorkSessions.Gateway.Tests;
 
@@ -26,6 +28,16 @@ public sealed class StartupTests
         var failure = Assert.IsType<InvalidOperationException>(gateway.StartupFailure());
 
         Assert.Contains("Auth:SigningKey must be at least 32 characters", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DashboardSettingThatIsNotABoolean_RefusesToStart()
+    {
+        await using var gateway = new StandaloneGateway(configure: settings => settings[DashboardSetting.Key] = "sometimes");
+
+        var failure = Assert.IsType<OptionsValidationException>(gateway.StartupFailure());
+
+        Assert.Equal("Dashboard:Enabled must be true or false, not 'sometimes'.", failure.Message);
     }
 
     [Theory]

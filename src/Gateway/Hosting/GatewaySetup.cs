@@ -24,14 +24,29 @@ public static class GatewaySetup
     public static WebApplicationBuilder AddWorkSessionsOrleans(this WebApplicationBuilder builder)
     {
         var mode = builder.Configuration["Orleans:Mode"] ?? "cohosted";
+        var dashboard = DashboardSetting.IsEnabled(builder.Configuration);
         switch (mode)
         {
             case "cohosted":
-                builder.UseOrleans(silo => silo.UseWorkSessionsCluster(builder.Configuration).AddDashboard());
+                builder.UseOrleans(silo =>
+                {
+                    silo.UseWorkSessionsCluster(builder.Configuration);
+                    if (dashboard)
+                    {
+                        silo.AddDashboard();
+                    }
+                });
                 break;
             case "client":
                 // The dashboard's data comes from the silos, which add it too (src/Silo).
-                builder.UseOrleansClient(client => client.UseWorkSessionsCluster(builder.Configuration).AddDashboard());
+                builder.UseOrleansClient(client =>
+                {
+                    client.UseWorkSessionsCluster(builder.Configuration);
+                    if (dashboard)
+                    {
+                        client.AddDashboard();
+                    }
+                });
                 break;
             default:
                 throw new InvalidOperationException($"Orleans:Mode must be 'cohosted' or 'client', not '{mode}'.");
