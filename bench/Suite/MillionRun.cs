@@ -30,6 +30,8 @@ internal static class MillionRun
         var total = Stopwatch.StartNew();
         Measure.Log($"million: {sessions:N0} sessions, a storm of {stormAgents:N0}, heartbeats for {heartbeatSeconds} s; {machine.OneLine}");
         await using var silo = await BenchSilo.StartAsync(arguments.Value("--postgres"));
+        await using var stalls = new StallProbe();
+        var gcPauseAtStart = GC.GetTotalPauseDuration();
         var tenant = await silo.NewTenantAsync("million", autoEnd: true, 3600, 600);
 
         var started = 0;
@@ -44,7 +46,9 @@ internal static class MillionRun
         });
         var startRate = sessions / starts.TotalSeconds;
         await Task.Delay(TimeSpan.FromSeconds(6));
+        var forcedCollection = Stopwatch.StartNew();
         var heap = HeapFigure.FullyCollectedHeap();
+        forcedCollection.Stop();
         var workingSet = Process.GetCurrentProcess().WorkingSet64;
         Measure.Log($"million: started in {starts.TotalSeconds:N0} s ({startRate:N0}/s); heap {heap / 1048576.0:N0} MiB, working set {workingSet / 1048576.0:N0} MiB");
 
@@ -52,6 +56,7 @@ internal static class MillionRun
         var steady = await heartbeats.MeasureAsync(TimeSpan.FromSeconds(heartbeatSeconds));
         Measure.Log($"million: heartbeats {steady}");
 
+        var stormFrom = stalls.Now;
         var stormTask = StormFigure.RunStormAsync(silo, stormAgents, startRate);
         var during = await heartbeats.MeasureWhileAsync(stormTask);
         var storm = await stormTask;
@@ -61,7 +66,9 @@ internal static class MillionRun
         Measure.Report("million.starts_per_s", startRate);
         Measure.Report("million.heap_bytes", heap);
         Measure.Report("million.working_set_bytes", workingSet);
-        var section = Section(machine, sessions, starts, heap, workingSet, steady, during, storm, total.Elapsed);
+        var gcPause = GC.GetTotalPauseDuration() - gcPauseAtStart;
+        var section = Section(machine, sessions, starts, heap, workingSet, steady, during, storm, total.Elapsed,
+            stalls.StallsSince(0), stalls.StallsSince(stormFrom), gcPause, forcedCollection.Elapsed);
         Console.WriteLine(section);
         if (!arguments.Flag("--no-write"))
         {
@@ -72,7 +79,9 @@ internal static class MillionRun
     }
 
     private static string Section(MachineDescription machine, int sessions, TimeSpan starts, long heap, long workingSet,
-        HeartbeatFigures steady, HeartbeatFigures during, StormOutcome storm, TimeSpan elapsed)
+        HeartbeatFigures steady, HeartbeatFigures during, StormOutcome storm, TimeSpan elapsed,
+        IReadOnlyList<StallProbe.Stall> allStalls, IReadOnlyList<StallProbe.Stall> stormStalls, TimeSpan gcPause,
+        TimeSpan forcedCollection)
     {
         static string Ms(double[] sorted, double p) => Measure.Percentile(sorted, p).ToString("N0", CultureInfo.InvariantCulture) + " ms";
         var warn = storm.WarningLateness.Order().ToArray();
@@ -93,8 +102,15 @@ internal static class MillionRun
         text.AppendLine(CultureInfo.InvariantCulture, $"| auto-end lateness in that storm | p50 {Ms(end, 0.5)}, p99 {Ms(end, 0.99)} |");
         if (!storm.Complete)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| storm incomplete | {storm.Agents - Math.Min(warn.Length, end.Length):N0} agents without a warning or an end; {storm.WarnedEarly:N0} warned before the storm |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| storm incomplete | {storm.Agents - Math.Min(warn.Length, end.Length):N0} agents without a warning or an end; {storm.WarnedEarly:N0} warned before the storm; {storm.TimedOutCalls:N0} calls timed out (30 s) |");
         }
+
+        static string Stalls(IReadOnlyList<StallProbe.Stall> stalls) => stalls.Count == 0
+            ? "none"
+            : $"{stalls.Count:N0}, longest {stalls.MaxBy(s => s.Length)}; all: {string.Join(", ", stalls.Select(s => s.Length.TotalSeconds.ToString("N1", CultureInfo.InvariantCulture) + " s"))}";
+        text.AppendLine(CultureInfo.InvariantCulture, $"| stalls over 1 s (a 100 ms timer that ran late), whole run | {Stalls(allStalls)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| of them during the storm | {Stalls(stormStalls)} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| garbage-collection pauses, whole run | {gcPause.TotalSeconds:N1} s in all, {forcedCollection.TotalSeconds:N1} s of it the heap measurement's own forced compacting collections; {GC.CollectionCount(2):N0} gen2 collections |");
 
         return text.ToString();
     }
