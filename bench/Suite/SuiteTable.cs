@@ -109,11 +109,15 @@ internal static class SuiteTable
             Cell("startup:startup.gateway_ms", Ms), Cell("startup:startup.bare_ms", Ms), Cell("derived:startup_ratio", Two), "—",
             "≤ 1,000 ms", !Has("startup:startup.gateway_ms")));
         rows.Add(new(
-            $"preference change, {sizes.PreferenceAgents:N0} open sessions, SQLite: the admin's answer",
+            $"preference change (timeout 1 h → 30 min), {sizes.PreferenceAgents:N0} open sessions, SQLite: the admin's answer",
             Cell("preferences:preferences.answer_ms", Ms), "—", "—", "—", "≤ 1,000 ms", !Has("preferences:preferences.answer_ms")));
         rows.Add(new(
-            $"preference change: until all {sizes.PreferenceAgents:N0} open sessions have it (seen as their warning)",
-            Cell("preferences:preferences.reached_all_ms", Ms), "—", "—", "—", "≤ 10,000 ms", !Has("preferences:preferences.reached_all_ms")));
+            $"the same change: until all {sizes.PreferenceAgents:N0} open sessions hold it (the `worksessions.preferences.adopted` counter)",
+            Cell("preferences:preferences.reached_ms", Ms), "—", "—", "—", "≤ 10,000 ms", !Has("preferences:preferences.reached_ms")));
+        rows.Add(new(
+            $"a change that makes all {sizes.PreferenceAgents:N0} sessions due at once (timeout → 1 s): the admin's answer; until every session is warned (a deadline storm, each warning a write)",
+            $"answer {Cell("preferences:preferences.due_answer_ms", Ms)}; all warned {Cell("preferences:preferences.due_warned_all_ms", Ms)}", "—", "—", "—", "answer ≤ 1,000 ms",
+            !Has("preferences:preferences.due_warned_all_ms")));
         rows.Add(new(
             $"storage writes per heartbeat (SQLite, {sizes.WriteHeartbeats:N0} heartbeats); baseline: writes per status change",
             Cell("writes:writes.per_heartbeat", v => v.ToString("0.###", Invariant)), Cell("writes:writes.per_status_change", v => v.ToString("0.###", Invariant)), "—",
