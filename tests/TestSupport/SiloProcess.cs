@@ -236,7 +236,7 @@ public sealed class SiloProcess : IAsyncDisposable
     }
 
     /// <summary>src/Silo's build output in this test project's configuration (it is built as a project reference).</summary>
-    private static string SiloAssemblyPath()
+    public static string SiloAssemblyPath()
     {
         var configuration = typeof(SiloProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
