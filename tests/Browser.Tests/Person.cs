@@ -63,7 +63,9 @@ public sealed partial class Person : IAsyncDisposable
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
         try
         {
-            await Page.WaitForURLAsync($"**/console/{role}.html");
+            // The page's modules have run by DOMContentLoaded; the window's load event is not waited for (once, on a
+            // loaded machine, it had not come 60 s after the page was there).
+            await Page.WaitForURLAsync($"**/console/{role}.html", new() { WaitUntil = WaitUntilState.DOMContentLoaded });
         }
         catch (TimeoutException timeout)
         {
