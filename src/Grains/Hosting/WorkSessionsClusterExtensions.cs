@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,6 +37,9 @@ public static class WorkSessionsClusterExtensions
             silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
         }
 
+        var directoryCacheSize = orleans.DirectoryCacheSize
+            ?? (storage.Kind == StorageProvider.Postgres ? GrainDirectoryOptions.DEFAULT_CACHE_SIZE : OrleansEndpoint.OneSiloDirectoryCacheSize);
+        silo.Configure<GrainDirectoryOptions>(directory => directory.CacheSize = directoryCacheSize);
         silo.AddWorkSessions();
         silo.AddWorkSessionsStorage(configuration);
         return silo;
@@ -85,8 +89,26 @@ public static class WorkSessionsClusterExtensions
     }
 
     /// <summary>The <c>Orleans:*</c> keys with their defaults.</summary>
-    public sealed record OrleansEndpoint(string ClusterId, string ServiceId, int SiloPort, int GatewayPort, IPAddress AdvertisedIPAddress)
+    /// <param name="ClusterId"><c>Orleans:ClusterId</c>, <c>work-sessions</c> unless set.</param>
+    /// <param name="ServiceId"><c>Orleans:ServiceId</c>, <c>work-sessions</c> unless set.</param>
+    /// <param name="SiloPort"><c>Orleans:SiloPort</c>, silo-to-silo traffic; 11111 unless set.</param>
+    /// <param name="GatewayPort"><c>Orleans:GatewayPort</c>, clients' traffic; 30000 unless set.</param>
+    /// <param name="AdvertisedIPAddress"><c>Orleans:AdvertisedIPAddress</c>, where other silos reach this one; 127.0.0.1 unless set.</param>
+    /// <param name="DirectoryCacheSize">
+    /// <c>Orleans:DirectoryCacheSize</c>, how many other silos' grain addresses a silo remembers (at least
+    /// <see cref="MinimumDirectoryCacheSize"/>); unset: <see cref="OneSiloDirectoryCacheSize"/> with SQLite, where one
+    /// silo holds every grain, and Orleans' 1,000,000 with PostgreSQL. Orleans sizes each cache's table for all of them
+    /// up front, and its <c>orleans-directory-cache-size</c> gauge, which the dashboard reads every second, walks the
+    /// whole table (docs/architecture.md, Operations: "Grain directory cache").
+    /// </param>
+    public sealed record OrleansEndpoint(string ClusterId, string ServiceId, int SiloPort, int GatewayPort, IPAddress AdvertisedIPAddress, int? DirectoryCacheSize = null)
     {
+        /// <summary>The least <c>Orleans:DirectoryCacheSize</c> accepted.</summary>
+        public const int MinimumDirectoryCacheSize = 1_000;
+
+        /// <summary>The directory cache's size on SQLite: the one silo never looks another's grains up.</summary>
+        public const int OneSiloDirectoryCacheSize = 10_000;
+
         public void ApplyTo(ClusterOptions cluster)
         {
             cluster.ClusterId = ClusterId;
@@ -104,12 +126,26 @@ public static class WorkSessionsClusterExtensions
                     "Orleans", typeof(OrleansEndpoint), [$"Orleans:AdvertisedIPAddress is '{advertised}', not an IP address."]);
             }
 
+            int? directoryCacheSize = null;
+            if (section["DirectoryCacheSize"] is { } cacheSize)
+            {
+                if (!int.TryParse(cacheSize, NumberStyles.None, CultureInfo.InvariantCulture, out var entries) || entries < MinimumDirectoryCacheSize)
+                {
+                    throw new OptionsValidationException(
+                        "Orleans", typeof(OrleansEndpoint),
+                        [$"Orleans:DirectoryCacheSize is '{cacheSize}', not a whole number of entries of at least {MinimumDirectoryCacheSize:N0}."]);
+                }
+
+                directoryCacheSize = entries;
+            }
+
             return new OrleansEndpoint(
                 section["ClusterId"] ?? "work-sessions",
                 section["ServiceId"] ?? "work-sessions",
                 section.GetValue("SiloPort", 11111),
                 section.GetValue("GatewayPort", 30000),
-                address);
+                address,
+                directoryCacheSize);
         }
     }
 }
