@@ -3,6 +3,7 @@
 #   bash bench/run.sh [--quick] [--runs N] [--no-write] [--no-postgres]   every figure beside its baseline and peers
 #                     [--postgres CONNECTION_STRING] [--no-build]          (use a running PostgreSQL; skip the build)
 #                     [--scale 0.2]                                        agent counts × 0.2 (a busy or small machine)
+#                     [--only http,heap]                                   only those figures (by key prefix), printed, not written
 #   bash bench/run.sh --million [SESSIONS] [--no-write]                    toward a million open sessions (10–15 min)
 # Installs wrk and redis-server from Debian when missing, starts a throwaway PostgreSQL (scripts/postgres.sh), builds
 # the bench in Release, runs, writes bench/RESULTS.md (unless --no-write) and stops everything it started.
@@ -17,7 +18,7 @@ build=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick|--no-write) suite_args+=("$1") ;;
-    --runs|--scale) suite_args+=("$1" "$2"); shift ;;
+    --runs|--scale|--only) suite_args+=("$1" "$2"); shift ;;
     --no-postgres) postgres_wanted=0 ;;
     --postgres) postgres=$2; shift ;;
     --no-build) build=0 ;;

@@ -20,15 +20,20 @@ internal static class SuiteRunner
         var gatewayDll = Path.GetFullPath(arguments.Value("--gateway") ?? "src/Gateway/bin/Release/net10.0/WorkSessions.Gateway.dll");
         var resultsPath = arguments.Value("--results") ?? "bench/RESULTS.md";
         var redis = arguments.Value("--redis");
+        // --only http,heap: just the figures whose keys start so, printed and never written (the table would have holes).
+        var only = arguments.Value("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var machine = MachineDescription.Collect();
         Console.Error.WriteLine($"suite: {(quick ? "quick" : "full")}, {runs} run(s); {machine.OneLine}");
 
         var collected = new Dictionary<string, List<double>>();
         var total = Stopwatch.StartNew();
+        var failedJobs = new List<string>();
         for (var run = 1; run <= runs; run++)
         {
             Console.Error.WriteLine($"suite: run {run} of {runs}");
-            var jobs = Jobs(sizes, postgres, gatewayDll, redis);
+            var jobs = Jobs(sizes, postgres, gatewayDll, redis)
+                .Where(job => only is null || only.Any(prefix => job.Key.StartsWith(prefix, StringComparison.Ordinal)))
+                .ToList();
             var outcomes = new List<(string Key, Dictionary<string, double>? Values)>();
             if (quick)
             {
@@ -58,6 +63,11 @@ internal static class SuiteRunner
             var values = new Dictionary<string, double>();
             foreach (var (key, results) in outcomes)
             {
+                if (results is null)
+                {
+                    failedJobs.Add($"{key} (run {run})");
+                }
+
                 foreach (var (name, value) in results ?? [])
                 {
                     values[$"{key}:{name}"] = value;
@@ -75,10 +85,18 @@ internal static class SuiteRunner
         var section = SuiteTable.Markdown(table, machine, runs, quick, scale, total.Elapsed);
         Console.WriteLine(section);
         var missing = table.Where(row => row.Missing).Select(row => row.Figure).ToList();
-        if (!arguments.Flag("--no-write"))
+        if (!arguments.Flag("--no-write") && only is null)
         {
             ResultsFile.WriteSection(resultsPath, section);
             Console.Error.WriteLine($"suite: wrote {resultsPath}");
+        }
+
+        if (only is not null)
+        {
+            Console.WriteLine(failedJobs.Count == 0
+                ? $"suite: the figures starting {string.Join(", ", only)} measured in {total.Elapsed.TotalSeconds:N0} s (not written: --only)"
+                : $"suite: failed: {string.Join(", ", failedJobs)}");
+            return failedJobs.Count == 0 ? 0 : 1;
         }
 
         Console.WriteLine(missing.Count == 0
