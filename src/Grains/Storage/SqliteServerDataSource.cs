@@ -127,12 +127,14 @@ internal sealed class SqliteServerDataSource : DbDataSource
 
     /// <summary>
     /// Executed asynchronously outside a transaction, a command that can write goes to the writer; anything else runs
-    /// here as Microsoft.Data.Sqlite runs it. Only a command whose text starts with SELECT counts as a read.
+    /// here as Microsoft.Data.Sqlite runs it. Only a command whose text starts with SELECT counts as a read. Either way its
+    /// parameters first get the names its statement uses (<see cref="SqliteParameterNames"/>).
     /// </summary>
     private sealed class WriterCommand : SqliteCommand
     {
         protected override async Task<DbDataReader> ExecuteDbDataReaderAsync(CommandBehavior behavior, CancellationToken cancellationToken)
         {
+            SqliteParameterNames.Qualify(this);
             if (QueuedWriter() is not { } writer)
             {
                 EnsureOpen();
@@ -146,6 +148,7 @@ internal sealed class SqliteServerDataSource : DbDataSource
 
         public override async Task<int> ExecuteNonQueryAsync(CancellationToken cancellationToken)
         {
+            SqliteParameterNames.Qualify(this);
             if (QueuedWriter() is not { } writer)
             {
                 EnsureOpen();
@@ -157,6 +160,7 @@ internal sealed class SqliteServerDataSource : DbDataSource
 
         public override async Task<object?> ExecuteScalarAsync(CancellationToken cancellationToken)
         {
+            SqliteParameterNames.Qualify(this);
             if (QueuedWriter() is not { } writer)
             {
                 EnsureOpen();
@@ -168,18 +172,21 @@ internal sealed class SqliteServerDataSource : DbDataSource
 
         protected override DbDataReader ExecuteDbDataReader(CommandBehavior behavior)
         {
+            SqliteParameterNames.Qualify(this);
             EnsureOpen();
             return base.ExecuteDbDataReader(behavior);
         }
 
         public override int ExecuteNonQuery()
         {
+            SqliteParameterNames.Qualify(this);
             EnsureOpen();
             return base.ExecuteNonQuery();
         }
 
         public override object? ExecuteScalar()
         {
+            SqliteParameterNames.Qualify(this);
             EnsureOpen();
             return base.ExecuteScalar();
         }
