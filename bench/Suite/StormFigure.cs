@@ -107,23 +107,32 @@ internal static class StormFigure
         var window = lastActivity.Count == 0 ? TimeSpan.Zero : lastActivity.Values.Max() - lastActivity.Values.Min();
         Measure.Log($"storm: activity sweep {sweep.Elapsed.TotalSeconds:N2} s, deadlines within {window.TotalSeconds:N3} s, {warnedEarly} not active before the storm");
 
-        // Wait for the storm to pass, then read it back from the feed until every session's end is there.
+        // What the storm costs the process (CPU time, allocated bytes), in two phases: the warnings, from a second before
+        // the first deadline until half a second before the first grace deadline, and the auto-ends, from there until 2 s
+        // after the last grace deadline — before the bench reads the feed back, which is counted on its own. Whatever the
+        // process does meanwhile counts too (report delivery, writes completing, collections, the idle silo's timers).
         var timeout = TimeSpan.FromSeconds(timeoutSeconds);
+        var grace = TimeSpan.FromSeconds(graceSeconds);
+        var firstDeadline = lastActivity.Count == 0 ? DateTimeOffset.UtcNow : lastActivity.Values.Min() + timeout;
         var lastDeadline = lastActivity.Count == 0 ? DateTimeOffset.UtcNow : lastActivity.Values.Max() + timeout;
-        var untilEnds = lastDeadline + TimeSpan.FromSeconds(graceSeconds) - DateTimeOffset.UtcNow;
-        if (untilEnds > TimeSpan.Zero)
-        {
-            await Task.Delay(untilEnds);
-        }
+        await DelayUntilAsync(firstDeadline - TimeSpan.FromSeconds(1));
+        var beforeStorm = ProcessCost.Now();
+        await DelayUntilAsync(firstDeadline + grace - TimeSpan.FromSeconds(0.5));
+        var afterWarnings = ProcessCost.Now();
+        await DelayUntilAsync(lastDeadline + grace + TimeSpan.FromSeconds(2));
+        var afterEnds = ProcessCost.Now();
 
+        // Then read the storm back from the feed until every session's end is there.
         var warnedAt = new Dictionary<string, (DateTimeOffset At, DateTimeOffset Deadline)>(agents);
         var endedAt = new Dictionary<string, DateTimeOffset>(agents);
         var reports = silo.Grains.GetReportGrain(tenant);
         var bound = Stopwatch.StartNew();
         var after = 0L;
+        var eventsRead = 0L;
         while (endedAt.Count < lastActivity.Count && bound.Elapsed < TimeSpan.FromMinutes(3))
         {
             var page = await reports.GetEvents(after, 1000);
+            eventsRead += page.Items.Count;
             foreach (var e in page.Items)
             {
                 if (e.AgentId is null)
@@ -148,11 +157,25 @@ internal static class StormFigure
             }
         }
 
+        var readBack = ProcessCost.Now() - afterEnds;
+        Measure.Log($"storm: reading the feed back ({eventsRead:N0} events in pages of 1,000) took {readBack.Cpu.TotalSeconds:N1} s of CPU and {readBack.Allocated / 1048576.0:N0} MiB");
         var warningLateness = lastActivity.Where(a => warnedAt.ContainsKey(a.Key))
             .Select(a => (warnedAt[a.Key].At - (a.Value + timeout)).TotalMilliseconds).ToArray();
         var endLateness = warnedAt.Where(w => endedAt.ContainsKey(w.Key))
             .Select(w => (endedAt[w.Key] - w.Value.Deadline).TotalMilliseconds).ToArray();
-        return new StormOutcome(agents, agents / starts.TotalSeconds, timeoutSeconds, window, warnedEarly, warningLateness, endLateness, timedOut);
+        return new StormOutcome(agents, agents / starts.TotalSeconds, timeoutSeconds, window, warnedEarly, warningLateness, endLateness, timedOut)
+        {
+            Warnings = (afterWarnings - beforeStorm).Per(Math.Max(1, warnedAt.Count)),
+            Ends = (afterEnds - afterWarnings).Per(Math.Max(1, endedAt.Count)),
+        };
+    }
+
+    private static async Task DelayUntilAsync(DateTimeOffset moment)
+    {
+        if (moment - DateTimeOffset.UtcNow is { } wait && wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
     }
 
     private static async Task WaitUntilEndedAsync(BenchSilo silo, string tenant, int agents, TimeSpan bound)
@@ -177,6 +200,12 @@ internal static class StormFigure
 internal sealed record StormOutcome(int Agents, double StartsPerSecond, int TimeoutSeconds, TimeSpan Window, int WarnedEarly,
     double[] WarningLateness, double[] EndLateness, int TimedOutCalls)
 {
+    /// <summary>What the process spent in the warnings' phase, per warning.</summary>
+    public ProcessCost Warnings { get; init; }
+
+    /// <summary>What the process spent in the auto-ends' phase, per auto-end.</summary>
+    public ProcessCost Ends { get; init; }
+
     public bool Complete => WarnedEarly == 0 && TimedOutCalls == 0 && WarningLateness.Length == Agents && EndLateness.Length == Agents;
 
     public void Report(string name)
@@ -187,6 +216,20 @@ internal sealed record StormOutcome(int Agents, double StartsPerSecond, int Time
         Measure.Report($"{name}.timeout_s", TimeoutSeconds);
         Measure.Report($"{name}.missing", Agents - Math.Min(WarningLateness.Length, EndLateness.Length) + WarnedEarly);
         Measure.Report($"{name}.timed_out_calls", TimedOutCalls);
-        Measure.Log($"{name}: {Agents:N0} agents, deadlines within {Window.TotalMilliseconds:N0} ms; warnings {WarningLateness.Length:N0}, auto-ends {EndLateness.Length:N0}, not active before {WarnedEarly}, calls timed out {TimedOutCalls}");
+        Measure.Report($"{name}.warn.cpu_us_each", Warnings.Cpu.TotalMicroseconds);
+        Measure.Report($"{name}.warn.kib_each", Warnings.Allocated / 1024.0);
+        Measure.Report($"{name}.end.cpu_us_each", Ends.Cpu.TotalMicroseconds);
+        Measure.Report($"{name}.end.kib_each", Ends.Allocated / 1024.0);
+        Measure.Log($"{name}: {Agents:N0} agents, deadlines within {Window.TotalMilliseconds:N0} ms; warnings {WarningLateness.Length:N0}, auto-ends {EndLateness.Length:N0}, not active before {WarnedEarly}, calls timed out {TimedOutCalls}; CPU and bytes a warning {Warnings.Cpu.TotalMicroseconds:N0} µs, {Warnings.Allocated / 1024.0:N1} KiB, an auto-end {Ends.Cpu.TotalMicroseconds:N0} µs, {Ends.Allocated / 1024.0:N1} KiB");
     }
+}
+
+/// <summary>The process's CPU time and allocated bytes: a reading, or the difference of two.</summary>
+internal readonly record struct ProcessCost(TimeSpan Cpu, double Allocated)
+{
+    public static ProcessCost Now() => new(Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: false));
+
+    public static ProcessCost operator -(ProcessCost later, ProcessCost earlier) => new(later.Cpu - earlier.Cpu, later.Allocated - earlier.Allocated);
+
+    public ProcessCost Per(int count) => new(Cpu / count, Allocated / count);
 }
