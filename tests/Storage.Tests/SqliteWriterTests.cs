@@ -197,6 +197,58 @@ public sealed class SqliteWriterTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task QueuedWrite_ParametersNamedWithoutPrefix_GetTheStatementsNames_AndAreStored()
+    {
+        // As the Orleans providers name theirs: Microsoft.Data.Sqlite would try three prefixes for each on every execution.
+        await using var connection = await _source.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO item (id, name, version) VALUES (@id, @name, @version)";
+        var id = AddParameter(command, "id", 1);
+        var name = AddParameter(command, "name", "first");
+        var version = AddParameter(command, "version", 2);
+        var prefixed = AddParameter(command, "@unused", 3);
+
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+
+        Assert.Equal(["@id", "@name", "@version", "@unused"], [id.ParameterName, name.ParameterName, version.ParameterName, prefixed.ParameterName]);
+        Assert.Equal(1L, await CountFromAnotherConnectionAsync());
+    }
+
+    [Theory]
+    [InlineData(":")]
+    [InlineData("$")]
+    [InlineData("@")]
+    public async Task ReadAndSynchronousWrite_WithAnyPrefixInTheStatement_BindAsBefore(string prefix)
+    {
+        await using var connection = await _source.OpenConnectionAsync();
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = $"INSERT INTO item (id, name, version) VALUES ({prefix}id, {prefix}name, 1)";
+            AddParameter(insert, "id", 7);
+            AddParameter(insert, "name", "seven");
+            Assert.Equal(1, insert.ExecuteNonQuery());
+        }
+
+        await using var select = connection.CreateCommand();
+        select.CommandText = $"SELECT name FROM item WHERE id = {prefix}id";
+        var id = AddParameter(select, "id", 7);
+        Assert.Equal("seven", await select.ExecuteScalarAsync());
+        Assert.Equal(prefix + "id", id.ParameterName);
+    }
+
+    [Fact]
+    public async Task StatementUsingOneNameWithTwoPrefixes_FailsAsMicrosoftDataSqliteDoes()
+    {
+        await using var connection = await _source.OpenConnectionAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM item WHERE id = @id OR id = :id";
+        var id = AddParameter(command, "id", 1);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => command.ExecuteScalarAsync());
+        Assert.Equal("id", id.ParameterName);
+    }
+
     private async Task<int> InsertAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
@@ -207,12 +259,13 @@ public sealed class SqliteWriterTests : IAsyncLifetime
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static void AddParameter(DbCommand command, string name, object value)
+    private static DbParameter AddParameter(DbCommand command, string name, object value)
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
         parameter.Value = value;
         command.Parameters.Add(parameter);
+        return parameter;
     }
 
     private static async Task UntilAsync(Func<bool> condition)

@@ -201,7 +201,8 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         sql.Append(')');
     }
 
-    // A batch binds thousands of these names: made once, not per row of every batch.
+    // A batch binds thousands of these names: made once, not per row of every batch. 200 rows (the most a PostgreSQL
+    // statement holds) of 13 columns (the widest row); anything beyond is named on the spot.
     private static readonly string[][] RowParameterNames = [.. Enumerable.Range(0, 200)
         .Select(row => Enumerable.Range(0, 13).Select(column => string.Create(CultureInfo.InvariantCulture, $"@r{row}_{column}")).ToArray())];
 
