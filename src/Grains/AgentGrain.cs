@@ -196,7 +196,7 @@ internal sealed partial class AgentGrain(
 
         // Ticks may repeat or be missed; checking deadlines against the clock is idempotent. A failed write is
         // already logged and retried by the deadline timer.
-        await RunQuietlyAsync(machine => machine.CheckDeadlines());
+        await RunQuietlyAsync(machine => machine.CheckDeadlines(), deadline: true);
         AnnounceOpenSession();
         HandOverOutbox();
         if (!_live.NeedsWakeUps && state.State.Outbox.Count > 0 && !_outbox.HasUndelivered(state.State.Outbox))
@@ -235,7 +235,7 @@ internal sealed partial class AgentGrain(
     private async Task OnDeadlineTimerAsync(CancellationToken cancellationToken)
     {
         _timerDueAt = null;
-        await RunQuietlyAsync(machine => machine.CheckDeadlines());
+        await RunQuietlyAsync(machine => machine.CheckDeadlines(), deadline: true);
     }
 
     /// <summary>
@@ -266,11 +266,11 @@ internal sealed partial class AgentGrain(
     }
 
     /// <summary>A timer's or reminder's command: a failed write is retried with backoff rather than thrown to nobody.</summary>
-    private async Task RunQuietlyAsync(Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command)
+    private async Task RunQuietlyAsync(Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command, bool deadline = false)
     {
         try
         {
-            await RunAsync(command);
+            await RunAsync(command, deadline: deadline);
         }
         catch (Exception exception) when (exception is not WorkSessionException)
         {
@@ -281,9 +281,11 @@ internal sealed partial class AgentGrain(
     /// <summary>
     /// The one path of every command: decide on a copy, store it when the transition says so, and only then make
     /// it the live state, tell the tenant and the observers, and re-arm the timer and the reminder. A prompt alone
-    /// reaches the observers before its write (docs/architecture.md#storage).
+    /// reaches the observers before its write (docs/architecture.md#storage). What a deadline check decided is written
+    /// after the silo's queued work (<paramref name="deadline"/>, docs/architecture.md#deadline-writes-go-last).
     /// </summary>
-    private async Task<IReadOnlyList<AgentEvent>> RunAsync(Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command, bool checkpointIfDue = true)
+    private async Task<IReadOnlyList<AgentEvent>> RunAsync(
+        Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command, bool checkpointIfDue = true, bool deadline = false)
     {
         var checkpoint = checkpointIfDue
             ? new ActivityCheckpoint(_storedLastActivity, options.Value.ActivityCheckpointInterval)
@@ -302,7 +304,7 @@ internal sealed partial class AgentGrain(
 
         if (transition.MustWrite)
         {
-            await WriteAsync(transition.State, ReportEntry.FromTransition(_tenantId, transition.Events, transition.State));
+            await WriteAsync(transition.State, ReportEntry.FromTransition(_tenantId, transition.Events, transition.State), deadline);
         }
 
         Swap(transition.State, stored: transition.MustWrite);
@@ -346,9 +348,9 @@ internal sealed partial class AgentGrain(
 
     /// <summary>
     /// Stores the new state together with the transition's report entries (the outbox), trimming entries already
-    /// delivered: one write per transition, none per event.
+    /// delivered: one write per transition, none per event. A deadline's write may wait for the silo's queued work first.
     /// </summary>
-    private async Task WriteAsync(AgentState next, IReadOnlyList<ReportEntry> entries)
+    private async Task WriteAsync(AgentState next, IReadOnlyList<ReportEntry> entries, bool deadline = false)
     {
         var live = state.State.Agent;
         var liveOutbox = state.State.Outbox;
@@ -357,7 +359,7 @@ internal sealed partial class AgentGrain(
         state.State.Outbox = outbox;
         try
         {
-            await writeGate.WriteAsync(state.WriteStateAsync);
+            await writeGate.WriteAsync(state.WriteStateAsync, deadline);
             _outbox.Stored(outbox);
             if (dropped > 0)
             {

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using WorkSessions.Contracts;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Grains.Tests;
 
@@ -94,6 +95,50 @@ public sealed class AgentObserverTests(ClusterFixture fixture)
         while (stored.Deadline != view.Prompt.Deadline);
 
         Assert.DoesNotContain(await DrainAsync(events.Reader), agentEvent => agentEvent is SessionEnded);
+        await agent.Unsubscribe(reference);
+        fixture.Cluster.Client.DeleteObjectReference<IAgentObserver>(reference);
+        GC.KeepAlive(observer);
+    }
+
+    [Fact]
+    public async Task DeadlineWrite_WaitsWhileTheSiloIsBusy_ItsPromptIsOutAlready_AndCallersAreNotHeld()
+    {
+        var tenant = await fixture.NewTenantAsync(AutoEnd);
+        var agent = fixture.Agent(tenant, "alice");
+        var colleague = fixture.Agent(tenant, "bob");
+        await agent.StartSession(AgentStatus.Ready, null);
+        var events = Channel.CreateUnbounded<AgentEvent>();
+        var observer = new Recorder(events.Writer);
+        var reference = fixture.Cluster.Client.CreateObjectReference<IAgentObserver>(observer);
+        await agent.Subscribe(reference);
+        var grainId = agent.GetGrainId();
+        var attempts = fixture.Storage.AttemptsOf(grainId);
+
+        fixture.SiloBacklog = 1000;
+        InactivityWarned warned;
+        try
+        {
+            await fixture.AdvanceAsync(TimeSpan.FromSeconds(60));
+            warned = Assert.IsType<InactivityWarned>(await NextAsync(events.Reader));
+            // Other tests' agents in this silo may have deadlines in the same minute: theirs are held too.
+            await Eventually.UntilAsync(() => fixture.Pacer.Holding >= 1, TimeSpan.FromSeconds(10), "the prompt's write to be held");
+
+            // A caller's command is not a deadline's: it writes at once however busy the silo is.
+            var started = await colleague.StartSession(AgentStatus.Ready, null).WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.True(started.Created);
+            Assert.Equal(attempts, fixture.Storage.AttemptsOf(grainId));
+            Assert.Null(fixture.Storage.Read<AgentGrainState>(StateNames.Agent, grainId)?.Agent.Session?.WarnedAt);
+        }
+        finally
+        {
+            fixture.SiloBacklog = 0;
+        }
+
+        // The queue drained: the write goes, and what is stored is the prompt the agent saw.
+        var view = await agent.GetSnapshot();
+        Assert.Equal(SessionState.Warned, view.State);
+        Assert.Equal(warned.Deadline, view.Prompt!.Deadline);
+        Assert.Equal(warned.Deadline, fixture.Storage.Read<AgentGrainState>(StateNames.Agent, grainId)?.Agent.Session?.GraceDeadline);
         await agent.Unsubscribe(reference);
         fixture.Cluster.Client.DeleteObjectReference<IAgentObserver>(reference);
         GC.KeepAlive(observer);

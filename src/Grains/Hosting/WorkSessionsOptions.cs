@@ -42,5 +42,13 @@ public sealed class WorkSessionsOptions
     [Range(1, 100_000)]
     public int? MaxConcurrentStateWrites { get; set; }
 
+    /// <summary>
+    /// The longest the write of a prompt or an auto-end that a deadline made waits while the silo has other work queued,
+    /// so that in a deadline storm every due deadline is decided before the writes take the CPU
+    /// (docs/architecture.md#deadline-writes-go-last). Zero: such writes go at once, as any other.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan DeadlineWriteDelayLimit { get; set; } = TimeSpan.FromSeconds(1);
+
     public Domain.PreferenceRules PreferenceRules => new(MinimumInactivityTimeoutSeconds, MinimumGracePeriodSeconds);
 }

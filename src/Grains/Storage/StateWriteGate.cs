@@ -12,31 +12,43 @@ namespace WorkSessions.Storage;
 /// waited longer than that: writes failed, and so did the membership table's writes that share the pool, which stopped
 /// the silo. Here the writes queue in the process instead, in order and without a timeout, and at most half of the
 /// pool is taken by them, so membership, reminders, reads and the report writer always find a connection. On SQLite
-/// the writer thread already queues and batches every write: there is no bound unless one is configured.
+/// the writer thread already queues and batches every write: there is no bound unless one is configured. Writes that
+/// deadline checks made first wait for the <see cref="DeadlineWritePacer"/>, on either database.
 /// </summary>
 internal sealed class StateWriteGate
 {
     private readonly SemaphoreSlim? _slots;
+    private readonly DeadlineWritePacer? _pacer;
 
-    public StateWriteGate(IOptions<WorkSessionsOptions> options, IServiceProvider services)
-        : this(options.Value.MaxConcurrentStateWrites ?? DefaultLimit(services.GetService<WorkSessionsDatabase>()))
+    public StateWriteGate(IOptions<WorkSessionsOptions> options, IServiceProvider services, DeadlineWritePacer pacer)
+        : this(options.Value.MaxConcurrentStateWrites ?? DefaultLimit(services.GetService<WorkSessionsDatabase>()), pacer)
     {
     }
 
     /// <param name="limit">Writes in flight at once; 0 for no bound.</param>
-    public StateWriteGate(int limit)
+    /// <param name="pacer">What a deadline's write waits for first; none holds no write.</param>
+    public StateWriteGate(int limit, DeadlineWritePacer? pacer = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         Limit = limit;
         _slots = limit > 0 ? new SemaphoreSlim(limit, limit) : null;
+        _pacer = pacer;
     }
 
     /// <summary>Writes in flight at once; 0 for no bound.</summary>
     public int Limit { get; }
 
-    /// <summary>Runs <paramref name="write"/> once a slot is free.</summary>
-    public async Task WriteAsync(Func<Task> write)
+    /// <summary>
+    /// Runs <paramref name="write"/> once a slot is free; a write a deadline check made (<paramref name="deadline"/>)
+    /// first waits until the silo's queued work has drained or the pacer's delay limit has passed.
+    /// </summary>
+    public async Task WriteAsync(Func<Task> write, bool deadline = false)
     {
+        if (deadline && _pacer is not null)
+        {
+            await _pacer.WaitAsync();
+        }
+
         if (_slots is null)
         {
             await write();
