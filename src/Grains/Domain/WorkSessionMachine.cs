@@ -131,7 +131,7 @@ internal sealed class WorkSessionMachine(string agentId, AgentState data, TimePr
         var events = new List<AgentEvent>();
         data.Session = new OpenSession
         {
-            SessionId = Guid.CreateVersion7(now),
+            SessionId = TimeOrderedIds.New(now),
             StartedAt = now,
             LastActivityAt = now,
             StatusSince = now,
@@ -540,7 +540,7 @@ internal sealed class WorkSessionMachine(string agentId, AgentState data, TimePr
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
-    private static Guid NewEventId(DateTimeOffset now) => Guid.CreateVersion7(now);
+    private static Guid NewEventId(DateTimeOffset now) => TimeOrderedIds.New(now);
 }
 
 /// <summary>The outcome of a command: the new state, the events that happened, and whether it must be stored.</summary>

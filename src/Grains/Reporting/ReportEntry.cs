@@ -63,7 +63,7 @@ internal sealed record ReportEntry(
     /// <param name="tenantId">The tenant.</param>
     /// <param name="preferences">The stored preferences with their new version.</param>
     public static ReportEntry PreferencesChanged(string tenantId, TenantPreferences preferences) => new(
-        Guid.CreateVersion7(preferences.UpdatedAt ?? DateTimeOffset.UnixEpoch),
+        TimeOrderedIds.New(preferences.UpdatedAt ?? DateTimeOffset.UnixEpoch),
         tenantId,
         AgentId: null,
         SessionId: null,
