@@ -43,9 +43,6 @@ internal sealed partial class AgentGrain(
     internal const string WakeUpReminderName = "work-session-wake-up";
     private static readonly TimeSpan PreferencesRecheckInterval = TimeSpan.FromSeconds(5);
 
-    /// <summary>Deadline timers fire on this grid: at most this late, and together with the others due in the same step.</summary>
-    internal static readonly TimeSpan TimerGrid = TimeSpan.FromMilliseconds(20);
-
     private string _tenantId = "";
     private string _agentId = "";
 
@@ -442,8 +439,6 @@ internal sealed partial class AgentGrain(
             next = retry;
         }
 
-        next = OnTimerGrid(next);
-
         if (_timerDueAt is { } armed && armed <= next)
         {
             // Activity only moves deadlines later: the timer fires early and re-arms, instead of churning per heartbeat.
@@ -468,18 +463,6 @@ internal sealed partial class AgentGrain(
         }
 
         _timerDueAt = next;
-    }
-
-    /// <summary>
-    /// The first moment of the 20 ms timer grid at or after <paramref name="due"/> (docs/architecture.md#timers-and-reminders).
-    /// Each time one of .NET's timers fires, its queue walks every timer due within about a third of a second; in a
-    /// deadline storm that is tens of thousands of timers walked at every firing, which took one of two cores from the
-    /// turns waiting for them. On the grid, the deadlines that fall due together fire in one walk.
-    /// </summary>
-    internal static DateTimeOffset OnTimerGrid(DateTimeOffset due)
-    {
-        var remainder = due.UtcTicks % TimerGrid.Ticks;
-        return remainder == 0 ? due : due.AddTicks(TimerGrid.Ticks - remainder);
     }
 
     private async Task SyncWakeUpReminderAsync()
