@@ -60,6 +60,8 @@ internal sealed class DeadlineWritePacer : IDisposable
             return Task.CompletedTask;
         }
 
+        // The process's own clock, not the silo's TimeProvider: this paces CPU work, and a fake clock that tests stop must
+        // not hold a write forever.
         var held = new Held(new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Stopwatch.GetTimestamp());
         _held.Enqueue(held);
         if (!_arrived.IsSet)
