@@ -64,16 +64,13 @@ public sealed class AgentObserverTests(ClusterFixture fixture)
         var tenant = await fixture.NewTenantAsync(AutoEnd);
         var agent = fixture.Agent(tenant, "alice");
         await agent.StartSession(AgentStatus.Ready, null);
-        var events = Channel.CreateUnbounded<AgentEvent>();
-        var observer = new Recorder(events.Writer);
-        var reference = fixture.Cluster.Client.CreateObjectReference<IAgentObserver>(observer);
-        await agent.Subscribe(reference);
+        var (events, reference, observer) = await SubscribeRecorderAsync(agent);
         var grainId = agent.GetGrainId();
         fixture.Storage.FailWrites(grainId);
 
         // The write of the prompt fails, yet the agent sees it: the observer is told before the write.
         await fixture.AdvanceAsync(TimeSpan.FromSeconds(60));
-        var early = Assert.IsType<InactivityWarned>(await NextAsync(events.Reader));
+        var early = Assert.IsType<InactivityWarned>(await NextAsync(events));
         var unstored = await agent.GetSnapshot();
 
         // The failed write rolled back: nothing stored, the session still active, no end follows from that prompt.
@@ -90,11 +87,11 @@ public sealed class AgentObserverTests(ClusterFixture fixture)
         InactivityWarned stored;
         do
         {
-            stored = Assert.IsType<InactivityWarned>(await NextAsync(events.Reader));
+            stored = Assert.IsType<InactivityWarned>(await NextAsync(events));
         }
         while (stored.Deadline != view.Prompt.Deadline);
 
-        Assert.DoesNotContain(await DrainAsync(events.Reader), agentEvent => agentEvent is SessionEnded);
+        Assert.DoesNotContain(await DrainAsync(events), agentEvent => agentEvent is SessionEnded);
         await agent.Unsubscribe(reference);
         fixture.Cluster.Client.DeleteObjectReference<IAgentObserver>(reference);
         GC.KeepAlive(observer);
@@ -107,10 +104,7 @@ public sealed class AgentObserverTests(ClusterFixture fixture)
         var agent = fixture.Agent(tenant, "alice");
         var colleague = fixture.Agent(tenant, "bob");
         await agent.StartSession(AgentStatus.Ready, null);
-        var events = Channel.CreateUnbounded<AgentEvent>();
-        var observer = new Recorder(events.Writer);
-        var reference = fixture.Cluster.Client.CreateObjectReference<IAgentObserver>(observer);
-        await agent.Subscribe(reference);
+        var (events, reference, observer) = await SubscribeRecorderAsync(agent);
         var grainId = agent.GetGrainId();
         var attempts = fixture.Storage.AttemptsOf(grainId);
 
@@ -119,7 +113,7 @@ public sealed class AgentObserverTests(ClusterFixture fixture)
         try
         {
             await fixture.AdvanceAsync(TimeSpan.FromSeconds(60));
-            warned = Assert.IsType<InactivityWarned>(await NextAsync(events.Reader));
+            warned = Assert.IsType<InactivityWarned>(await NextAsync(events));
             // Other tests' agents in this silo may have deadlines in the same minute: theirs are held too.
             await Eventually.UntilAsync(() => fixture.Pacer.Holding >= 1, TimeSpan.FromSeconds(10), "the prompt's write to be held");
 
@@ -142,6 +136,16 @@ public sealed class AgentObserverTests(ClusterFixture fixture)
         await agent.Unsubscribe(reference);
         fixture.Cluster.Client.DeleteObjectReference<IAgentObserver>(reference);
         GC.KeepAlive(observer);
+    }
+
+    /// <summary>Subscribes a client-side recorder to the agent; its events arrive on the reader.</summary>
+    private async Task<(ChannelReader<AgentEvent> Events, IAgentObserver Reference, Recorder Observer)> SubscribeRecorderAsync(IAgentGrain agent)
+    {
+        var events = Channel.CreateUnbounded<AgentEvent>();
+        var observer = new Recorder(events.Writer);
+        var reference = fixture.Cluster.Client.CreateObjectReference<IAgentObserver>(observer);
+        await agent.Subscribe(reference);
+        return (events.Reader, reference, observer);
     }
 
     private static Task<List<AgentEvent>> DrainAsync(ChannelReader<AgentEvent> reader)
