@@ -49,6 +49,9 @@ internal sealed partial class TenantGrain(
 {
     internal const string OutboxReminderName = "report-outbox";
 
+    // How long a preference change waits for its report event to be stored before it answers anyway.
+    private static readonly TimeSpan HistoryWaitLimit = TimeSpan.FromSeconds(1);
+
     // What GetPreferences answers: only ever a stored version, because that call interleaves with an update that is
     // still writing.
     private TenantPreferences _published = TenantPreferences.Default;
@@ -183,10 +186,11 @@ internal sealed partial class TenantGrain(
 
     private async Task WritePreferencesAsync(TenantPreferences updated)
     {
-        // The change and its report event in one write; the event is delivered afterwards.
+        // The change and its report event in one write; the event is delivered afterwards, at once if it can be.
         var liveOutbox = state.State.Outbox;
+        var change = ReportEntry.PreferencesChanged(TenantId, updated);
         state.State.Preferences = updated;
-        state.State.Outbox = NextOutbox([ReportEntry.PreferencesChanged(TenantId, updated)], out var dropped);
+        state.State.Outbox = NextOutbox([change], out var dropped);
         try
         {
             await state.WriteStateAsync();
@@ -200,8 +204,32 @@ internal sealed partial class TenantGrain(
 
         OutboxStored(state.State.Outbox, dropped);
 
+        await DeliverBeforeAnsweringAsync(change);
         HandOverOutbox();
         await SyncOutboxReminderAsync();
+    }
+
+    /// <summary>
+    /// Stores a preference change's report event before the change answers, so the admin's next read of the history
+    /// shows it, however many other grains' events wait in the silo's delivery queue. Bounded by
+    /// <see cref="HistoryWaitLimit"/>: on a slow or unreachable report database the outbox delivers it like any event.
+    /// </summary>
+    private async Task DeliverBeforeAnsweringAsync(ReportEntry change)
+    {
+        // A bound on the database's answer, so real time whatever clock the grain's deadlines run on.
+        using var limit = new CancellationTokenSource(HistoryWaitLimit, TimeProvider.System);
+        var insert = reportStore.InsertAsync([change], limit.Token);
+        try
+        {
+            await insert.WaitAsync(limit.Token);
+            _outbox.Delivered([change.EventId]);
+        }
+        catch (Exception exception)
+        {
+            // An insert still running past the bound may fail later: observed, since the outbox covers it.
+            _ = insert.ContinueWith(static late => late.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+            LogHistoryDeliveryDeferred(logger, exception, TenantId);
+        }
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -463,6 +491,9 @@ internal sealed partial class TenantGrain(
 
     [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not read its open sessions from the report tables; the agents' announcements rebuild the roster")]
     private static partial void LogRosterLoadFailed(ILogger logger, Exception exception, string tenantId);
+
+    [LoggerMessage(LogLevel.Information, "Tenant {TenantId} answers a preference change before its history entry is stored; the outbox delivers it")]
+    private static partial void LogHistoryDeliveryDeferred(ILogger logger, Exception exception, string tenantId);
 
     [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not register or remove its report-outbox reminder")]
     private static partial void LogOutboxReminderFailed(ILogger logger, Exception exception, string tenantId);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Extensions.DependencyInjection;
 using WorkSessions.Contracts;
 using WorkSessions.Contracts.Reports;
 using WorkSessions.TestSupport;
@@ -156,6 +157,39 @@ public sealed class ReportingTests(ClusterFixture fixture)
         Assert.Equal(
             [(2L, "bea", 900, true), (1L, "ann", 120, true)],
             history.Items.Select(c => (c.Version, c.UpdatedBy!, c.InactivityTimeoutSeconds, c.AutoEndEnabled)));
+    }
+
+    [Fact]
+    public async Task PreferenceChange_IsInTheHistoryWhenItAnswers_EvenBehindABacklogOfOtherEvents()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        Assert.Equal(0, (await fixture.Grains.GetTenantGrain(tenant).GetPreferences()).Version);
+        // Another tenant's events queued for delivery ahead of the change: the silo's writer needs seconds for them.
+        var busyTenant = await fixture.NewTenantAsync();
+        const int Backlog = 80_000;
+        var writer = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<Reporting.ReportWriter>();
+        var backlogOwner = new Reporting.ReportOutbox(capacity: Backlog);
+        // A few entries per hand-over, as grains hand them over.
+        foreach (var versions in Enumerable.Range(1, Backlog).Chunk(5))
+        {
+            Assert.True(writer.TryEnqueue(backlogOwner, [.. versions.Select(version => Reporting.ReportEntry.PreferencesChanged(
+                busyTenant, TenantPreferences.Default with { Version = version, UpdatedAt = fixture.Time.GetUtcNow(), UpdatedBy = "bulk" }))]));
+        }
+
+        try
+        {
+            var changed = await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd, null, "ann");
+            var history = await fixture.Grains.GetReportGrain(tenant).GetPreferenceHistory(null, 10);
+
+            Assert.True(await ScalarAsync($"SELECT COUNT(*) FROM ws_events WHERE tenant_id = '{busyTenant}'") < Backlog, "the backlog was still being delivered");
+            Assert.Equal((changed.Version, "ann"), (Assert.Single(history.Items).Version, history.Items[0].UpdatedBy));
+        }
+        finally
+        {
+            // Later tests wait for their own deliveries: let the backlog drain first.
+            await Eventually.UntilAsync(
+                () => ScalarAsync($"SELECT COUNT(*) FROM ws_events WHERE tenant_id = '{busyTenant}'"), count => count == Backlog, Delivery, "the backlog");
+        }
     }
 
     [Fact]
