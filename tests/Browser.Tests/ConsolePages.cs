@@ -89,13 +89,6 @@ public sealed class AdminPage(IPage page)
         return page;
     }
 
-    /// <summary>Reloads the page and waits until it shows the preferences it read again.</summary>
-    public async Task ReloadAsync()
-    {
-        await Page.RunAndWaitForResponseAsync(() => Page.ReloadAsync(), IsPreferencesRead);
-        await Expect(Timeout).ToHaveValueAsync(new Regex(@"^\d+$"));
-    }
-
     /// <summary>Fills the form as a person would.</summary>
     public async Task FillAsync(bool enabled, bool autoEnd, int timeoutSeconds, int graceSeconds)
     {
