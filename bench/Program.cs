@@ -11,7 +11,7 @@ using WorkSessions.Contracts;
 using WorkSessions.Hosting;
 
 // Measures one in-process silo with the product's storage (SQLite in a temp folder by default, or PostgreSQL with
-// --postgres CONNECTION_STRING). Modes (docs in bench/RESULTS.md):
+// --postgres CONNECTION_STRING). Modes (their figures in bench/HISTORY.md):
 //   hot [agents] [seconds]  heartbeats/s from 64 callers, session starts/s, managed memory per open session (default)
 //   lifecycle [agents]      start → warn → continue → end for every agent: the grain work per lifecycle and the warning storm
 //   reporting [agents]      with reporting on: delivery of the lifecycles' events, and the feed's lag (transition → readable)

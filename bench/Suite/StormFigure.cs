@@ -22,7 +22,7 @@ internal static class StormFigure
     /// <summary>
     /// The product's minimum grace period (<c>WorkSessions:MinimumGracePeriodSeconds</c>). A shorter one measures
     /// something else: on PostgreSQL the grace deadlines then fall while the storm's prompts are still being written,
-    /// and an agent's grace timer is armed only once its prompt is stored (bench/RESULTS.md, "The storm's grace period").
+    /// and an agent's grace timer is armed only once its prompt is stored (bench/HISTORY.md, 2026-12-04, "the storm's grace period").
     /// </summary>
     public const int GraceSeconds = 30;
 

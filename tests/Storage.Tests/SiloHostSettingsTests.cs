@@ -10,7 +10,7 @@ public sealed class SiloHostSettingsTests
     public void SiloHost_RunsTheServerAndConcurrentGarbageCollector()
     {
         // Orleans' guidance for silos, and the Gateway's default as a Web SDK project: with the workstation collector a
-        // silo of 500,000 sessions spent a fifth of its time paused (bench/RESULTS.md, "Toward a million").
+        // silo of 500,000 sessions spent a fifth of its time paused (bench/HISTORY.md, 2026-12-03, "toward a million").
         var runtimeConfig = Path.ChangeExtension(SiloProcess.SiloAssemblyPath(), ".runtimeconfig.json");
         var properties = JsonNode.Parse(File.ReadAllText(runtimeConfig))?["runtimeOptions"]?["configProperties"];
 

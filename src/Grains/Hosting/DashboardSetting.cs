@@ -12,7 +12,7 @@ public static class DashboardSetting
     /// <summary>
     /// Read from <paramref name="configuration"/>. Turning it off saves the dashboard's costs where nobody looks at it: its
     /// assets are compressed when the Gateway starts (about half a second of its start-up), and it reads every Orleans
-    /// instrument each second (about 6% of a busy Gateway's CPU; bench/RESULTS.md).
+    /// instrument each second (about 6% of a busy Gateway's CPU; bench/HISTORY.md, 2026-12-02, "profiles").
     /// </summary>
     /// <exception cref="OptionsValidationException">The value is neither <c>true</c> nor <c>false</c>.</exception>
     public static bool IsEnabled(IConfiguration configuration)
