@@ -53,6 +53,9 @@ public sealed class GatewayFixture : IAsyncLifetime
     /// <summary>Valid tokens, minted on the real clock: JWT lifetime validation uses real time.</summary>
     public TokenIssuer Tokens { get; } = new(new AuthOptions { SigningKey = SigningKey, Issuer = Issuer, Audience = Audience }, TimeProvider.System);
 
+    /// <summary>Changes to the Gateway's services beyond the tests' defaults, for a fixture a test creates itself.</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     public int SiloPort { get; private set; }
 
     public int GatewayPort { get; private set; }
@@ -83,7 +86,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Logging:LogLevel:Orleans"] = "Error",
         };
 
-        App = new Factory(settings, Time);
+        App = new Factory(settings, Time, ConfigureServices);
         // Real HTTP on loopback, so Kestrel's limits (the body size) and response streaming are what production has.
         App.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         App.StartServer();
@@ -180,7 +183,8 @@ public sealed class GatewayFixture : IAsyncLifetime
     public string Token(string tenantId, string userId, params string[] roles) =>
         Tokens.Issue(tenantId, userId, roles, TimeSpan.FromHours(1));
 
-    public sealed class Factory(IReadOnlyDictionary<string, string> settings, FakeTimeProvider time) : WebApplicationFactory<Program>
+    public sealed class Factory(IReadOnlyDictionary<string, string> settings, FakeTimeProvider time, Action<IServiceCollection>? configureServices = null)
+        : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -196,6 +200,7 @@ public sealed class GatewayFixture : IAsyncLifetime
                 services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time));
                 services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
                 services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, time);
+                configureServices?.Invoke(services);
             });
         }
     }

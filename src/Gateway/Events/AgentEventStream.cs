@@ -41,6 +41,8 @@ public static class AgentEventStream
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping, tokenExpiry.Token);
 
         cancellationToken = stream.Token;
+        // Waits end with the stream; writes only when the client leaves or the farewell's time is up (StreamWrites).
+        using var writes = new StreamWrites(requestAborted, cancellationToken);
         var agent = MeApi.Me(user, grains);
         using var slot = slots.Open(agent.GetPrimaryKeyString(), stream);
         using var connection = metrics.EventStreamOpened();
@@ -61,10 +63,12 @@ public static class AgentEventStream
             context.Response.ContentType = "text/event-stream";
             context.Response.Headers.CacheControl = "no-cache";
             context.Response.Headers["X-Accel-Buffering"] = "no";
-            await WriteAsync(context.Response, "snapshot", null, snapshot, serializer, cancellationToken);
+            await WriteAsync(context.Response, "snapshot", null, snapshot, serializer, writes.Token);
 
-            while (!cancellationToken.IsCancellationRequested)
+            while (true)
             {
+                // Thrown rather than looped out of: an ended stream leaves through the farewell below.
+                cancellationToken.ThrowIfCancellationRequested();
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 wait.CancelAfter(keepAlive);
                 try
@@ -73,14 +77,15 @@ public static class AgentEventStream
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    await context.Response.WriteAsync(": keep-alive\n\n", cancellationToken);
-                    await context.Response.Body.FlushAsync(cancellationToken);
+                    await context.Response.WriteAsync(": keep-alive\n\n", writes.Token);
+                    await context.Response.Body.FlushAsync(writes.Token);
                 }
 
                 while (events.Reader.TryRead(out var agentEvent))
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     var (name, payload) = Describe(agentEvent);
-                    await WriteAsync(context.Response, name, agentEvent.EventId.ToString(), payload, serializer, cancellationToken);
+                    await WriteAsync(context.Response, name, agentEvent.EventId.ToString(), payload, serializer, writes.Token);
                 }
 
                 if (TimeProvider.System.GetElapsedTime(renewedAt) >= renewEvery)
@@ -90,7 +95,7 @@ public static class AgentEventStream
                     if (!renewal.Renewed)
                     {
                         // Events may have been missed meanwhile: the current state stands in for them.
-                        await WriteAsync(context.Response, "snapshot", null, renewal.View, serializer, cancellationToken);
+                        await WriteAsync(context.Response, "snapshot", null, renewal.View, serializer, writes.Token);
                     }
                 }
             }
@@ -103,11 +108,9 @@ public static class AgentEventStream
                 var reason = slot.Superseded ? "superseded"
                     : tokenExpiry.IsCancellationRequested ? "token-expired"
                     : "shutdown";
-                using var farewell = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
-                farewell.CancelAfter(TimeSpan.FromSeconds(2));
                 try
                 {
-                    await WriteAsync(context.Response, "stream-closed", null, new StreamClosed(reason), serializer, farewell.Token);
+                    await WriteAsync(context.Response, "stream-closed", null, new StreamClosed(reason), serializer, writes.Token);
                 }
                 catch (Exception exception) when (exception is OperationCanceledException or IOException)
                 {

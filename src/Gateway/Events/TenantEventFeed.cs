@@ -90,6 +90,8 @@ public sealed class TenantEventFeed : IResult, IEndpointMetadataProvider
 
         using var stream = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping, tokenExpiry.Token);
         var cancellationToken = stream.Token;
+        // Waits end with the stream; writes only when the reader leaves or the farewell's time is up (StreamWrites).
+        using var writes = new StreamWrites(requestAborted, cancellationToken);
 
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = ContentType;
@@ -99,7 +101,7 @@ public sealed class TenantEventFeed : IResult, IEndpointMetadataProvider
         try
         {
             // Headers go out at once, so a reader at the live end knows it is connected before any event.
-            await response.Body.FlushAsync(cancellationToken);
+            await response.Body.FlushAsync(writes.Token);
             var position = _start;
             var page = _first;
             // Keep-alives and polling are infrastructure time, on the real monotonic clock.
@@ -108,8 +110,9 @@ public sealed class TenantEventFeed : IResult, IEndpointMetadataProvider
             {
                 foreach (var feedEvent in page.Items)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     await AgentEventStream.WriteAsync(
-                        response, feedEvent.Kind, feedEvent.Position.ToString(CultureInfo.InvariantCulture), feedEvent, serializer, cancellationToken);
+                        response, feedEvent.Kind, feedEvent.Position.ToString(CultureInfo.InvariantCulture), feedEvent, serializer, writes.Token);
                     position = feedEvent.Position;
                     wroteAt = TimeProvider.System.GetTimestamp();
                 }
@@ -118,8 +121,8 @@ public sealed class TenantEventFeed : IResult, IEndpointMetadataProvider
                 {
                     if (TimeProvider.System.GetElapsedTime(wroteAt) >= options.EventStreamKeepAlive)
                     {
-                        await response.WriteAsync(": keep-alive\n\n", cancellationToken);
-                        await response.Body.FlushAsync(cancellationToken);
+                        await response.WriteAsync(": keep-alive\n\n", writes.Token);
+                        await response.Body.FlushAsync(writes.Token);
                         wroteAt = TimeProvider.System.GetTimestamp();
                     }
 
@@ -135,11 +138,9 @@ public sealed class TenantEventFeed : IResult, IEndpointMetadataProvider
             {
                 // Tell a reader that is still there why: a fresh token, or another Gateway, lets it resume where it was.
                 var reason = tokenExpiry.IsCancellationRequested ? "token-expired" : "shutdown";
-                using var farewell = CancellationTokenSource.CreateLinkedTokenSource(requestAborted);
-                farewell.CancelAfter(TimeSpan.FromSeconds(2));
                 try
                 {
-                    await AgentEventStream.WriteAsync(response, "stream-closed", null, new AgentEventStream.StreamClosed(reason), serializer, farewell.Token);
+                    await AgentEventStream.WriteAsync(response, "stream-closed", null, new AgentEventStream.StreamClosed(reason), serializer, writes.Token);
                 }
                 catch (Exception exception) when (exception is OperationCanceledException or IOException)
                 {
