@@ -28,6 +28,10 @@ fi
 if ! npm ci --prefix tools/redocly --silent --no-audit --no-fund >/dev/null 2>&1; then
   echo "test.sh: npm ci in tools/redocly failed; the OpenAPI lint test will fail" >&2
 fi
+# The browser tests run axe-core, pinned by tools/axe/package-lock.json, in every page state; without it they fail.
+if ! npm ci --prefix tools/axe --silent --no-audit --no-fund >/dev/null 2>&1; then
+  echo "test.sh: npm ci in tools/axe failed; the browser tests will fail" >&2
+fi
 # The browser tests drive Debian's Chromium (Playwright never downloads one); without it they fail, never skip.
 if [ ! -x /usr/lib/chromium/chromium ]; then
   (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || echo "test.sh: could not install chromium; the browser tests will fail" >&2

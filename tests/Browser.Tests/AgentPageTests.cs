@@ -107,6 +107,7 @@ public sealed class AgentPageTests(ConsoleSite site, ITestOutputHelper output) :
         await Expect(agent.Status).ToHaveTextAsync("Not ready (Coaching)");
         await Expect(agent.StatusMenu).ToBeHiddenAsync();
         await Expect(agent.StatusButton).ToBeFocusedAsync();
+        await Accessibility.AssertAccessibleAsync(alice.Page, "agent not ready with a reason");
         var view = await site.AgentViewAsync(tenant, "alice");
         Assert.Equal(("notReady", "Coaching"), (view.GetProperty("status").GetString(), view.GetProperty("statusReason").GetString()));
 
@@ -114,6 +115,7 @@ public sealed class AgentPageTests(ConsoleSite site, ITestOutputHelper output) :
         await agent.StatusButton.ClickAsync();
         await agent.MenuItem("Not ready — other…").ClickAsync();
         await Expect(agent.ReasonDialog).ToBeVisibleAsync();
+        await Accessibility.AssertAccessibleAsync(alice.Page, "agent asked for a reason of their own");
         await agent.ReasonDialog.GetByLabel("Reason", new() { Exact = true }).FillAsync("Dentist");
         await agent.ReasonDialog.GetByRole(AriaRole.Button, new() { Name = "Set not ready", Exact = true }).ClickAsync();
         await Expect(agent.Status).ToHaveTextAsync("Not ready (Dentist)");

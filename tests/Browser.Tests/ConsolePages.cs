@@ -80,6 +80,9 @@ public sealed class AdminPage(IPage page)
 
     public ILocator History => Page.GetByRole(AriaRole.Table, new() { Name = "Change history", Exact = true });
 
+    /// <summary>The change history's scrolling wrapper: a region a keyboard can reach and scroll.</summary>
+    public ILocator HistoryRegion => Page.GetByRole(AriaRole.Region, new() { Name = "Change history table", Exact = true });
+
     /// <summary>Signs in as an admin and waits until the page shows the preferences it loaded.</summary>
     public static async Task<AdminPage> SignInAsync(Person person, string tenant, string admin)
     {

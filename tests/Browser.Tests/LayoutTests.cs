@@ -5,7 +5,8 @@ namespace WorkSessions.Browser.Tests;
 
 /// <summary>
 /// Every page in each of its states, at a laptop's 1366×768 and a phone's 390×844: a screenshot of each (printed paths,
-/// see <see cref="Screenshots"/>), and in each state every control named, no sideways page scroll and AA text contrast.
+/// see <see cref="Screenshots"/>), and in each state every control named, no sideways page scroll, AA text contrast and
+/// no serious or critical WCAG 2.1 AA violation by axe-core (<see cref="Accessibility"/>).
 /// </summary>
 public sealed class LayoutTests(ConsoleSite site, ITestOutputHelper output) : IClassFixture<ConsoleSite>
 {
@@ -81,11 +82,12 @@ public sealed class LayoutTests(ConsoleSite site, ITestOutputHelper output) : IC
         ann.AssertClean();
     }
 
-    /// <summary>A screenshot of the person's first tab, then the checks of the page in that state.</summary>
+    /// <summary>A screenshot of the person's first tab, then the checks of the page in that state, axe-core's among them.</summary>
     private static async Task CaptureAsync(Person person, string state)
     {
         await person.ScreenshotAsync(state);
         await PageChecks.AssertTidyAsync(person.Page, $"{state} at {person.Viewport}");
+        await Accessibility.AssertAccessibleAsync(person.Page, $"{state} at {person.Viewport}");
     }
 
     private static Task ScrollToAsync(ILocator section) => section.EvaluateAsync("element => element.scrollIntoView({ block: 'start' })");
