@@ -49,7 +49,7 @@ public static class MeApi
         me.MapGet("/events", AgentEventStream.StreamAsync)
             .WithName("StreamMyEvents")
             .WithSummary("Server-sent events: snapshot (first, and again after a gap), session-started, inactivity-warning, warning-cleared, session-ended, status-changed, and stream-closed (superseded, token-expired or shutdown) when the server ends the stream.")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+            .Produces<string>(StatusCodes.Status200OK, contentType: TenantEventFeed.ContentType);
         return routes;
     }
 
@@ -101,11 +101,22 @@ public static class MeApi
     }
 }
 
-/// <summary>Body of <c>POST /me/work-session</c>; both fields optional (ready by default).</summary>
-public sealed record StartSessionRequest(AgentStatus? Status, string? Reason);
+/// <summary>
+/// Body of <c>POST /me/work-session</c>; both fields optional (ready by default). Properties rather than constructor
+/// parameters: the document then gives <c>status</c> the shared, nullable <c>AgentStatus</c>, so a generated client
+/// leaves it out instead of sending its enum's first value.
+/// </summary>
+public sealed record StartSessionRequest
+{
+    /// <summary>The status to start in; ready when left out.</summary>
+    public AgentStatus? Status { get; init; }
+
+    /// <summary>The not-ready reason, with <c>notReady</c>.</summary>
+    public string? Reason { get; init; }
+}
 
 /// <summary>Body of <c>PUT /me/status</c>.</summary>
-public sealed record SetStatusRequest(AgentStatus? Status, string? Reason);
+public sealed record SetStatusRequest(AgentStatus? Status, string? Reason = null);
 
 /// <summary>Answer of <c>GET /me/status-reasons</c>: what the agent's status menu offers.</summary>
 /// <param name="NotReadyReasons">The tenant's not-ready reasons, in the admin's order.</param>

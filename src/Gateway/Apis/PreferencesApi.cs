@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
+using Microsoft.OpenApi;
 using WorkSessions.Contracts;
 using WorkSessions.Gateway.Auth;
 
@@ -18,12 +19,46 @@ public static class PreferencesApi
 
         preferences.MapGet("", GetAsync)
             .WithName("GetWorkSessionPreferences")
-            .WithSummary("The tenant's preferences; the ETag header carries their version.");
+            .WithSummary("The tenant's preferences; the ETag header carries their version.")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                DeclareETag(operation);
+                return Task.CompletedTask;
+            });
         preferences.MapPut("", PutAsync)
             .WithName("PutWorkSessionPreferences")
             .WithSummary("Replace the preferences (the not-ready reasons stay as they are when left out); If-Match with the ETag guards against lost updates.")
-            .ProducesProblems(ErrorCodes.InvalidPreferences, ErrorCodes.VersionMismatch);
+            .ProducesProblems(ErrorCodes.InvalidPreferences, ErrorCodes.VersionMismatch)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                DeclareETag(operation);
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = HeaderNames.IfMatch,
+                    In = ParameterLocation.Header,
+                    Required = false,
+                    Description = "The ETag of the preferences read: the update applies only to that version (412 version_mismatch otherwise). Left out, the update applies to any version.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                });
+                return Task.CompletedTask;
+            });
         return routes;
+    }
+
+    /// <summary>The 200's <c>ETag</c>: the version of the preferences, to send back as <c>If-Match</c>.</summary>
+    private static void DeclareETag(OpenApiOperation operation)
+    {
+        if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse response)
+        {
+            response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            response.Headers[HeaderNames.ETag] = new OpenApiHeader
+            {
+                Description = "The preferences' version as a strong entity tag, such as \"3\"; send it as If-Match to update.",
+                Required = true,
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            };
+        }
     }
 
     private static async Task<Ok<PreferencesResponse>> GetAsync(ClaimsPrincipal user, IGrainFactory grains, HttpResponse response)

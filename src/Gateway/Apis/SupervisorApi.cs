@@ -87,7 +87,7 @@ public static class SupervisorApi
 }
 
 /// <summary>Body of a supervisor's or admin's end request.</summary>
-public sealed record EndSessionRequest(string? Note);
+public sealed record EndSessionRequest(string? Note = null);
 
 /// <summary>A page of a list: the items and the cursor of the next page, null on the last.</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);

@@ -123,19 +123,29 @@ public static class Problems
         _ => InvalidRequest,
     };
 
-    /// <summary>Declares the problem responses of <paramref name="codes"/> on an endpoint, one per status.</summary>
+    /// <summary>
+    /// Declares the problem codes an endpoint answers besides those every endpoint of its kind can
+    /// (<see cref="Hosting.OpenApiContract"/> adds those); the document gets one problem response per status, naming its codes.
+    /// </summary>
     /// <param name="builder">The endpoint.</param>
     /// <param name="codes">Codes of <see cref="Table"/> the endpoint can answer.</param>
     public static RouteHandlerBuilder ProducesProblems(this RouteHandlerBuilder builder, params string[] codes)
     {
-        foreach (var status in codes.Select(StatusFor).Distinct())
+        foreach (var code in codes)
         {
-            builder.ProducesProblem(status);
+            if (!Table.ContainsKey(code))
+            {
+                throw new ArgumentException($"'{code}' is not in the problem table.", nameof(codes));
+            }
         }
 
-        return builder;
+        return builder.WithMetadata(new ProblemCodes(codes));
     }
 }
+
+/// <summary>Problem codes an endpoint declares it can answer (<see cref="Problems.ProducesProblems"/>).</summary>
+/// <param name="Codes">Codes of <see cref="Problems.Table"/>.</param>
+public sealed record ProblemCodes(IReadOnlyList<string> Codes);
 
 /// <summary>The serializer settings of problem details written without the registered writer.</summary>
 internal static class ProblemJson

@@ -11,6 +11,11 @@ public sealed class StrictEnumConverter : JsonConverterFactory
 {
     public override bool CanConvert(Type typeToConvert) => typeToConvert.IsEnum;
 
+    /// <summary>The names an enum has on the wire, in declaration order: what the OpenAPI document lists as its values.</summary>
+    /// <param name="enumType">An enum type.</param>
+    public static IReadOnlyList<string> WireNames(Type enumType) =>
+        [.. Enum.GetNames(enumType).Select(JsonNamingPolicy.CamelCase.ConvertName)];
+
     public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
         (JsonConverter)Activator.CreateInstance(typeof(Converter<>).MakeGenericType(typeToConvert))!;
 
