@@ -92,13 +92,10 @@ public sealed class GatewayFixture : IAsyncLifetime
         App.StartServer();
         _activeRequests = new ActiveRequestCounter(Services.GetRequiredService<IMeterFactory>());
         var address = App.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        // No drain: a disposed event stream closes its connection at once, so the server sees the client leave.
-        Http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false, ResponseDrainTimeout = TimeSpan.Zero })
-        {
-            BaseAddress = new Uri(address),
-            Timeout = TimeSpan.FromSeconds(30),
-        };
-        if (!IPAddress.IsLoopback(IPAddress.Parse(Http.BaseAddress.Host)))
+        // Every API response is checked against the OpenAPI document this Gateway serves. No drain: a disposed event
+        // stream closes its connection at once, so the server sees the client leave.
+        Http = OpenApiValidatingHandler.CreateClient(new Uri(address));
+        if (!IPAddress.IsLoopback(IPAddress.Parse(new Uri(address).Host)))
         {
             throw new InvalidOperationException($"The Gateway listens on {address}, not on loopback.");
         }

@@ -60,12 +60,9 @@ public sealed class StandaloneGateway : WebApplicationFactory<Program>
         UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        // No drain: a disposed event stream closes its connection at once, so the server sees the client leave.
-        Http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, UseProxy = false, ResponseDrainTimeout = TimeSpan.Zero })
-        {
-            BaseAddress = new Uri(address),
-            Timeout = TimeSpan.FromSeconds(30),
-        };
+        // Every API response is checked against the OpenAPI document this Gateway serves. No drain: a disposed event
+        // stream closes its connection at once, so the server sees the client leave.
+        Http = OpenApiValidatingHandler.CreateClient(new Uri(address));
         return Http;
     }
 
