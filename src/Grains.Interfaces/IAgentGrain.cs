@@ -12,9 +12,9 @@ public interface IAgentGrain : IGrainWithStringKey
 {
     /// <summary>Starts a work session, or returns the open one unchanged (idempotent).</summary>
     /// <param name="status">The status to start in: ready, or not ready with a reason.</param>
-    /// <param name="reason">The not-ready reason code; required with <see cref="AgentStatus.NotReady"/>.</param>
+    /// <param name="reason">The not-ready reason code; required with <see cref="AgentStatus.NotReady"/>; at most 64 characters, no control characters.</param>
     /// <returns>Whether a session was created, and the agent afterwards.</returns>
-    /// <exception cref="WorkSessionException"><c>work_sessions_disabled</c>, <c>invalid_status</c>.</exception>
+    /// <exception cref="WorkSessionException"><c>work_sessions_disabled</c>, <c>invalid_status</c> (also for a reason over the limits).</exception>
     [Alias("StartSession")]
     Task<StartSessionResult> StartSession(AgentStatus status, string? reason);
 
@@ -31,17 +31,17 @@ public interface IAgentGrain : IGrainWithStringKey
 
     /// <summary>Sets the agent's own status: ready, not ready with a reason, or offline while the feature is off.</summary>
     /// <param name="status">The new status; never <see cref="AgentStatus.Occupied"/>, which is the system's.</param>
-    /// <param name="reason">The not-ready reason code; required with <see cref="AgentStatus.NotReady"/>.</param>
+    /// <param name="reason">The not-ready reason code; required with <see cref="AgentStatus.NotReady"/>; at most 64 characters, no control characters.</param>
     /// <returns>The agent afterwards.</returns>
-    /// <exception cref="WorkSessionException"><c>no_open_session</c>, <c>invalid_status</c>.</exception>
+    /// <exception cref="WorkSessionException"><c>no_open_session</c>, <c>invalid_status</c> (also for a reason over the limits).</exception>
     [Alias("SetStatus")]
     Task<AgentView> SetStatus(AgentStatus status, string? reason);
 
     /// <summary>Ends the open session: the agent's own end, or a supervisor's or admin's forced end.</summary>
-    /// <param name="actor">Who ends it; the role decides the end reason.</param>
-    /// <param name="note">An optional note from a supervisor or admin, kept on the record.</param>
+    /// <param name="actor">Who ends it; the role decides the end reason. A user id is 1 to 255 printable characters.</param>
+    /// <param name="note">An optional note from a supervisor or admin, kept on the record: at most 500 characters, line breaks and tabs but no other control characters.</param>
     /// <returns>The finished session.</returns>
-    /// <exception cref="WorkSessionException"><c>no_open_session</c>, <c>work_sessions_disabled</c>.</exception>
+    /// <exception cref="WorkSessionException"><c>no_open_session</c>, <c>work_sessions_disabled</c>, <c>invalid_argument</c> (an actor or note over the limits).</exception>
     [Alias("EndSession")]
     Task<SessionRecord> EndSession(Actor actor, string? note);
 
@@ -56,7 +56,7 @@ public interface IAgentGrain : IGrainWithStringKey
     Task<AgentView?> FindSnapshot();
 
     /// <summary>A backend service reports an engagement (call, chat) began: status occupied, inactivity clock paused.</summary>
-    /// <param name="engagementId">The engagement's id; repeating it is harmless.</param>
+    /// <param name="engagementId">The engagement's id, 1 to 128 printable characters; repeating it is harmless.</param>
     /// <exception cref="WorkSessionException"><c>no_open_session</c>, <c>invalid_argument</c>.</exception>
     [Alias("BeginEngagement")]
     Task BeginEngagement(string engagementId);

@@ -58,7 +58,7 @@ public static class MeApi
 
     private static async Task<Results<Created<AgentView>, Ok<AgentView>>> StartAsync(StartSessionRequest? request, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var reason = RequestRules.ReasonCode(request?.Reason);
+        var reason = InputRules.ReasonCode(request?.Reason);
         var result = await Me(user, grains).StartSession(request?.Status ?? AgentStatus.Ready, reason);
         return result.Created
             ? TypedResults.Created("/api/v1/me/work-session", result.View)
@@ -77,7 +77,7 @@ public static class MeApi
     private static async Task<Ok<AgentView>> SetStatusAsync(SetStatusRequest request, ClaimsPrincipal user, IGrainFactory grains)
     {
         var status = request.Status ?? throw WorkSessionException.InvalidStatus("'status' is required.");
-        return TypedResults.Ok(await Me(user, grains).SetStatus(status, RequestRules.ReasonCode(request.Reason)));
+        return TypedResults.Ok(await Me(user, grains).SetStatus(status, InputRules.ReasonCode(request.Reason)));
     }
 
     private static async Task<Ok<StatusReasonsResponse>> GetStatusReasonsAsync(ClaimsPrincipal user, IGrainFactory grains)
@@ -121,24 +121,3 @@ public sealed record SetStatusRequest(AgentStatus? Status, string? Reason = null
 /// <summary>Answer of <c>GET /me/status-reasons</c>: what the agent's status menu offers.</summary>
 /// <param name="NotReadyReasons">The tenant's not-ready reasons, in the admin's order.</param>
 public sealed record StatusReasonsResponse(IReadOnlyList<string> NotReadyReasons);
-
-/// <summary>Limits on free-text fields, checked before anything reaches a grain.</summary>
-internal static class RequestRules
-{
-    public const int MaxReasonLength = 64;
-    public const int MaxNoteLength = 500;
-
-    public static string? ReasonCode(string? reason) => reason switch
-    {
-        { Length: > MaxReasonLength } => throw WorkSessionException.InvalidStatus($"A reason code is at most {MaxReasonLength} characters."),
-        _ when !PrintableText.IsPrintable(reason) => throw WorkSessionException.InvalidStatus("A reason code cannot hold control characters."),
-        _ => reason,
-    };
-
-    public static string? Note(string? note) => note switch
-    {
-        { Length: > MaxNoteLength } => throw new WorkSessionException(ErrorCodes.InvalidArgument, $"A note is at most {MaxNoteLength} characters."),
-        _ when !PrintableText.IsPrintable(note, allowLineBreaks: true) => throw new WorkSessionException(ErrorCodes.InvalidArgument, "A note cannot hold control characters."),
-        _ => note,
-    };
-}

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using WorkSessions.Contracts;
+using WorkSessions.Domain;
 using WorkSessions.Gateway.Auth;
 
 using WorkSessions.Gateway.Errors;
@@ -69,7 +70,7 @@ public static class SupervisorApi
         string agentId, EndSessionRequest? request, ClaimsPrincipal user, IGrainFactory grains)
     {
         var caller = Caller.From(user);
-        var note = RequestRules.Note(request?.Note);
+        var note = InputRules.Note(request?.Note);
         var agent = Agent(agentId, user, grains);
         await KnownAgentAsync(agent);
         return TypedResults.Ok(await agent.EndSession(caller.AsSupervisorOrAdmin, note));

@@ -119,6 +119,7 @@ internal sealed class WorkSessionMachine(string agentId, AgentState data, TimePr
 
     public IReadOnlyList<AgentEvent> Start(AgentStatus status, string? reason)
     {
+        reason = InputRules.ReasonCode(reason);
         RequireEnabled();
         if (data.Session is not null)
         {
@@ -170,6 +171,7 @@ internal sealed class WorkSessionMachine(string agentId, AgentState data, TimePr
 
     public IReadOnlyList<AgentEvent> SetStatus(AgentStatus status, string? reason)
     {
+        reason = InputRules.ReasonCode(reason);
         var enabled = Preferences.WorkSessionsEnabled;
         reason = ValidateOwnStatus(status, reason, offlineAllowed: !enabled);
         var now = Now();
@@ -186,6 +188,8 @@ internal sealed class WorkSessionMachine(string agentId, AgentState data, TimePr
 
     public IReadOnlyList<AgentEvent> End(Actor actor, string? note)
     {
+        actor = InputRules.Actor(actor);
+        note = InputRules.Note(note);
         RequireEnabled();
         RequireSession();
         var reason = actor.Role switch
@@ -203,10 +207,7 @@ internal sealed class WorkSessionMachine(string agentId, AgentState data, TimePr
 
     public IReadOnlyList<AgentEvent> BeginEngagement(string engagementId)
     {
-        if (string.IsNullOrWhiteSpace(engagementId))
-        {
-            throw new WorkSessionException(ErrorCodes.InvalidArgument, "An engagement id is required.");
-        }
+        engagementId = InputRules.EngagementId(engagementId);
 
         if (Preferences.WorkSessionsEnabled)
         {
