@@ -40,7 +40,11 @@ app.UseWorkSessionsConsole();
 app.MapOpenApi("/openapi/v1.json");
 app.MapScalarApiReference();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions
+{
+    Predicate = check => check.Tags.Contains("ready"),
+    ResponseWriter = ReadinessResponse.WriteAsync,
+});
 // For the scraper on the operators' network, like the health checks; it holds counts, never agent or tenant ids.
 // Neither is part of the HTTP API's contract.
 app.MapPrometheusScrapingEndpoint("/metrics").ExcludeFromDescription();
@@ -50,7 +54,7 @@ if (DashboardSetting.IsEnabled(app.Configuration))
 }
 
 // Counted once per call, outside the retries.
-var api = app.MapGroup("/api/v1").AddEndpointFilter<CountCommands>().AddEndpointFilter<RetryIdempotentCalls>();
+var api = app.MapGroup("/api/v1").AddEndpointFilter<CountCommands>().AddEndpointFilter<TrackStorageWrites>().AddEndpointFilter<RetryIdempotentCalls>();
 api.MapMeApi();
 api.MapSupervisorApi();
 api.MapPreferencesApi();

@@ -16,6 +16,9 @@ public sealed class ClientModeFixture : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("work-sessions-client-mode-").FullName;
 
+    /// <summary>The silo process's SQLite file.</summary>
+    public string DatabasePath => Path.Combine(_directory, "work-sessions.db");
+
     public SiloProcess Silo { get; private set; } = null!;
 
     public StandaloneGateway Gateway { get; private set; } = null!;
@@ -25,7 +28,7 @@ public sealed class ClientModeFixture : IAsyncLifetime
         try
         {
             var clusterId = "client-mode-" + Guid.NewGuid().ToString("N")[..8];
-            var database = $"Data Source={Path.Combine(_directory, "work-sessions.db")}";
+            var database = $"Data Source={DatabasePath}";
             Silo = await SiloProcess.StartAsync(
                 _directory,
                 "--Storage:Provider=sqlite",
@@ -149,5 +152,35 @@ public sealed class ClientModeTests(ClientModeFixture fixture, ITestOutputHelper
 
         var after = await Http.ReadAsync<AgentView>(await alice.GetAsync(Paths.MyWorkSession), HttpStatusCode.OK);
         Assert.Equal((SessionState.None, AgentStatus.Offline), (after.State, after.Status));
+    }
+
+    [Fact]
+    public async Task StorageRefusingWrites_InTheSilosProcess_MakesTheClientGatewayNotReady_UntilAWriteSucceeds()
+    {
+        var tenant = fixture.Gateway.NewTenant();
+        await tenant.SetPreferencesAsync(enabled: true);
+        var bob = tenant.Agent("bob");
+        await Http.AssertStatusAsync(await bob.PostAsync(Paths.MyWorkSession), HttpStatusCode.Created);
+        var http = fixture.Gateway.Http;
+        try
+        {
+            await StorageReadinessTests.RefuseWritesAsync(fixture.DatabasePath);
+            await Http.AssertProblemAsync(await bob.PutAsync(Paths.MyStatus, new { status = "notReady", reason = "lunch" }), HttpStatusCode.ServiceUnavailable, "service_unavailable");
+
+            var notReady = await http.GetAsync("/health/ready");
+            var body = await notReady.Content.ReadAsStringAsync();
+            Assert.True(notReady.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)notReady.StatusCode}: {body}");
+            Assert.StartsWith("Unhealthy\nstorage-writes: Storage writes fail: ", body, StringComparison.Ordinal);
+            Assert.Contains(StorageReadinessTests.DiskFull, body, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await StorageReadinessTests.AcceptWritesAsync(fixture.DatabasePath);
+        }
+
+        await Http.AssertStatusAsync(await bob.PutAsync(Paths.MyStatus, new { status = "notReady", reason = "lunch" }), HttpStatusCode.OK);
+        var ready = await http.GetAsync("/health/ready");
+        await Http.AssertStatusAsync(ready, HttpStatusCode.OK);
+        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
     }
 }

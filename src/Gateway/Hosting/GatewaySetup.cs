@@ -4,6 +4,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using WorkSessions.Gateway.Apis;
@@ -136,7 +137,11 @@ public static class GatewaySetup
         });
 
         services.AddOpenApi(OpenApiContract.Configure);
-        services.AddHealthChecks().AddCheck<ClusterReadyCheck>("cluster", tags: ["ready"]);
+        // One per process: a cohosted silo's state writes report to it, and in client mode the API's own outcomes do.
+        services.TryAddSingleton<WorkSessions.Storage.StorageWriteHealth>();
+        services.AddHealthChecks()
+            .AddCheck<ClusterReadyCheck>("cluster", tags: ["ready"])
+            .AddCheck<StorageWritesReadyCheck>("storage-writes", tags: ["ready"]);
         return builder;
     }
 
@@ -189,5 +194,42 @@ internal sealed class ClusterReadyCheck(IGrainFactory grains, IServiceProvider s
         {
             return HealthCheckResult.Unhealthy("The cluster did not answer a grain call.", exception);
         }
+    }
+}
+
+/// <summary>
+/// Not ready while the storage refuses writes (a full disk, a read-only database): every write command would be a 503, so
+/// a load balancer should send them elsewhere. The description names the database's reason. Ready again after a write
+/// succeeds, or <see cref="WorkSessions.Storage.StorageWriteHealth.Window"/> after the last failure when none is tried.
+/// </summary>
+internal sealed class StorageWritesReadyCheck(WorkSessions.Storage.StorageWriteHealth health) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var status = health.Current;
+        return Task.FromResult(status.Failing
+            ? HealthCheckResult.Unhealthy(string.Create(
+                System.Globalization.CultureInfo.InvariantCulture,
+                $"Storage writes fail: {status.Reason} ({status.Failures} failed since {status.FirstFailureAt:O}, the last at {status.LastFailureAt:O}; none succeeded since)."))
+            : HealthCheckResult.Healthy());
+    }
+}
+
+/// <summary>
+/// The body of <c>/health/ready</c>: the overall status alone while ready (as ASP.NET Core's default writer has it), and
+/// after it one line per check that is not healthy, with its reason, so an operator sees why the node is out.
+/// </summary>
+internal static class ReadinessResponse
+{
+    public static Task WriteAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        var text = new System.Text.StringBuilder(report.Status.ToString());
+        foreach (var (name, entry) in report.Entries.Where(entry => entry.Value.Status != HealthStatus.Healthy).OrderBy(entry => entry.Key, StringComparer.Ordinal))
+        {
+            text.Append('\n').Append(name).Append(": ").Append(entry.Description ?? entry.Status.ToString());
+        }
+
+        return context.Response.WriteAsync(text.ToString());
     }
 }

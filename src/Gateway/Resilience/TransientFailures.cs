@@ -36,6 +36,31 @@ public static class TransientFailures
         return false;
     }
 
+    /// <summary>
+    /// The storage failure in <paramref name="exception"/>'s chain (the database refused or could not take the command),
+    /// or null when it is of another kind.
+    /// </summary>
+    /// <param name="exception">What a grain call threw.</param>
+    public static Exception? StorageFailure(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is DbException
+                || (current is UnavailableExceptionFallbackException fallback && IsStorageType(fallback.ExceptionType))
+                || (current is CodecNotFoundException && StorageNamespaces.Any(prefix => current.Message.Contains(prefix, StringComparison.Ordinal))))
+            {
+                return current;
+            }
+        }
+
+        return null;
+    }
+
+    private static readonly string[] StorageNamespaces = ["Npgsql.", "Microsoft.Data.Sqlite.", "System.Data."];
+
+    private static bool IsStorageType(string? typeName) =>
+        typeName is not null && StorageNamespaces.Any(prefix => typeName.StartsWith(prefix, StringComparison.Ordinal));
+
     private static bool NamesStorageOrNetworkType(string message) =>
         StorageOrNetworkNamespaces.Any(prefix => message.Contains(prefix, StringComparison.Ordinal));
 

@@ -25,6 +25,7 @@ public static class WorkSessionsSiloBuilderExtensions
         builder.Services.TryAddSingleton<ReportWriter>();
         builder.Services.TryAddSingleton(services =>
             new Storage.DeadlineWritePacer(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WorkSessionsOptions>>().Value.DeadlineWriteDelayLimit));
+        builder.Services.TryAddSingleton<Storage.StorageWriteHealth>();
         builder.Services.TryAddSingleton<Storage.StateWriteGate>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<ReportWriter>());
         builder.Services.TryAddSingleton(TimeProvider.System);

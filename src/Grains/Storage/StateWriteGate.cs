@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Orleans.Storage;
 using WorkSessions.Hosting;
 
 namespace WorkSessions.Storage;
@@ -13,26 +14,33 @@ namespace WorkSessions.Storage;
 /// the silo. Here the writes queue in the process instead, in order and without a timeout, and at most half of the
 /// pool is taken by them, so membership, reminders, reads and the report writer always find a connection. On SQLite
 /// the writer thread already queues and batches every write: there is no bound unless one is configured. Writes that
-/// deadline checks made first wait for the <see cref="DeadlineWritePacer"/>, on either database.
+/// deadline checks made first wait for the <see cref="DeadlineWritePacer"/>, on either database. Every write's outcome
+/// goes to the <see cref="StorageWriteHealth"/> the Gateway's readiness reads.
 /// </summary>
 internal sealed class StateWriteGate
 {
     private readonly SemaphoreSlim? _slots;
     private readonly DeadlineWritePacer? _pacer;
+    private readonly StorageWriteHealth? _health;
 
     public StateWriteGate(IOptions<WorkSessionsOptions> options, IServiceProvider services, DeadlineWritePacer pacer)
-        : this(options.Value.MaxConcurrentStateWrites ?? DefaultLimit(services.GetService<WorkSessionsDatabase>()), pacer)
+        : this(
+            options.Value.MaxConcurrentStateWrites ?? DefaultLimit(services.GetService<WorkSessionsDatabase>()),
+            pacer,
+            services.GetService<StorageWriteHealth>())
     {
     }
 
     /// <param name="limit">Writes in flight at once; 0 for no bound.</param>
     /// <param name="pacer">What a deadline's write waits for first; none holds no write.</param>
-    public StateWriteGate(int limit, DeadlineWritePacer? pacer = null)
+    /// <param name="health">Where each write's outcome is told; none for no one.</param>
+    public StateWriteGate(int limit, DeadlineWritePacer? pacer = null, StorageWriteHealth? health = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         Limit = limit;
         _slots = limit > 0 ? new SemaphoreSlim(limit, limit) : null;
         _pacer = pacer;
+        _health = health;
     }
 
     /// <summary>Writes in flight at once; 0 for no bound.</summary>
@@ -51,19 +59,35 @@ internal sealed class StateWriteGate
 
         if (_slots is null)
         {
-            await write();
+            await WriteAndTellAsync(write);
             return;
         }
 
         await _slots.WaitAsync();
         try
         {
-            await write();
+            await WriteAndTellAsync(write);
         }
         finally
         {
             _slots.Release();
         }
+    }
+
+    private async Task WriteAndTellAsync(Func<Task> write)
+    {
+        try
+        {
+            await write();
+        }
+        catch (Exception exception) when (exception is not InconsistentStateException)
+        {
+            // A conflict with another activation's write says nothing about the storage; anything else does.
+            _health?.Failed(exception);
+            throw;
+        }
+
+        _health?.Succeeded();
     }
 
     /// <summary>Half of PostgreSQL's connection pool; none on SQLite.</summary>
