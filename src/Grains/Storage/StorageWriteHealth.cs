@@ -4,7 +4,7 @@ namespace WorkSessions.Storage;
 
 /// <summary>What <see cref="StorageWriteHealth"/> knows now.</summary>
 /// <param name="Failing">Whether a write failed within the window and none succeeded since.</param>
-/// <param name="Reason">The last failure's message (e.g. SQLite's "database or disk is full"); null while writes succeed.</param>
+/// <param name="Reason">The last failure's message since the last write that succeeded (e.g. SQLite's "database or disk is full"), or null.</param>
 /// <param name="Failures">Failed writes since the last one that succeeded.</param>
 /// <param name="FirstFailureAt">When the first of them failed.</param>
 /// <param name="LastFailureAt">When the last of them failed.</param>
