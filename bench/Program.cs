@@ -290,7 +290,7 @@ async Task TenantAsync()
     await tenantGrain.UpdatePreferences(new WorkSessionPreferences(true, true, 1800, 180), null, "bench");
     var starts = await PhaseAsync(i => Agent(i).StartSession(AgentStatus.Ready, null));
     var rosterWatch = Stopwatch.StartNew();
-    while ((await tenantGrain.GetRoster()).Count < agents && rosterWatch.Elapsed < TimeSpan.FromMinutes(2))
+    while ((await tenantGrain.GetRosterPage(null, 1)).Count < agents && rosterWatch.Elapsed < TimeSpan.FromMinutes(2))
     {
         await Task.Delay(50);
     }

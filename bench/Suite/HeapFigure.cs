@@ -14,7 +14,7 @@ internal static class HeapFigure
         var sessions = arguments.Int("--sessions", 0);
         await using var silo = await BenchSilo.StartAsync(arguments.Value("--postgres"));
         var tenant = await silo.NewTenantAsync("heap", autoEnd: false, 3600, 600);
-        await silo.Grains.GetTenantGrain(tenant).GetRoster();
+        await silo.Grains.GetTenantGrain(tenant).GetRosterPage(null, 1);
         var starts = await BenchSilo.ForAllAsync(sessions, 64, i => silo.Agent(tenant, i).StartSession(AgentStatus.Ready, null));
         // The tenant writes its roster in batches (WorkSessions:RosterWriteDelay, 5 s): let the last batch land.
         await Task.Delay(TimeSpan.FromSeconds(arguments.Int("--settle", 6)));

@@ -29,9 +29,21 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("UpdatePreferences")]
     Task<TenantPreferences> UpdatePreferences(WorkSessionPreferences preferences, long? expectedVersion, string updatedBy);
 
-    /// <summary>The ids of agents the tenant believes have an open session, in id order.</summary>
-    /// <returns>Agent ids; confirm each with <see cref="IAgentGrain.GetSnapshot"/>, the agent grain is the authority.</returns>
-    [ReadOnly, Alias("GetRoster")]
-    Task<IReadOnlyList<string>> GetRoster();
-
+    /// <summary>
+    /// A page of the agents the tenant believes have an open session, in agent-id (ordinal) order, with the roster's
+    /// size. Costs the page, not the roster, however large the tenant.
+    /// </summary>
+    /// <param name="afterAgentId">
+    /// The <see cref="RosterPage.NextAfter"/> of the previous page; null for the first. Any string is a position: the
+    /// page starts with the first agent id ordinally after it, whether or not that agent is still on the roster.
+    /// </param>
+    /// <param name="limit">At most this many ids, 1 to <see cref="RosterPage.MaxLimit"/>.</param>
+    /// <returns>The page; confirm each agent with <see cref="IAgentGrain.GetSnapshot"/>, the agent grain is the authority.</returns>
+    /// <exception cref="WorkSessionException"><c>invalid_argument</c> when <paramref name="limit"/> is out of bounds.</exception>
+    /// <remarks>
+    /// Interleaves with every other call: it reads the in-memory roster in one synchronous step, so a supervisor's page
+    /// does not wait behind a preference change that is being stored.
+    /// </remarks>
+    [AlwaysInterleave, Alias("GetRosterPage")]
+    Task<RosterPage> GetRosterPage(string? afterAgentId, int limit);
 }

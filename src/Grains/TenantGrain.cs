@@ -56,10 +56,10 @@ internal sealed partial class TenantGrain(
     // still writing.
     private TenantPreferences _published = TenantPreferences.Default;
 
-    // Agents with an open session and that session's id. In memory only: a roster change costs no write however large
-    // the tenant. An activation rebuilds it from the report tables' open sessions, and every agent with an open session
-    // re-announces itself on each wake-up tick, which repairs whatever those did not know yet.
-    private readonly Dictionary<string, Guid> _roster = new(StringComparer.Ordinal);
+    // Agents with an open session and that session's id, in agent-id order. In memory only: a roster change costs no
+    // write however large the tenant. An activation rebuilds it from the report tables' open sessions, and every agent
+    // with an open session re-announces itself on each wake-up tick, which repairs whatever those did not know yet.
+    private readonly Roster _roster = new();
 
     // The version this activation has pushed to the whole roster (the stored one may lag behind a failed write).
     private long _pushedVersion;
@@ -103,7 +103,7 @@ internal sealed partial class TenantGrain(
         {
             foreach (var (agentId, sessionId) in await reportStore.ReadOpenSessionsAsync(TenantId, cancellationToken))
             {
-                _roster[agentId] = sessionId;
+                _roster.Set(agentId, sessionId);
             }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -289,12 +289,20 @@ internal sealed partial class TenantGrain(
         }
     }
 
-    public Task<IReadOnlyList<string>> GetRoster() =>
-        Task.FromResult<IReadOnlyList<string>>([.. _roster.Keys.Order(StringComparer.Ordinal)]);
+    public Task<RosterPage> GetRosterPage(string? afterAgentId, int limit)
+    {
+        if (limit is < 1 or > RosterPage.MaxLimit)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidArgument, $"limit must be between 1 and {RosterPage.MaxLimit}.");
+        }
+
+        var (agentIds, nextAfter) = _roster.Page(afterAgentId, limit);
+        return Task.FromResult(new RosterPage(agentIds, nextAfter, _roster.Count));
+    }
 
     public Task SessionOpened(string agentId, Guid sessionId, TenantPreferences held)
     {
-        _roster[agentId] = sessionId;
+        _roster.Set(agentId, sessionId);
         if (held != _published)
         {
             // The agent read preferences just before an update that did not yet see it on the roster, missed a push,
@@ -308,11 +316,7 @@ internal sealed partial class TenantGrain(
 
     public Task SessionClosed(string agentId, Guid sessionId)
     {
-        if (_roster.TryGetValue(agentId, out var known) && known == sessionId)
-        {
-            _roster.Remove(agentId);
-        }
-
+        _roster.Remove(agentId, sessionId);
         return Task.CompletedTask;
     }
 
@@ -335,12 +339,12 @@ internal sealed partial class TenantGrain(
                 List<KeyValuePair<string, Guid>> agents;
                 if (sweep)
                 {
-                    agents = [.. _roster];
+                    agents = _roster.Entries();
                     _stragglers.Clear();
                 }
                 else if (_stragglers.Count > 0)
                 {
-                    agents = [.. _roster.Where(entry => _stragglers.Contains(entry.Key))];
+                    agents = _roster.EntriesOf(_stragglers);
                     _stragglers.Clear();
                 }
                 else
@@ -408,10 +412,7 @@ internal sealed partial class TenantGrain(
         await Task.WhenAll(Enumerable.Range(0, workers).Select(_ => WorkAsync()));
         foreach (var (agentId, sessionId) in closed)
         {
-            if (_roster.TryGetValue(agentId, out var known) && known == sessionId)
-            {
-                _roster.Remove(agentId);
-            }
+            _roster.Remove(agentId, sessionId);
         }
 
         if (failures > 0)

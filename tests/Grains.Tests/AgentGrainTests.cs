@@ -455,12 +455,12 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
     {
         // Agents tell the tenant about their sessions with one-way calls.
         var roster = fixture.Grains.GetTenantGrain(tenant);
-        for (var attempt = 0; attempt < 200 && !(await roster.GetRoster()).Contains(agentId); attempt++)
+        for (var attempt = 0; attempt < 200 && !(await roster.GetRosterPage(null, RosterPage.MaxLimit)).AgentIds.Contains(agentId); attempt++)
         {
             await Task.Delay(10);
         }
 
-        Assert.Contains(agentId, await roster.GetRoster());
+        Assert.Contains(agentId, (await roster.GetRosterPage(null, RosterPage.MaxLimit)).AgentIds);
     }
 
     private static async Task<(SessionRecord? Record, WorkSessionException? Error)> Capture(Task<SessionRecord> end)

@@ -135,12 +135,113 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         var tenant = fixture.Grains.GetTenantGrain(tenantId);
         await fixture.Agent(tenantId, "bob").StartSession(AgentStatus.Ready, null);
         await fixture.Agent(tenantId, "alice").StartSession(AgentStatus.Ready, null);
-        await WaitUntilAsync(async () => (await tenant.GetRoster()).Count == 2);
+        await WaitUntilAsync(async () => (await RosterOf(tenant)).Count == 2);
 
         await fixture.Agent(tenantId, "bob").EndSession(Actor.Admin("admin-1"), null);
-        await WaitUntilAsync(async () => (await tenant.GetRoster()).Count == 1);
+        await WaitUntilAsync(async () => (await RosterOf(tenant)).Count == 1);
 
-        Assert.Equal(["alice"], await tenant.GetRoster());
+        Assert.Equal(["alice"], await RosterOf(tenant));
+    }
+
+    [Fact]
+    public async Task RosterOfFiftyThousand_PagesByCursor_EachAgentOnceInAgentIdOrder()
+    {
+        var tenantId = await fixture.NewTenantAsync();
+        var tenant = fixture.Grains.GetTenantGrain(tenantId);
+        var held = await tenant.GetPreferences();
+
+        // Announced in no particular order, with ids whose ordinal order is not their culture's ('A' before 'a').
+        var ids = Enumerable.Range(0, 50_000)
+            .Select(i => (i % 3) switch { 0 => $"agent-{i}", 1 => $"Agent.{i}", _ => $"a.{i}@example" })
+            .OrderBy(_ => Random.Shared.Next())
+            .ToList();
+        await AnnounceAsync(tenantId, ids, held);
+
+        var pages = new List<RosterPage>();
+        string? after = null;
+        do
+        {
+            var page = await tenant.GetRosterPage(after, 500);
+            pages.Add(page);
+            after = page.NextAfter;
+            Assert.True(pages.Count <= 100, "more pages than 50,000 ids at 500 a page");
+        }
+        while (after is not null);
+
+        Assert.Equal(100, pages.Count);
+        Assert.All(pages, page => Assert.Equal(50_000, page.Count));
+        Assert.All(pages, page => Assert.Equal(500, page.AgentIds.Count));
+        Assert.All(pages[..^1], page => Assert.Equal(page.AgentIds[^1], page.NextAfter));
+        Assert.Equal(ids.Order(StringComparer.Ordinal), pages.SelectMany(page => page.AgentIds));
+    }
+
+    [Fact]
+    public async Task RosterPages_FollowTheRoster_AsSessionsOpenAndCloseBetweenThem()
+    {
+        var tenantId = await fixture.NewTenantAsync();
+        var tenant = fixture.Grains.GetTenantGrain(tenantId);
+        var roster = fixture.Grains.GetTenantRoster(tenantId);
+        var held = await tenant.GetPreferences();
+        var sessions = Enumerable.Range(0, 10).ToDictionary(i => $"agent-{i}", _ => Guid.NewGuid());
+        await AnnounceAsync(tenantId, sessions.Keys, held, sessions);
+
+        var first = await tenant.GetRosterPage(null, 4);
+        Assert.Equal(["agent-0", "agent-1", "agent-2", "agent-3"], first.AgentIds);
+
+        // Behind the cursor: not seen again. Ahead of it: seen as they are when the next page is read, and a cursor
+        // whose agent has left still marks the position.
+        await roster.SessionClosed("agent-3", sessions["agent-3"]);
+        await roster.SessionClosed("agent-5", sessions["agent-5"]);
+        await roster.SessionClosed("agent-6", Guid.NewGuid());
+        await roster.SessionOpened("agent-00", Guid.NewGuid(), held);
+        await roster.SessionOpened("agent-000", Guid.NewGuid(), held);
+        await roster.SessionOpened("agent-55", Guid.NewGuid(), held);
+        string[] now = ["agent-0", "agent-00", "agent-000", "agent-1", "agent-2", "agent-4", "agent-55", "agent-6", "agent-7", "agent-8", "agent-9"];
+        await WaitUntilAsync(async () => (await tenant.GetRosterPage(null, 20)).AgentIds.SequenceEqual(now));
+
+        var second = await tenant.GetRosterPage(first.NextAfter, 4);
+        var last = await tenant.GetRosterPage(second.NextAfter, 4);
+
+        Assert.Equal(["agent-4", "agent-55", "agent-6", "agent-7"], second.AgentIds);
+        Assert.Equal("agent-7", second.NextAfter);
+        Assert.Equal(["agent-8", "agent-9"], last.AgentIds);
+        Assert.Null(last.NextAfter);
+        Assert.Equal(11, last.Count);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(RosterPage.MaxLimit + 1)]
+    public async Task RosterPage_OutOfBoundsLimit_IsInvalidArgument(int limit)
+    {
+        var tenant = fixture.Grains.GetTenantGrain(await fixture.NewTenantAsync());
+
+        var error = await Assert.ThrowsAsync<WorkSessionException>(() => tenant.GetRosterPage(null, limit));
+
+        Assert.Equal(ErrorCodes.InvalidArgument, error.Code);
+    }
+
+    /// <summary>
+    /// Puts agents on the roster the way their grains announce an open session, holding the tenant's current
+    /// preferences so that no push follows, and waits until the last has landed.
+    /// </summary>
+    private async Task AnnounceAsync(string tenantId, IEnumerable<string> agentIds, TenantPreferences held, IReadOnlyDictionary<string, Guid>? sessions = null)
+    {
+        var roster = fixture.Grains.GetTenantRoster(tenantId);
+        var count = 0;
+        foreach (var agentId in agentIds)
+        {
+            await roster.SessionOpened(agentId, sessions?[agentId] ?? Guid.NewGuid(), held);
+            count++;
+        }
+
+        var tenant = fixture.Grains.GetTenantGrain(tenantId);
+        await Eventually.UntilAsync(
+            () => tenant.GetRosterPage(null, 1),
+            page => page.Count == count,
+            TimeSpan.FromSeconds(60),
+            $"{count} agents on the roster",
+            poll: TimeSpan.FromMilliseconds(20));
     }
 
     [Fact]
@@ -156,16 +257,16 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         }
 
         await fixture.Agent(tenantId, "agent-0").EndSession(Actor.Agent("agent-0"), null);
-        await WaitUntilAsync(async () => (await tenant.GetRoster()).Count == 49);
+        await WaitUntilAsync(async () => (await RosterOf(tenant)).Count == 49);
         await fixture.AdvanceAsync(TimeSpan.FromSeconds(30));
-        await tenant.GetRoster();
+        await tenant.GetRosterPage(null, 1);
         Assert.Equal(writesBefore, fixture.Storage.WritesOf(tenant.GetGrainId()));
 
         // A new activation knows what the report tables know: every session start and end delivered so far.
         await OpenSessionsReportedAsync(tenantId, 49);
         await fixture.DeactivateAsync(tenant);
 
-        var roster = await tenant.GetRoster();
+        var roster = await RosterOf(tenant);
         Assert.Equal(49, roster.Count);
         Assert.DoesNotContain("agent-0", roster);
     }
@@ -179,7 +280,7 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         var bob = fixture.Agent(tenantId, "bob");
         await alice.StartSession(AgentStatus.Ready, null);
         await bob.StartSession(AgentStatus.Ready, null);
-        await WaitUntilAsync(async () => (await tenant.GetRoster()).Count == 2);
+        await WaitUntilAsync(async () => (await RosterOf(tenant)).Count == 2);
         var release = fixture.Storage.HoldWrites(alice.GetGrainId());
         try
         {
@@ -271,6 +372,14 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
             $"{count} open sessions in the report tables",
             poll: TimeSpan.FromMilliseconds(20));
 
+    /// <summary>The whole roster of a small tenant: one page.</summary>
+    private static async Task<IReadOnlyList<string>> RosterOf(ITenantGrain tenant)
+    {
+        var page = await tenant.GetRosterPage(null, RosterPage.MaxLimit);
+        Assert.Null(page.NextAfter);
+        return page.AgentIds;
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         // Agents update the roster with one-way calls: poll briefly for them to land.
@@ -328,7 +437,7 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         Assert.Equal(
             ["BeginEngagement", "Continue", "EndEngagement", "EndSession", "FindSnapshot", "GetSnapshot", "RecordActivity", "SetStatus", "StartSession", "Subscribe", "Unsubscribe", "get_ObserverLease"],
             agent);
-        Assert.Equal(["GetPreferences", "GetRoster", "UpdatePreferences"], tenant);
+        Assert.Equal(["GetPreferences", "GetRosterPage", "UpdatePreferences"], tenant);
         Assert.False(typeof(IAgentPreferencesTarget).IsPublic);
         Assert.False(typeof(ITenantRoster).IsPublic);
     }

@@ -206,7 +206,7 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
         var second = await target.StartSiloAsync(serviceId);
 
         // Right away, before any agent's wake-up re-announces it.
-        Assert.Equal(["agent-1"], await second.Grains.GetTenantGrain(tenantId).GetRoster());
+        Assert.Equal(["agent-1"], (await second.Grains.GetTenantGrain(tenantId).GetRosterPage(null, RosterPage.MaxLimit)).AgentIds);
         var stored = new GrainState<TenantGrainState>();
         await second.GrainStorage.ReadStateAsync(StateNames.Tenant, GrainId.Create("tenant", WorkSessionsGrains.TenantGrainKey(tenantId)), stored);
         Assert.Null(stored.State!.Roster);

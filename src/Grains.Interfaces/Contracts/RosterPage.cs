@@ -1,0 +1,18 @@
+namespace WorkSessions.Contracts;
+
+/// <summary>A page of a tenant's roster: agents the tenant believes have an open session, in agent-id order.</summary>
+/// <param name="AgentIds">
+/// The page's agent ids, in ordinal order. The roster is a hint: confirm each with <see cref="IAgentGrain.GetSnapshot"/>,
+/// the agent grain is the authority on its own session.
+/// </param>
+/// <param name="NextAfter">The cursor of the next page (the last id of this one), or null when no agent follows.</param>
+/// <param name="Count">How many agents the whole roster holds, read with the page.</param>
+[GenerateSerializer, Immutable, Alias("WorkSessions.RosterPage")]
+public sealed record RosterPage(
+    [property: Id(0)] IReadOnlyList<string> AgentIds,
+    [property: Id(1)] string? NextAfter,
+    [property: Id(2)] int Count)
+{
+    /// <summary>The largest page the tenant grain answers.</summary>
+    public const int MaxLimit = 1000;
+}
