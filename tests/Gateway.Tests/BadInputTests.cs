@@ -152,7 +152,7 @@ public sealed class BadInputTests(GatewayFixture fixture)
         await Http.AssertProblemAsync(await supervisor.GetAsync(Paths.Agent(agentId)), HttpStatusCode.BadRequest, ErrorCodes.InvalidId);
         await Http.AssertProblemAsync(await supervisor.PostAsync(Paths.EndAgent(agentId), new { note = "x" }), HttpStatusCode.BadRequest, ErrorCodes.InvalidId);
 
-        var roster = await Http.ReadAsync<Page<AgentView>>(await supervisor.GetAsync(Paths.Roster), HttpStatusCode.OK);
+        var roster = await Http.ReadAsync<OpenSessionsPage>(await supervisor.GetAsync(Paths.Roster), HttpStatusCode.OK);
         Assert.Equal(SessionState.Active, Assert.Single(roster.Items).State);
     }
 

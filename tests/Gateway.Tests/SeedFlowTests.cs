@@ -128,5 +128,5 @@ public sealed class SeedFlowTests(GatewayFixture fixture)
         select(await Http.ReadAsync<AgentView>(await supervisor.GetAsync(Paths.Agent(agentId)), HttpStatusCode.OK));
 
     private static async Task<IReadOnlyList<AgentView>> RosterAsync(ApiClient supervisor) =>
-        (await Http.ReadAsync<Page<AgentView>>(await supervisor.GetAsync(Paths.Roster), HttpStatusCode.OK)).Items;
+        (await Http.ReadAsync<OpenSessionsPage>(await supervisor.GetAsync(Paths.Roster), HttpStatusCode.OK)).Items;
 }

@@ -14,6 +14,9 @@ public static class SupervisorApi
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 500;
 
+    // Roster reads for one page at most, when entries of ended sessions leave the first short.
+    private const int MaxRosterReads = 3;
+
     public static IEndpointRouteBuilder MapSupervisorApi(this IEndpointRouteBuilder routes)
     {
         var supervisors = routes.MapGroup("").RequireAuthorization(Policies.Supervisor).WithTags("Supervisor");
@@ -21,6 +24,10 @@ public static class SupervisorApi
         supervisors.MapGet("/work-sessions", GetOpenSessionsAsync)
             .WithName("ListOpenWorkSessions")
             .WithSummary("The live roster: agents with an open session, in agent-id order, paged by cursor.")
+            .WithDescription(
+                "Pages hold at most `limit` agents (1–500, default 100) and may hold fewer while sessions end: keep "
+                + "following `nextCursor` until it is null. `total` is the number of open sessions the tenant's roster "
+                + "holds, read with the page.")
             .ProducesProblems(Problems.InvalidRequest);
         supervisors.MapGet("/agents/{agentId}/work-session", GetAgentAsync)
             .WithName("GetAgentWorkSession")
@@ -33,7 +40,7 @@ public static class SupervisorApi
         return routes;
     }
 
-    private static async Task<Ok<Page<AgentView>>> GetOpenSessionsAsync(
+    private static async Task<Ok<OpenSessionsPage>> GetOpenSessionsAsync(
         ClaimsPrincipal user, IGrainFactory grains, string? state, string? cursor, int? limit)
     {
         if (state is not null && state != "open")
@@ -48,19 +55,25 @@ public static class SupervisorApi
         }
 
         var caller = Caller.From(user);
-        var roster = await grains.GetTenantGrain(caller.TenantId).GetRoster();
-        var page = roster.Where(id => cursor is null || string.CompareOrdinal(id, cursor) > 0).Take(pageSize + 1).ToList();
-        var hasMore = page.Count > pageSize;
-        if (hasMore)
+        var tenant = grains.GetTenantGrain(caller.TenantId);
+        var items = new List<AgentView>(pageSize);
+        var after = cursor;
+        var total = 0;
+        var reads = 0;
+        do
         {
-            page.RemoveAt(page.Count - 1);
+            // The grain pages its roster by agent id; the roster is the tenant's belief, and each agent grain is the
+            // authority on its own session, so entries whose session has just ended are left out. A read that comes back
+            // short that way is topped up a few times; past that the page is short and its cursor still leads on.
+            var page = await tenant.GetRosterPage(after, pageSize - items.Count);
+            var views = await Task.WhenAll(page.AgentIds.Select(id => grains.GetAgentGrain(caller.TenantId, id).GetSnapshot()));
+            items.AddRange(views.Where(view => view.State != SessionState.None));
+            after = page.NextAfter;
+            total = page.Count;
         }
+        while (after is not null && items.Count < pageSize && ++reads < MaxRosterReads);
 
-        // The roster is the tenant's belief; each agent grain is the authority on its own session.
-        var views = await Task.WhenAll(page.Select(id => grains.GetAgentGrain(caller.TenantId, id).GetSnapshot()));
-        return TypedResults.Ok(new Page<AgentView>(
-            [.. views.Where(view => view.State != SessionState.None)],
-            hasMore ? page[^1] : null));
+        return TypedResults.Ok(new OpenSessionsPage(items, after, total));
     }
 
     private static async Task<Ok<AgentView>> GetAgentAsync(string agentId, ClaimsPrincipal user, IGrainFactory grains) =>
@@ -90,5 +103,9 @@ public static class SupervisorApi
 /// <summary>Body of a supervisor's or admin's end request.</summary>
 public sealed record EndSessionRequest(string? Note = null);
 
-/// <summary>A page of a list: the items and the cursor of the next page, null on the last.</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
+/// <summary>A page of the live roster.</summary>
+/// <param name="Items">The agents with an open session, in agent-id (ordinal) order; fewer than the limit when sessions
+/// on the roster have just ended.</param>
+/// <param name="NextCursor">The cursor of the next page, null on the last.</param>
+/// <param name="Total">How many open sessions the tenant's roster holds, read with the page.</param>
+public sealed record OpenSessionsPage(IReadOnlyList<AgentView> Items, string? NextCursor, int Total);

@@ -1,0 +1,89 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using WorkSessions.Contracts;
+using WorkSessions.Gateway.Apis;
+
+namespace WorkSessions.Gateway.Tests;
+
+/// <summary>
+/// The supervisor's list of open sessions, paged over HTTP by cursor while the tenant's roster holds entries whose
+/// sessions have ended (the agent grain is the authority; docs/architecture.md#the-roster).
+/// </summary>
+[Collection(GatewayCollection.Name)]
+public sealed class RosterPagingTests(GatewayFixture fixture)
+{
+    [Fact]
+    public async Task EveryOpenSession_ComesOnce_InAgentIdOrder_AcrossPagesWithStaleRosterEntries()
+    {
+        var tenant = fixture.NewTenant();
+        await tenant.SetPreferencesAsync(enabled: true);
+        string[] open = ["a-1", "a-2", "c-1", "e-1", "e-2", "e-3", "g-1"];
+        foreach (var agentId in open)
+        {
+            await Http.ReadAsync<AgentView>(await tenant.Agent(agentId).PostAsync(Paths.MyWorkSession, new { }), HttpStatusCode.Created);
+        }
+
+        // Entries of agents with no open session: one among the open ones, a run longer than several pages, and the end.
+        string[] stale = ["b-1", .. Enumerable.Range(1, 9).Select(i => $"d-{i}"), "z-1", "z-2"];
+        var grains = fixture.Services.GetRequiredService<IGrainFactory>();
+        var held = await grains.GetTenantGrain(tenant.Id).GetPreferences();
+        foreach (var agentId in stale)
+        {
+            // As an agent announces its session; holding the current preferences, so no push checks (and drops) it.
+            await grains.GetTenantRoster(tenant.Id).SessionOpened(agentId, Guid.NewGuid(), held);
+        }
+
+        await Http.EventuallyAsync(
+            async () => (await grains.GetTenantGrain(tenant.Id).GetRosterPage(null, 1)).Count == open.Length + stale.Length,
+            "the stale entries on the roster");
+
+        var supervisor = tenant.Supervisor();
+        var pages = new List<OpenSessionsPage>();
+        var path = Paths.Roster + "&limit=2";
+        while (true)
+        {
+            var page = await Http.ReadAsync<OpenSessionsPage>(await supervisor.GetAsync(path), HttpStatusCode.OK);
+            pages.Add(page);
+            if (page.NextCursor is null)
+            {
+                break;
+            }
+
+            Assert.True(pages.Count < 20, "the cursor does not move on");
+            path = Paths.Roster + "&limit=2&cursor=" + Uri.EscapeDataString(page.NextCursor);
+        }
+
+        Assert.Equal(open, pages.SelectMany(page => page.Items).Select(view => view.AgentId));
+        Assert.All(pages, page => Assert.InRange(page.Items.Count, 0, 2));
+        Assert.All(pages, page => Assert.Equal(open.Length + stale.Length, page.Total));
+        Assert.All(pages.SelectMany(page => page.Items), view => Assert.NotEqual(SessionState.None, view.State));
+
+        // A full page tops up past one stale entry; a run of them longer than a few reads leaves a short page whose
+        // cursor leads on (here: a-1 a-2 | b-1 stale, c-1 d-1… | …).
+        Assert.Equal(["a-1", "a-2"], pages[0].Items.Select(view => view.AgentId));
+        Assert.Contains(pages, page => page.Items.Count < 2 && page.NextCursor is not null);
+    }
+
+    [Fact]
+    public async Task OneLargePage_HoldsEveryOpenSession_AndTheTotal()
+    {
+        var tenant = fixture.NewTenant();
+        await tenant.SetPreferencesAsync(enabled: true);
+        var agents = Enumerable.Range(0, 12).Select(i => $"agent-{i:D2}").ToList();
+        foreach (var agentId in agents)
+        {
+            await Http.ReadAsync<AgentView>(await tenant.Agent(agentId).PostAsync(Paths.MyWorkSession, new { }), HttpStatusCode.Created);
+        }
+
+        var supervisor = tenant.Supervisor();
+        await Http.EventuallyAsync(
+            async () => (await Http.ReadAsync<OpenSessionsPage>(await supervisor.GetAsync(Paths.Roster), HttpStatusCode.OK)).Total == agents.Count,
+            "every session on the roster");
+
+        var page = await Http.ReadAsync<OpenSessionsPage>(await supervisor.GetAsync(Paths.Roster + "&limit=500"), HttpStatusCode.OK);
+
+        Assert.Equal(agents, page.Items.Select(view => view.AgentId));
+        Assert.Null(page.NextCursor);
+        Assert.Equal(agents.Count, page.Total);
+    }
+}
