@@ -14,72 +14,179 @@ function report(error) {
 
 // ==== live roster ======================================================================================================
 
-const agents = new Map();          // agentId → agent view (only open sessions)
+// The roster is shown a page at a time, in the API's agent-id order: a tenant can have 50,000 agents in a session, more
+// than a table should hold. The count says which of how many are shown; Previous and Next page through all of them.
+const ROSTER_PAGE = 500;
+const agents = new Map();          // agentId → agent view (only open sessions on the page shown)
 const rows = new Map();            // agentId → <tr>
+const order = [];                  // the ids of the rows, in the table's (ordinal) order
 const refreshing = new Map();      // agentId → pending refresh
 const rosterBody = $('roster').tBodies[0];
+const previousButton = $('roster-previous');
+const nextButton = $('roster-next');
+const countText = new Intl.NumberFormat('en');
+const pageStarts = [null];         // the cursor each page read starts after (null: the first page)
+const pageOffsets = [0];           // how many agents the pages before each one showed
+let pageIndex = 0;                 // the page shown
+let pageEnd = null;                // its nextCursor: the last id it covers; null on the last page
+let rosterTotal = 0;               // open sessions on the tenant's roster, as the last page read said, kept up by events
+let rosterRead = false;            // a page has been read
 
-function renderRoster() {
-  const ids = [...agents.keys()].sort((a, b) => a.localeCompare(b));
-  for (const [id, row] of rows) {
-    if (!agents.has(id)) {
+// Ordinal order, as the API pages (JavaScript compares strings by UTF-16 code units, like the server's ordinal order).
+const before = (a, b) => a < b;
+
+function onPageShown(agentId) {
+  const start = pageStarts[pageIndex];
+  return (start === null || before(start, agentId)) && (pageEnd === null || !before(pageEnd, agentId));
+}
+
+function indexOf(agentId) {
+  let low = 0;
+  let high = order.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (before(order[middle], agentId)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Brings one agent's row in line with what is known of it: made, updated, or taken away. */
+function renderAgent(id) {
+  const view = agents.get(id);
+  let row = rows.get(id);
+  if (!view) {
+    if (row) {
       row.remove();
       rows.delete(id);
+      order.splice(indexOf(id), 1);
     }
+    return;
   }
-  for (const id of ids) {
-    const view = agents.get(id);
-    let row = rows.get(id);
-    if (!row) {
-      row = el('tr', { 'data-agent': id },
-        el('th', { scope: 'row' }, id),
-        el('td', { class: 'status' }),
-        el('td', { class: 'since' }),
-        el('td', { class: 'length mono' }),
-        el('td', {}, el('button', { type: 'button', class: 'small', 'aria-label': `End session for ${id}`, onclick: () => openEndDialog(id) }, 'End session')));
-      rows.set(id, row);
-    }
-    const status = row.cells[1];
-    status.replaceChildren(el('span', { class: 'badge', 'data-status': view.status }, statusText(view.status, view.statusReason)));
-    if (view.state === 'warned' && view.prompt) {
-      status.append(' ', el('span', { class: 'warned' }, 'prompted, ends in ',
-        el('span', { 'data-testid': 'countdown', class: 'mono', 'data-deadline': view.prompt.deadline }, countdownText(Date.parse(view.prompt.deadline) - serverNow()))));
-    }
-    row.cells[2].replaceChildren(el('time', { datetime: view.session.startedAt }, timeText(view.session.startedAt)));
-    rosterBody.append(row);   // keeps the sorted order
+  if (!row) {
+    row = el('tr', { 'data-agent': id },
+      el('th', { scope: 'row' }, id),
+      el('td', { class: 'status' }),
+      el('td', { class: 'since' }),
+      el('td', { class: 'length mono' }),
+      el('td', {}, el('button', { type: 'button', class: 'small', 'aria-label': `End session for ${id}`, onclick: () => openEndDialog(id) }, 'End session')));
+    const index = indexOf(id);
+    rosterBody.insertBefore(row, index < order.length ? rows.get(order[index]) : null);
+    order.splice(index, 0, id);
+    rows.set(id, row);
   }
-  $('roster-empty').hidden = agents.size > 0;
-  tickRoster();
+  const status = row.cells[1];
+  status.replaceChildren(el('span', { class: 'badge', 'data-status': view.status }, statusText(view.status, view.statusReason)));
+  if (view.state === 'warned' && view.prompt) {
+    status.append(' ', el('span', { class: 'warned' }, 'prompted, ends in ',
+      el('span', { 'data-testid': 'countdown', class: 'mono', 'data-deadline': view.prompt.deadline }, countdownText(Date.parse(view.prompt.deadline) - serverNow()))));
+  }
+  row.cells[2].replaceChildren(el('time', { datetime: view.session.startedAt }, timeText(view.session.startedAt)));
+  tickRow(id, serverNow());
 }
 
-function tickRoster() {
+function renderCount() {
+  const onePage = pageIndex === 0 && pageEnd === null;
+  $('roster-empty').hidden = !rosterRead || agents.size > 0 || !onePage;
+  $('roster-pages').hidden = onePage;
+  setEnabled(previousButton, pageIndex > 0);
+  setEnabled(nextButton, pageEnd !== null);
+  const first = pageOffsets[pageIndex];
+  const total = Math.max(rosterTotal, first + agents.size);
+  $('roster-count').textContent = !rosterRead || (agents.size === 0 && onePage)
+    ? ''
+    : onePage
+      ? `${countText.format(agents.size)} ${agents.size === 1 ? 'agent' : 'agents'} in a work session.`
+      : agents.size === 0
+        ? `None of ${countText.format(total)} agents in a work session on this page.`
+        : `Showing ${countText.format(first + 1)}–${countText.format(first + agents.size)} of ${countText.format(total)} agents in a work session.`;
+}
+
+// aria-disabled, not disabled: a disabled button loses the keyboard focus, and these keep it while paging.
+function setEnabled(button, enabled) {
+  if (enabled) button.removeAttribute('aria-disabled');
+  else button.setAttribute('aria-disabled', 'true');
+}
+
+function tickRow(id, now) {
+  const view = agents.get(id);
+  const row = rows.get(id);
+  if (!view || !row) return;
+  const length = durationText((now - Date.parse(view.session.startedAt)) / 1000);
+  if (row.cells[3].textContent !== length) row.cells[3].textContent = length;
+  const countdown = row.querySelector('[data-testid="countdown"]');
+  if (countdown) countdown.textContent = countdownText(Date.parse(countdown.dataset.deadline) - now);
+}
+
+setInterval(() => {
   const now = serverNow();
-  for (const [id, row] of rows) {
-    const view = agents.get(id);
-    if (!view) continue;
-    row.cells[3].textContent = durationText((now - Date.parse(view.session.startedAt)) / 1000);
-    const countdown = row.querySelector('[data-testid="countdown"]');
-    if (countdown) countdown.textContent = countdownText(Date.parse(countdown.dataset.deadline) - now);
-  }
+  for (const id of rows.keys()) tickRow(id, now);
+}, 250);
+
+function isOpen(view) {
+  return view && view.state !== 'none' && view.session;
 }
 
-setInterval(tickRoster, 250);
-
+/** Takes in an agent's view; one on another page shows when that page does. */
 function setAgent(view) {
-  if (view && view.state !== 'none' && view.session) agents.set(view.agentId, view);
-  else if (view) agents.delete(view.agentId);
+  if (!view) return;
+  if (isOpen(view) && onPageShown(view.agentId)) agents.set(view.agentId, view);
+  else agents.delete(view.agentId);
+  renderAgent(view.agentId);
 }
 
+let reading = 0;                   // the latest page read asked for: an older answer is dropped
+
+/** Reads page <index> (again) and shows it in place of the one shown. */
+async function showPage(index) {
+  const ticket = ++reading;
+  const { data } = await api('/work-sessions?' + query({ state: 'open', limit: ROSTER_PAGE, cursor: pageStarts[index] }));
+  if (ticket !== reading) return false;
+  pageIndex = index;
+  pageEnd = data.nextCursor ?? null;
+  pageStarts.length = index + 1;
+  pageOffsets.length = index + 1;
+  if (pageEnd !== null) {
+    pageStarts.push(pageEnd);
+    pageOffsets.push(pageOffsets[index] + (data.items ?? []).filter(isOpen).length);
+  }
+  rosterTotal = data.total ?? 0;
+  rosterRead = true;
+  const fresh = new Map((data.items ?? []).filter(isOpen).map((view) => [view.agentId, view]));
+  for (const id of [...agents.keys()]) {
+    if (!fresh.has(id)) {
+      agents.delete(id);
+      renderAgent(id);
+    }
+  }
+  for (const view of fresh.values()) setAgent(view);
+  renderCount();
+  return true;
+}
+
+// On every (re)connection of the feed: the page shown, read again.
 async function loadRoster() {
   try {
-    const items = await allPages('/work-sessions?state=open&limit=500');
-    agents.clear();
-    for (const view of items) setAgent(view);
-    renderRoster();
+    await showPage(pageIndex);
   } catch (error) {
     report(error);
   }
 }
+
+async function turnPage(button, index) {
+  if (button.getAttribute('aria-disabled') === 'true') return;
+  try {
+    if (await showPage(index)) {
+      $('roster-status').textContent = $('roster-count').textContent;
+      $('roster-heading').scrollIntoView({ block: 'nearest' });
+    }
+  } catch (error) {
+    report(error);
+  }
+}
+
+previousButton.addEventListener('click', () => turnPage(previousButton, pageIndex - 1));
+nextButton.addEventListener('click', () => turnPage(nextButton, pageIndex + 1));
 
 // The agent view is the truth; events only say whom to re-read (a burst for one agent is read once).
 function refreshAgent(agentId) {
@@ -89,11 +196,15 @@ function refreshAgent(agentId) {
       const { data } = await api(`/agents/${encodeURIComponent(agentId)}/work-session`);
       setAgent(data);
     } catch (error) {
-      if (error instanceof ApiError && error.status === 404) agents.delete(agentId);
-      else report(error);
+      if (error instanceof ApiError && error.status === 404) {
+        agents.delete(agentId);
+        renderAgent(agentId);
+      } else {
+        report(error);
+      }
     } finally {
       refreshing.delete(agentId);
-      renderRoster();
+      renderCount();
     }
   }, 100));
 }
@@ -102,7 +213,11 @@ function onFeedEvent(kind, event) {
   if (!event?.agentId) return;
   const view = agents.get(event.agentId);
   switch (kind) {
+    case 'session-started':
+      rosterTotal++;
+      break;
     case 'session-ended':
+      rosterTotal = Math.max(0, rosterTotal - 1);
       agents.delete(event.agentId);
       break;
     case 'inactivity-warning':
@@ -118,7 +233,8 @@ function onFeedEvent(kind, event) {
     default:
       break;
   }
-  renderRoster();
+  renderAgent(event.agentId);
+  renderCount();
   refreshAgent(event.agentId);
 }
 
@@ -160,13 +276,15 @@ $('end-form').addEventListener('submit', async (event) => {
   try {
     await api(`/agents/${encodeURIComponent(endingAgent)}/work-session/end`, { method: 'POST', body: note ? { note } : {} });
     agents.delete(endingAgent);
-    renderRoster();
+    renderAgent(endingAgent);
+    renderCount();
     $('roster-status').textContent = `Ended ${endingAgent}'s work session.`;
     endDialog.close();
   } catch (error) {
     if (error instanceof ApiError && (error.code === 'no_open_session' || error.code === 'agent_not_found')) {
       agents.delete(endingAgent);
-      renderRoster();
+      renderAgent(endingAgent);
+      renderCount();
       $('roster-status').textContent = `${endingAgent} had no open work session any more.`;
       endDialog.close();
     } else {

@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Web;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace WorkSessions.Browser.Tests;
+
+/// <summary>
+/// The supervisor's live roster shows the roster a page at a time and says which of how many agents it shows: every
+/// agent of a 50,000-agent tenant can be reached, and the list follows sessions that start while it is open.
+/// </summary>
+public sealed class SupervisorRosterTests(ConsoleSite site, ITestOutputHelper output) : IClassFixture<ConsoleSite>
+{
+    private const int Agents = 50_000;
+
+    [Fact]
+    public async Task FiftyThousandAgents_ArePagedFiveHundredAtATime_WithTheCount_AndEveryOneIsReached()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await using var sam = await site.NewPersonAsync("supervisor-sam", output: output);
+
+        // The Gateway's roster list is served here for a tenant of 50,000 open sessions (the API's paging has its own
+        // tests at that size); everything else on the page talks to the real Gateway.
+        var startedAt = DateTimeOffset.UtcNow.AddMinutes(-5).ToString("O", CultureInfo.InvariantCulture);
+        var ids = Enumerable.Range(0, Agents).Select(i => $"agent-{i:D5}").ToArray();
+        await sam.Context.RouteAsync("**/api/v1/work-sessions?*", route => route.FulfillAsync(new()
+        {
+            Status = 200,
+            ContentType = "application/json",
+            Body = RosterPage(new Uri(route.Request.Url), ids, startedAt),
+        }));
+
+        var roster = await SupervisorPage.SignInAsync(sam, tenant, "sam");
+        var count = sam.Page.Locator("#roster-count");
+        var pages = sam.Page.GetByRole(AriaRole.Navigation, new() { Name = "Roster pages", Exact = true });
+        var previous = pages.GetByRole(AriaRole.Button, new() { Name = "Previous page", Exact = true });
+        var next = pages.GetByRole(AriaRole.Button, new() { Name = "Next page", Exact = true });
+        var agentCells = roster.Roster.Locator("tbody tr th");
+
+        await Expect(count).ToHaveTextAsync("Showing 1–500 of 50,000 agents in a work session.");
+        await Expect(previous).ToHaveAttributeAsync("aria-disabled", "true");
+        await sam.ScreenshotAsync("supervisor-roster-first-page");
+
+        // From the keyboard: Next keeps the focus, page after page, to the last agent.
+        var seen = new List<string>(await agentCells.AllTextContentsAsync());
+        await next.FocusAsync();
+        for (var first = 501; first < Agents; first += 500)
+        {
+            await sam.Page.Keyboard.PressAsync("Enter");
+            await Expect(count).ToHaveTextAsync(
+                $"Showing {first.ToString("N0", CultureInfo.InvariantCulture)}–{(first + 499).ToString("N0", CultureInfo.InvariantCulture)} of 50,000 agents in a work session.");
+            await Expect(next).ToBeFocusedAsync();
+            seen.AddRange(await agentCells.AllTextContentsAsync());
+        }
+
+        Assert.Equal(ids, seen);
+        await Expect(next).ToHaveAttributeAsync("aria-disabled", "true");
+        await Expect(sam.Page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Showing 49,501–50,000" })).ToHaveCountAsync(1);
+
+        // Nothing past the last page; Previous goes back.
+        await sam.Page.Keyboard.PressAsync("Enter");
+        await Expect(count).ToHaveTextAsync("Showing 49,501–50,000 of 50,000 agents in a work session.");
+        await previous.ClickAsync();
+        await Expect(count).ToHaveTextAsync("Showing 49,001–49,500 of 50,000 agents in a work session.");
+        await Expect(agentCells.First).ToHaveTextAsync("agent-49000");
+        sam.AssertClean();
+    }
+
+    [Fact]
+    public async Task TheCount_FollowsSessionsThatStartWhileTheListIsOpen()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: false, 600, 60);
+        foreach (var agent in new[] { "ava", "ben", "cy" })
+        {
+            await StartSessionAsync(tenant, agent);
+        }
+
+        await using var sam = await site.NewPersonAsync("supervisor-sam", output: output);
+        var roster = await SupervisorPage.SignInAsync(sam, tenant, "sam");
+        var count = sam.Page.Locator("#roster-count");
+
+        await Expect(count).ToHaveTextAsync("3 agents in a work session.");
+        await Expect(sam.Page.GetByRole(AriaRole.Navigation, new() { Name = "Roster pages" })).ToBeHiddenAsync();
+
+        await StartSessionAsync(tenant, "bea");
+        await Expect(roster.Row("bea")).ToContainTextAsync("Ready");
+        await Expect(count).ToHaveTextAsync("4 agents in a work session.");
+        Assert.Equal(["ava", "bea", "ben", "cy"], await roster.Roster.Locator("tbody tr th").AllTextContentsAsync());
+        sam.AssertClean();
+    }
+
+    /// <summary>One page of a synthetic roster, as <c>GET /api/v1/work-sessions</c> answers it.</summary>
+    private static string RosterPage(Uri url, string[] ids, string startedAt)
+    {
+        var query = HttpUtility.ParseQueryString(url.Query);
+        var limit = int.Parse(query["limit"] ?? "100", CultureInfo.InvariantCulture);
+        var cursor = query["cursor"];
+        var start = cursor is null ? 0 : Array.BinarySearch(ids, cursor, StringComparer.Ordinal) + 1;
+        var page = ids.Skip(start).Take(limit).ToArray();
+        var more = start + page.Length < ids.Length;
+        return JsonSerializer.Serialize(new
+        {
+            items = page.Select(id => new
+            {
+                agentId = id,
+                state = "active",
+                status = "ready",
+                statusReason = (string?)null,
+                session = new { sessionId = Guid.NewGuid(), startedAt, lastActivityAt = startedAt, promptCount = 0, continueCount = 0, openEngagements = Array.Empty<string>() },
+                prompt = (object?)null,
+            }),
+            nextCursor = more ? page[^1] : null,
+            total = ids.Length,
+        });
+    }
+
+    private async Task StartSessionAsync(string tenant, string agent)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/me/work-session") { Content = new StringContent("{}", MediaTypeHeaderValue.Parse("application/json")) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await site.TokenAsync(tenant, agent, "agent"));
+        using var response = await site.Http.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"{agent}'s start answered {(int)response.StatusCode}");
+    }
+}
