@@ -20,12 +20,13 @@ internal static class SuiteCommand
             case "heap": return await HeapFigure.RunAsync(arguments);
             case "writes": return await WritesFigure.RunAsync(arguments);
             case "preferences": return await PreferenceFigure.RunAsync(arguments);
+            case "roster": return await RosterFigure.RunAsync(arguments);
             case "bare-kestrel": return await BareKestrel.RunAsync(arguments);
 #if BENCH_PEERS
             case "peer-storm": return await PeerStormFigure.RunAsync(arguments);
 #endif
             default:
-                Console.Error.WriteLine($"suite: unknown verb '{verb}': run, million, storm, starts, calls, heap, writes, preferences, bare-kestrel");
+                Console.Error.WriteLine($"suite: unknown verb '{verb}': run, million, storm, starts, calls, heap, writes, preferences, roster, bare-kestrel");
                 return 2;
         }
     }

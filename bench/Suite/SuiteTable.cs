@@ -46,6 +46,7 @@ internal static class SuiteTable
         static string Ms(double v) => v.ToString("N0", Invariant) + " ms";
         static string Rate(double v) => v.ToString("N0", Invariant) + "/s";
         static string Two(double v) => v.ToString("N2", Invariant);
+        static string Fine(double v) => v.ToString(v < 10 ? "N2" : "N0", Invariant) + " ms";
         string Peer(string key, string metric, string label, Func<double, string> format) =>
             Has($"{key}:{metric}") ? $"{label} {Cell($"{key}:{metric}", format)}" : "";
         static string Join(params string[] parts) => string.Join("; ", parts.Where(p => p.Length > 0)) is { Length: > 0 } text ? text : "—";
@@ -118,6 +119,15 @@ internal static class SuiteTable
             $"a change that makes all {sizes.PreferenceAgents:N0} sessions due at once (timeout → 1 s): the admin's answer; until every session is warned (a deadline storm, each warning a write)",
             $"answer {Cell("preferences:preferences.due_answer_ms", Ms)}; all warned {Cell("preferences:preferences.due_warned_all_ms", Ms)}", "—", "—", "—", "answer ≤ 1,000 ms",
             !Has("preferences:preferences.due_warned_all_ms")));
+        foreach (var (page, words) in new[] { ("first", "first"), ("middle", "middle"), ("last", "last") })
+        {
+            rows.Add(new(
+                $"supervisor roster, {words} page of 100 at {sizes.PreferenceAgents:N0} open sessions: the tenant grain's `GetRosterPage`; baseline: the same page before (every id copied and sorted, skipped to the cursor)",
+                $"p50 {Cell($"roster:roster.{page}.p50", Fine)}, p99 {Cell($"roster:roster.{page}.p99", Fine)}",
+                $"p50 {Cell($"roster:roster.before.{page}.p50", Fine)}, p99 {Cell($"roster:roster.before.{page}.p99", Fine)}",
+                "—", "—", "p99 ≤ 50 ms (the whole HTTP page)", !Has($"roster:roster.{page}.p99")));
+        }
+
         rows.Add(new(
             $"storage writes per heartbeat (SQLite, {sizes.WriteHeartbeats:N0} heartbeats); baseline: writes per status change",
             Cell("writes:writes.per_heartbeat", v => v.ToString("0.###", Invariant)), Cell("writes:writes.per_status_change", v => v.ToString("0.###", Invariant)), "—",

@@ -235,7 +235,8 @@ function onFeedEvent(kind, event) {
   }
   renderAgent(event.agentId);
   renderCount();
-  refreshAgent(event.agentId);
+  // Agents on other pages are read when their page is: a busy tenant's feed does not become a read per event.
+  if (onPageShown(event.agentId)) refreshAgent(event.agentId);
 }
 
 followEvents('/events', {
