@@ -358,7 +358,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task WaitReadyAsync(FaultCluster cluster, int gateway)
+    internal static async Task WaitReadyAsync(FaultCluster cluster, int gateway)
     {
         using var http = new HttpClient { BaseAddress = cluster.Gateways[gateway].BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
         await Eventually.UntilAsync(

@@ -35,6 +35,10 @@ public sealed class SiloProcess : IAsyncDisposable
 
     private const int SigTerm = 15;
 
+    // Linux's numbers: the suites that freeze a silo run on Linux only (as do the other signals here).
+    private const int SigStop = 19;
+    private const int SigCont = 18;
+
     public int GatewayPort { get; }
 
     public int SiloPort { get; }
@@ -144,6 +148,23 @@ public sealed class SiloProcess : IAsyncDisposable
         }
 
         return await WaitForExitAsync(timeout);
+    }
+
+    /// <summary>
+    /// SIGSTOP: the process is frozen — as in a long garbage collection, a paused VM or a stalled host — with its
+    /// connections left open, so the other silos' probes time out rather than fail.
+    /// </summary>
+    public void Freeze() => Signal(SigStop, "SIGSTOP");
+
+    /// <summary>SIGCONT: a frozen process runs on from where it stopped, its timers long due.</summary>
+    public void Thaw() => Signal(SigCont, "SIGCONT");
+
+    private void Signal(int signal, string name)
+    {
+        if (!_process.HasExited && Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {name}) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
     }
 
     /// <summary>Waits for the process to exit on its own and returns its exit code.</summary>
