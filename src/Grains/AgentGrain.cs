@@ -37,6 +37,7 @@ internal sealed partial class AgentGrain(
     IOptions<ReportingOptions> reporting,
     ReportWriter reportWriter,
     StateWriteGate writeGate,
+    LocalSiloStatus silo,
     WorkSessionsMetrics metrics,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IRemindable
 {
@@ -56,6 +57,7 @@ internal sealed partial class AgentGrain(
     private DateTimeOffset _preferencesCheckedAt = DateTimeOffset.MinValue;
     private readonly WriteBackoff _writeBackoff = new();
     private readonly ReportOutbox _outbox = new(reporting.Value.OutboxCapacity);
+    private readonly ActivationFence _fence = new();
     private bool _countedOpen;
 
     // Created by the first subscription: most agents never have one, and an empty manager is a few hundred bytes.
@@ -75,12 +77,14 @@ internal sealed partial class AgentGrain(
         _tenantId = string.Intern(_tenantId);
         Swap(state.State.Agent, stored: true);
 
-        // Every activation follows a gap in which no timer ran, whatever caused it: the recovery rule applies.
+        // Every activation follows a gap in which no timer ran, whatever caused it: the recovery rule applies, and with
+        // an open session it is stored at once, which fences off any older activation still running (ActivationFence).
         var preferences = await GrainFactory.GetTenantGrain(_tenantId).GetPreferences();
         _preferencesCheckedAt = timeProvider.GetUtcNow();
         var recovered = Current.Session is not null;
+        _fence.Activated(preferences);
         // A failed write must not fail the activation: heartbeats still work, and the timer retries the write.
-        await RunQuietlyAsync(machine => machine.Activate(preferences));
+        await RunQuietlyAsync(static _ => []);
         if (recovered)
         {
             LogRecovered(logger, Key);
@@ -177,6 +181,7 @@ internal sealed partial class AgentGrain(
     public async Task<bool> ApplyPreferences(TenantPreferences preferences)
     {
         ArgumentNullException.ThrowIfNull(preferences);
+        _fence.Heard(preferences);
         var held = Current.Preferences;
         await RunAsync(machine => machine.ApplyPreferences(preferences), checkpointIfDue: false);
         if (Current.Session is not null && Current.Preferences != held)
@@ -189,7 +194,7 @@ internal sealed partial class AgentGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != WakeUpReminderName)
+        if (reminderName != WakeUpReminderName || !silo.IsActive)
         {
             return;
         }
@@ -235,7 +240,10 @@ internal sealed partial class AgentGrain(
     private async Task OnDeadlineTimerAsync(CancellationToken cancellationToken)
     {
         _timerDueAt = null;
-        await RunQuietlyAsync(machine => machine.CheckDeadlines(), deadline: true);
+        if (silo.IsActive)
+        {
+            await RunQuietlyAsync(machine => machine.CheckDeadlines(), deadline: true);
+        }
     }
 
     /// <summary>
@@ -261,6 +269,7 @@ internal sealed partial class AgentGrain(
         {
             var preferences = await GrainFactory.GetTenantGrain(_tenantId).GetPreferences();
             _preferencesCheckedAt = timeProvider.GetUtcNow();
+            _fence.Heard(preferences);
             await RunAsync(machine => machine.ApplyPreferences(preferences));
         }
     }
@@ -282,7 +291,8 @@ internal sealed partial class AgentGrain(
     /// The one path of every command: decide on a copy, store it when the transition says so, and only then make
     /// it the live state, tell the tenant and the observers, and re-arm the timer and the reminder. A prompt alone
     /// reaches the observers before its write (docs/architecture.md#storage). What a deadline check decided is written
-    /// after the silo's queued work (<paramref name="deadline"/>, docs/architecture.md#deadline-writes-go-last).
+    /// after the silo's queued work (<paramref name="deadline"/>, docs/architecture.md#deadline-writes-go-last). Until
+    /// the activation's fence is stored, every command runs after the recovery rule and is written with it.
     /// </summary>
     private async Task<IReadOnlyList<AgentEvent>> RunAsync(
         Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command, bool checkpointIfDue = true, bool deadline = false)
@@ -290,24 +300,30 @@ internal sealed partial class AgentGrain(
         var checkpoint = checkpointIfDue
             ? new ActivityCheckpoint(_storedLastActivity, options.Value.ActivityCheckpointInterval)
             : ActivityCheckpoint.Never;
-        var transition = WorkSessionMachine.Decide(_agentId, Current, timeProvider, checkpoint, command);
+        var fencing = _fence.MustWrite(Current);
+        var transition = WorkSessionMachine.Decide(_agentId, Current, timeProvider, checkpoint, _fence.Guard(command));
+        var mustWrite = transition.MustWrite || fencing;
 
         // A prompt is shown before it is stored: a crash before its write lands re-prompts anyway (the recovery rule),
         // and a failed write leaves the session active with the timer retrying, so the agent is prompted again with
         // the deadline that is finally stored. Nothing else goes out early: an end, a status or a withdrawn prompt
         // that failed to store never happened.
+        // Not before the fence is stored, nor on a silo that is no longer active: an activation that may have been
+        // superseded shows nothing it has not stored.
         var promptsOnly = transition.Events.Count > 0 && transition.Events.All(agentEvent => agentEvent is InactivityWarned);
-        if (promptsOnly && _observers is { Count: > 0 } earlyObservers)
+        var early = promptsOnly && !fencing && silo.IsActive;
+        if (early && _observers is { Count: > 0 } earlyObservers)
         {
             await earlyObservers.Notify(observer => observer.OnAgentEvents(transition.Events));
         }
 
-        if (transition.MustWrite)
+        if (mustWrite)
         {
             await WriteAsync(transition.State, ReportEntry.FromTransition(_tenantId, transition.Events, transition.State), deadline);
         }
 
-        Swap(transition.State, stored: transition.MustWrite);
+        _fence.Passed();
+        Swap(transition.State, stored: mustWrite);
         HandOverOutbox();
         foreach (var agentEvent in transition.Events)
         {
@@ -335,7 +351,7 @@ internal sealed partial class AgentGrain(
 
         metrics.Record(transition.Events);
         CountOpenSession(Current.Session is not null);
-        if (!promptsOnly && transition.Events.Count > 0 && _observers is { Count: > 0 } observers)
+        if (!early && transition.Events.Count > 0 && _observers is { Count: > 0 } observers)
         {
             await observers.Notify(observer => observer.OnAgentEvents(transition.Events));
         }

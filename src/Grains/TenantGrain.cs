@@ -45,6 +45,7 @@ internal sealed partial class TenantGrain(
     IOptions<ReportingOptions> reporting,
     ReportWriter reportWriter,
     ReportStore reportStore,
+    LocalSiloStatus silo,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain, ITenantRoster, IRemindable
 {
     internal const string OutboxReminderName = "report-outbox";
@@ -82,9 +83,10 @@ internal sealed partial class TenantGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        await LoadRosterAsync(cancellationToken);
+        await FenceAsync();
         _published = state.State.Preferences;
         _pushedVersion = state.State.PushedVersion;
-        await LoadRosterAsync(cancellationToken);
         HandOverOutbox();
         if (SweepPending)
         {
@@ -119,6 +121,35 @@ internal sealed partial class TenantGrain(
 
         // The next write leaves it out.
         state.State.Roster = null;
+    }
+
+    /// <summary>
+    /// One write of the row as read, so that a write of an older activation still running (a paused silo's, resumed
+    /// before it learns it was declared dead) is refused by the etag rather than changing the preferences behind this
+    /// one (docs/architecture.md#recovery-rule). A row written since it was read is read again. Tenants are few: one
+    /// small write per activation. A failed write leaves the fence to the next write, which reloads on a conflict.
+    /// </summary>
+    private async Task FenceAsync()
+    {
+        if (!state.RecordExists)
+        {
+            // Nothing stored, nothing an older activation could overwrite: its first write would create the row, and this
+            // one's first write then fails on the etag and reloads it.
+            return;
+        }
+
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            await ReloadQuietlyAsync();
+        }
+        catch (Exception exception)
+        {
+            LogFenceFailed(logger, exception, TenantId);
+        }
     }
 
     public Task<TenantPreferences> GetPreferences() => Task.FromResult(_published);
@@ -388,7 +419,8 @@ internal sealed partial class TenantGrain(
         // The workers run on this grain's scheduler, one step at a time: the shared index needs no lock.
         async Task WorkAsync()
         {
-            while (next < agents.Count && target == _published && !cancellationToken.IsCancellationRequested)
+            // A silo that is no longer active stops pushing: a newer activation of this tenant serves the agents.
+            while (next < agents.Count && target == _published && !cancellationToken.IsCancellationRequested && silo.IsActive)
             {
                 var entry = agents[next++];
                 try
@@ -495,6 +527,9 @@ internal sealed partial class TenantGrain(
 
     [LoggerMessage(LogLevel.Information, "Tenant {TenantId} answers a preference change before its history entry is stored; the outbox delivers it")]
     private static partial void LogHistoryDeliveryDeferred(ILogger logger, Exception exception, string tenantId);
+
+    [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not store its row on activation; its next write fences off older activations")]
+    private static partial void LogFenceFailed(ILogger logger, Exception exception, string tenantId);
 
     [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not register or remove its report-outbox reminder")]
     private static partial void LogOutboxReminderFailed(ILogger logger, Exception exception, string tenantId);

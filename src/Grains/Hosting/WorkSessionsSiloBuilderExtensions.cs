@@ -27,6 +27,7 @@ public static class WorkSessionsSiloBuilderExtensions
             new Storage.DeadlineWritePacer(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WorkSessionsOptions>>().Value.DeadlineWriteDelayLimit));
         builder.Services.TryAddSingleton<Storage.StorageWriteHealth>();
         builder.Services.TryAddSingleton<Storage.StateWriteGate>();
+        builder.Services.TryAddSingleton<LocalSiloStatus>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<ReportWriter>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddMetrics();
