@@ -85,6 +85,7 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
         var paused = cluster.Silos[0];
         var pausedOutput = 0;
         var pausedAt = TimeProvider.System.GetTimestamp();
+        var pausedAtUtc = TimeProvider.System.GetUtcNow();
         paused.Freeze();
         try
         {
@@ -151,7 +152,8 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
             endedWorking += ends > 0 ? 1 : 0;
             if (prompts > 0 || ends > 0)
             {
-                problems.Add($"working {agent.Id}: {Of(agent, "inactivity-warning").Count} prompts in the feed, {watchers[agent.Id].Warnings} on its stream, "
+                problems.Add($"working {agent.Id}: {Of(agent, "inactivity-warning").Count} prompts in the feed (at {string.Join(", ", Of(agent, "inactivity-warning").Select(entry => (string?)entry["at"]))}; "
+                    + $"paused {pausedAtUtc:O} to {resumedAt:O}), {watchers[agent.Id].Warnings} on its stream, "
                     + $"{Of(agent, "session-ended").Count} ends in the feed ({string.Join(", ", Of(agent, "session-ended").Select(entry => (string?)entry["session"]?["endReason"]))})");
             }
 
@@ -291,30 +293,30 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// A working agent: a heartbeat every 2 s; once the silo has resumed, a status change at once and every fourth time
-    /// after (a break, ready again). None while the silo is paused: until then the newer activations write nothing of their
-    /// own, as most agents' would not, so only the fence stands between them and the old activations' writes.
+    /// A working agent, as a browser's interval timer drives it: a heartbeat every 2 s whether or not the previous one has
+    /// answered; once the silo has resumed, a status change at once and every fourth beat after (a break, ready again).
+    /// None while the silo is paused: until then the newer activations write nothing of their own, as most agents' would
+    /// not, so only the fence stands between them and the old activations' writes.
     /// </summary>
     private static async Task WorkAsync(Traffic traffic, Agent agent, Task resumed, ConcurrentDictionary<int, int> failed, CancellationToken stop)
     {
+        var calls = new List<Task>();
         try
         {
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next((int)HeartbeatEvery.TotalMilliseconds)), stop);
             var changes = 0;
+            var changing = Task.CompletedTask;
+            var gateway = agent.Index % 2;
             for (var beat = 1; !stop.IsCancellationRequested; beat++)
             {
                 var next = Task.Delay(HeartbeatEvery, stop);
-                var gateway = agent.Index % 2;
-                var heartbeat = await traffic.CallWithRetryAsync(gateway, HttpMethod.Post, "/api/v1/me/work-session/activity", agent.Token, status => status == 204);
-                if (heartbeat.Status != 204)
-                {
-                    failed.AddOrUpdate(heartbeat.Status, 1, (_, count) => count + 1);
-                }
-
-                if (resumed.IsCompleted && (changes == 0 || beat % 4 == 0))
+                calls.RemoveAll(call => call.IsCompleted);
+                calls.Add(HeartbeatAsync());
+                if (resumed.IsCompleted && changing.IsCompleted && (changes == 0 || beat % 4 == 0))
                 {
                     object status = changes++ % 2 == 1 ? new { status = "ready" } : new { status = "notReady", reason = "Break" };
-                    await traffic.CallWithRetryAsync(gateway, HttpMethod.Put, "/api/v1/me/status", agent.Token, answer => answer == 200, status);
+                    changing = traffic.CallWithRetryAsync(gateway, HttpMethod.Put, "/api/v1/me/status", agent.Token, answer => answer == 200, status);
+                    calls.Add(changing);
                 }
 
                 await next;
@@ -323,6 +325,17 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // The run is over.
+        }
+
+        await Task.WhenAll(calls);
+
+        async Task HeartbeatAsync()
+        {
+            var heartbeat = await traffic.CallWithRetryAsync(agent.Index % 2, HttpMethod.Post, "/api/v1/me/work-session/activity", agent.Token, status => status == 204);
+            if (heartbeat.Status != 204)
+            {
+                failed.AddOrUpdate(heartbeat.Status, 1, (_, count) => count + 1);
+            }
         }
     }
 
