@@ -1,22 +1,22 @@
-using System.Data;
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
 namespace WorkSessions.Storage.Tests;
 
 /// <summary>
-/// The SQLite writer behind the Orleans providers' data source: asynchronous writes queue to one thread that commits
-/// them in batches. Each test holds SQLite's write lock from another connection while it queues, so what the writer
+/// The SQLite writer behind grain state, reminders and report batches: writes queue to one thread that commits them in
+/// batches. Each test holds SQLite's write lock from another connection while it queues, so what the writer
 /// finds queued when the lock comes free is known.
 /// </summary>
 public sealed class SqliteWriterTests : IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("work-sessions-writer-").FullName;
-    private SqliteServerDataSource _source = null!;
+    private SqliteDataSource _source = null!;
+    private SqliteWriter _writer = null!;
 
     private string ConnectionString => new SqliteConnectionStringBuilder { DataSource = Path.Combine(_directory, "writer.db") }.ConnectionString;
 
-    private SqliteWriter Writer => _source.Writer!;
+    private SqliteWriter Writer => _writer;
 
     public async Task InitializeAsync()
     {
@@ -28,11 +28,13 @@ public sealed class SqliteWriterTests : IAsyncLifetime
             await command.ExecuteNonQueryAsync();
         }
 
-        _source = new SqliteServerDataSource(ConnectionString, withWriter: true);
+        _source = new SqliteDataSource(ConnectionString);
+        _writer = new SqliteWriter(_source);
     }
 
     public async Task DisposeAsync()
     {
+        _writer.Dispose();
         await _source.DisposeAsync();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
@@ -91,66 +93,6 @@ public sealed class SqliteWriterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task QueuedCommand_AnswersAsMicrosoftDataSqliteDoes()
-    {
-        // The shapes of the Orleans providers' statements: RETURNING, a write followed by a SELECT, several result sets.
-        await InsertAsync(7);
-        await using var connection = await _source.OpenConnectionAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            UPDATE item SET version = version + 1 WHERE id = @id RETURNING version AS NewVersion, name AS Name;
-            UPDATE item SET version = version + 1 WHERE id = -1 RETURNING version AS Missing;
-            DELETE FROM item WHERE id = @other;
-            SELECT changes() > 0 AS Deleted, NULL AS Empty;
-            """;
-        AddParameter(command, "@id", 7);
-        AddParameter(command, "@other", 8);
-
-        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.Default, CancellationToken.None);
-
-        Assert.True(await reader.ReadAsync());
-        Assert.Equal(2, reader.GetInt32(reader.GetOrdinal("NewVersion")));
-        Assert.Equal(2L, reader.GetValue(0));
-        Assert.Equal(2L, await reader.GetFieldValueAsync<long>(0));
-        Assert.Equal("item-7", reader.GetString(1));
-        Assert.False(await reader.ReadAsync());
-        Assert.True(await reader.NextResultAsync());
-        Assert.Equal("Missing", reader.GetName(0));
-        Assert.False(await reader.ReadAsync());
-        Assert.True(await reader.NextResultAsync());
-        Assert.True(await reader.ReadAsync());
-        Assert.False(reader.GetBoolean(0));
-        Assert.True(await reader.IsDBNullAsync(1));
-        Assert.Null(await reader.GetFieldValueAsync<string?>(1));
-        Assert.False(await reader.NextResultAsync());
-        Assert.Equal(1, reader.RecordsAffected);
-        Assert.Equal(2, Writer.Commands);
-    }
-
-    [Fact]
-    public async Task Reads_AndWritesInsideATransaction_RunOnTheCallersConnection()
-    {
-        await InsertAsync(1);
-        await using var connection = await _source.OpenConnectionAsync();
-        await using (var read = connection.CreateCommand())
-        {
-            read.CommandText = "SELECT name FROM item WHERE id = 1";
-            Assert.Equal("item-1", await read.ExecuteScalarAsync());
-        }
-
-        await using (var transaction = await connection.BeginTransactionAsync())
-        {
-            await using var write = connection.CreateCommand();
-            write.CommandText = "INSERT INTO item (id, name, version) VALUES (2, 'item-2', 1)";
-            await write.ExecuteNonQueryAsync();
-            await transaction.CommitAsync();
-        }
-
-        Assert.Equal(1, Writer.Commands);
-        Assert.Equal(2L, await CountFromAnotherConnectionAsync());
-    }
-
-    [Fact]
     public async Task UnitOfWork_CommitsWithTheWritesAroundIt_AndAFailingOneUndoesAllOfItsStatementsOnly()
     {
         Task<int> before, after;
@@ -198,66 +140,36 @@ public sealed class SqliteWriterTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task QueuedWrite_ParametersNamedWithoutPrefix_GetTheStatementsNames_AndAreStored()
+    public async Task Write_AnswersWithWhatItReadOnTheWritersThread_AndReusesItsPreparedStatement()
     {
-        // As the Orleans providers name theirs: Microsoft.Data.Sqlite would try three prefixes for each on every execution.
-        await using var connection = await _source.OpenConnectionAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO item (id, name, version) VALUES (@id, @name, @version)";
-        var id = AddParameter(command, "id", 1);
-        var name = AddParameter(command, "name", "first");
-        var version = AddParameter(command, "version", 2);
-        var prefixed = AddParameter(command, "@unused", 3);
+        await InsertAsync(7);
 
-        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        var first = await BumpAsync(7);
+        var second = await BumpAsync(7);
+        var missing = await BumpAsync(8);
 
-        Assert.Equal(["@id", "@name", "@version", "@unused"], [id.ParameterName, name.ParameterName, version.ParameterName, prefixed.ParameterName]);
-        Assert.Equal(1L, await CountFromAnotherConnectionAsync());
+        Assert.Equal((2L, 3L, (long?)null), (first, second, missing));
+        Assert.Equal(4, Writer.Commands);
+
+        Task<long?> BumpAsync(int id) => Writer.RunAsync(
+            statements =>
+            {
+                var command = statements.Prepare("UPDATE item SET version = version + 1 WHERE id = @id RETURNING version");
+                command.Parameters.AddWithValue("@id", id);
+                return (long?)command.ExecuteScalar();
+            },
+            CancellationToken.None);
     }
 
-    [Theory]
-    [InlineData(":")]
-    [InlineData("$")]
-    [InlineData("@")]
-    public async Task ReadAndSynchronousWrite_WithAnyPrefixInTheStatement_BindAsBefore(string prefix)
-    {
-        await using var connection = await _source.OpenConnectionAsync();
-        await using (var insert = connection.CreateCommand())
+    private Task<int> InsertAsync(int id, CancellationToken cancellationToken = default) => Writer.RunAsync(
+        statements =>
         {
-            insert.CommandText = $"INSERT INTO item (id, name, version) VALUES ({prefix}id, {prefix}name, 1)";
-            AddParameter(insert, "id", 7);
-            AddParameter(insert, "name", "seven");
-            Assert.Equal(1, insert.ExecuteNonQuery());
-        }
-
-        await using var select = connection.CreateCommand();
-        select.CommandText = $"SELECT name FROM item WHERE id = {prefix}id";
-        var id = AddParameter(select, "id", 7);
-        Assert.Equal("seven", await select.ExecuteScalarAsync());
-        Assert.Equal(prefix + "id", id.ParameterName);
-    }
-
-    [Fact]
-    public async Task StatementUsingOneNameWithTwoPrefixes_FailsAsMicrosoftDataSqliteDoes()
-    {
-        await using var connection = await _source.OpenConnectionAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM item WHERE id = @id OR id = :id";
-        var id = AddParameter(command, "id", 1);
-
-        await Assert.ThrowsAsync<InvalidOperationException>(() => command.ExecuteScalarAsync());
-        Assert.Equal("id", id.ParameterName);
-    }
-
-    private async Task<int> InsertAsync(int id, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO item (id, name, version) VALUES (@id, @name, 1)";
-        AddParameter(command, "@id", id);
-        AddParameter(command, "@name", $"item-{id}");
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+            var command = statements.Prepare("INSERT INTO item (id, name, version) VALUES (@id, @name, 1)");
+            command.Parameters.AddWithValue("@id", id);
+            command.Parameters.AddWithValue("@name", $"item-{id}");
+            return command.ExecuteNonQuery();
+        },
+        cancellationToken);
 
     private static DbParameter AddParameter(DbCommand command, string name, object value)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Storage;
 using WorkSessions.Contracts;
@@ -264,16 +265,132 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
         await second.StopAsync();
     }
 
+    [Fact]
+    public async Task ClearWithAStaleETag_IsRejected_AndTheStoredStateIsKept()
+    {
+        var silo = await target.SharedSiloAsync();
+        var grainId = AgentGrainId();
+        var stale = new GrainState<AgentGrainState>(SampleState());
+        await silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, stale);
+        var current = new GrainState<AgentGrainState>();
+        await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, current);
+        await silo.GrainStorage.WriteStateAsync(StateNames.Agent, grainId, current);
+
+        await Assert.ThrowsAsync<InconsistentStateException>(() => silo.GrainStorage.ClearStateAsync(StateNames.Agent, grainId, stale));
+        var stored = new GrainState<AgentGrainState>();
+        await silo.GrainStorage.ReadStateAsync(StateNames.Agent, grainId, stored);
+
+        Assert.True(stored.RecordExists);
+        Assert.Equal(current.ETag, stored.ETag);
+        Assert.Equal(Json(current.State), Json(stored.State));
+    }
+
+    [Fact]
+    public async Task ReminderUpserts_AnswerANewETag_AndOnlyTheCurrentETagRemoves()
+    {
+        var table = (await target.SharedSiloAsync()).Services.GetRequiredService<IReminderTable>();
+        var grainId = ProbeGrainId(0);
+        var startAt = new DateTime(2030, 1, 2, 3, 4, 5, DateTimeKind.Utc).AddTicks(1234567);
+
+        var first = await table.UpsertRow(Reminder(grainId, "wake-up", startAt, TimeSpan.FromMinutes(90)));
+        var second = await table.UpsertRow(Reminder(grainId, "wake-up", startAt.AddHours(1), TimeSpan.FromMinutes(30)));
+        var read = await table.ReadRow(grainId, "wake-up");
+
+        Assert.NotNull(first);
+        Assert.NotNull(second);
+        Assert.NotEqual(first, second);
+        Assert.NotNull(read);
+        Assert.Equal((grainId, "wake-up", startAt.AddHours(1), TimeSpan.FromMinutes(30), second), (read.GrainId, read.ReminderName, read.StartAt, read.Period, read.ETag));
+        Assert.Equal(DateTimeKind.Utc, read.StartAt.Kind);
+        Assert.Equal([second], (await table.ReadRows(grainId)).Reminders.Select(entry => entry.ETag));
+        Assert.Null(await table.ReadRow(grainId, "no-such-reminder"));
+
+        Assert.False(await table.RemoveRow(grainId, "wake-up", first!));
+        Assert.NotNull(await table.ReadRow(grainId, "wake-up"));
+        Assert.True(await table.RemoveRow(grainId, "wake-up", second!));
+        Assert.Null(await table.ReadRow(grainId, "wake-up"));
+        Assert.False(await table.RemoveRow(grainId, "wake-up", second!));
+    }
+
+    [Fact]
+    public async Task ReminderRanges_SplitTheHashRingAsOrleansDoes_IncludingRangesThatWrap()
+    {
+        var table = (await target.SharedSiloAsync()).Services.GetRequiredService<IReminderTable>();
+        var grainIds = Enumerable.Range(0, 48).Select(ProbeGrainId).ToList();
+        foreach (var grainId in grainIds)
+        {
+            await table.UpsertRow(Reminder(grainId, "range", DateTime.UtcNow.AddDays(1), TimeSpan.FromHours(1)));
+        }
+
+        var hashes = grainIds.Select(id => id.GetUniformHashCode()).Order().ToList();
+        (uint Begin, uint End)[] ranges =
+        [
+            (hashes[5], hashes[20]),                          // plain
+            (hashes[40], hashes[3]),                          // wraps past uint.MaxValue
+            (0x7000_0000, 0x9000_0000),                       // plain, but wraps as signed integers
+            (0xF000_0000, 0x1000_0000),                       // wraps, but plain as signed integers
+            (hashes[10], hashes[10]),                         // begin = end: the whole ring
+            (hashes[10] - 1, hashes[10]),                     // exactly one grain
+            (0, uint.MaxValue),                               // everything but hash 0
+        ];
+
+        foreach (var (begin, end) in ranges)
+        {
+            var expected = grainIds.Where(id => InRange(id.GetUniformHashCode(), begin, end)).Select(id => id.ToString()).Order().ToList();
+            var read = (await table.ReadRows(begin, end)).Reminders
+                .Where(entry => grainIds.Contains(entry.GrainId))
+                .Select(entry => entry.GrainId.ToString())
+                .Order()
+                .ToList();
+            Assert.True(expected.SequenceEqual(read), $"range ({begin:x8}, {end:x8}]: expected {expected.Count}, read {read.Count}");
+        }
+
+        foreach (var grainId in grainIds)
+        {
+            var entry = await table.ReadRow(grainId, "range");
+            Assert.True(await table.RemoveRow(grainId, "range", entry!.ETag!));
+        }
+
+        // (begin, end] on the ring, as Orleans' in-memory reminder table and its ring ranges define it.
+        static bool InRange(uint hash, uint begin, uint end) => begin < end ? hash > begin && hash <= end : hash > begin || hash <= end;
+    }
+
+    [Fact]
+    public async Task ClearingTheReminderTable_RemovesOnlyThisServicesReminders()
+    {
+        var mine = await target.StartSiloAsync(TestIds.New("clear-mine"));
+        var other = await target.StartSiloAsync(TestIds.New("clear-other"));
+        var mineTable = mine.Services.GetRequiredService<IReminderTable>();
+        var otherTable = other.Services.GetRequiredService<IReminderTable>();
+        await mineTable.UpsertRow(Reminder(ProbeGrainId(1), "a", DateTime.UtcNow.AddDays(1), TimeSpan.FromHours(1)));
+        await mineTable.UpsertRow(Reminder(ProbeGrainId(2), "b", DateTime.UtcNow.AddDays(1), TimeSpan.FromHours(1)));
+        var kept = ProbeGrainId(3);
+        await otherTable.UpsertRow(Reminder(kept, "c", DateTime.UtcNow.AddDays(1), TimeSpan.FromHours(1)));
+
+        await mineTable.TestOnlyClearTable();
+
+        Assert.Empty((await mineTable.ReadRows(0, 0)).Reminders);
+        Assert.Equal([kept], (await otherTable.ReadRows(0, 0)).Reminders.Select(entry => entry.GrainId));
+        await mine.StopAsync();
+        await other.StopAsync();
+    }
+
     protected async Task<int> CountAsync(string sql, IReadOnlyDictionary<string, string?>? settings = null) =>
         Convert.ToInt32(await target.ScalarAsync(sql, settings), CultureInfo.InvariantCulture);
 
-    private static GrainId AgentGrainId() =>
+    /// <summary>A reminder's grain that no silo activates: these tests use the table alone, with reminders due a day later.</summary>
+    private static GrainId ProbeGrainId(int index) => GrainId.Create("table-probe", $"{Guid.NewGuid():N}-{index}");
+
+    protected static ReminderEntry Reminder(GrainId grainId, string name, DateTime startAt, TimeSpan period) =>
+        new() { GrainId = grainId, ReminderName = name, StartAt = startAt, Period = period };
+
+    protected static GrainId AgentGrainId() =>
         GrainId.Create("agent", AgentKey.Format(TestIds.NewTenantId(), "agent-1"));
 
-    private static string Json(AgentGrainState? state) => JsonSerializer.Serialize(state);
+    private protected static string Json(AgentGrainState? state) => JsonSerializer.Serialize(state);
 
     /// <summary>An agent in the middle of things: warned, on a call, with time accounted and preferences held.</summary>
-    private static AgentGrainState SampleState()
+    private protected static AgentGrainState SampleState()
     {
         var startedAt = new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
         return new AgentGrainState
@@ -304,7 +421,7 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
     }
 }
 
-public sealed class SqliteStorageTests(SqliteTarget target) : StorageConformanceTests<SqliteTarget>(target)
+public sealed partial class SqliteStorageTests(SqliteTarget target) : StorageConformanceTests<SqliteTarget>(target)
 {
     [Fact]
     public async Task SqliteConnections_AreSetUpForAServer()

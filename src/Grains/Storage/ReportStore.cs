@@ -63,7 +63,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
     {
         // On SQLite the grains' writes hold the file's write lock batch after batch on the writer's thread: a batch of
         // ours joins them there as one more savepoint instead of sleeping in SQLite's busy handler between them.
-        if (!IsPostgres && database.ProviderDataSource is SqliteServerDataSource { Writer: { } writer })
+        if (database.Writer is { } writer)
         {
             return writer.RunAsync(connection => InsertRowsAsync(connection, transaction: null, entries, cancellationToken), cancellationToken);
         }
@@ -485,7 +485,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
 
     private async Task<int> PurgeChunkAsync(string sql, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        if (!IsPostgres && database.ProviderDataSource is SqliteServerDataSource { Writer: { } writer })
+        if (database.Writer is { } writer)
         {
             var deleted = 0;
             await writer.RunAsync(

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Data;
 using Microsoft.Data.Sqlite;
 
 namespace WorkSessions.Storage;
@@ -8,18 +7,16 @@ namespace WorkSessions.Storage;
 /// The one thread that writes to a SQLite file for this process (docs/architecture.md#storage). Microsoft.Data.Sqlite
 /// runs every command synchronously, even through its async methods: a write executed by its caller holds that
 /// thread (an Orleans scheduler or thread-pool thread) for as long as SQLite takes, and callers on several threads
-/// queue on SQLite's single write lock by sleeping in its busy handler. Here callers queue their commands instead and
-/// await them; this thread takes whatever has queued up (up to <see cref="MaxBatchSize"/>), runs it in one transaction
-/// with a savepoint per command, commits, and only then completes each caller's task — so a completed write is a
-/// committed one, and a command that fails rolls back to its savepoint and fails only its own caller.
+/// queue on SQLite's single write lock by sleeping in its busy handler. Here callers queue their writes instead (a
+/// grain's state, a reminder, a batch of report rows) and await them; this thread takes whatever has queued up (up to
+/// <see cref="MaxBatchSize"/>), runs it in one transaction with a savepoint per write, commits, and only then completes
+/// each caller's task — so a completed write is a committed one, and a write that fails rolls back to its savepoint and
+/// fails only its own caller.
 /// </summary>
 internal sealed class SqliteWriter : IDisposable
 {
-    /// <summary>The most commands one transaction holds: a bound on how long a commit keeps readers of the WAL waiting for a checkpoint.</summary>
+    /// <summary>The most writes one transaction holds: a bound on how long a commit keeps readers of the WAL waiting for a checkpoint.</summary>
     public const int MaxBatchSize = 256;
-
-    // A handful of distinct statements (the Orleans providers' queries): each stays prepared on the writer's connection.
-    private const int MaxCachedStatements = 64;
 
     private readonly string _connectionString;
     private readonly string _setUpSql;
@@ -27,6 +24,7 @@ internal sealed class SqliteWriter : IDisposable
     private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
     private readonly Thread _thread;
     private SqliteConnection? _connection;
+    private Statements? _session;
     private SqliteCommand? _begin;
     private SqliteCommand? _commit;
     private SqliteCommand? _rollback;
@@ -37,10 +35,10 @@ internal sealed class SqliteWriter : IDisposable
     private long _commands;
     private int _disposed;
 
-    public SqliteWriter(string connectionString, string setUpSql)
+    public SqliteWriter(SqliteDataSource dataSource)
     {
-        _connectionString = connectionString;
-        _setUpSql = setUpSql;
+        _connectionString = dataSource.ConnectionString;
+        _setUpSql = dataSource.SetUpSql;
         _thread = new Thread(Run) { IsBackground = true, Name = "WorkSessions SQLite writer" };
         _thread.Start();
     }
@@ -48,60 +46,46 @@ internal sealed class SqliteWriter : IDisposable
     /// <summary>Transactions committed (or attempted) so far: fewer than <see cref="Commands"/> when writes arrive together.</summary>
     public long Transactions => Interlocked.Read(ref _transactions);
 
-    /// <summary>Commands run so far.</summary>
+    /// <summary>Writes run so far.</summary>
     public long Commands => Interlocked.Read(ref _commands);
 
     /// <summary>
-    /// Queues a command and completes once the transaction holding it has committed, with its whole result read.
-    /// The command's text and parameters are used on the writer's thread; the caller leaves them alone until then.
+    /// Queues a write and completes with its answer once the transaction holding it has committed. <paramref name="work"/>
+    /// runs on the writer's thread inside the writer's transaction (no transaction object: use
+    /// <see cref="Statements.Prepare"/>); whatever it throws fails only this write, undone to its own savepoint.
     /// Cancelled before the writer took it, it never runs; once taken, it runs to its end.
     /// </summary>
-    public Task<BufferedResult> ExecuteAsync(SqliteCommand command, CommandBehavior behavior, CancellationToken cancellationToken)
+    public Task<T> RunAsync<T>(Func<Statements, T> work, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(work);
         if (cancellationToken.IsCancellationRequested)
         {
-            return Task.FromCanceled<BufferedResult>(cancellationToken);
+            return Task.FromCanceled<T>(cancellationToken);
         }
 
-        var request = new WriteRequest(command, behavior, cancellationToken);
+        var request = new WriteRequest<T>(work, cancellationToken);
         try
         {
             _queue.Add(request, CancellationToken.None);
         }
         catch (Exception exception) when (exception is InvalidOperationException or ObjectDisposedException)
         {
-            return Task.FromException<BufferedResult>(new ObjectDisposedException(nameof(SqliteWriter), "The SQLite writer has stopped."));
+            return Task.FromException<T>(new ObjectDisposedException(nameof(SqliteWriter), "The SQLite writer has stopped."));
         }
 
         return request.Completion.Task;
     }
 
     /// <summary>
-    /// Queues a unit of work of several statements (the report store's batch) that commits with the writes around it, in
-    /// a savepoint of its own: all of it or none of it is stored, and it never waits for SQLite's write lock against this
-    /// writer. <paramref name="work"/> runs on the writer's thread with no transaction object (the writer's transaction is
-    /// open) and must complete synchronously, as Microsoft.Data.Sqlite's own asynchronous methods do.
+    /// Queues a unit of work of several statements written against <see cref="System.Data.Common.DbConnection"/> (the
+    /// report store's batch, shared with PostgreSQL) that commits with the writes around it, in a savepoint of its own:
+    /// all of it or none of it is stored. <paramref name="work"/> must complete synchronously, as Microsoft.Data.Sqlite's
+    /// own asynchronous methods do; one that does not is refused.
     /// </summary>
     public Task RunAsync(Func<SqliteConnection, Task> work, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Task.FromCanceled(cancellationToken);
-        }
-
-        var request = new WriteRequest(work, cancellationToken);
-        try
-        {
-            _queue.Add(request, CancellationToken.None);
-        }
-        catch (Exception exception) when (exception is InvalidOperationException or ObjectDisposedException)
-        {
-            return Task.FromException(new ObjectDisposedException(nameof(SqliteWriter), "The SQLite writer has stopped."));
-        }
-
-        return request.Completion.Task;
+        return RunAsync(statements => RunToCompletion(work(statements.Connection)), cancellationToken);
     }
 
     /// <summary>Runs what is queued, then stops the thread and closes its connection.</summary>
@@ -174,10 +158,11 @@ internal sealed class SqliteWriter : IDisposable
         }
         catch (Exception exception)
         {
-            // No transaction, or it could not commit: nothing of it is stored, whatever each command answered.
+            // No transaction, or it could not commit: nothing of it is stored, whatever each write answered.
             foreach (var request in taken)
             {
-                request.Completion.TrySetException(exception);
+                request.Fail(exception);
+                request.Complete();
             }
 
             return;
@@ -194,22 +179,21 @@ internal sealed class SqliteWriter : IDisposable
         _savepoint!.ExecuteNonQuery();
         try
         {
-            request.Outcome = request.Work is { } work ? RunWork(connection, work) : Execute(connection, request);
+            request.Run(_session!);
             _release!.ExecuteNonQuery();
         }
         catch (Exception exception) when (connection.Handle is { } handle && SQLitePCL.raw.sqlite3_get_autocommit(handle) == 0)
         {
-            // The transaction survived the error (a constraint, a bad statement): undo this command alone. An error that
+            // The transaction survived the error (a constraint, a bad statement): undo this write alone. An error that
             // ended the transaction (I/O, disk full) is not caught here and fails the whole batch.
             _rollbackToSavepoint!.ExecuteNonQuery();
             _release!.ExecuteNonQuery();
-            request.Error = exception;
+            request.Fail(exception);
         }
     }
 
-    private static BufferedResult RunWork(SqliteConnection connection, Func<SqliteConnection, Task> work)
+    private static bool RunToCompletion(Task pending)
     {
-        var pending = work(connection);
         if (!pending.IsCompleted)
         {
             // Waiting would block the writer's thread on someone else's I/O; leaving would commit half of the work.
@@ -226,45 +210,8 @@ internal sealed class SqliteWriter : IDisposable
             throw new OperationCanceledException("Work queued to the SQLite writer was cancelled.");
         }
 
-        return NoResult;
+        return true;
     }
-
-    private BufferedResult Execute(SqliteConnection connection, WriteRequest request)
-    {
-        var source = request.Command;
-        if (!_statements.TryGetValue(source.CommandText, out var statement))
-        {
-            statement = connection.CreateCommand();
-            statement.CommandText = source.CommandText;
-            if (_statements.Count < MaxCachedStatements)
-            {
-                _statements.Add(source.CommandText, statement);
-            }
-        }
-
-        statement.CommandTimeout = source.CommandTimeout;
-        statement.Parameters.Clear();
-        foreach (SqliteParameter parameter in source.Parameters)
-        {
-            statement.Parameters.Add(parameter);
-        }
-
-        try
-        {
-            using var reader = statement.ExecuteReader(request.Behavior & ~CommandBehavior.CloseConnection);
-            return BufferedResult.Read(reader);
-        }
-        finally
-        {
-            statement.Parameters.Clear();
-            if (!_statements.ContainsValue(statement))
-            {
-                statement.Dispose();
-            }
-        }
-    }
-
-    private static readonly BufferedResult NoResult = new([], 0);
 
     private SqliteConnection Connection()
     {
@@ -298,6 +245,7 @@ internal sealed class SqliteWriter : IDisposable
         }
 
         _connection = connection;
+        _session = new Statements(connection, _statements);
         return connection;
     }
 
@@ -327,6 +275,7 @@ internal sealed class SqliteWriter : IDisposable
         _statements.Clear();
         _connection?.Dispose();
         _connection = null;
+        _session = null;
     }
 
     private static SqliteCommand Statement(SqliteConnection connection, string sql)
@@ -336,7 +285,40 @@ internal sealed class SqliteWriter : IDisposable
         return command;
     }
 
-    private sealed class WriteRequest
+    /// <summary>The writer's connection as a write sees it: statements prepared once and kept for the next write.</summary>
+    public sealed class Statements
+    {
+        private readonly Dictionary<string, SqliteCommand> _cache;
+
+        internal Statements(SqliteConnection connection, Dictionary<string, SqliteCommand> cache)
+        {
+            Connection = connection;
+            _cache = cache;
+        }
+
+        /// <summary>The writer's connection, inside its transaction.</summary>
+        public SqliteConnection Connection { get; }
+
+        /// <summary>
+        /// The command for <paramref name="sql"/> with no parameters, prepared on first use: pass the same string every
+        /// time, and name parameters exactly as the statement does (<c>@Name</c>), so binding is one lookup.
+        /// </summary>
+        public SqliteCommand Prepare(string sql)
+        {
+            if (!_cache.TryGetValue(sql, out var command))
+            {
+                // A handful of constant statements (grain state, reminders): each stays prepared until the connection closes.
+                command = Connection.CreateCommand();
+                command.CommandText = sql;
+                _cache.Add(sql, command);
+            }
+
+            command.Parameters.Clear();
+            return command;
+        }
+    }
+
+    private abstract class WriteRequest
     {
         private const int Queued = 0;
         private const int Taken = 1;
@@ -345,20 +327,7 @@ internal sealed class SqliteWriter : IDisposable
         private readonly CancellationTokenRegistration _cancellation;
         private int _state;
 
-        public WriteRequest(SqliteCommand command, CommandBehavior behavior, CancellationToken cancellationToken)
-            : this(cancellationToken)
-        {
-            Command = command;
-            Behavior = behavior;
-        }
-
-        public WriteRequest(Func<SqliteConnection, Task> work, CancellationToken cancellationToken)
-            : this(cancellationToken)
-        {
-            Work = work;
-        }
-
-        private WriteRequest(CancellationToken cancellationToken)
+        protected WriteRequest(CancellationToken cancellationToken)
         {
             if (cancellationToken.CanBeCanceled)
             {
@@ -367,19 +336,7 @@ internal sealed class SqliteWriter : IDisposable
             }
         }
 
-        public SqliteCommand Command { get; } = null!;
-
-        public CommandBehavior Behavior { get; }
-
-        /// <summary>Set instead of <see cref="Command"/> for a unit of work of several statements.</summary>
-        public Func<SqliteConnection, Task>? Work { get; }
-
-        // The caller's continuation never runs on the writer's thread.
-        public TaskCompletionSource<BufferedResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public BufferedResult? Outcome { get; set; }
-
-        public Exception? Error { get; set; }
+        protected Exception? Error { get; private set; }
 
         /// <summary>The writer takes the request; false when its caller cancelled it first.</summary>
         public bool TryTake()
@@ -389,7 +346,29 @@ internal sealed class SqliteWriter : IDisposable
             return taken;
         }
 
-        public void Complete()
+        /// <summary>Runs the write on the writer's thread; its answer is handed over by <see cref="Complete"/>.</summary>
+        public abstract void Run(Statements statements);
+
+        public void Fail(Exception exception) => Error = exception;
+
+        /// <summary>Completes the caller's task, after the commit (or the failure that stored nothing).</summary>
+        public abstract void Complete();
+
+        protected abstract void Cancel(CancellationToken token);
+
+        protected bool TryCancel() => Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued;
+    }
+
+    private sealed class WriteRequest<T>(Func<Statements, T> work, CancellationToken cancellationToken) : WriteRequest(cancellationToken)
+    {
+        private T _answer = default!;
+
+        // The caller's continuation never runs on the writer's thread.
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Run(Statements statements) => _answer = work(statements);
+
+        public override void Complete()
         {
             if (Error is not null)
             {
@@ -397,13 +376,13 @@ internal sealed class SqliteWriter : IDisposable
             }
             else
             {
-                Completion.TrySetResult(Outcome!);
+                Completion.TrySetResult(_answer);
             }
         }
 
-        private void Cancel(CancellationToken token)
+        protected override void Cancel(CancellationToken token)
         {
-            if (Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued)
+            if (TryCancel())
             {
                 Completion.TrySetCanceled(token);
             }

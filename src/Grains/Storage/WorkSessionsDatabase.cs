@@ -6,8 +6,8 @@ using Npgsql;
 namespace WorkSessions.Storage;
 
 /// <summary>
-/// The product's database as the configuration names it: the connection source every Orleans ADO.NET provider
-/// of a process shares, and the schema migrations. One per process; disposing it closes pooled connections.
+/// The product's database as the configuration names it: the connection source every provider of a process shares,
+/// on SQLite the one writer thread, and the schema migrations. One per process; disposing it closes pooled connections.
 /// </summary>
 public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
 {
@@ -20,7 +20,7 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
     /// <summary>The Orleans invariant for PostgreSQL.</summary>
     public const string PostgresInvariant = "Npgsql";
 
-    private readonly Lazy<DbDataSource> _providerDataSource;
+    private readonly Lazy<SqliteWriter>? _writer;
 
     private WorkSessionsDatabase(StorageOptions options, string connectionString, DbDataSource dataSource, string? sqliteFile)
     {
@@ -29,14 +29,13 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
         ConnectionString = connectionString;
         DataSource = dataSource;
         SqliteFile = sqliteFile;
-        _providerDataSource = new Lazy<DbDataSource>(
-            () => sqliteFile is null ? dataSource : new SqliteServerDataSource(connectionString, withWriter: true));
+        _writer = dataSource is SqliteDataSource sqlite ? new Lazy<SqliteWriter>(() => new SqliteWriter(sqlite)) : null;
     }
 
     /// <summary>Which database this is.</summary>
     public StorageProvider Provider { get; }
 
-    /// <summary>The ADO.NET invariant name the Orleans providers are configured with.</summary>
+    /// <summary>The ADO.NET invariant name the Orleans providers are configured with (on PostgreSQL).</summary>
     public string Invariant => Provider == StorageProvider.Postgres ? PostgresInvariant : SqliteInvariant;
 
     /// <summary>The effective connection string (for SQLite, with the file's full path).</summary>
@@ -46,11 +45,11 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
     public DbDataSource DataSource { get; }
 
     /// <summary>
-    /// The connection source of the Orleans providers (grain state, reminders, membership). On PostgreSQL it is
-    /// <see cref="DataSource"/>; on SQLite it queues every asynchronous write to one writer thread that commits them
-    /// in batches, so no write holds an Orleans thread (docs/architecture.md#storage).
+    /// On SQLite, the one thread that writes to the file: grain state, reminders and report batches queue to it and
+    /// commit in batches, so no write holds an Orleans thread (docs/architecture.md#storage). Started on first use;
+    /// null on PostgreSQL.
     /// </summary>
-    public DbDataSource ProviderDataSource => _providerDataSource.Value;
+    internal SqliteWriter? Writer => _writer?.Value;
 
     /// <summary>The full path of the SQLite file, or null on PostgreSQL.</summary>
     public string? SqliteFile { get; }
@@ -74,7 +73,7 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
         var file = Path.GetFullPath(builder.DataSource);
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         builder.DataSource = file;
-        return new WorkSessionsDatabase(options, builder.ConnectionString, new SqliteServerDataSource(builder.ConnectionString), file);
+        return new WorkSessionsDatabase(options, builder.ConnectionString, new SqliteDataSource(builder.ConnectionString), file);
     }
 
     /// <summary>
@@ -98,9 +97,10 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_providerDataSource.IsValueCreated && _providerDataSource.Value != DataSource)
+        if (_writer is { IsValueCreated: true })
         {
-            await _providerDataSource.Value.DisposeAsync();
+            // Joining the writer's thread waits for the writes already queued: off the caller's thread.
+            await Task.Run(_writer.Value.Dispose);
         }
 
         await DataSource.DisposeAsync();
@@ -109,9 +109,9 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
 
     public void Dispose()
     {
-        if (_providerDataSource.IsValueCreated && _providerDataSource.Value != DataSource)
+        if (_writer is { IsValueCreated: true })
         {
-            _providerDataSource.Value.Dispose();
+            _writer.Value.Dispose();
         }
 
         DataSource.Dispose();

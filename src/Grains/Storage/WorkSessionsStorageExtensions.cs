@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 
 namespace WorkSessions.Storage;
 
@@ -14,9 +15,9 @@ public static class WorkSessionsStorageExtensions
     public const string MigrationsLogCategory = "WorkSessions.Storage.Migrations";
 
     /// <summary>
-    /// Grain state (provider <see cref="StorageNames.WorkSessions"/>) and reminders through the Orleans ADO.NET
-    /// providers on SQLite or PostgreSQL, and on PostgreSQL cluster membership too; with SQLite the caller keeps
-    /// localhost clustering. Pending schema migrations are applied at the very start of the silo, before any
+    /// Grain state (provider <see cref="StorageNames.WorkSessions"/>) and reminders: on SQLite through
+    /// <see cref="SqliteGrainStorage"/> and <see cref="SqliteReminderTable"/> on the file's writer thread (the caller keeps
+    /// localhost clustering); on PostgreSQL through the Orleans ADO.NET providers, cluster membership included. Pending schema migrations are applied at the very start of the silo, before any
     /// provider reads its queries. On SQLite the silo first takes an exclusive lock on
     /// <c>&lt;database&gt;.&lt;service id&gt;.lock</c>, held until it stops, and refuses to start when another silo
     /// of the same service holds it: with localhost clustering the two would each own every grain and reminder.
@@ -39,28 +40,32 @@ public static class WorkSessionsStorageExtensions
         builder.Services.TryAddSingleton<Reporting.ReportRetention>();
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<Reporting.ReportRetention>());
 
+        if (options.Kind == StorageProvider.Sqlite)
+        {
+            // Written on the file's one writer thread, batched (docs/architecture.md#sqlites-writer).
+            builder.Services.AddGrainStorage(StorageNames.WorkSessions, SqliteGrainStorage.Create);
+            builder.AddReminders();
+            builder.Services.AddSingleton<IReminderTable, SqliteReminderTable>();
+            return builder;
+        }
+
         builder.AddAdoNetGrainStorage(
             StorageNames.WorkSessions,
             storage => storage.Configure<WorkSessionsDatabase>((o, database) =>
             {
                 o.Invariant = database.Invariant;
-                o.DataSource = database.ProviderDataSource;
+                o.DataSource = database.DataSource;
             }));
         builder.UseAdoNetReminderService(reminders => reminders.Configure<WorkSessionsDatabase>((o, database) =>
         {
             o.Invariant = database.Invariant;
-            o.DataSource = database.ProviderDataSource;
+            o.DataSource = database.DataSource;
         }));
-
-        if (options.Kind == StorageProvider.Postgres)
+        builder.UseAdoNetClustering(clustering => clustering.Configure<WorkSessionsDatabase>((o, database) =>
         {
-            builder.UseAdoNetClustering(clustering => clustering.Configure<WorkSessionsDatabase>((o, database) =>
-            {
-                o.Invariant = database.Invariant;
-                o.DataSource = database.ProviderDataSource;
-            }));
-        }
-
+            o.Invariant = database.Invariant;
+            o.DataSource = database.DataSource;
+        }));
         return builder;
     }
 
@@ -89,7 +94,7 @@ public static class WorkSessionsStorageExtensions
         builder.UseAdoNetClustering(clustering => clustering.Configure<WorkSessionsDatabase>((o, database) =>
         {
             o.Invariant = database.Invariant;
-            o.DataSource = database.ProviderDataSource;
+            o.DataSource = database.DataSource;
         }));
         return builder;
     }
