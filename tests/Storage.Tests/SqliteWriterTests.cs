@@ -50,7 +50,7 @@ public sealed class SqliteWriterTests : IAsyncLifetime
         }
 
         Assert.All(await Task.WhenAll(writes), rowsAffected => Assert.Equal(1, rowsAffected));
-        Assert.Equal(100, Writer.Commands);
+        Assert.Equal(100, Writer.Writes);
         // The first command may have been taken alone before the rest queued; everything else waited for one commit.
         Assert.InRange(Writer.Transactions, 1, 2);
         Assert.Equal(100L, await CountFromAnotherConnectionAsync());
@@ -149,7 +149,7 @@ public sealed class SqliteWriterTests : IAsyncLifetime
         var missing = await BumpAsync(8);
 
         Assert.Equal((2L, 3L, (long?)null), (first, second, missing));
-        Assert.Equal(4, Writer.Commands);
+        Assert.Equal(4, Writer.Writes);
 
         Task<long?> BumpAsync(int id) => Writer.RunAsync(
             statements =>

@@ -24,7 +24,7 @@ internal sealed class SqliteWriter : IDisposable
     private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
     private readonly Thread _thread;
     private SqliteConnection? _connection;
-    private Statements? _session;
+    private Statements? _prepared;
     private SqliteCommand? _begin;
     private SqliteCommand? _commit;
     private SqliteCommand? _rollback;
@@ -32,7 +32,7 @@ internal sealed class SqliteWriter : IDisposable
     private SqliteCommand? _release;
     private SqliteCommand? _rollbackToSavepoint;
     private long _transactions;
-    private long _commands;
+    private long _writes;
     private int _disposed;
 
     public SqliteWriter(SqliteDataSource dataSource)
@@ -43,11 +43,11 @@ internal sealed class SqliteWriter : IDisposable
         _thread.Start();
     }
 
-    /// <summary>Transactions committed (or attempted) so far: fewer than <see cref="Commands"/> when writes arrive together.</summary>
+    /// <summary>Transactions committed (or attempted) so far: fewer than <see cref="Writes"/> when writes arrive together.</summary>
     public long Transactions => Interlocked.Read(ref _transactions);
 
     /// <summary>Writes run so far.</summary>
-    public long Commands => Interlocked.Read(ref _commands);
+    public long Writes => Interlocked.Read(ref _writes);
 
     /// <summary>
     /// Queues a write and completes with its answer once the transaction holding it has committed. <paramref name="work"/>
@@ -136,7 +136,7 @@ internal sealed class SqliteWriter : IDisposable
         }
 
         Interlocked.Increment(ref _transactions);
-        Interlocked.Add(ref _commands, taken.Count);
+        Interlocked.Add(ref _writes, taken.Count);
         try
         {
             var connection = Connection();
@@ -179,7 +179,7 @@ internal sealed class SqliteWriter : IDisposable
         _savepoint!.ExecuteNonQuery();
         try
         {
-            request.Run(_session!);
+            request.Run(_prepared!);
             _release!.ExecuteNonQuery();
         }
         catch (Exception exception) when (connection.Handle is { } handle && SQLitePCL.raw.sqlite3_get_autocommit(handle) == 0)
@@ -245,7 +245,7 @@ internal sealed class SqliteWriter : IDisposable
         }
 
         _connection = connection;
-        _session = new Statements(connection, _statements);
+        _prepared = new Statements(connection, _statements);
         return connection;
     }
 
@@ -275,7 +275,7 @@ internal sealed class SqliteWriter : IDisposable
         _statements.Clear();
         _connection?.Dispose();
         _connection = null;
-        _session = null;
+        _prepared = null;
     }
 
     private static SqliteCommand Statement(SqliteConnection connection, string sql)
