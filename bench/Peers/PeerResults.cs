@@ -1,4 +1,4 @@
-// The peers' API, for the benchmark suite (bench/Suite) and the standalone `peers` mode (Peers.RunAsync):
+// The peers' API, for the benchmark suite (bench/Suite/PeerStormFigure.cs):
 //
 //   await using var sqlite = await DbRowPollingPeer.CreateSqliteAsync();                 // temp file, WAL, synchronous=NORMAL
 //   await using var postgres = await DbRowPollingPeer.CreatePostgresAsync(connectionString);
@@ -6,7 +6,6 @@
 //
 //   HeartbeatResult h = await peer.RunHeartbeatsAsync(agents: 10_000, callers: 64, duration: TimeSpan.FromSeconds(10));
 //   StormResult s = await peer.RunStormAsync(agents: 50_000, window: TimeSpan.FromSeconds(0.4));   // DB peer: sweepPeriod: 1 s default
-//   LossResult l = await redis.RunLostNotificationsAsync(agents: 10_000, window: TimeSpan.FromSeconds(4), gap: TimeSpan.FromSeconds(2));
 //
 // Every peer is independent of the product (no grain, no Orleans): they are what a team builds instead of it.
 // Times are a bench clock (BenchClock): Unix microseconds read from a Stopwatch anchored once, so they are monotonic
@@ -82,20 +81,6 @@ public sealed record StormResult(
         FormattableString.Invariant($"{Peer}: storm of {Agents:N0} deadlines within {Window.TotalSeconds:N1} s: warning lateness {Warning}; end lateness {End}; warned {Warned:N0}, ended {Ended:N0}")
         + (LongestSweep > TimeSpan.Zero ? FormattableString.Invariant($"; longest sweep {LongestSweep.TotalMilliseconds:N0} ms") : "")
         + (Note.Length > 0 ? $" ({Note})" : "");
-}
-
-/// <summary>Warnings lost because the expiry-notification subscriber was not listening for a while (Redis peer).</summary>
-/// <param name="Agents">Keys that expired.</param>
-/// <param name="Gap">How long the subscriber was away.</param>
-/// <param name="DueInGap">Keys whose deadline fell inside the gap.</param>
-/// <param name="Warned">Warnings received.</param>
-/// <param name="Lost">Agents never warned: their key is gone and nothing will ever tell the application.</param>
-public sealed record LossResult(int Agents, TimeSpan Gap, int DueInGap, int Warned, int Lost)
-{
-    /// <inheritdoc />
-    public override string ToString() => string.Create(
-        CultureInfo.InvariantCulture,
-        $"Redis TTL keys: subscriber away {Gap.TotalSeconds:N1} s during {Agents:N0} expiries: {Lost:N0} warnings lost for good ({DueInGap:N0} deadlines fell in the gap), {Warned:N0} received");
 }
 
 /// <summary>Unix microseconds from a <see cref="Stopwatch"/> anchored once to the wall clock: monotonic within a run.</summary>

@@ -1,8 +1,7 @@
 // Peer (b): a Redis key per agent with the inactivity TTL, renewed by every heartbeat, and keyspace-expiry
 // notifications for deadlines. API (see PeerResults.cs): StartAsync(hz) starts a private redis-server (Debian's,
 // `apt-get install -y redis-server`) on 127.0.0.1 at a free port with --save "" --appendonly no
-// --notify-keyspace-events Ex, and DisposeAsync stops it; RunHeartbeatsAsync, RunStormAsync(agents, window, grace),
-// RunLostNotificationsAsync(agents, window, gap).
+// --notify-keyspace-events Ex, and DisposeAsync stops it; RunHeartbeatsAsync, RunStormAsync(agents, window, grace).
 //
 // As a competent team builds it: one multiplexed connection pipelines every caller's SET (StackExchange.Redis sends
 // concurrent commands without waiting for replies), a separate connection subscribes to __keyevent@0__:expired, and the
@@ -126,21 +125,10 @@ public sealed class RedisTtlPeer : IAsyncDisposable
     public async Task<StormResult> RunStormAsync(int agents, TimeSpan window, TimeSpan? grace = null, CancellationToken cancellationToken = default)
     {
         var gracePeriod = grace ?? Peers.StormGrace;
-        var storm = await StormAsync(agents, window, gracePeriod, gap: null, cancellationToken);
+        var storm = await StormAsync(agents, window, gracePeriod, cancellationToken);
         return new StormResult(
             Name, agents, window, gracePeriod, Lateness.From(storm.WarningLateness), Lateness.From(storm.EndLateness),
             storm.WarningLateness.Count, storm.EndLateness.Count, TimeSpan.Zero, storm.Note);
-    }
-
-    /// <summary>
-    /// The same storm (no grace keys armed) while the subscriber is away for <paramref name="gap"/> (default 2 s), starting
-    /// 1 s after the first deadline, as during a reconnect or a deploy of the subscribing service.
-    /// </summary>
-    public async Task<LossResult> RunLostNotificationsAsync(int agents, TimeSpan window, TimeSpan? gap = null, CancellationToken cancellationToken = default)
-    {
-        var away = gap ?? TimeSpan.FromSeconds(2);
-        var storm = await StormAsync(agents, window, grace: null, away, cancellationToken);
-        return new LossResult(agents, away, storm.DueInGap, storm.WarningLateness.Count, agents - storm.WarningLateness.Count);
     }
 
     /// <inheritdoc />
@@ -157,9 +145,9 @@ public sealed class RedisTtlPeer : IAsyncDisposable
         _server.Dispose();
     }
 
-    private sealed record StormRun(ConcurrentBag<double> WarningLateness, ConcurrentBag<double> EndLateness, int DueInGap, string Note);
+    private sealed record StormRun(ConcurrentBag<double> WarningLateness, ConcurrentBag<double> EndLateness, string Note);
 
-    private async Task<StormRun> StormAsync(int agents, TimeSpan window, TimeSpan? grace, TimeSpan? gap, CancellationToken cancellationToken)
+    private async Task<StormRun> StormAsync(int agents, TimeSpan window, TimeSpan grace, CancellationToken cancellationToken)
     {
         // The keyspace holds the storm's keys only, as the product's storm has only its own sessions.
         var database = _commands.GetDatabase();
@@ -172,7 +160,7 @@ public sealed class RedisTtlPeer : IAsyncDisposable
         var warned = new int[agents];
         var warningLateness = new ConcurrentBag<double>();
         var endLateness = new ConcurrentBag<double>();
-        var remaining = grace is null ? agents : 2 * agents;
+        var remaining = 2 * agents;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         void OnExpired(RedisChannel channel, RedisValue message)
@@ -194,12 +182,9 @@ public sealed class RedisTtlPeer : IAsyncDisposable
                 }
 
                 warningLateness.Add((receivedAt - deadlines[agent] * 1000) / 1000.0);
-                if (grace is { } gracePeriod)
-                {
-                    var graceDeadline = receivedAt / 1000 + (long)gracePeriod.TotalMilliseconds;
-                    Volatile.Write(ref graceDeadlines[agent], graceDeadline);
-                    _ = database.ExecuteAsync("SET", [endPrefix + AgentId(agent), "1", "PXAT", graceDeadline], CommandFlags.FireAndForget);
-                }
+                var graceDeadline = receivedAt / 1000 + (long)grace.TotalMilliseconds;
+                Volatile.Write(ref graceDeadlines[agent], graceDeadline);
+                _ = database.ExecuteAsync("SET", [endPrefix + AgentId(agent), "1", "PXAT", graceDeadline], CommandFlags.FireAndForget);
             }
             else
             {
@@ -228,32 +213,14 @@ public sealed class RedisTtlPeer : IAsyncDisposable
                 database.ExecuteAsync("SET", [warnPrefix + AgentId(i), "1", "PXAT", deadlines[i]], CommandFlags.None)));
             var note = BenchClock.NowMicroseconds() / 1000 > firstDeadline ? "set-up overran the first deadline" : "";
 
-            var dueInGap = 0;
-            if (gap is { } away)
-            {
-                var leaveAt = firstDeadline + 1_000;
-                var backAt = leaveAt + (long)away.TotalMilliseconds;
-                dueInGap = deadlines.Count(d => d >= leaveAt && d < backAt);
-                await BenchClock.DelayUntilAsync(leaveAt * 1000, cancellationToken);
-                await subscriber.UnsubscribeAsync(ExpiredChannel, OnExpired);
-                await BenchClock.DelayUntilAsync(backAt * 1000, cancellationToken);
-                await subscriber.SubscribeAsync(ExpiredChannel, OnExpired);
-            }
-
-            // Lost events never come: wait until every key is gone from Redis (then nothing more can arrive) or all arrived.
+            // Until every warning and auto-end has arrived; an event that never comes leaves its agent missing.
             var bound = Stopwatch.StartNew();
             while (!done.Task.IsCompleted && bound.Elapsed < window + TimeSpan.FromMinutes(2) && !cancellationToken.IsCancellationRequested)
             {
                 await Task.WhenAny(done.Task, Task.Delay(250, cancellationToken));
-                var lastDeadline = Math.Max(deadlines[^1], graceDeadlines.Max());
-                if (gap is not null && BenchClock.NowMicroseconds() / 1000 > lastDeadline && (long)await database.ExecuteAsync("DBSIZE") == 0)
-                {
-                    await Task.Delay(250, cancellationToken);
-                    break;
-                }
             }
 
-            return new StormRun(warningLateness, endLateness, dueInGap, note);
+            return new StormRun(warningLateness, endLateness, note);
         }
         finally
         {
