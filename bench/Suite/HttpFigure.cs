@@ -77,7 +77,8 @@ internal static partial class HttpFigure
     /// <summary>
     /// Each wrk thread walks the tokens in turn, one request each. The requests are formatted once, in <c>init</c>: wrk
     /// shares the 2 cores with the Gateway, and formatting each request in Lua cost wrk about 7 µs of CPU a request
-    /// (22 against 15 µs, bench/http/heartbeat.sh) that the baselines, which need no script, do not pay.
+    /// (22 against 15 µs, bench/HISTORY.md, 2026-12-03, "the load generator's share") that the baselines, which need no
+    /// script, do not pay.
     /// </summary>
     private static string HeartbeatScript(IReadOnlyList<string> tokens)
     {
