@@ -7,5 +7,5 @@ if (args is ["suite", .. var suiteArgs])
     return await WorkSessions.Bench.Suite.SuiteCommand.RunAsync(suiteArgs);
 }
 
-Console.Error.WriteLine("usage: WorkSessions.Bench suite [run|million|storm|starts|calls|heap|writes|preferences|roster|bare-kestrel|peer-storm] [options] (bench/RESULTS.md)");
+Console.Error.WriteLine("usage: WorkSessions.Bench suite [run|million|storm|starts|calls|heap|writes|preferences|roster|feed|bare-kestrel|peer-storm] [options] (bench/RESULTS.md)");
 return 2;

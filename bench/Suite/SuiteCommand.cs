@@ -21,12 +21,13 @@ internal static class SuiteCommand
             case "writes": return await WritesFigure.RunAsync(arguments);
             case "preferences": return await PreferenceFigure.RunAsync(arguments);
             case "roster": return await RosterFigure.RunAsync(arguments);
+            case "feed": return await FeedFigure.RunAsync(arguments);
             case "bare-kestrel": return await BareKestrel.RunAsync(arguments);
 #if BENCH_PEERS
             case "peer-storm": return await PeerStormFigure.RunAsync(arguments);
 #endif
             default:
-                Console.Error.WriteLine($"suite: unknown verb '{verb}': run, million, storm, starts, calls, heap, writes, preferences, roster, bare-kestrel");
+                Console.Error.WriteLine($"suite: unknown verb '{verb}': run, million, storm, starts, calls, heap, writes, preferences, roster, feed, bare-kestrel");
                 return 2;
         }
     }

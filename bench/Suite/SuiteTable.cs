@@ -129,6 +129,9 @@ internal static class SuiteTable
         }
 
         rows.Add(new(
+            $"report feed's lag, SQLite: a status change → read by a reader polling every 250 ms (the Gateway's event stream), 20 agents changing status every 50 ms for {sizes.CallSeconds} s",
+            $"p50 {Cell("feed:feed.lag.p50", Ms)}, p99 {Cell("feed:feed.lag.p99", Ms)}", "—", "—", "—", "—", !Has("feed:feed.lag.p99")));
+        rows.Add(new(
             $"storage writes per heartbeat (SQLite, {sizes.WriteHeartbeats:N0} heartbeats); baseline: writes per status change",
             Cell("writes:writes.per_heartbeat", v => v.ToString("0.###", Invariant)), Cell("writes:writes.per_status_change", v => v.ToString("0.###", Invariant)), "—",
             Join(Peer("peer.dbrow.sqlite.big", "peer.writes_per_heartbeat", "DB-row", v => v.ToString("0.##", Invariant)),
