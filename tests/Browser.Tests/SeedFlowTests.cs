@@ -109,6 +109,17 @@ public sealed partial class SeedFlowTests(ConsoleSite site, ITestOutputHelper ou
         Assert.Contains(csv, line => line.Contains(",bruno,", StringComparison.Ordinal) && line.Contains(",endedBySupervisor,sam,", StringComparison.Ordinal));
         Assert.Contains(csv, line => line.Contains(",alice,", StringComparison.Ordinal) && line.Contains(",inactivityTimeout,", StringComparison.Ordinal));
 
+        // The Concurrency report's CSV is made in the browser from the rows shown, named for the day.
+        var concurrency = sam.Page.GetByRole(AriaRole.Table, new() { Name = "Concurrency", Exact = true });
+        await roster.RefreshUntilVisibleAsync("Concurrency", concurrency.GetByRole(AriaRole.Cell, new() { Name = "1", Exact = true }),
+            "a peak of one session in the Concurrency report");
+        download = await sam.Page.RunAndWaitForDownloadAsync(
+            () => roster.Section("Concurrency").GetByRole(AriaRole.Link, new() { Name = "Download CSV", Exact = true }).ClickAsync());
+        Assert.Matches(@"^concurrency-\d{4}-\d{2}-\d{2}\.csv$", download.SuggestedFilename);
+        csv = await File.ReadAllLinesAsync(await download.PathAsync());
+        Assert.Equal("start,peak,average", csv[0]);
+        Assert.Contains(csv, line => line.Split(',')[1] == "1");
+
         await roster.RefreshUntilVisibleAsync("Timeline", roster.TimelineBars("bruno", "session"), "Bruno's session bar on the timeline");
         await Expect(roster.TimelineBars("bruno", "session")).ToHaveCountAsync(1);
         await Expect(roster.TimelineBars("bruno", "session").Locator("title")).ToContainTextAsync("bruno");

@@ -1,6 +1,6 @@
 import { api, ApiError, followEvents, serverNow, noteServerInstant } from './api.js';
 import { requireCaller } from './auth.js';
-import { countdownText, durationText, el, statusText, showError, timeText } from './ui.js';
+import { countdownText, durationText, el, endedWhyText, statusText, showError, timeText } from './ui.js';
 
 const ACTIVITY_INTERVAL_MS = 15000;
 const REASON_HINT = 'Any reason, at most 64 characters.';
@@ -18,10 +18,6 @@ let lastEnded = null;      // the record of the session that ended while this pa
 let focusBeforePrompt = null;
 let shownReasons = null;   // the tenant's not-ready reasons as the menu shows them (JSON), null before the first read
 
-function report(error) {
-  showError(errorRegion, error instanceof ApiError || error?.title ? error : { title: 'Error', detail: String(error?.message ?? error) });
-}
-
 function hasSession() {
   return view && view.state !== 'none' && view.session;
 }
@@ -36,7 +32,7 @@ function render() {
     closeMenu(false);
     $('ended').hidden = !lastEnded;
     $('fresh').hidden = !!lastEnded;
-    if (lastEnded) $('ended-why').textContent = endedWhy(lastEnded);
+    if (lastEnded) $('ended-why').textContent = endedWhyText(lastEnded);
   } else {
     lastEnded = null;
     $('agent-status').textContent = statusText(view.status, view.statusReason);
@@ -45,16 +41,6 @@ function render() {
   }
   renderPrompt();
   tick();
-}
-
-function endedWhy(record) {
-  switch (record.endReason) {
-    case 'inactivityTimeout': return 'It ended for inactivity: the prompt was not answered in time.';
-    case 'endedBySupervisor': return `It was ended by a supervisor (${record.endedBy}).` + (record.note ? ` Note: ${record.note}` : '');
-    case 'endedByAdmin': return `It was ended by an admin (${record.endedBy}).` + (record.note ? ` Note: ${record.note}` : '');
-    case 'featureDisabled': return 'It ended because work sessions were turned off for your organisation.';
-    default: return 'You ended it.';
-  }
 }
 
 function renderPrompt() {
@@ -95,7 +81,7 @@ async function resync() {
     const { data } = await api('/me/work-session');
     applyView(data);
   } catch (error) {
-    report(error);
+    showError(errorRegion, error);
   }
 }
 
@@ -157,7 +143,7 @@ async function command(path, options, { keepEnded = false } = {}) {
     const { data } = await api(path, options);
     return data;
   } catch (error) {
-    report(error);
+    showError(errorRegion, error);
     if (error instanceof ApiError && error.status === 409) await resync();
     return null;
   } finally {

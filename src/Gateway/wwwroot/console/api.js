@@ -1,6 +1,7 @@
 // The console's one way to the API: same origin, bearer token from auth.js, problem details turned into ApiError,
 // and server-sent events read with fetch (so the token travels in a header, never in a URL).
 import { getToken, signOut } from './auth.js';
+import { saveFile } from './ui.js';
 
 /** A rejection of the API: the problem details' status, stable code, title and detail. */
 export class ApiError extends Error {
@@ -94,15 +95,7 @@ export async function downloadCsv(path, fileName) {
   const { data, headers } = await api(path, { accept: 'text/csv' });
   const disposition = headers.get('Content-Disposition') ?? '';
   const named = /filename="?([^";]+)"?/i.exec(disposition);
-  const url = URL.createObjectURL(data);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = named ? named[1] : fileName;
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  saveFile(data, named ? named[1] : fileName);
 }
 
 /**

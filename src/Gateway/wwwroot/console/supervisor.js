@@ -1,16 +1,13 @@
 import { api, ApiError, allPages, downloadCsv, followEvents, serverNow, noteServerInstant } from './api.js';
 import { requireCaller } from './auth.js';
 import {
-  el, svg, countdownText, durationText, statusText, showError, timeText, dateTimeText, isoDate, localDayStart, addDays,
+  el, svg, countdownText, durationText, endedByText, statusText, showError, saveFile, timeText, dateTimeText, isoDate,
+  localDayStart, addDays,
 } from './ui.js';
 
 const caller = requireCaller(['supervisor', 'admin']);
 const $ = (id) => document.getElementById(id);
 const errorRegion = $('error');
-
-function report(error) {
-  showError(errorRegion, error instanceof ApiError || error?.title ? error : { title: 'Error', detail: String(error?.message ?? error) });
-}
 
 // ==== live roster ======================================================================================================
 
@@ -169,7 +166,7 @@ async function loadRoster() {
   try {
     await showPage(pageIndex);
   } catch (error) {
-    report(error);
+    showError(errorRegion, error);
   }
 }
 
@@ -181,7 +178,7 @@ async function turnPage(button, index) {
       $('roster-heading').scrollIntoView({ block: 'nearest' });
     }
   } catch (error) {
-    report(error);
+    showError(errorRegion, error);
   }
 }
 
@@ -200,7 +197,7 @@ function refreshAgent(agentId) {
         agents.delete(agentId);
         renderAgent(agentId);
       } else {
-        report(error);
+        showError(errorRegion, error);
       }
     } finally {
       refreshing.delete(agentId);
@@ -316,19 +313,6 @@ function query(parameters) {
   return search.toString();
 }
 
-function endedByText(record) {
-  switch (record.endReason) {
-    case null:
-    case undefined: return 'open';
-    case 'agentEnded': return `agent (${record.endedBy ?? record.agentId})`;
-    case 'inactivityTimeout': return 'inactivity (auto-end)';
-    case 'endedBySupervisor': return `supervisor (${record.endedBy})`;
-    case 'endedByAdmin': return `admin (${record.endedBy})`;
-    case 'featureDisabled': return `feature turned off (${record.endedBy ?? 'admin'})`;
-    default: return record.endReason;
-  }
-}
-
 // ---- Sessions ----------------------------------------------------------------------------------------------------------
 
 let sessionsCursor = null;
@@ -364,7 +348,7 @@ async function loadSessions(reset) {
     sessionsCursor = data.nextCursor;
     $('sessions-more').hidden = !sessionsCursor;
   } catch (error) {
-    report(error);
+    showError(errorRegion, error);
   }
 }
 
@@ -382,7 +366,7 @@ function csvLink(id, build) {
     try {
       await build();
     } catch (error) {
-      report(error);
+      showError(errorRegion, error);
     }
   });
 }
@@ -457,7 +441,7 @@ async function loadTimecards(reset) {
     timecardsCursor = data.nextCursor;
     $('timecards-more').hidden = !timecardsCursor;
   } catch (error) {
-    report(error);
+    showError(errorRegion, error);
   }
 }
 
@@ -556,7 +540,7 @@ async function loadTimeline() {
       container.append(el('div', { class: 'lane-row' }, el('span', { class: 'lane-name', title: agentId }, agentId), chart));
     });
   } catch (error) {
-    report(error);
+    showError(errorRegion, error);
   }
 }
 
@@ -605,7 +589,7 @@ async function loadConcurrency() {
     if (points) picture.append(svg('polyline', { points, class: 'average' }));
     chart.replaceChildren(picture);
   } catch (error) {
-    report(error);
+    showError(errorRegion, error);
   }
 }
 
@@ -619,12 +603,7 @@ $('concurrency-form').addEventListener('submit', (event) => {
 csvLink('concurrency-csv', async () => {
   if (concurrencyRows.length === 0) await loadConcurrency();
   const lines = ['start,peak,average', ...concurrencyRows.map((row) => `${row.start},${row.peak},${row.average}`)];
-  const url = URL.createObjectURL(new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' }));
-  const link = el('a', { href: url, download: `concurrency-${$('day').value}.csv`, hidden: true });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  saveFile(new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' }), `concurrency-${$('day').value}.csv`);
 });
 
 if (caller) {

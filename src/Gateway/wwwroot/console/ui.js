@@ -63,7 +63,10 @@ export function statusText(status, reason) {
   }
 }
 
-/** Shows an API error (or clears it with null) in a role="alert" region. */
+/**
+ * Shows an error (or clears it with null) in a role="alert" region: a problem (an ApiError, which carries its HTTP
+ * status, or a { title, detail, code } a page made) as it is; any other error (a failed fetch, a bug) as "Error: …".
+ */
 export function showError(region, error) {
   region.replaceChildren();
   if (!error) {
@@ -71,8 +74,58 @@ export function showError(region, error) {
     return;
   }
   region.hidden = false;
-  const code = error.code ? ` (${error.code})` : '';
-  region.append(el('p', {}, (error.title ? error.title + ': ' : '') + (error.detail || error.message) + code));
+  const problem = error.status || error.title ? error : { title: 'Error', detail: String(error.message ?? error) };
+  const code = problem.code ? ` (${problem.code})` : '';
+  region.append(el('p', {}, (problem.title ? problem.title + ': ' : '') + (problem.detail || problem.message) + code));
+}
+
+/** Saves a Blob as a file of that name, through a Blob URL and a hidden link. */
+export function saveFile(blob, fileName) {
+  const url = URL.createObjectURL(blob);
+  const link = el('a', { href: url, download: fileName, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+// Each way a work session ends: how the agent is told it, and who ended it as a report shows it.
+const END_REASONS = {
+  agentEnded: {
+    told: () => 'You ended it.',
+    by: (record) => `agent (${record.endedBy ?? record.agentId})`,
+  },
+  inactivityTimeout: {
+    told: () => 'It ended for inactivity: the prompt was not answered in time.',
+    by: () => 'inactivity (auto-end)',
+  },
+  endedBySupervisor: {
+    told: (record) => `It was ended by a supervisor (${record.endedBy}).` + noteText(record),
+    by: (record) => `supervisor (${record.endedBy})`,
+  },
+  endedByAdmin: {
+    told: (record) => `It was ended by an admin (${record.endedBy}).` + noteText(record),
+    by: (record) => `admin (${record.endedBy})`,
+  },
+  featureDisabled: {
+    told: () => 'It ended because work sessions were turned off for your organisation.',
+    by: (record) => `feature turned off (${record.endedBy ?? 'admin'})`,
+  },
+};
+
+function noteText(record) {
+  return record.note ? ` Note: ${record.note}` : '';
+}
+
+/** Why an ended work session ended, as a sentence to its agent. */
+export function endedWhyText(record) {
+  return (END_REASONS[record.endReason] ?? END_REASONS.agentEnded).told(record);
+}
+
+/** Who or what ended a work session, for a report ("open" while it is not ended). */
+export function endedByText(record) {
+  if (record.endReason === null || record.endReason === undefined) return 'open';
+  return END_REASONS[record.endReason]?.by(record) ?? record.endReason;
 }
 
 /** A yyyy-mm-dd string of a local date. */
