@@ -41,6 +41,22 @@ public sealed class SignInTests(ConsoleSite site, ITestOutputHelper output) : IC
         person.AssertClean();
     }
 
+    /// <summary>The header of every signed-in page links the pages the role may open and marks the one shown.</summary>
+    [Theory]
+    [InlineData("agent", "Contact Center", "Contact Center")]
+    [InlineData("supervisor", "Supervisor", "Supervisor")]
+    [InlineData("admin", "Supervisor|Preferences", "Preferences")]
+    public async Task TheHeader_LinksThePagesTheRoleMayOpen_AndMarksTheOneShown(string role, string links, string current)
+    {
+        await using var person = await site.NewPersonAsync(role, output: output);
+        await person.SignInAsync(ConsoleSite.NewTenant(), "pat", role);
+
+        var pages = person.Page.GetByRole(AriaRole.Banner).GetByRole(AriaRole.Navigation, new() { Name = "Console pages", Exact = true });
+        await Expect(pages.GetByRole(AriaRole.Link)).ToHaveTextAsync(links.Split('|'));
+        await Expect(pages.Locator("[aria-current=page]")).ToHaveTextAsync(current);
+        person.AssertClean();
+    }
+
     [Fact]
     public async Task AnAdmin_MayOpenTheSupervisorPage()
     {

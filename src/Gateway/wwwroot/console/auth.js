@@ -1,5 +1,7 @@
 // The bearer token: kept in sessionStorage and mirrored to localStorage, so a second tab of the same browser is
 // signed in too. It never goes into a URL.
+import { el } from './ui.js';
+
 export const TOKEN_KEY = 'worksessions.token';
 
 export function getToken() {
@@ -53,9 +55,28 @@ export function signOut({ expired = false } = {}) {
   location.assign('/console/sign-in.html' + (expired ? '?expired=1' : ''));
 }
 
+// The pages a signed-in caller may open, each with the roles that may open it.
+const PAGES = [
+  { href: '/console/agent.html', name: 'Contact Center', roles: ['agent'] },
+  { href: '/console/supervisor.html', name: 'Supervisor', roles: ['supervisor', 'admin'] },
+  { href: '/console/admin.html', name: 'Preferences', roles: ['admin'] },
+];
+
+// The header of every signed-in page: the pages the caller may open (the one shown marked current), who is signed
+// in, and "Sign out".
+function showHeader(caller) {
+  const pages = PAGES.filter((page) => page.roles.some((role) => caller.roles.includes(role)));
+  document.body.prepend(el('header', { class: 'top' },
+    el('a', { class: 'brand', href: '/console/' }, 'Work Sessions'),
+    el('nav', { 'aria-label': 'Console pages' }, ...pages.map((page) =>
+      el('a', { href: page.href, 'aria-current': page.href === location.pathname ? 'page' : null }, page.name))),
+    el('span', { class: 'who' }, `${caller.user} · ${caller.tenant}`),
+    el('button', { id: 'sign-out', type: 'button', onclick: () => signOut() }, 'Sign out')));
+}
+
 /**
- * Guards a page: without a token (or without one of the roles) the browser goes to sign-in. Fills the header with
- * the caller and wires "Sign out". Returns the caller, or null when it navigated away.
+ * Guards a page: without a token (or without one of the roles) the browser goes to sign-in. Puts the page's header
+ * first in its body. Returns the caller, or null when it navigated away.
  */
 export function requireCaller(roles) {
   const caller = currentCaller();
@@ -68,16 +89,7 @@ export function requireCaller(roles) {
     location.replace(homeFor(caller.roles));
     return null;
   }
-  const who = document.getElementById('who');
-  if (who) who.textContent = `${caller.user} · ${caller.tenant}`;
-  const nav = document.getElementById('nav');
-  if (nav) {
-    for (const link of nav.querySelectorAll('a[data-role]')) {
-      link.hidden = !link.dataset.role.split(' ').some((role) => caller.roles.includes(role));
-      if (link.pathname === location.pathname) link.setAttribute('aria-current', 'page');
-    }
-  }
-  document.getElementById('sign-out')?.addEventListener('click', () => signOut());
+  showHeader(caller);
   // Signing out in another tab signs out this one.
   window.addEventListener('storage', (event) => {
     if (event.key === TOKEN_KEY && !event.newValue) {
