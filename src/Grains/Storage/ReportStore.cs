@@ -1,4 +1,3 @@
-using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Text;
@@ -36,7 +35,8 @@ internal sealed record EventFilter(string TenantId, int Limit)
 }
 
 /// <summary>
-/// Every SQL statement of the report tables (docs/architecture.md#reporting), for SQLite and PostgreSQL. Inserts are
+/// Reads and writes the report tables (docs/architecture.md#reporting) with the statements of <see cref="ReportQueries"/>,
+/// one SQL file per statement and dialect: this class binds parameters and maps rows. Inserts are
 /// idempotent on the event id, so an outbox entry delivered twice is stored once. Positions of one tenant become
 /// visible in the order they are assigned: SQLite has one writer at a time, and on PostgreSQL every batch first takes
 /// a transaction-scoped advisory lock per tenant it writes, so two batches of one tenant never commit out of order.
@@ -49,14 +49,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private const string EventColumns =
-        "position, event_id, agent_id, session_id, at_ticks, kind, from_status, to_status, reason, actor_role, actor_id, note, details";
-
-    private const string SessionColumns =
-        "session_id, agent_id, started_at_ticks, ended_at_ticks, end_reason, ended_by, prompt_count, continue_count, "
-        + "ready_seconds, not_ready_seconds, occupied_seconds, note";
-
-    private bool IsPostgres => database.Provider == StorageProvider.Postgres;
+    private readonly ReportQueries queries = ReportQueries.For(database.Provider);
 
     /// <summary>Stores a batch in one transaction; entries already stored (same event id) are skipped.</summary>
     public Task InsertAsync(IReadOnlyList<ReportEntry> entries, CancellationToken cancellationToken)
@@ -75,22 +68,19 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (IsPostgres)
+        if (!queries.BatchBegin.IsEmpty)
         {
-            // A silo that froze holding a tenant's lock must not stall every other silo's deliveries for that tenant
-            // until TCP notices: wait for the lock a few seconds at most (the batch is retried), and let the server end
-            // a transaction of ours that sits idle.
-            await using (var limits = Command(connection, transaction, "SET LOCAL lock_timeout = '5s'; SET LOCAL idle_in_transaction_session_timeout = '30s'"))
-            {
-                await limits.ExecuteNonQueryAsync(cancellationToken);
-            }
+            await using var begin = queries.BatchBegin.Command(connection, transaction);
+            await begin.ExecuteNonQueryAsync(cancellationToken);
+        }
 
+        if (!queries.BatchLockTenant.IsEmpty)
+        {
+            // Ordered, so two batches over the same tenants cannot deadlock.
             foreach (var tenantId in entries.Select(entry => entry.TenantId).Distinct().Order(StringComparer.Ordinal))
             {
-                // Ordered, so two batches over the same tenants cannot deadlock.
-                await using var lockCommand = Command(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended(@tenant, 7))");
-                Add(lockCommand, "tenant", tenantId);
-                await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+                await using var lockTenant = queries.BatchLockTenant.Command(connection, transaction).Add("tenant", tenantId);
+                await lockTenant.ExecuteNonQueryAsync(cancellationToken);
             }
         }
 
@@ -102,159 +92,83 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
     {
         // A batch may hold an entry twice (two activations handing over the same outbox): once is enough.
         var unique = entries.DistinctBy(entry => entry.EventId).ToList();
-        foreach (var chunk in unique.Chunk(RowsPerStatement))
+        foreach (var chunk in unique.Chunk(queries.RowsPerStatement))
         {
             await InsertEventsAsync(connection, transaction, chunk, cancellationToken);
         }
 
         var started = unique.Where(entry => entry.Kind == FeedEventKinds.SessionStarted && entry.SessionId is not null && entry.AgentId is not null)
             .DistinctBy(entry => entry.SessionId).ToList();
-        foreach (var chunk in started.Chunk(RowsPerStatement))
+        foreach (var chunk in started.Chunk(queries.RowsPerStatement))
         {
             await InsertStartedSessionsAsync(connection, transaction, chunk, cancellationToken);
         }
 
         var ended = unique.Where(entry => entry.Session is not null).Select(entry => (entry.TenantId, Record: entry.Session!))
             .DistinctBy(end => end.Record.SessionId).ToList();
-        foreach (var chunk in ended.Chunk(RowsPerStatement))
+        foreach (var chunk in ended.Chunk(queries.RowsPerStatement))
         {
             await UpsertEndedSessionsAsync(connection, transaction, chunk, cancellationToken);
         }
     }
 
-    /// <summary>
-    /// Rows per multi-row statement. PostgreSQL: one round trip per 200 rows. SQLite runs in process, so round trips cost
-    /// nothing, while binding parameters by name costs time in the square of their number (measured: 200 rows of 13
-    /// parameters held a batch of 500 at ~1,200 events/s): a few rows a statement.
-    /// </summary>
-    private int RowsPerStatement => IsPostgres ? 200 : 16;
-
-    private static async Task InsertEventsAsync(DbConnection connection, DbTransaction? transaction, ReportEntry[] entries, CancellationToken cancellationToken)
+    private async Task InsertEventsAsync(DbConnection connection, DbTransaction? transaction, ReportEntry[] entries, CancellationToken cancellationToken)
     {
-        // Rows are inserted in VALUES order, so positions follow the outbox order within the batch.
-        await using var command = Command(connection, transaction, "");
-        var sql = new StringBuilder(
-            "INSERT INTO ws_events (event_id, tenant_id, agent_id, session_id, at_ticks, kind, from_status, to_status, reason, "
-            + "actor_role, actor_id, note, details) VALUES ");
-        for (var i = 0; i < entries.Length; i++)
+        await using var command = queries.InsertEvents.Command(connection, transaction);
+        foreach (var entry in entries)
         {
-            var entry = entries[i];
-            Row(sql.Append(i == 0 ? "" : ", "), command, i,
+            command.AddRow(
                 entry.EventId.ToString("D"), entry.TenantId, entry.AgentId, entry.SessionId?.ToString("D"), entry.At.UtcTicks, entry.Kind,
                 Name(entry.From), Name(entry.To), entry.Reason, Name(entry.Actor?.Role), entry.Actor?.UserId, entry.Note, Details(entry));
         }
 
-        command.CommandText = sql.Append(" ON CONFLICT (event_id) DO NOTHING").ToString();
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task InsertStartedSessionsAsync(DbConnection connection, DbTransaction? transaction, ReportEntry[] entries, CancellationToken cancellationToken)
+    private async Task InsertStartedSessionsAsync(DbConnection connection, DbTransaction? transaction, ReportEntry[] entries, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, "");
-        var sql = new StringBuilder("INSERT INTO ws_sessions (session_id, tenant_id, agent_id, started_at_ticks) VALUES ");
-        for (var i = 0; i < entries.Length; i++)
+        await using var command = queries.InsertStartedSessions.Command(connection, transaction);
+        foreach (var entry in entries)
         {
-            var entry = entries[i];
-            Row(sql.Append(i == 0 ? "" : ", "), command, i, entry.SessionId!.Value.ToString("D"), entry.TenantId, entry.AgentId, entry.At.UtcTicks);
+            command.AddRow(entry.SessionId!.Value.ToString("D"), entry.TenantId, entry.AgentId, entry.At.UtcTicks);
         }
 
-        // An end delivered before its start (or a start delivered again) leaves the row as it is.
-        command.CommandText = sql.Append(" ON CONFLICT (session_id) DO NOTHING").ToString();
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task UpsertEndedSessionsAsync(
+    private async Task UpsertEndedSessionsAsync(
         DbConnection connection, DbTransaction? transaction, (string TenantId, SessionRecord Record)[] ends, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, "");
-        var sql = new StringBuilder(
-            "INSERT INTO ws_sessions (session_id, tenant_id, agent_id, started_at_ticks, ended_at_ticks, end_reason, ended_by, prompt_count, "
-            + "continue_count, ready_seconds, not_ready_seconds, occupied_seconds, note) VALUES ");
-        for (var i = 0; i < ends.Length; i++)
+        await using var command = queries.UpsertEndedSessions.Command(connection, transaction);
+        foreach (var (tenantId, record) in ends)
         {
-            var (tenantId, record) = ends[i];
-            Row(sql.Append(i == 0 ? "" : ", "), command, i,
+            command.AddRow(
                 record.SessionId.ToString("D"), tenantId, record.AgentId, record.StartedAt.UtcTicks, record.EndedAt.UtcTicks,
                 Name<EndReason>(record.EndReason), record.EndedBy, record.PromptCount, record.ContinueCount, record.ReadySeconds,
                 record.NotReadySeconds, record.OccupiedSeconds, record.Note);
         }
 
-        command.CommandText = sql.Append(
-            " ON CONFLICT (session_id) DO UPDATE SET ended_at_ticks = excluded.ended_at_ticks, end_reason = excluded.end_reason, "
-            + "ended_by = excluded.ended_by, prompt_count = excluded.prompt_count, continue_count = excluded.continue_count, "
-            + "ready_seconds = excluded.ready_seconds, not_ready_seconds = excluded.not_ready_seconds, "
-            + "occupied_seconds = excluded.occupied_seconds, note = excluded.note").ToString();
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    /// <summary>Adds one row's parameters (<c>@r{row}_{column}</c>) and appends its <c>(…)</c> to a VALUES list.</summary>
-    private static void Row(StringBuilder sql, DbCommand command, int row, params object?[] values)
-    {
-        sql.Append('(');
-        for (var column = 0; column < values.Length; column++)
-        {
-            var name = RowParameterName(row, column);
-            sql.Append(column == 0 ? "" : ", ").Append(name);
-            Add(command, name, values[column]);
-        }
-
-        sql.Append(')');
-    }
-
-    // A batch binds thousands of these names: made once, not per row of every batch. 200 rows (the most a PostgreSQL
-    // statement holds) of 13 columns (the widest row); anything beyond is named on the spot.
-    private static readonly string[][] RowParameterNames = [.. Enumerable.Range(0, 200)
-        .Select(row => Enumerable.Range(0, 13).Select(column => string.Create(CultureInfo.InvariantCulture, $"@r{row}_{column}")).ToArray())];
-
-    private static string RowParameterName(int row, int column) =>
-        row < RowParameterNames.Length && column < RowParameterNames[row].Length
-            ? RowParameterNames[row][column]
-            : string.Create(CultureInfo.InvariantCulture, $"@r{row}_{column}");
 
     /// <summary>Sessions that started in <c>[from, to)</c>, ordered by start and id, after a (start, id) cursor.</summary>
     public Task<List<SessionReportItem>> ReadSessionsStartedAsync(
         string tenantId, ReportRange range, string? agentId, EndReason? endReason, (long StartedTicks, Guid SessionId)? after, int limit,
         CancellationToken cancellationToken) => RunAsync(async () =>
     {
-        var sql = new StringBuilder($"SELECT {SessionColumns} FROM ws_sessions WHERE tenant_id = @tenant AND started_at_ticks >= @from AND started_at_ticks < @to");
-        if (agentId is not null)
-        {
-            sql.Append(" AND agent_id = @agent");
-        }
-
-        if (endReason is not null)
-        {
-            sql.Append(" AND end_reason = @end_reason");
-        }
-
-        if (after is not null)
-        {
-            sql.Append(" AND (started_at_ticks > @after_ticks OR (started_at_ticks = @after_ticks AND session_id > @after_id))");
-        }
-
-        sql.Append(" ORDER BY started_at_ticks, session_id LIMIT @limit");
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = Command(connection, null, sql.ToString());
-        Add(command, "tenant", tenantId);
-        Add(command, "from", range.From.UtcTicks);
-        Add(command, "to", range.To.UtcTicks);
-        if (agentId is not null)
-        {
-            Add(command, "agent", agentId);
-        }
-
-        if (endReason is { } reason)
-        {
-            Add(command, "end_reason", Name<EndReason>(reason));
-        }
-
+        await using var command = queries.SessionsStarted.Command(connection, null)
+            .Add("tenant", tenantId)
+            .Add("from", range.From.UtcTicks)
+            .Add("to", range.To.UtcTicks)
+            .AddIfSet("agent", agentId)
+            .AddIfSet("end_reason", Name(endReason))
+            .Add("limit", limit);
         if (after is { } cursor)
         {
-            Add(command, "after_ticks", cursor.StartedTicks);
-            Add(command, "after_id", cursor.SessionId.ToString("D"));
+            command.Add("after_ticks", cursor.StartedTicks).Add("after_id", cursor.SessionId.ToString("D"));
         }
 
-        Add(command, "limit", limit);
         return await ReadSessionsAsync(command, cancellationToken);
     });
 
@@ -263,13 +177,11 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         RunAsync(async () =>
         {
             await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-            await using var command = Command(connection, null,
-                $"SELECT {SessionColumns} FROM ws_sessions WHERE tenant_id = @tenant AND agent_id = @agent AND started_at_ticks < @to "
-                + "AND (ended_at_ticks IS NULL OR ended_at_ticks > @from) ORDER BY started_at_ticks, session_id");
-            Add(command, "tenant", tenantId);
-            Add(command, "agent", agentId);
-            Add(command, "from", range.From.UtcTicks);
-            Add(command, "to", range.To.UtcTicks);
+            await using var command = queries.SessionsOverlapping.Command(connection, null)
+                .Add("tenant", tenantId)
+                .Add("agent", agentId)
+                .Add("from", range.From.UtcTicks)
+                .Add("to", range.To.UtcTicks);
             return await ReadSessionsAsync(command, cancellationToken);
         });
 
@@ -278,20 +190,12 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         RunAsync(async () =>
         {
             await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-            await using var command = Command(connection, null,
-                "SELECT DISTINCT agent_id FROM ws_sessions WHERE tenant_id = @tenant AND started_at_ticks < @to "
-                + "AND (ended_at_ticks IS NULL OR ended_at_ticks > @from)"
-                + (afterAgentId is null ? "" : " AND agent_id > @after")
-                + " ORDER BY agent_id LIMIT @limit");
-            Add(command, "tenant", tenantId);
-            Add(command, "from", range.From.UtcTicks);
-            Add(command, "to", range.To.UtcTicks);
-            if (afterAgentId is not null)
-            {
-                Add(command, "after", afterAgentId);
-            }
-
-            Add(command, "limit", limit);
+            await using var command = queries.AgentsWithSessions.Command(connection, null)
+                .Add("tenant", tenantId)
+                .Add("from", range.From.UtcTicks)
+                .Add("to", range.To.UtcTicks)
+                .AddIfSet("after", afterAgentId)
+                .Add("limit", limit);
             var agents = new List<string>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -310,9 +214,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         RunAsync(async () =>
         {
             await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-            await using var command = Command(connection, null,
-                "SELECT agent_id, session_id FROM ws_sessions WHERE tenant_id = @tenant AND ended_at_ticks IS NULL ORDER BY started_at_ticks");
-            Add(command, "tenant", tenantId);
+            await using var command = queries.OpenSessions.Command(connection, null).Add("tenant", tenantId);
             var open = new List<(string, Guid)>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -328,12 +230,10 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         RunAsync(async () =>
         {
             await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-            await using var command = Command(connection, null,
-                "SELECT started_at_ticks, ended_at_ticks FROM ws_sessions WHERE tenant_id = @tenant AND started_at_ticks < @to "
-                + "AND (ended_at_ticks IS NULL OR ended_at_ticks > @from)");
-            Add(command, "tenant", tenantId);
-            Add(command, "from", range.From.UtcTicks);
-            Add(command, "to", range.To.UtcTicks);
+            await using var command = queries.SessionSpans.Command(connection, null)
+                .Add("tenant", tenantId)
+                .Add("from", range.From.UtcTicks)
+                .Add("to", range.To.UtcTicks);
             var spans = new List<(DateTimeOffset, DateTimeOffset?)>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -347,82 +247,22 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
     /// <summary>Events as the filter selects them.</summary>
     public Task<List<FeedEvent>> ReadEventsAsync(EventFilter filter, CancellationToken cancellationToken) => RunAsync(async () =>
     {
-        var sql = new StringBuilder($"SELECT {EventColumns} FROM ws_events WHERE tenant_id = @tenant");
-        if (filter.AgentId is not null)
-        {
-            sql.Append(" AND agent_id = @agent");
-        }
-
-        if (filter.Kind is not null)
-        {
-            sql.Append(" AND kind = @kind");
-        }
-
-        if (filter.From is not null)
-        {
-            sql.Append(" AND at_ticks >= @from");
-        }
-
-        if (filter.To is not null)
-        {
-            sql.Append(" AND at_ticks < @to");
-        }
-
-        if (filter.AfterPosition is not null)
-        {
-            sql.Append(" AND position > @after");
-        }
-
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = queries.Events.Command(connection, null)
+            .Add("tenant", filter.TenantId)
+            .AddIfSet("agent", filter.AgentId)
+            .AddIfSet("kind", filter.Kind)
+            .AddIfSet("from", filter.From?.UtcTicks)
+            .AddIfSet("to", filter.To?.UtcTicks)
+            .AddIfSet("after", filter.AfterPosition)
+            .AddIfSet("before", filter.BeforePosition)
+            .Flag("descending", filter.Descending)
+            .Add("limit", filter.Limit);
         if (filter.SessionIds is { } sessionIds)
         {
-            sql.Append(" AND session_id IN (").AppendJoin(", ", sessionIds.Select((_, i) => $"@session{i}")).Append(sessionIds.Count == 0 ? "NULL)" : ")");
+            command.AddList("sessions", sessionIds.Select(id => (object?)id.ToString("D")));
         }
 
-        if (filter.BeforePosition is not null)
-        {
-            sql.Append(" AND position < @before");
-        }
-
-        sql.Append(filter.Descending ? " ORDER BY position DESC" : " ORDER BY position").Append(" LIMIT @limit");
-        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = Command(connection, null, sql.ToString());
-        Add(command, "tenant", filter.TenantId);
-        if (filter.AgentId is not null)
-        {
-            Add(command, "agent", filter.AgentId);
-        }
-
-        if (filter.Kind is not null)
-        {
-            Add(command, "kind", filter.Kind);
-        }
-
-        if (filter.From is { } from)
-        {
-            Add(command, "from", from.UtcTicks);
-        }
-
-        if (filter.To is { } to)
-        {
-            Add(command, "to", to.UtcTicks);
-        }
-
-        if (filter.AfterPosition is { } after)
-        {
-            Add(command, "after", after);
-        }
-
-        for (var i = 0; i < (filter.SessionIds?.Count ?? 0); i++)
-        {
-            Add(command, $"session{i}", filter.SessionIds![i].ToString("D"));
-        }
-
-        if (filter.BeforePosition is { } before)
-        {
-            Add(command, "before", before);
-        }
-
-        Add(command, "limit", filter.Limit);
         var events = new List<FeedEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -437,8 +277,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
     public Task<long> ReadLatestPositionAsync(string tenantId, CancellationToken cancellationToken) => RunAsync(async () =>
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = Command(connection, null, "SELECT MAX(position) FROM ws_events WHERE tenant_id = @tenant");
-        Add(command, "tenant", tenantId);
+        await using var command = queries.LatestPosition.Command(connection, null).Add("tenant", tenantId);
         var value = await command.ExecuteScalarAsync(cancellationToken);
         return value is null or DBNull ? 0L : Convert.ToInt64(value, CultureInfo.InvariantCulture);
     });
@@ -453,7 +292,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
     public async Task<int> PurgeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         var deleted = 0;
-        foreach (var statement in PurgeStatements)
+        foreach (var statement in new[] { queries.PurgeEvents, queries.PurgeSessions })
         {
             int chunk;
             do
@@ -468,28 +307,16 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         return deleted;
     }
 
-    /// <summary>One chunk each; the subquery walks the time index, and both dialects take the same text.</summary>
-    private static readonly string[] PurgeStatements =
-    [
-        "DELETE FROM ws_events WHERE position IN (SELECT position FROM ws_events WHERE at_ticks < @cutoff LIMIT @limit)",
-        "DELETE FROM ws_sessions WHERE session_id IN (SELECT session_id FROM ws_sessions WHERE ended_at_ticks < @cutoff LIMIT @limit)",
-    ];
+    /// <summary>Rows per purge transaction (see <see cref="ReportQueries.PurgeChunkRows"/>).</summary>
+    internal int PurgeChunkRows => queries.PurgeChunkRows;
 
-    /// <summary>
-    /// Rows per purge transaction. SQLite: tens of milliseconds of the writer's thread, about what a batch of grain writes
-    /// takes (measured during a storm of state writes: 330,000 rows in 54 s beside 21,958 writes, none failed, the longest
-    /// 0.9 s; in one transaction 15 s, and 448 writes failed on the busy timeout). PostgreSQL: row locks and WAL of one
-    /// chunk at a time, a round trip per 10,000 rows.
-    /// </summary>
-    internal int PurgeChunkRows => IsPostgres ? 10_000 : 1_000;
-
-    private async Task<int> PurgeChunkAsync(string sql, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    private async Task<int> PurgeChunkAsync(ReportQuery statement, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
         if (database.Writer is { } writer)
         {
             var deleted = 0;
             await writer.RunAsync(
-                async connection => deleted = await ExecutePurgeChunkAsync(connection, sql, cutoff, PurgeChunkRows, cancellationToken),
+                async connection => deleted = await ExecutePurgeChunkAsync(connection, statement, cutoff, cancellationToken),
                 cancellationToken);
             return deleted;
         }
@@ -497,15 +324,13 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         return await RunAsync(async () =>
         {
             await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
-            return await ExecutePurgeChunkAsync(connection, sql, cutoff, PurgeChunkRows, cancellationToken);
+            return await ExecutePurgeChunkAsync(connection, statement, cutoff, cancellationToken);
         });
     }
 
-    private static async Task<int> ExecutePurgeChunkAsync(DbConnection connection, string sql, DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)
+    private async Task<int> ExecutePurgeChunkAsync(DbConnection connection, ReportQuery statement, DateTimeOffset cutoff, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, null, sql);
-        Add(command, "cutoff", cutoff.UtcTicks);
-        Add(command, "limit", limit);
+        await using var command = statement.Command(connection, null).Add("cutoff", cutoff.UtcTicks).Add("limit", PurgeChunkRows);
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -513,11 +338,11 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
     /// Microsoft.Data.Sqlite completes its "async" methods synchronously; run them on the thread pool so that neither a
     /// grain's turn nor the delivery loop's caller waits on SQLite's file lock.
     /// </summary>
-    private Task<T> RunAsync<T>(Func<Task<T>> work) => IsPostgres ? work() : Task.Run(work);
+    private Task<T> RunAsync<T>(Func<Task<T>> work) => database.CompletesAsyncSynchronously ? Task.Run(work) : work();
 
-    private Task RunAsync(Func<Task> work) => IsPostgres ? work() : Task.Run(work);
+    private Task RunAsync(Func<Task> work) => database.CompletesAsyncSynchronously ? Task.Run(work) : work();
 
-    private static async Task<List<SessionReportItem>> ReadSessionsAsync(DbCommand command, CancellationToken cancellationToken)
+    private static async Task<List<SessionReportItem>> ReadSessionsAsync(ReportCommand command, CancellationToken cancellationToken)
     {
         var sessions = new List<SessionReportItem>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -567,37 +392,6 @@ internal sealed class ReportStore(WorkSessionsDatabase database)
         entry.Deadline is null && entry.Cause is null && entry.Session is null && entry.Preferences is null
             ? null
             : JsonSerializer.Serialize(new EventDetails(entry.Deadline, entry.Cause, entry.Session, entry.Preferences), DetailsJson);
-
-    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        return command;
-    }
-
-    private static void Add(DbCommand command, string name, object? value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = ParameterName(command, name);
-        parameter.Value = value is string text ? Storable(text) : value ?? DBNull.Value;
-        if (value is null)
-        {
-            // Npgsql cannot infer a type from DBNull; every nullable column of these tables is text.
-            parameter.DbType = DbType.String;
-        }
-
-        command.Parameters.Add(parameter);
-    }
-
-    /// <summary>
-    /// A parameter's name as its provider binds it fastest: Microsoft.Data.Sqlite looks a name up in the statement as
-    /// it is, and tries <c>@</c>, <c>$</c> and <c>:</c> in turn (three names built and converted on every execution)
-    /// for one given without its prefix; every statement here writes <c>@name</c>. Npgsql takes the name without it.
-    /// </summary>
-    private static string ParameterName(DbCommand command, string name) => command is Microsoft.Data.Sqlite.SqliteCommand
-        ? name.StartsWith('@') ? name : "@" + name
-        : name.StartsWith('@') ? name[1..] : name;
 
     /// <summary>
     /// Text as both databases take it. PostgreSQL refuses NUL in text and Npgsql refuses half a surrogate pair; one such

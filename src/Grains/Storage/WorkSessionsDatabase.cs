@@ -51,6 +51,12 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
     /// </summary>
     internal SqliteWriter? Writer => _writer?.Value;
 
+    /// <summary>
+    /// True on SQLite: Microsoft.Data.Sqlite completes its "async" methods synchronously, so a caller that must not wait
+    /// on the file's lock runs them on the thread pool.
+    /// </summary>
+    internal bool CompletesAsyncSynchronously => _writer is not null;
+
     /// <summary>The full path of the SQLite file, or null on PostgreSQL.</summary>
     public string? SqliteFile { get; }
 

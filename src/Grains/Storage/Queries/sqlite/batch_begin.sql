@@ -1,0 +1,1 @@
+-- Nothing: SQLite has one writer at a time, and a batch runs on the writer's thread.

@@ -1,0 +1,1 @@
+-- Nothing: SQLite has one writer at a time, so positions of a tenant commit in the order they are assigned.
