@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using WorkSessions.Faults.Tests.Infrastructure;
+using static WorkSessions.Faults.Tests.Infrastructure.FaultRun;
 using WorkSessions.TestSupport;
 using Xunit.Abstractions;
 
@@ -36,30 +36,10 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
 
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(5);
 
-    private readonly StringBuilder _figures = new();
+    private readonly FaultRun _run = new(output, "faults");
 
     [Fact]
-    public async Task Cluster_RidesThroughSiloKill_RollingRestart_DatabaseRestart_AndGatewayKill()
-    {
-        var run = TimeProvider.System.GetTimestamp();
-        await using var cluster = await FaultCluster.StartAsync();
-        try
-        {
-            await RunAsync(cluster);
-        }
-        catch
-        {
-            output.WriteLine(_figures.ToString());
-            output.WriteLine(cluster.Logs());
-            throw;
-        }
-        finally
-        {
-            Figure($"total run: {TimeProvider.System.GetElapsedTime(run).TotalSeconds:F0} s");
-        }
-
-        output.WriteLine(_figures.ToString());
-    }
+    public Task Cluster_RidesThroughSiloKill_RollingRestart_DatabaseRestart_AndGatewayKill() => _run.RunAsync(RunAsync);
 
     private async Task RunAsync(FaultCluster cluster)
     {
@@ -70,7 +50,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             await WaitReadyAsync(cluster, gateway);
         }
 
-        Figure($"cluster up: 3 silos + 2 Gateways started at once on an empty database, both Gateways ready after {Seconds(started)}");
+        _run.Figure($"cluster up: 3 silos + 2 Gateways started at once on an empty database, both Gateways ready after {Seconds(started)}");
 
         var tenant = TestIds.NewTenantId();
         var admin = traffic.Token(tenant, "admin-1", "admin");
@@ -102,7 +82,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         await Eventually.UntilAsync(() => cluster.MembershipStatusAsync(victim), status => status == FaultCluster.DeadStatus,
             TimeSpan.FromSeconds(60), "the killed silo to be declared dead", TimeSpan.FromMilliseconds(100));
         var detection = TimeProvider.System.GetElapsedTime(killedAt);
-        Figure($"(a) silo SIGKILLed: declared dead after {detection.TotalSeconds:F1} s");
+        _run.Figure($"(a) silo SIGKILLed: declared dead after {detection.TotalSeconds:F1} s");
         await StartActiveSiloAsync(cluster);
         a.FaultOver = TimeProvider.System.GetUtcNow();
 
@@ -125,12 +105,12 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             Assert.True(exitCode == 0, $"A silo stopped by SIGTERM exited with {exitCode}:\n{silo.Output}");
             // A graceful stop leaves membership itself: the row says dead without anyone voting.
             Assert.Equal(FaultCluster.DeadStatus, await cluster.MembershipStatusAsync(silo));
-            Figure($"(b) silo {silo.SiloPort}: SIGTERM to exit {stopTook.TotalSeconds:F1} s, left membership cleanly");
+            _run.Figure($"(b) silo {silo.SiloPort}: SIGTERM to exit {stopTook.TotalSeconds:F1} s, left membership cleanly");
         }
 
         await replacing;
         b.FaultOver = TimeProvider.System.GetUtcNow();
-        Figure($"(b) rolling restart of 3 silos: {Seconds(rolling)}");
+        _run.Figure($"(b) rolling restart of 3 silos: {Seconds(rolling)}");
 
         // (c) PostgreSQL down for ~10 s.
         var c = await StartCohortAsync(traffic, tenant, "c", streamsOn: null, stop.Token);
@@ -141,12 +121,12 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         await Task.Delay(TimeSpan.FromSeconds(10));
         await cluster.Postgres.RestartAsync();
         var back = TimeProvider.System.GetTimestamp();
-        Figure($"(c) PostgreSQL down {TimeProvider.System.GetElapsedTime(down, back).TotalSeconds:F1} s");
+        _run.Figure($"(c) PostgreSQL down {TimeProvider.System.GetElapsedTime(down, back).TotalSeconds:F1} s");
         var probe = traffic.Token(tenant, "probe-after-database", "agent");
         await Eventually.UntilAsync(
             async () => (await traffic.CallAsync(0, HttpMethod.Post, "/api/v1/me/work-session", probe)).Status,
             status => status is 200 or 201, TimeSpan.FromSeconds(60), "a write to succeed after the database restart", TimeSpan.FromMilliseconds(250));
-        Figure($"(c) first session start stored {Seconds(back)} after the database was back");
+        _run.Figure($"(c) first session start stored {Seconds(back)} after the database was back");
         c.FaultOver = TimeProvider.System.GetUtcNow();
 
         // (d) SIGKILL the Gateway holding a cohort's event streams: they reconnect to the other one.
@@ -157,7 +137,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         await Eventually.UntilAsync(() => Task.FromResult(d.Agents.Count(agent => !agent.Watcher!.Reconnections.IsEmpty)),
             reconnected => reconnected == IdlePerCohort, TimeSpan.FromSeconds(60), "every stream of the killed Gateway to reconnect");
         var reconnect = d.Agents.Max(agent => agent.Watcher!.Reconnections.Max());
-        Figure($"(d) Gateway SIGKILLed with {IdlePerCohort} streams: all reconnected to the other Gateway, the slowest after {reconnect.TotalSeconds:F1} s");
+        _run.Figure($"(d) Gateway SIGKILLed with {IdlePerCohort} streams: all reconnected to the other Gateway, the slowest after {reconnect.TotalSeconds:F1} s");
         await cluster.StartGatewayAsync(1);
         await WaitReadyAsync(cluster, 1);
         d.FaultOver = TimeProvider.System.GetUtcNow();
@@ -180,9 +160,9 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         await Task.WhenAll(heartbeating);
         await Task.WhenAll(cohorts.SelectMany(cohort => cohort.Streams));
 
-        Figure($"heartbeats: {heartbeats.Total} sent by {Heartbeaters} agents every {HeartbeatEvery.TotalSeconds:F0} s; "
+        _run.Figure($"heartbeats: {heartbeats.Total} sent by {Heartbeaters} agents every {HeartbeatEvery.TotalSeconds:F0} s; "
             + $"failed on the first attempt: {Describe(heartbeats.FirstAttemptFailures)}; failed after the client's one retry: {Describe(heartbeats.FailedAfterRetry)}");
-        Figure($"answers by status: {Describe(traffic.Statuses)}");
+        _run.Figure($"answers by status: {Describe(traffic.Statuses)}");
         await AssertIdleSessionsAsync(cluster, tenant, cohorts);
         await AssertBusySessionsKeptAsync(traffic, heartbeaters);
 
@@ -250,13 +230,13 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
 
             lateness.Sort();
             var warnings = cohort.Agents.Sum(agent => agent.Watcher!.Warnings);
-            Figure($"({cohort.Name}) {cohort.Agents.Count} idle sessions: {warnings} prompts seen on streams; ended after their deadline by "
+            _run.Figure($"({cohort.Name}) {cohort.Agents.Count} idle sessions: {warnings} prompts seen on streams; ended after their deadline by "
                 + $"median {Median(lateness).TotalSeconds:F1} s, worst {lateness.LastOrDefault().TotalSeconds:F1} s "
                 + $"(bound {(Bound(cohort) - cohort.Agents.Max(agent => agent.LastActivityAt) - TimeSpan.FromSeconds(TimeoutSeconds + GraceSeconds)).TotalSeconds:F0} s); "
                 + $"{unobserved} ends read from storage because the stream was reconnecting");
         }
 
-        Figure($"idle sessions: {cohorts.Sum(cohort => cohort.Agents.Count)} started, problems: {problems.Count}");
+        _run.Figure($"idle sessions: {cohorts.Sum(cohort => cohort.Agents.Count)} started, problems: {problems.Count}");
         Assert.True(problems.Count == 0, string.Join("\n", problems.Take(30)));
     }
 
@@ -381,7 +361,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         var starting = TimeProvider.System.GetTimestamp();
         var silo = await cluster.StartSiloAsync();
         await WaitActiveAsync(cluster, silo);
-        Figure($"    silo {silo.SiloPort} started and active in {Seconds(starting)}");
+        _run.Figure($"    silo {silo.SiloPort} started and active in {Seconds(starting)}");
     }
 
     private static Task WaitActiveAsync(FaultCluster cluster, SiloProcess silo) =>
@@ -415,20 +395,6 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         node is JsonObject json ? json.FirstOrDefault(pair => string.Equals(pair.Key, name, StringComparison.OrdinalIgnoreCase)).Value : null;
 
     private static TimeSpan Median(List<TimeSpan> sorted) => sorted.Count == 0 ? TimeSpan.Zero : sorted[sorted.Count / 2];
-
-    private static string Seconds(long since) => $"{TimeProvider.System.GetElapsedTime(since).TotalSeconds:F1} s";
-
-    private static string Describe(IEnumerable<KeyValuePair<int, int>> counts)
-    {
-        var list = counts.OrderBy(pair => pair.Key).Select(pair => $"{(pair.Key == 0 ? "no answer" : pair.Key.ToString(CultureInfo.InvariantCulture))}: {pair.Value}").ToList();
-        return list.Count == 0 ? "0" : string.Join(", ", list);
-    }
-
-    private void Figure(string line)
-    {
-        _figures.AppendLine("[faults] " + line);
-        Console.WriteLine("[faults] " + line);
-    }
 
     private sealed record StoredAgent(bool Open, DateTimeOffset? LatestRecordedAt);
 

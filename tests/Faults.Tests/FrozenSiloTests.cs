@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using System.Text.Json.Nodes;
 using WorkSessions.Faults.Tests.Infrastructure;
+using static WorkSessions.Faults.Tests.Infrastructure.FaultRun;
 using WorkSessions.TestSupport;
 using Xunit.Abstractions;
 
@@ -28,30 +28,10 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
     /// <summary>Every heartbeater's last activity before the pause is past its inactivity deadline when the silo resumes.</summary>
     private static readonly TimeSpan PausedFor = TimeSpan.FromSeconds(TimeoutSeconds + 3);
 
-    private readonly StringBuilder _figures = new();
+    private readonly FaultRun _run = new(output, "frozen");
 
     [Fact]
-    public async Task PausedSilo_ResumedAfterDeclaredDead_StoresNothing_NoWorkingAgentIsPromptedOrEnded()
-    {
-        var run = TimeProvider.System.GetTimestamp();
-        await using var cluster = await FaultCluster.StartAsync();
-        try
-        {
-            await RunAsync(cluster);
-        }
-        catch
-        {
-            output.WriteLine(_figures.ToString());
-            output.WriteLine(cluster.Logs());
-            throw;
-        }
-        finally
-        {
-            Figure($"total run: {TimeProvider.System.GetElapsedTime(run).TotalSeconds:F0} s");
-        }
-
-        output.WriteLine(_figures.ToString());
-    }
+    public Task PausedSilo_ResumedAfterDeclaredDead_StoresNothing_NoWorkingAgentIsPromptedOrEnded() => _run.RunAsync(RunAsync);
 
     private async Task RunAsync(FaultCluster cluster)
     {
@@ -91,7 +71,7 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
         {
             await Eventually.UntilAsync(() => cluster.MembershipStatusAsync(paused), status => status == FaultCluster.DeadStatus,
                 TimeSpan.FromSeconds(60), "the paused silo to be declared dead", TimeSpan.FromMilliseconds(100));
-            Figure($"silo {paused.SiloPort} paused (SIGSTOP): declared dead after {Seconds(pausedAt)}");
+            _run.Figure($"silo {paused.SiloPort} paused (SIGSTOP): declared dead after {Seconds(pausedAt)}");
 
             // The supervisor ends a third of the sessions while the silo is paused: those that lived there are ended by a
             // newer activation, and the old one's due prompt must not follow.
@@ -117,9 +97,9 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
         var resumedAt = TimeProvider.System.GetUtcNow();
         resumed.SetResult();
         var exitCode = await paused.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        Figure($"silo resumed (SIGCONT) after {Seconds(pausedAt)} paused; it learned it was declared dead and exited with {exitCode}");
+        _run.Figure($"silo resumed (SIGCONT) after {Seconds(pausedAt)} paused; it learned it was declared dead and exited with {exitCode}");
         var afterResume = paused.Output[pausedOutput..].Split('\n');
-        Figure($"the resumed silo before it stopped: {afterResume.Count(line => line.Contains(" warned, deadline", StringComparison.Ordinal))} prompts and "
+        _run.Figure($"the resumed silo before it stopped: {afterResume.Count(line => line.Contains(" warned, deadline", StringComparison.Ordinal))} prompts and "
             + $"{afterResume.Count(line => line.Contains(" ended session ", StringComparison.Ordinal))} ends stored, "
             + $"{afterResume.Count(line => line.Contains("could not write its state", StringComparison.Ordinal))} writes refused");
 
@@ -164,7 +144,7 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
             }
         }
 
-        Figure($"working agents (heartbeat every {HeartbeatEvery.TotalSeconds:F0} s): {promptedWorking} of {working.Count} prompted, {endedWorking} ended; "
+        _run.Figure($"working agents (heartbeat every {HeartbeatEvery.TotalSeconds:F0} s): {promptedWorking} of {working.Count} prompted, {endedWorking} ended; "
             + $"heartbeats failed: {Describe(failedHeartbeats)}");
 
         foreach (var (kind, agents, reason) in new[] { ("idle", idle, "inactivityTimeout"), ("ended", ended, "endedBySupervisor") })
@@ -186,11 +166,11 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
 
         if (ended.Sum(agent => Of(agent, "inactivity-warning").Count) is var lateWarnings and > 0)
         {
-            Figure($"supervisor-ended agents: {lateWarnings} prompts in the feed (before their end)");
+            _run.Figure($"supervisor-ended agents: {lateWarnings} prompts in the feed (before their end)");
         }
 
         await CheckReportsAgreeAsync(traffic, supervisor, from, feed, working.Concat(idle).Concat(ended).ToList(), problems);
-        Figure($"feed: {feed.Count} events; answers by status: {Describe(traffic.Statuses)}; problems: {problems.Count}");
+        _run.Figure($"feed: {feed.Count} events; answers by status: {Describe(traffic.Statuses)}; problems: {problems.Count}");
         Assert.True(problems.Count == 0, string.Join("\n", problems.Take(40)));
         Assert.True(traffic.ServerErrors == 0, $"Answers with a 5xx other than 503: {Describe(traffic.Statuses)}");
     }
@@ -337,20 +317,6 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
                 failed.AddOrUpdate(heartbeat.Status, 1, (_, count) => count + 1);
             }
         }
-    }
-
-    private static string Seconds(long since) => $"{TimeProvider.System.GetElapsedTime(since).TotalSeconds:F1} s";
-
-    private static string Describe(IEnumerable<KeyValuePair<int, int>> counts)
-    {
-        var list = counts.OrderBy(pair => pair.Key).Select(pair => $"{(pair.Key == 0 ? "no answer" : pair.Key.ToString(CultureInfo.InvariantCulture))}: {pair.Value}").ToList();
-        return list.Count == 0 ? "0" : string.Join(", ", list);
-    }
-
-    private void Figure(string line)
-    {
-        _figures.AppendLine("[frozen] " + line);
-        Console.WriteLine("[frozen] " + line);
     }
 
     private sealed record Agent(string Id, int Index, string Token, Guid SessionId);
