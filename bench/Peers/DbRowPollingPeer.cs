@@ -277,7 +277,7 @@ public sealed class DbRowPollingPeer : IAsyncDisposable
 
     private static string AgentId(int i) => "agent-" + i.ToString(CultureInfo.InvariantCulture);
 
-    // The product's SQLite settings (src/Grains/Storage/SqliteDataSource.cs, internal there): every pooled
+    // The product's SQLite settings (src/Storage/SqliteDataSource.cs, internal there): every pooled
     // connection gets busy_timeout and synchronous = NORMAL; the file is in WAL mode.
     private sealed class SqliteSetUpDataSource(string connectionString) : DbDataSource
     {

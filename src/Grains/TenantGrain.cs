@@ -44,7 +44,7 @@ internal sealed partial class TenantGrain(
     IOptions<WorkSessionsOptions> options,
     IOptions<ReportingOptions> reporting,
     ReportWriter reportWriter,
-    ReportStore reportStore,
+    IReportStore reportStore,
     LocalSiloStatus silo,
     ILogger<TenantGrain> logger) : Grain, ITenantGrain, ITenantRoster, IRemindable
 {

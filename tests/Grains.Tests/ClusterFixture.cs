@@ -69,7 +69,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddKeyedSingleton<IGrainStorage>(
                 StorageNames.WorkSessions,
                 (services, _) => new CountingGrainStorage(services.GetRequiredService<IGrainStorageSerializer>()));
-            silo.Services.AddSingleton(ReportStore);
+            silo.Services.AddSingleton<IReportStore>(ReportStore);
             silo.Services.PostConfigure<ReportingOptions>(options =>
             {
                 // Outage tests wait for delivery to come back: keep the backoff short.

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace WorkSessions.Storage.Tests;
 
 /// <summary>
-/// The report tables' SQL lives in one file per statement and dialect (src/Grains/Storage/Queries): both dialects
+/// The report tables' SQL lives in one file per statement and dialect (src/Storage/Queries): both dialects
 /// provide every statement, no file goes unused, and the files make the statements the report store has always run.
 /// </summary>
 public sealed partial class ReportQueriesTests

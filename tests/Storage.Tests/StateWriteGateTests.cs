@@ -67,7 +67,7 @@ public sealed class StateWriteGateTests
         using var database = WorkSessionsDatabase.Open(StorageOptions.FromConfiguration(Configuration(
             ("Storage:Provider", "postgres"), ("Storage:ConnectionString", connectionString))));
 
-        Assert.Equal(expected, StateWriteGate.DefaultLimit(database));
+        Assert.Equal(expected, WorkSessionsDatabase.DefaultStateWriteLimit(database));
     }
 
     [Fact]
@@ -76,8 +76,8 @@ public sealed class StateWriteGateTests
         var file = Path.Combine(Path.GetTempPath(), $"gate-{Guid.NewGuid():N}.db");
         using var database = WorkSessionsDatabase.Open(StorageOptions.FromConfiguration(Configuration(("Storage:ConnectionString", $"Data Source={file}"))));
 
-        Assert.Equal(0, StateWriteGate.DefaultLimit(database));
-        Assert.Equal(0, StateWriteGate.DefaultLimit(null));
+        Assert.Equal(0, WorkSessionsDatabase.DefaultStateWriteLimit(database));
+        Assert.Equal(0, WorkSessionsDatabase.DefaultStateWriteLimit(null));
     }
 
     private static int Started(List<int> started)

@@ -1,4 +1,3 @@
-using WorkSessions.Domain;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using WorkSessions.Contracts;

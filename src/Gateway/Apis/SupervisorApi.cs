@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using WorkSessions.Contracts;
-using WorkSessions.Domain;
 using WorkSessions.Gateway.Auth;
 
 using WorkSessions.Gateway.Errors;

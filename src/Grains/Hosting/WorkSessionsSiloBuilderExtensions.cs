@@ -10,7 +10,8 @@ public static class WorkSessionsSiloBuilderExtensions
     /// <summary>
     /// Registers the grains' options (bound from <c>WorkSessions</c> and <c>Reporting</c>, validated on start), the
     /// report writer that delivers outboxes, the clock and the System.Text.Json grain-storage serializer. The report
-    /// store itself comes with the database (<see cref="Storage.WorkSessionsStorageExtensions"/>). Storage and reminders come from <see cref="WorkSessionsClusterExtensions"/>.
+    /// store (<see cref="Storage.IReportStore"/>) comes with the database (src/Storage); storage, reminders and clustering
+    /// come from the cluster set-up (src/Hosting).
     /// </summary>
     public static ISiloBuilder AddWorkSessions(this ISiloBuilder builder)
     {
@@ -33,6 +34,17 @@ public static class WorkSessionsSiloBuilderExtensions
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<Diagnostics.WorkSessionsMetrics>();
         builder.UseSystemTextJsonGrainStorageSerializer();
+        return builder;
+    }
+
+    /// <summary>
+    /// The daily purge of report rows older than <c>Reporting:RetentionDays</c>, on the silo's report store
+    /// (<see cref="Storage.IReportStore"/>, registered with the database).
+    /// </summary>
+    public static ISiloBuilder AddReportRetention(this ISiloBuilder builder)
+    {
+        builder.Services.TryAddSingleton<ReportRetention>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<ReportRetention>());
         return builder;
     }
 }

@@ -14,7 +14,7 @@ namespace WorkSessions.Reporting;
 /// tenant, so every query is scoped to it by construction; the store runs the SQL off the scheduler.
 /// </summary>
 [StatelessWorker, GrainType("reports")]
-internal sealed partial class ReportGrain(ReportStore store, TimeProvider timeProvider) : Grain, IReportGrain
+internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeProvider) : Grain, IReportGrain
 {
     /// <summary>Session ids per events query: well inside both engines' parameter limits.</summary>
     private const int SessionsPerQuery = 500;

@@ -9,7 +9,7 @@ namespace WorkSessions.Reporting;
 /// <see cref="ReportingOptions.PurgeInterval"/> (a day). Every silo runs it; the deletes are idempotent.
 /// </summary>
 internal sealed partial class ReportRetention(
-    ReportStore store,
+    IReportStore store,
     IOptions<ReportingOptions> options,
     TimeProvider timeProvider,
     ILogger<ReportRetention> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable

@@ -15,7 +15,7 @@ namespace WorkSessions.Reporting;
 /// </summary>
 internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
-    private readonly ReportStore _store;
+    private readonly IReportStore _store;
     private readonly ReportingOptions _options;
     private readonly ILogger<ReportWriter> _logger;
     private readonly Channel<Delivery> _queue = Channel.CreateUnbounded<Delivery>(new UnboundedChannelOptions { SingleReader = true });
@@ -29,7 +29,7 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
     private int _queued;
     private Task _loop = Task.CompletedTask;
 
-    public ReportWriter(ReportStore store, IOptions<ReportingOptions> options, IMeterFactory meters, ILogger<ReportWriter> logger)
+    public ReportWriter(IReportStore store, IOptions<ReportingOptions> options, IMeterFactory meters, ILogger<ReportWriter> logger)
     {
         _store = store;
         _options = options.Value;

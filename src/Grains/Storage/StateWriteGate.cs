@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Orleans.Storage;
 using WorkSessions.Hosting;
 
@@ -23,9 +22,11 @@ internal sealed class StateWriteGate
     private readonly DeadlineWritePacer? _pacer;
     private readonly StorageWriteHealth? _health;
 
+    // Unset on PostgreSQL, the cluster set-up (src/Hosting) fills in half of the pool from the connection string
+    // (StorageOptions.DefaultConcurrentStateWrites); unset here means no bound.
     public StateWriteGate(IOptions<WorkSessionsOptions> options, IServiceProvider services, DeadlineWritePacer pacer)
         : this(
-            options.Value.MaxConcurrentStateWrites ?? DefaultLimit(services.GetService<WorkSessionsDatabase>()),
+            options.Value.MaxConcurrentStateWrites ?? 0,
             pacer,
             services.GetService<StorageWriteHealth>())
     {
@@ -89,10 +90,4 @@ internal sealed class StateWriteGate
 
         _health?.Succeeded();
     }
-
-    /// <summary>Half of PostgreSQL's connection pool; none on SQLite.</summary>
-    internal static int DefaultLimit(WorkSessionsDatabase? database) =>
-        database?.Provider == StorageProvider.Postgres
-            ? Math.Max(1, new NpgsqlConnectionStringBuilder(database.ConnectionString).MaxPoolSize / 2)
-            : 0;
 }

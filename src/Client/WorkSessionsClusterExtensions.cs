@@ -9,42 +9,12 @@ using WorkSessions.Storage;
 namespace WorkSessions.Hosting;
 
 /// <summary>
-/// How silos and clients find the cluster and its storage, from configuration (docs/architecture.md#storage). One place for the
-/// Silo host, the Gateway's in-process silo and the Gateway's client mode.
+/// How clients find the cluster, from configuration (docs/architecture.md#storage): the Gateway's client mode and backend
+/// services such as samples/RoutingService. The <c>Orleans:*</c> keys are read here for silos too
+/// (<c>WorkSessionsSiloClusterExtensions</c> in src/Hosting), so both sides agree.
 /// </summary>
 public static class WorkSessionsClusterExtensions
 {
-    /// <summary>
-    /// A silo of the product: SQLite with localhost clustering by default, or PostgreSQL for state, reminders and
-    /// membership; plus the grains' registration.
-    /// </summary>
-    /// <exception cref="OptionsValidationException">When the <c>Storage</c> or <c>Orleans</c> section is unusable.</exception>
-    public static ISiloBuilder UseWorkSessionsCluster(this ISiloBuilder silo, IConfiguration configuration)
-    {
-        var storage = StorageOptions.FromConfiguration(configuration);
-        var orleans = OrleansEndpoint.From(configuration);
-        if (storage.Kind == StorageProvider.Postgres)
-        {
-            // Membership lives in PostgreSQL; other silos and clients reach this one at the advertised address.
-            silo.Configure<ClusterOptions>(orleans.ApplyTo);
-            silo.ConfigureEndpoints(orleans.AdvertisedIPAddress, orleans.SiloPort, orleans.GatewayPort);
-            silo.Services.AddOptions<ClusterMembershipOptions>()
-                .Configure(FailureDetection.Apply)
-                .Bind(configuration.GetSection(FailureDetection.SectionName));
-        }
-        else
-        {
-            silo.UseLocalhostClustering(orleans.SiloPort, orleans.GatewayPort, serviceId: orleans.ServiceId, clusterId: orleans.ClusterId);
-        }
-
-        var directoryCacheSize = orleans.DirectoryCacheSize
-            ?? (storage.Kind == StorageProvider.Postgres ? GrainDirectoryOptions.DEFAULT_CACHE_SIZE : OrleansEndpoint.OneSiloDirectoryCacheSize);
-        silo.Configure<GrainDirectoryOptions>(directory => directory.CacheSize = directoryCacheSize);
-        silo.AddWorkSessions();
-        silo.AddWorkSessionsStorage(configuration);
-        return silo;
-    }
-
     /// <summary>
     /// A pure client of a separate cluster: found through PostgreSQL's membership table, or, with SQLite, the one
     /// silo on this machine at <c>Orleans:GatewayPort</c>. It connects in the background (<see cref="ClusterConnection"/>),

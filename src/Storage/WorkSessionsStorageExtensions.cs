@@ -37,8 +37,7 @@ public static class WorkSessionsStorageExtensions
         var separateReports = ReportDatabase.SeparateOptions(configuration, options);
         builder.Services.TryAddSingleton(services => ReportDatabase.Create(services.GetRequiredService<WorkSessionsDatabase>(), separateReports));
         builder.Services.TryAddSingleton(services => new ReportStore(services.GetRequiredService<ReportDatabase>().Database));
-        builder.Services.TryAddSingleton<Reporting.ReportRetention>();
-        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<Reporting.ReportRetention>());
+        builder.Services.TryAddSingleton<IReportStore>(services => services.GetRequiredService<ReportStore>());
 
         if (options.Kind == StorageProvider.Sqlite)
         {
@@ -71,7 +70,7 @@ public static class WorkSessionsStorageExtensions
 
     /// <summary>
     /// For a pure Orleans client of a PostgreSQL cluster (the Gateway's client mode): finds the silos' gateways
-    /// through the membership table. <see cref="Hosting.ClusterConnection"/> applies pending schema migrations before it
+    /// through the membership table. <c>ClusterConnection</c> (src/Client) applies pending schema migrations before it
     /// connects: the membership provider reads its queries from the schema as the client starts.
     /// </summary>
     /// <param name="builder">The client.</param>

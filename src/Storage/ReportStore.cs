@@ -9,31 +9,6 @@ using WorkSessions.Reporting;
 
 namespace WorkSessions.Storage;
 
-/// <summary>Which events to read; every field but the tenant narrows the selection.</summary>
-internal sealed record EventFilter(string TenantId, int Limit)
-{
-    public string? AgentId { get; init; }
-
-    public string? Kind { get; init; }
-
-    /// <summary>Events at or after this time.</summary>
-    public DateTimeOffset? From { get; init; }
-
-    /// <summary>Events before this time.</summary>
-    public DateTimeOffset? To { get; init; }
-
-    /// <summary>Events with a greater position, in ascending position order.</summary>
-    public long? AfterPosition { get; init; }
-
-    /// <summary>When set, newest first: events with a smaller position.</summary>
-    public long? BeforePosition { get; init; }
-
-    public bool Descending { get; init; }
-
-    /// <summary>Only events of these sessions.</summary>
-    public IReadOnlyList<Guid>? SessionIds { get; init; }
-}
-
 /// <summary>
 /// Reads and writes the report tables (docs/architecture.md#reporting) with the statements of <see cref="ReportQueries"/>,
 /// one SQL file per statement and dialect: this class binds parameters and maps rows. Inserts are
@@ -41,7 +16,7 @@ internal sealed record EventFilter(string TenantId, int Limit)
 /// visible in the order they are assigned: SQLite has one writer at a time, and on PostgreSQL every batch first takes
 /// a transaction-scoped advisory lock per tenant it writes, so two batches of one tenant never commit out of order.
 /// </summary>
-internal sealed class ReportStore(WorkSessionsDatabase database)
+internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
 {
     private static readonly JsonSerializerOptions DetailsJson = new(JsonSerializerDefaults.Web)
     {

@@ -7,7 +7,7 @@ namespace WorkSessions.Storage;
 
 /// <summary>
 /// The report tables' SQL for one dialect, read once from the files embedded under
-/// <c>Storage/Queries/{sqlite|postgres}/&lt;name&gt;.sql</c>: what differs between the databases is written in SQL, as
+/// <c>src/Storage/Queries/{sqlite|postgres}/&lt;name&gt;.sql</c>: what differs between the databases is written in SQL, as
 /// the schema migrations are, and <see cref="ReportStore"/> only binds parameters and maps rows.
 /// </summary>
 /// <remarks>

@@ -41,6 +41,17 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
     /// <summary>The effective connection string (for SQLite, with the file's full path).</summary>
     public string ConnectionString { get; }
 
+    /// <summary>
+    /// How many agent state writes a silo has in flight at once when <c>WorkSessions:MaxConcurrentStateWrites</c> is unset
+    /// (the grains' StateWriteGate, docs/architecture.md#storage): half of PostgreSQL's connection pool, so membership,
+    /// reminders, reads and the report writer always find a connection; 0, no bound, on SQLite, whose writer thread
+    /// queues every write anyway.
+    /// </summary>
+    public static int DefaultStateWriteLimit(WorkSessionsDatabase? database) =>
+        database?.Provider == StorageProvider.Postgres
+            ? Math.Max(1, new NpgsqlConnectionStringBuilder(database.ConnectionString).MaxPoolSize / 2)
+            : 0;
+
     /// <summary>Opens connections set up for this database; share it rather than opening connections by string.</summary>
     public DbDataSource DataSource { get; }
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using WorkSessions.Reporting;
 
 namespace WorkSessions.Storage;
 
@@ -13,6 +12,9 @@ namespace WorkSessions.Storage;
 /// </summary>
 internal sealed class ReportDatabase : IAsyncDisposable
 {
+    // The key of the grains' ReportingOptions (WorkSessions.Reporting) that names a database of the report tables' own.
+    private const string ConnectionStringKey = "Reporting:ConnectionString";
+
     private ReportDatabase(WorkSessionsDatabase database, bool isSeparate)
     {
         Database = database;
@@ -28,7 +30,7 @@ internal sealed class ReportDatabase : IAsyncDisposable
     /// <exception cref="OptionsValidationException">When <c>Reporting:ConnectionString</c> is unusable.</exception>
     public static StorageOptions? SeparateOptions(IConfiguration configuration, StorageOptions storage)
     {
-        var connectionString = configuration.GetSection(ReportingOptions.SectionName)[nameof(ReportingOptions.ConnectionString)];
+        var connectionString = configuration[ConnectionStringKey];
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             return null;
@@ -44,7 +46,7 @@ internal sealed class ReportDatabase : IAsyncDisposable
         if (result.Failed)
         {
             throw new OptionsValidationException(
-                Options.DefaultName, typeof(ReportingOptions),
+                Options.DefaultName, typeof(ReportDatabase),
                 [.. result.Failures.Select(failure => "Reporting:ConnectionString: " + failure.Replace("Storage:ConnectionString", "it", StringComparison.Ordinal))]);
         }
 

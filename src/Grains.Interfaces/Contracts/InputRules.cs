@@ -1,6 +1,4 @@
-using WorkSessions.Contracts;
-
-namespace WorkSessions.Domain;
+namespace WorkSessions.Contracts;
 
 /// <summary>
 /// The limits on the free text and ids a caller hands the agent grain. The domain applies them to every command, so a

@@ -9,7 +9,7 @@ using Npgsql;
 namespace WorkSessions.Storage;
 
 /// <summary>
-/// Applies the SQL scripts embedded under <c>Storage/Migrations/{sqlite|postgres}</c> with DbUp, in name order,
+/// Applies the SQL scripts embedded under <c>src/Storage/Migrations/{sqlite|postgres}</c> with DbUp, in name order,
 /// each in its own transaction, recording them in DbUp's journal table. Add a schema change as a new script
 /// with the next number in both folders; never edit a script that has shipped.
 /// </summary>

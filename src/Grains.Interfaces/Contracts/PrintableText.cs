@@ -1,4 +1,4 @@
-namespace WorkSessions.Domain;
+namespace WorkSessions.Contracts;
 
 /// <summary>
 /// Text that reports, CSV exports and the report database keep as text: no NUL or other control character and no half
