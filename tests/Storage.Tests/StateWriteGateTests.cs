@@ -1,4 +1,7 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using WorkSessions.Hosting;
 
 namespace WorkSessions.Storage.Tests;
 
@@ -78,6 +81,26 @@ public sealed class StateWriteGateTests
 
         Assert.Equal(0, WorkSessionsDatabase.DefaultStateWriteLimit(database));
         Assert.Equal(0, WorkSessionsDatabase.DefaultStateWriteLimit(null));
+    }
+
+    [Theory]
+    [InlineData("postgres", "Host=127.0.0.1;Database=ws;Maximum Pool Size=10", null, 5)]
+    [InlineData("postgres", "Host=127.0.0.1;Database=ws;Maximum Pool Size=10", "7", 7)]
+    [InlineData("sqlite", "Data Source=./data/gate.db", null, 0)]
+    [InlineData("sqlite", "Data Source=./data/gate.db", "7", 7)]
+    public void ASiloSetUpAsTheHostsDo_BoundsWritesByTheSetting_OrByHalfThePostgresPool(string provider, string connectionString, string? setting, int expected)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = provider,
+            ["Storage:ConnectionString"] = connectionString,
+            ["WorkSessions:MaxConcurrentStateWrites"] = setting,
+        });
+        builder.UseOrleans(silo => silo.UseWorkSessionsCluster(builder.Configuration));
+        using var host = builder.Build();
+
+        Assert.Equal(expected, host.Services.GetRequiredService<StateWriteGate>().Limit);
     }
 
     private static int Started(List<int> started)
