@@ -22,12 +22,22 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
 
     private readonly Lazy<SqliteWriter>? _writer;
 
-    private WorkSessionsDatabase(StorageOptions options, string connectionString, DbDataSource dataSource, string? sqliteFile)
+    /// <summary>
+    /// How the connections of <see cref="ClusterDataSource"/> name themselves to PostgreSQL (<c>pg_stat_activity</c>),
+    /// after the configured <c>Application Name</c>, if any.
+    /// </summary>
+    public const string ClusterApplicationName = "worksessions-cluster";
+
+    // Membership and reminders need a few connections at a time; the pool's size bounds what they take from the server.
+    internal const int ClusterPoolSize = 10;
+
+    private WorkSessionsDatabase(StorageOptions options, string connectionString, DbDataSource dataSource, string? sqliteFile, DbDataSource? clusterDataSource = null)
     {
         Provider = options.Kind;
         MigrationLockTimeout = options.MigrationLockTimeout;
         ConnectionString = connectionString;
         DataSource = dataSource;
+        ClusterDataSource = clusterDataSource ?? dataSource;
         SqliteFile = sqliteFile;
         _writer = dataSource is SqliteDataSource sqlite ? new Lazy<SqliteWriter>(() => new SqliteWriter(sqlite)) : null;
     }
@@ -56,6 +66,14 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
     public DbDataSource DataSource { get; }
 
     /// <summary>
+    /// On PostgreSQL, a pool of its own for the cluster's membership table and the reminder table (its connections
+    /// named <see cref="ClusterApplicationName"/>): a storm of grain-state writes that takes every connection of
+    /// <see cref="DataSource"/> cannot keep a silo from writing that it is alive, nor from reading its reminders
+    /// (docs/architecture.md#storage). On SQLite, <see cref="DataSource"/> itself.
+    /// </summary>
+    public DbDataSource ClusterDataSource { get; }
+
+    /// <summary>
     /// On SQLite, the one thread that writes to the file: grain state, reminders and report batches queue to it and
     /// commit in batches, so no write holds an Orleans thread (docs/architecture.md#storage). Started on first use;
     /// null on PostgreSQL.
@@ -82,7 +100,12 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
         if (options.Kind == StorageProvider.Postgres)
         {
             var connectionString = options.ConnectionString!;
-            return new WorkSessionsDatabase(options, connectionString, NpgsqlDataSource.Create(connectionString), sqliteFile: null);
+            return new WorkSessionsDatabase(
+                options,
+                connectionString,
+                NpgsqlDataSource.Create(connectionString),
+                sqliteFile: null,
+                NpgsqlDataSource.Create(ClusterConnectionString(connectionString)));
         }
 
         var builder = new SqliteConnectionStringBuilder(
@@ -91,6 +114,18 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         builder.DataSource = file;
         return new WorkSessionsDatabase(options, builder.ConnectionString, new SqliteDataSource(builder.ConnectionString), file);
+    }
+
+    /// <summary>The connection string of <see cref="ClusterDataSource"/> on PostgreSQL: a name and a size of its own.</summary>
+    internal static string ClusterConnectionString(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.ApplicationName = string.IsNullOrEmpty(builder.ApplicationName)
+            ? ClusterApplicationName
+            : $"{builder.ApplicationName} {ClusterApplicationName}";
+        builder.MaxPoolSize = Math.Min(builder.MaxPoolSize, ClusterPoolSize);
+        builder.MinPoolSize = Math.Min(builder.MinPoolSize, builder.MaxPoolSize);
+        return builder.ConnectionString;
     }
 
     /// <summary>
@@ -121,6 +156,11 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
         }
 
         await DataSource.DisposeAsync();
+        if (ClusterDataSource != DataSource)
+        {
+            await ClusterDataSource.DisposeAsync();
+        }
+
         ClearSqlitePool();
     }
 
@@ -132,6 +172,11 @@ public sealed class WorkSessionsDatabase : IAsyncDisposable, IDisposable
         }
 
         DataSource.Dispose();
+        if (ClusterDataSource != DataSource)
+        {
+            ClusterDataSource.Dispose();
+        }
+
         ClearSqlitePool();
     }
 

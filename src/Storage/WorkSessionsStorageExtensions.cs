@@ -55,15 +55,16 @@ public static class WorkSessionsStorageExtensions
                 o.Invariant = database.Invariant;
                 o.DataSource = database.DataSource;
             }));
+        // Membership and reminders on a pool of their own, so a storm of state writes cannot starve them.
         builder.UseAdoNetReminderService(reminders => reminders.Configure<WorkSessionsDatabase>((o, database) =>
         {
             o.Invariant = database.Invariant;
-            o.DataSource = database.DataSource;
+            o.DataSource = database.ClusterDataSource;
         }));
         builder.UseAdoNetClustering(clustering => clustering.Configure<WorkSessionsDatabase>((o, database) =>
         {
             o.Invariant = database.Invariant;
-            o.DataSource = database.DataSource;
+            o.DataSource = database.ClusterDataSource;
         }));
         return builder;
     }
@@ -93,7 +94,7 @@ public static class WorkSessionsStorageExtensions
         builder.UseAdoNetClustering(clustering => clustering.Configure<WorkSessionsDatabase>((o, database) =>
         {
             o.Invariant = database.Invariant;
-            o.DataSource = database.DataSource;
+            o.DataSource = database.ClusterDataSource;
         }));
         return builder;
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 using Orleans.Configuration;
 using Orleans.Runtime;
 using WorkSessions.Contracts;
@@ -35,6 +36,53 @@ public sealed class PostgresStorageTests(PostgresTarget target) : StorageConform
         await second.StopAsync();
         Assert.Equal(1, await CountAsync($"SELECT count(*) FROM orleans_membership WHERE deployment_id = '{clusterId}' AND status = 3"));
         Assert.Equal([first.Address], await WaitForActiveHostsAsync(client, count: 1));
+    }
+
+    [Fact]
+    public async Task MembershipAndReminders_KeepWorking_WhileGrainStateWritesHoldEveryPooledConnection()
+    {
+        // A pool of three, and a short wait for a connection: what a storm of state writes does to a pool of 100.
+        var settings = new Dictionary<string, string?>(Target.Settings);
+        settings["Storage:ConnectionString"] = new NpgsqlConnectionStringBuilder(settings["Storage:ConnectionString"])
+        {
+            MaxPoolSize = 3,
+            Timeout = 2,
+        }.ConnectionString;
+        var serviceId = TestIds.New("pools");
+        await using var silo = await TestSilo.StartAsync(settings, serviceId, serviceId);
+        var database = silo.Services.GetRequiredService<WorkSessionsDatabase>();
+        var membership = silo.Services.GetRequiredService<IMembershipTable>();
+        var reminders = silo.Services.GetRequiredService<IReminderTable>();
+        var held = new List<System.Data.Common.DbConnection>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                held.Add(await database.DataSource.OpenConnectionAsync());
+            }
+
+            // The state pool is empty now: a state write would wait for a connection and fail after 2 s.
+            await Assert.ThrowsAnyAsync<NpgsqlException>(() => database.DataSource.OpenConnectionAsync().AsTask());
+
+            var table = await membership.ReadAllAsync(CancellationToken.None);
+            var (mine, _) = Assert.Single(table.Members, member => member.Item1.SiloAddress.Equals(silo.Address));
+            mine.IAmAliveTime = DateTime.UtcNow;
+            await membership.UpdateIAmAliveAsync(mine, CancellationToken.None);
+            var grainId = GrainId.Create("table-probe", Guid.NewGuid().ToString("N"));
+            var etag = await reminders.UpsertRow(Reminder(grainId, "pools", DateTime.UtcNow.AddDays(1), TimeSpan.FromHours(1)));
+            Assert.Equal(etag, (await reminders.ReadRow(grainId, "pools"))?.ETag);
+            Assert.Contains(grainId, (await reminders.ReadRows(0, 0)).Reminders.Select(entry => entry.GrainId));
+            Assert.True(await reminders.RemoveRow(grainId, "pools", etag!));
+        }
+        finally
+        {
+            foreach (var connection in held)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+
+        await silo.StopAsync();
     }
 
     private async Task<IHost> StartClientAsync(string clusterId)
