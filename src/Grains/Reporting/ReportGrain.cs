@@ -160,26 +160,35 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
     {
         var pageSize = ReportLimits.PageSize(limit);
         var before = cursor is null ? (long?)null : Cursor.ReadPosition(cursor);
+
+        // The first page starts with the tenant's latest change, which the tenant answers itself: its report event may
+        // still wait behind the silo's queue of agents' events, and the admin who saved it expects to find it at once.
+        var latest = cursor is null ? await GrainFactory.GetTenantGrain(TenantId).GetPreferences() : null;
         var events = await store.ReadEventsAsync(
             new EventFilter(TenantId, pageSize + 1) { Kind = FeedEventKinds.PreferencesChanged, BeforePosition = before, Descending = true },
             CancellationToken.None);
-        var hasMore = events.Count > pageSize;
-        if (hasMore)
+        var unreported = latest is { Version: > 0 } && (events.Count == 0 || events[0].Preferences?.Version < latest.Version) ? latest : null;
+        var room = unreported is null ? pageSize : pageSize - 1;
+        string? next = null;
+        if (events.Count > room)
         {
-            events.RemoveAt(events.Count - 1);
+            // Positions only grow and the cursor excludes its own: the next page starts with the first change left out.
+            next = Cursor.Position(room > 0 ? events[room - 1].Position : events[0].Position + 1);
+            events.RemoveRange(room, events.Count - room);
         }
 
-        return new ReportPage<PreferenceChange>(
-            [.. events.Where(e => e.Preferences is not null).Select(e => new PreferenceChange(
-                e.Preferences!.Version,
-                e.Preferences.UpdatedAt ?? e.At,
-                e.Preferences.UpdatedBy,
-                e.Preferences.Preferences.WorkSessionsEnabled,
-                e.Preferences.Preferences.AutoEndEnabled,
-                e.Preferences.Preferences.InactivityTimeoutSeconds,
-                e.Preferences.Preferences.GracePeriodSeconds,
-                e.Preferences.Preferences.NotReadyReasons))],
-            hasMore ? Cursor.Position(events[^1].Position) : null);
+        var changes = events.Where(e => e.Preferences is not null).Select(e => Change(e.Preferences!, e.At));
+        return new ReportPage<PreferenceChange>(unreported is null ? [.. changes] : [Change(unreported, timeProvider.GetUtcNow()), .. changes], next);
+
+        static PreferenceChange Change(TenantPreferences preferences, DateTimeOffset at) => new(
+            preferences.Version,
+            preferences.UpdatedAt ?? at,
+            preferences.UpdatedBy,
+            preferences.Preferences.WorkSessionsEnabled,
+            preferences.Preferences.AutoEndEnabled,
+            preferences.Preferences.InactivityTimeoutSeconds,
+            preferences.Preferences.GracePeriodSeconds,
+            preferences.Preferences.NotReadyReasons);
     }
 
     private async Task<List<TimecardRow>> AgentTimecardsAsync(string agentId, ReportRange range, TimeZoneInfo zone, DateTimeOffset now)
