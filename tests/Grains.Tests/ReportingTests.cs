@@ -164,18 +164,7 @@ public sealed class ReportingTests(ClusterFixture fixture)
     {
         var tenant = await fixture.NewTenantAsync();
         Assert.Equal(0, (await fixture.Grains.GetTenantGrain(tenant).GetPreferences()).Version);
-        // Another tenant's events queued for delivery ahead of the change: the silo's writer needs seconds for them.
-        var busyTenant = await fixture.NewTenantAsync();
-        const int Backlog = 80_000;
-        var writer = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<Reporting.ReportWriter>();
-        var backlogOwner = new Reporting.ReportOutbox(capacity: Backlog);
-        // A few entries per hand-over, as grains hand them over.
-        foreach (var versions in Enumerable.Range(1, Backlog).Chunk(5))
-        {
-            Assert.True(writer.TryEnqueue(backlogOwner, [.. versions.Select(version => Reporting.ReportEntry.PreferencesChanged(
-                busyTenant, TenantPreferences.Default with { Version = version, UpdatedAt = fixture.Time.GetUtcNow(), UpdatedBy = "bulk" }))]));
-        }
-
+        var busyTenant = await EnqueueBacklogAsync();
         try
         {
             var changed = await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd, null, "ann");
@@ -186,11 +175,115 @@ public sealed class ReportingTests(ClusterFixture fixture)
         }
         finally
         {
-            // Later tests wait for their own deliveries: let the backlog drain first.
-            await Eventually.UntilAsync(
-                () => ScalarAsync($"SELECT COUNT(*) FROM ws_events WHERE tenant_id = '{busyTenant}'"), count => count == Backlog, Delivery, "the backlog");
+            await DrainBacklogAsync(busyTenant);
         }
     }
+
+    [Fact]
+    public async Task PreferenceHistory_PagesFromTheChangeTheTenantAnswers_OnToTheStoredOnes_EachOnce()
+    {
+        var tenant = await fixture.NewTenantAsync();
+        var tenantGrain = fixture.Grains.GetTenantGrain(tenant);
+        var reports = fixture.Grains.GetReportGrain(tenant);
+        await tenantGrain.UpdatePreferences(AutoEnd, null, "ann");
+        await Eventually.UntilAsync(() => reports.GetPreferenceHistory(null, 10), page => page.Items.Count == 1, Delivery, "the first change in the report tables");
+        var busyTenant = await EnqueueBacklogAsync();
+        try
+        {
+            await tenantGrain.UpdatePreferences(AutoEnd with { InactivityTimeoutSeconds = 900 }, 1, "bea");
+            var first = await reports.GetPreferenceHistory(null, 1);
+            var second = await reports.GetPreferenceHistory(first.NextCursor, 1);
+
+            Assert.True(await ScalarAsync($"SELECT COUNT(*) FROM ws_events WHERE tenant_id = '{busyTenant}'") < Backlog, "the backlog was still being delivered");
+            Assert.Equal([(2L, "bea")], first.Items.Select(c => (c.Version, c.UpdatedBy!)));
+            Assert.Equal([(1L, "ann")], second.Items.Select(c => (c.Version, c.UpdatedBy!)));
+            Assert.Null(second.NextCursor);
+        }
+        finally
+        {
+            await DrainBacklogAsync(busyTenant);
+        }
+
+        // Once stored, the same pages come from the report tables.
+        var stored = await Eventually.UntilAsync(
+            () => reports.GetPreferenceHistory(null, 1), page => page.NextCursor is not null && page.Items[0].Version == 2, Delivery, "the second change stored");
+        Assert.Equal([1L], (await reports.GetPreferenceHistory(stored.NextCursor, 1)).Items.Select(c => c.Version));
+    }
+
+    [Fact]
+    public async Task OutboxedState_AFailedWriteLeavesStateAndOutboxAsTheyWere_AndBacksOff_TheNextHandsItsEventOver()
+    {
+        var tenant = $"outboxed-{Guid.NewGuid():N}";
+        var storage = new FlakyState<TenantGrainState>(new TenantGrainState());
+        var writer = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<Reporting.ReportWriter>();
+        var state = new OutboxedState<TenantGrainState>(storage, writer, outboxCapacity: 10, fixture.Time, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance)
+        {
+            Owner = GrainId.Create("tenant", tenant),
+        };
+        var refused = TenantPreferences.Default with { Version = 1, UpdatedAt = fixture.Time.GetUtcNow(), UpdatedBy = "ann" };
+        var stored = refused with { Version = 2, UpdatedBy = "bea" };
+        var before = state.State;
+
+        storage.Fail = true;
+        await Assert.ThrowsAsync<InvalidOperationException>(
+            () => state.WriteAsync(state.State with { Preferences = refused }, [Reporting.ReportEntry.PreferencesChanged(tenant, refused)]));
+
+        Assert.Same(before, state.State);
+        Assert.Empty(state.State.Outbox);
+        Assert.NotNull(state.RetryNotBefore);
+
+        storage.Fail = false;
+        await state.WriteAsync(state.State with { Preferences = stored }, [Reporting.ReportEntry.PreferencesChanged(tenant, stored)]);
+
+        Assert.Equal(stored, state.State.Preferences);
+        Assert.Equal([2L], state.State.Outbox.Select(entry => entry.Preferences!.Version));
+        Assert.Null(state.RetryNotBefore);
+        var history = await Eventually.UntilAsync(
+            () => fixture.Grains.GetReportGrain(tenant).GetPreferenceHistory(null, 10), page => page.Items.Count > 0, Delivery, "the handed-over event");
+        Assert.Equal([(2L, "bea")], history.Items.Select(c => (c.Version, c.UpdatedBy!)));
+        await Eventually.UntilAsync(() => !state.HasUndelivered, Delivery, "the delivery acknowledged");
+    }
+
+    /// <summary>A grain's persisted state whose writes fail while <see cref="Fail"/> is set; nothing is stored anywhere.</summary>
+    private sealed class FlakyState<T>(T initial) : IPersistentState<T>
+    {
+        public bool Fail { get; set; }
+
+        public T State { get; set; } = initial;
+
+        public string Etag => "";
+
+        public bool RecordExists => true;
+
+        public Task ClearStateAsync() => Task.CompletedTask;
+
+        public Task ReadStateAsync() => Task.CompletedTask;
+
+        public Task WriteStateAsync() =>
+            Fail ? Task.FromException(new InvalidOperationException("Injected storage failure.")) : Task.CompletedTask;
+    }
+
+    private const int Backlog = 80_000;
+
+    /// <summary>Another tenant's events queued for delivery ahead of what a test does next: the silo's writer needs seconds for them.</summary>
+    private async Task<string> EnqueueBacklogAsync()
+    {
+        var busyTenant = await fixture.NewTenantAsync();
+        var writer = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<Reporting.ReportWriter>();
+        var backlogOwner = new Reporting.ReportOutbox(capacity: Backlog);
+        // A few entries per hand-over, as grains hand them over.
+        foreach (var versions in Enumerable.Range(1, Backlog).Chunk(5))
+        {
+            Assert.True(writer.TryEnqueue(backlogOwner, [.. versions.Select(version => Reporting.ReportEntry.PreferencesChanged(
+                busyTenant, TenantPreferences.Default with { Version = version, UpdatedAt = fixture.Time.GetUtcNow(), UpdatedBy = "bulk" }))]));
+        }
+
+        return busyTenant;
+    }
+
+    /// <summary>Later tests wait for their own deliveries: let the backlog drain first.</summary>
+    private Task DrainBacklogAsync(string busyTenant) => Eventually.UntilAsync(
+        () => ScalarAsync($"SELECT COUNT(*) FROM ws_events WHERE tenant_id = '{busyTenant}'"), count => count == Backlog, Delivery, "the backlog");
 
     [Fact]
     public async Task Feed_HoldsEveryEventOfTheTenantInOrder_AndPagesByPosition()
