@@ -241,7 +241,13 @@ internal sealed class AgentGrain(
 
         if (mustWrite)
         {
+            // Hands the outbox over once stored.
             await WriteAsync(transition.State, ReportEntry.FromTransition(_tenant.TenantId, transition.Events, transition.State), writePath ?? WriteNow);
+        }
+        else
+        {
+            // Entries a full queue refused earlier, or handed over long ago and never acknowledged.
+            _state.HandOver();
         }
 
         _fence.Passed();
