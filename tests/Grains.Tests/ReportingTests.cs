@@ -164,7 +164,7 @@ public sealed class ReportingTests(ClusterFixture fixture)
     {
         var tenant = await fixture.NewTenantAsync();
         Assert.Equal(0, (await fixture.Grains.GetTenantGrain(tenant).GetPreferences()).Version);
-        var busyTenant = await EnqueueBacklogAsync();
+        var busyTenant = await EnqueueBacklogAsync(Backlog);
         try
         {
             var changed = await fixture.Grains.GetTenantGrain(tenant).UpdatePreferences(AutoEnd, null, "ann");
@@ -175,7 +175,7 @@ public sealed class ReportingTests(ClusterFixture fixture)
         }
         finally
         {
-            await DrainBacklogAsync(busyTenant);
+            await DrainBacklogAsync(busyTenant, Backlog);
         }
     }
 
@@ -187,21 +187,22 @@ public sealed class ReportingTests(ClusterFixture fixture)
         var reports = fixture.Grains.GetReportGrain(tenant);
         await tenantGrain.UpdatePreferences(AutoEnd, null, "ann");
         await Eventually.UntilAsync(() => reports.GetPreferenceHistory(null, 10), page => page.Items.Count == 1, Delivery, "the first change in the report tables");
-        var busyTenant = await EnqueueBacklogAsync();
+        // A quarter of the other test's backlog: enough to hold one change back for the two reads below.
+        var busyTenant = await EnqueueBacklogAsync(Backlog / 4);
         try
         {
             await tenantGrain.UpdatePreferences(AutoEnd with { InactivityTimeoutSeconds = 900 }, 1, "bea");
             var first = await reports.GetPreferenceHistory(null, 1);
             var second = await reports.GetPreferenceHistory(first.NextCursor, 1);
 
-            Assert.True(await ScalarAsync($"SELECT COUNT(*) FROM ws_events WHERE tenant_id = '{busyTenant}'") < Backlog, "the backlog was still being delivered");
+            Assert.True(await ScalarAsync($"SELECT COUNT(*) FROM ws_events WHERE tenant_id = '{busyTenant}'") < Backlog / 4, "the backlog was still being delivered");
             Assert.Equal([(2L, "bea")], first.Items.Select(c => (c.Version, c.UpdatedBy!)));
             Assert.Equal([(1L, "ann")], second.Items.Select(c => (c.Version, c.UpdatedBy!)));
             Assert.Null(second.NextCursor);
         }
         finally
         {
-            await DrainBacklogAsync(busyTenant);
+            await DrainBacklogAsync(busyTenant, Backlog / 4);
         }
 
         // Once stored, the same pages come from the report tables.
@@ -266,13 +267,13 @@ public sealed class ReportingTests(ClusterFixture fixture)
     private const int Backlog = 80_000;
 
     /// <summary>Another tenant's events queued for delivery ahead of what a test does next: the silo's writer needs seconds for them.</summary>
-    private async Task<string> EnqueueBacklogAsync()
+    private async Task<string> EnqueueBacklogAsync(int count)
     {
         var busyTenant = await fixture.NewTenantAsync();
         var writer = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<Reporting.ReportWriter>();
-        var backlogOwner = new Reporting.ReportOutbox(capacity: Backlog);
+        var backlogOwner = new Reporting.ReportOutbox(capacity: count);
         // A few entries per hand-over, as grains hand them over.
-        foreach (var versions in Enumerable.Range(1, Backlog).Chunk(5))
+        foreach (var versions in Enumerable.Range(1, count).Chunk(5))
         {
             Assert.True(writer.TryEnqueue(backlogOwner, [.. versions.Select(version => Reporting.ReportEntry.PreferencesChanged(
                 busyTenant, TenantPreferences.Default with { Version = version, UpdatedAt = fixture.Time.GetUtcNow(), UpdatedBy = "bulk" }))]));
@@ -282,8 +283,8 @@ public sealed class ReportingTests(ClusterFixture fixture)
     }
 
     /// <summary>Later tests wait for their own deliveries: let the backlog drain first.</summary>
-    private Task DrainBacklogAsync(string busyTenant) => Eventually.UntilAsync(
-        () => ScalarAsync($"SELECT COUNT(*) FROM ws_events WHERE tenant_id = '{busyTenant}'"), count => count == Backlog, Delivery, "the backlog");
+    private Task DrainBacklogAsync(string busyTenant, int count) => Eventually.UntilAsync(
+        () => ScalarAsync($"SELECT COUNT(*) FROM ws_events WHERE tenant_id = '{busyTenant}'"), stored => stored == count, Delivery, "the backlog");
 
     [Fact]
     public async Task Feed_HoldsEveryEventOfTheTenantInOrder_AndPagesByPosition()
