@@ -12,7 +12,7 @@ namespace WorkSessions.Storage;
 /// waited longer than that: 30,001 and 42,595 of them failed in two runs, none with this bound (2026-12-07). Here the
 /// writes queue in the process instead, in order and without a timeout, and at most half of the pool is taken by them,
 /// so activations' reads and the report writer always find a connection; membership and reminders have a pool of
-/// their own (<see cref="WorkSessionsDatabase.ClusterDataSource"/>). On SQLite
+/// their own (<c>WorkSessionsDatabase.ClusterDataSource</c> in storage). On SQLite
 /// the writer thread already queues and batches every write: there is no bound unless one is configured. Writes that
 /// deadline checks made first wait for the <see cref="DeadlineWritePacer"/>, on either database. Every write's outcome
 /// goes to the <see cref="StorageWriteHealth"/> the Gateway's readiness reads.
