@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Playwright;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Browser.Tests;
 
@@ -67,18 +68,7 @@ public static class Accessibility
     /// <summary>tools/axe/node_modules/axe-core/axe.min.js of the repository these tests were built from.</summary>
     private static string ReadAxe()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Orleans.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        if (directory is null)
-        {
-            throw new InvalidOperationException($"No Orleans.sln above {AppContext.BaseDirectory}; cannot find tools/axe.");
-        }
-
-        var path = Path.Combine(directory.FullName, "tools", "axe", "node_modules", "axe-core", "axe.min.js");
+        var path = Path.Combine(RepositoryPaths.Root, "tools", "axe", "node_modules", "axe-core", "axe.min.js");
         // Fail, never skip: accessibility that silently goes unchecked would pass CI unseen.
         return File.Exists(path)
             ? File.ReadAllText(path)

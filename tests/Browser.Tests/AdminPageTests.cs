@@ -15,12 +15,12 @@ public sealed class AdminPageTests(ConsoleSite site, ITestOutputHelper output) :
         admin.ExpectFailedRequests(400);
         var preferences = await AdminPage.SignInAsync(admin, tenant, "ann");
 
-        await preferences.FillAsync(enabled: true, autoEnd: true, timeoutSeconds: GatewayProcess.MinimumSeconds - 1, graceSeconds: 30);
+        await preferences.FillAsync(enabled: true, autoEnd: true, timeoutSeconds: ConsoleSite.MinimumSeconds - 1, graceSeconds: 30);
         Assert.Equal(400, await preferences.SaveAsync());
 
         await Expect(preferences.Timeout).ToHaveAttributeAsync("aria-invalid", "true");
         var description = await DescriptionOfAsync(preferences.Timeout);
-        Assert.Contains($"between {GatewayProcess.MinimumSeconds} and 43200", description, StringComparison.Ordinal);
+        Assert.Contains($"between {ConsoleSite.MinimumSeconds} and 43200", description, StringComparison.Ordinal);
         await Expect(preferences.Grace).Not.ToHaveAttributeAsync("aria-invalid", "true");
         await Expect(preferences.Saved).ToHaveCountAsync(0);
         await admin.ScreenshotAsync("admin-invalid");

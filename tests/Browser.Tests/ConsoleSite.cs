@@ -35,6 +35,9 @@ public sealed class ConsoleSite : IAsyncLifetime
         "--metrics-recording-only",
     ];
 
+    /// <summary>The smallest inactivity timeout and grace period (seconds) the console's Gateway accepts in preferences.</summary>
+    public const int MinimumSeconds = 2;
+
     private IPlaywright? _playwright;
 
     public GatewayProcess Gateway { get; private set; } = null!;
@@ -57,7 +60,7 @@ public sealed class ConsoleSite : IAsyncLifetime
         Assertions.SetDefaultExpectTimeout((float)Patience.TotalMilliseconds);
 
         // The Gateway's start (a silo, migrations) and the Playwright driver's start overlap.
-        var gateway = GatewayProcess.StartAsync();
+        var gateway = StartGatewayAsync();
         var playwright = Playwright.CreateAsync();
         try
         {
@@ -77,6 +80,40 @@ public sealed class ConsoleSite : IAsyncLifetime
         });
         Http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = Gateway.Address, Timeout = Patience };
         await WarmUpAsync();
+    }
+
+    /// <summary>
+    /// The Gateway as <c>dotnet run --project src/Gateway</c> runs it (Development): its silo in-process on free loopback
+    /// ports, a SQLite file in a temporary directory that disposing removes, and short minimums for the inactivity
+    /// timeout and the grace period so a whole prompt-and-auto-end flow takes seconds. Ready before it is returned.
+    /// </summary>
+    private static async Task<GatewayProcess> StartGatewayAsync()
+    {
+        var ports = LoopbackPorts.Take(2);
+        var directory = Directory.CreateTempSubdirectory("work-sessions-browser-").FullName;
+        var gateway = await GatewayProcess.StartAsync(
+            "Development",
+            [
+                $"Orleans:SiloPort={ports[0]}",
+                $"Orleans:GatewayPort={ports[1]}",
+                $"Orleans:ClusterId={TestIds.New("browser")}",
+                "Storage:Provider=sqlite",
+                $"Storage:ConnectionString=Data Source={Path.Combine(directory, "work-sessions.db")}",
+                $"WorkSessions:MinimumInactivityTimeoutSeconds={MinimumSeconds}",
+                $"WorkSessions:MinimumGracePeriodSeconds={MinimumSeconds}",
+                "Logging:LogLevel:Orleans=Error",
+            ],
+            directory);
+        try
+        {
+            await gateway.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+            return gateway;
+        }
+        catch
+        {
+            await gateway.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>

@@ -338,23 +338,8 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         }
     }
 
-    internal static async Task WaitReadyAsync(FaultCluster cluster, int gateway)
-    {
-        using var http = new HttpClient { BaseAddress = cluster.Gateways[gateway].BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        await Eventually.UntilAsync(
-            async () =>
-            {
-                try
-                {
-                    return (int)(await http.GetAsync("/health/ready")).StatusCode;
-                }
-                catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
-                {
-                    return 0;
-                }
-            },
-            status => status == 200, TimeSpan.FromSeconds(90), $"Gateway {gateway} to be ready", TimeSpan.FromMilliseconds(250));
-    }
+    internal static Task WaitReadyAsync(FaultCluster cluster, int gateway) =>
+        cluster.Gateways[gateway].WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
 
     private async Task StartActiveSiloAsync(FaultCluster cluster)
     {

@@ -24,7 +24,7 @@ public sealed class OneSiloPerSqliteServiceTests : IDisposable
         await using var second = SiloProcess.Launch(_directory, arguments);
 
         Assert.False(
-            await second.WaitUntilListeningAsync(Bound),
+            await second.WaitUntilStartedAsync(Bound),
             $"A second silo with service id '{SiloProcess.ServiceId}' started on {DatabaseFile}. Its output:\n{second.Output}");
         Assert.Equal(3, await second.WaitForExitAsync(Bound));
         var output = second.Output;

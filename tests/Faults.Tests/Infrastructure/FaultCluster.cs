@@ -92,14 +92,16 @@ internal sealed class FaultCluster : IAsyncDisposable
         }
 
         Gateways[index] = await GatewayProcess.StartAsync(
-        [
-            "--Storage:Provider=postgres",
-            $"--Storage:ConnectionString={Database}",
-            $"--Orleans:ClusterId={ClusterId}",
-            $"--Auth:SigningKey={SigningKey}",
-            $"--Auth:Issuer={Issuer}",
-            $"--Auth:Audience={Audience}",
-        ]);
+            "Production",
+            [
+                "Orleans:Mode=client",
+                "Storage:Provider=postgres",
+                $"Storage:ConnectionString={Database}",
+                $"Orleans:ClusterId={ClusterId}",
+                $"Auth:SigningKey={SigningKey}",
+                $"Auth:Issuer={Issuer}",
+                $"Auth:Audience={Audience}",
+            ]);
     }
 
     /// <summary>The membership status of the silo's newest row, or null before it has one.</summary>

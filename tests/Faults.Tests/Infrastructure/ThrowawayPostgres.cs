@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Faults.Tests.Infrastructure;
 
@@ -66,7 +67,7 @@ internal sealed class ThrowawayPostgres : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(Repository.Root, "scripts", "postgres.sh"));
+        start.ArgumentList.Add(Path.Combine(RepositoryPaths.Root, "scripts", "postgres.sh"));
         start.ArgumentList.Add(command);
         start.ArgumentList.Add(_directory);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");

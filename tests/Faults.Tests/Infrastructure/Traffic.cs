@@ -39,7 +39,7 @@ internal sealed class Traffic : IDisposable
     /// <summary>One call to one Gateway; 0 when it did not answer within 30 s.</summary>
     public async Task<(int Status, JsonNode? Body)> CallAsync(int gateway, HttpMethod method, string path, string token, object? body = null)
     {
-        using var request = new HttpRequestMessage(method, new Uri(_cluster.Gateways[gateway].BaseAddress, path));
+        using var request = new HttpRequestMessage(method, new Uri(_cluster.Gateways[gateway].Address, path));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         if (body is not null)
         {
@@ -82,7 +82,7 @@ internal sealed class Traffic : IDisposable
     /// <summary>Opens an event stream; the response is the caller's to dispose.</summary>
     public async Task<HttpResponseMessage?> OpenStreamAsync(int gateway, string token, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_cluster.Gateways[gateway].BaseAddress, "/api/v1/me/events"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_cluster.Gateways[gateway].Address, "/api/v1/me/events"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         try
         {
