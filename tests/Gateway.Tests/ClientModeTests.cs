@@ -21,7 +21,7 @@ public sealed class ClientModeFixture : IAsyncLifetime
 
     public SiloProcess Silo { get; private set; } = null!;
 
-    public StandaloneGateway Gateway { get; private set; } = null!;
+    public TestGateway Gateway { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -36,7 +36,7 @@ public sealed class ClientModeFixture : IAsyncLifetime
                 $"--Orleans:ClusterId={clusterId}",
                 "--WorkSessions:MinimumInactivityTimeoutSeconds=1",
                 "--WorkSessions:MinimumGracePeriodSeconds=1");
-            Gateway = new StandaloneGateway(configure: settings =>
+            Gateway = new TestGateway(configure: settings =>
             {
                 settings["Orleans:Mode"] = "client";
                 settings["Orleans:ClusterId"] = clusterId;

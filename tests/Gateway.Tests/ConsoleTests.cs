@@ -118,7 +118,7 @@ public sealed partial class ConsoleTests(GatewayFixture fixture)
 /// <summary><c>POST /api/v1/dev/tokens</c> on a Development Gateway of its own.</summary>
 public sealed class DevTokensTests : IAsyncLifetime
 {
-    private readonly StandaloneGateway _gateway = new("Development");
+    private readonly TestGateway _gateway = new("Development");
     private HttpClient _http = null!;
 
     public Task InitializeAsync()

@@ -8,7 +8,7 @@ public sealed class EventStreamKeepAliveTests
     [Fact]
     public async Task IdleStream_ReceivesAKeepAliveComment_EveryInterval()
     {
-        await using var gateway = new StandaloneGateway(configure: settings => settings["Gateway:EventStreamKeepAlive"] = "00:00:01");
+        await using var gateway = new TestGateway(configure: settings => settings["Gateway:EventStreamKeepAlive"] = "00:00:01");
         gateway.Start();
         var agent = gateway.NewTenant().Agent("alice");
         await using var events = await EventStream.OpenAsync(agent);
@@ -26,7 +26,7 @@ public sealed class EventStreamKeepAliveTests
     [Fact]
     public async Task IdleEventFeed_ReceivesAKeepAliveComment_EveryInterval()
     {
-        await using var gateway = new StandaloneGateway(configure: settings => settings["Gateway:EventStreamKeepAlive"] = "00:00:01");
+        await using var gateway = new TestGateway(configure: settings => settings["Gateway:EventStreamKeepAlive"] = "00:00:01");
         gateway.Start();
         var supervisor = gateway.NewTenant().Supervisor();
         await using var feed = await EventStream.OpenAsync(supervisor, Paths.Feed, request => request.Headers.Accept.ParseAdd("text/event-stream"));

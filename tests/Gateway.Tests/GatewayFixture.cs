@@ -1,18 +1,8 @@
 using System.Diagnostics.Metrics;
-using System.Net;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using Orleans.Reminders;
 using Orleans.Runtime;
-using Orleans.TestingHost;
 using WorkSessions.Gateway.Auth;
 using WorkSessions.Gateway.Hosting;
 using WorkSessions.TestSupport;
@@ -40,11 +30,10 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     private ActiveRequestCounter? _activeRequests;
     private bool _hostStopped;
-    private readonly string _databasePath = Path.Combine(Path.GetTempPath(), $"work-sessions-gateway-tests-{Guid.NewGuid():N}.db");
 
     public FakeTimeProvider Time { get; } = new(TimeProvider.System.GetUtcNow());
 
-    public Factory App { get; private set; } = null!;
+    public TestGateway App { get; private set; } = null!;
 
     public HttpClient Http { get; private set; } = null!;
 
@@ -56,49 +45,28 @@ public sealed class GatewayFixture : IAsyncLifetime
     /// <summary>Changes to the Gateway's services beyond the tests' defaults, for a fixture a test creates itself.</summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 
-    public int SiloPort { get; private set; }
+    public int SiloPort => App.SiloPort;
 
-    public int GatewayPort { get; private set; }
+    public int GatewayPort => App.GatewayPort;
 
     public Task InitializeAsync()
     {
-        var ports = LoopbackPorts.Take(2);
-        (SiloPort, GatewayPort) = (ports[0], ports[1]);
-        var settings = new Dictionary<string, string>
-        {
-            ["Auth:SigningKey"] = SigningKey,
-            ["Auth:Issuer"] = Issuer,
-            ["Auth:Audience"] = Audience,
-            ["WorkSessions:MinimumInactivityTimeoutSeconds"] = "1",
-            ["WorkSessions:MinimumGracePeriodSeconds"] = "1",
-            ["Orleans:SiloPort"] = SiloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans:GatewayPort"] = GatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Orleans:ClusterId"] = "gateway-tests-" + Guid.NewGuid().ToString("N")[..8],
-            ["Storage:Provider"] = "sqlite",
-            ["Storage:ConnectionString"] = $"Data Source={_databasePath}",
-            ["Gateway:HeartbeatsPerMinute"] = HeartbeatsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Gateway:HeartbeatBurst"] = HeartbeatBurst.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            // The authorization matrix restarts one agent's session for every cell: the write budget is tested on a Gateway of its own.
-            ["Gateway:WritesPerMinute"] = "60000",
-            ["Gateway:WriteBurst"] = "10000",
-            ["Gateway:MaxRequestBodyBytes"] = MaxRequestBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Orleans"] = "Error",
-        };
-
-        App = new Factory(settings, Time, ConfigureServices);
-        // Real HTTP on loopback, so Kestrel's limits (the body size) and response streaming are what production has.
-        App.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        App.StartServer();
+        App = new TestGateway(
+            configure: settings =>
+            {
+                settings["WorkSessions:MinimumInactivityTimeoutSeconds"] = "1";
+                settings["WorkSessions:MinimumGracePeriodSeconds"] = "1";
+                settings["Gateway:HeartbeatsPerMinute"] = HeartbeatsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                settings["Gateway:HeartbeatBurst"] = HeartbeatBurst.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                // The authorization matrix restarts one agent's session for every cell: the write budget is tested on a Gateway of its own.
+                settings["Gateway:WritesPerMinute"] = "60000";
+                settings["Gateway:WriteBurst"] = "10000";
+                settings["Gateway:MaxRequestBodyBytes"] = MaxRequestBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            },
+            time: Time,
+            configureServices: ConfigureServices);
+        Http = App.Start();
         _activeRequests = new ActiveRequestCounter(Services.GetRequiredService<IMeterFactory>());
-        var address = App.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        // Every API response is checked against the OpenAPI document this Gateway serves. No drain: a disposed event
-        // stream closes its connection at once, so the server sees the client leave.
-        Http = OpenApiValidatingHandler.CreateClient(new Uri(address));
-        if (!IPAddress.IsLoopback(IPAddress.Parse(new Uri(address).Host)))
-        {
-            throw new InvalidOperationException($"The Gateway listens on {address}, not on loopback.");
-        }
 
         // Fail fast when the wiring is not what the tests assume.
         if (!ReferenceEquals(Services.GetRequiredService<TimeProvider>(), Time))
@@ -134,10 +102,6 @@ public sealed class GatewayFixture : IAsyncLifetime
         }
 
         _activeRequests?.Dispose();
-        foreach (var suffix in new[] { "", "-wal", "-shm", "-journal", ".migrations.lock", ".work-sessions.lock" })
-        {
-            File.Delete(_databasePath + suffix);
-        }
     }
 
     /// <summary>Stops and disposes the Gateway host as it is, open connections and all.</summary>
@@ -161,10 +125,13 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     private async Task WaitForNoActiveRequestsAsync()
     {
-        var started = TimeProvider.System.GetTimestamp();
-        while (_activeRequests?.Count > 0 && TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(10))
+        try
         {
-            await Task.Delay(10);
+            await (_activeRequests?.WhenIdle() ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            // A request that never ends is stopped with the host.
         }
     }
 
@@ -179,28 +146,6 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     public string Token(string tenantId, string userId, params string[] roles) =>
         Tokens.Issue(tenantId, userId, roles, TimeSpan.FromHours(1));
-
-    public sealed class Factory(IReadOnlyDictionary<string, string> settings, FakeTimeProvider time, Action<IServiceCollection>? configureServices = null)
-        : WebApplicationFactory<Program>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Testing");
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
-            // Cohosted: the silo shares this container, so this is the silo's clock too.
-            builder.ConfigureTestServices(services =>
-            {
-                services.Replace(ServiceDescriptor.Singleton<TimeProvider>(time));
-                services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
-                services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, time);
-                configureServices?.Invoke(services);
-            });
-        }
-    }
 }
 
 [CollectionDefinition(Name)]
@@ -209,10 +154,15 @@ public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
     public const string Name = "gateway";
 }
 
-/// <summary>Counts one host's HTTP requests in flight, from ASP.NET Core's <c>http.server.active_requests</c>.</summary>
+/// <summary>
+/// Counts one host's HTTP requests in flight, from ASP.NET Core's <c>http.server.active_requests</c>, and signals when
+/// none is left.
+/// </summary>
 internal sealed class ActiveRequestCounter : IDisposable
 {
     private readonly MeterListener _listener = new();
+    private readonly Lock _gate = new();
+    private TaskCompletionSource? _idle;
     private long _count;
 
     public ActiveRequestCounter(IMeterFactory hostMeters)
@@ -224,11 +174,36 @@ internal sealed class ActiveRequestCounter : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((_, delta, _, _) => Interlocked.Add(ref _count, delta));
+        _listener.SetMeasurementEventCallback<long>((_, delta, _, _) =>
+        {
+            if (Interlocked.Add(ref _count, delta) == 0)
+            {
+                lock (_gate)
+                {
+                    _idle?.TrySetResult();
+                    _idle = null;
+                }
+            }
+        });
         _listener.Start();
     }
 
     public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>Completes when no request is in flight (at once if none is).</summary>
+    public Task WhenIdle()
+    {
+        lock (_gate)
+        {
+            if (Count == 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _idle ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _idle.Task;
+        }
+    }
 
     public void Dispose() => _listener.Dispose();
 }

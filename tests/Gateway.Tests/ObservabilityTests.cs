@@ -86,7 +86,7 @@ public sealed class ObservabilityTests(GatewayFixture fixture)
     [Fact]
     public async Task Dashboard_TurnedOff_IsNeitherServedNorProfilingGrainCalls()
     {
-        await using var gateway = new StandaloneGateway(configure: settings => settings[DashboardSetting.Key] = "false");
+        await using var gateway = new TestGateway(configure: settings => settings[DashboardSetting.Key] = "false");
         gateway.Start();
         var tenant = gateway.NewTenant();
 

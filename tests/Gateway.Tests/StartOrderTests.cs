@@ -19,7 +19,7 @@ public sealed class StartOrderTests(ITestOutputHelper output)
     {
         await using var database = await TestPostgres.CreateAsync();
         var clusterId = TestIds.New("start-order");
-        await using var gateway = new StandaloneGateway(configure: settings =>
+        await using var gateway = new TestGateway(configure: settings =>
         {
             settings["Orleans:Mode"] = "client";
             settings["Orleans:ClusterId"] = clusterId;

@@ -13,7 +13,7 @@ public sealed class StartupTests
     [Fact]
     public async Task Production_WithoutSigningKeyOrAuthority_RefusesToStart()
     {
-        await using var gateway = new StandaloneGateway("Production", settings => settings.Remove("Auth:SigningKey"));
+        await using var gateway = new TestGateway("Production", settings => settings.Remove("Auth:SigningKey"));
 
         var failure = Assert.IsType<InvalidOperationException>(gateway.StartupFailure());
 
@@ -23,7 +23,7 @@ public sealed class StartupTests
     [Fact]
     public async Task Production_WithAShortSigningKey_RefusesToStart()
     {
-        await using var gateway = new StandaloneGateway("Production", settings => settings["Auth:SigningKey"] = new string('k', 31));
+        await using var gateway = new TestGateway("Production", settings => settings["Auth:SigningKey"] = new string('k', 31));
 
         var failure = Assert.IsType<InvalidOperationException>(gateway.StartupFailure());
 
@@ -33,7 +33,7 @@ public sealed class StartupTests
     [Fact]
     public async Task DashboardSettingThatIsNotABoolean_RefusesToStart()
     {
-        await using var gateway = new StandaloneGateway(configure: settings => settings[DashboardSetting.Key] = "sometimes");
+        await using var gateway = new TestGateway(configure: settings => settings[DashboardSetting.Key] = "sometimes");
 
         var failure = Assert.IsType<OptionsValidationException>(gateway.StartupFailure());
 
@@ -45,7 +45,7 @@ public sealed class StartupTests
     [InlineData("cluster")]
     public async Task UnknownOrleansMode_RefusesToStart(string mode)
     {
-        await using var gateway = new StandaloneGateway(configure: settings => settings["Orleans:Mode"] = mode);
+        await using var gateway = new TestGateway(configure: settings => settings["Orleans:Mode"] = mode);
 
         var failure = Assert.IsType<InvalidOperationException>(gateway.StartupFailure());
 
@@ -56,7 +56,7 @@ public sealed class StartupTests
     public async Task Development_WithTheDevelopmentKey_Starts()
     {
         // No Auth:SigningKey of the test's own: appsettings.Development.json's key applies.
-        await using var gateway = new StandaloneGateway("Development", settings =>
+        await using var gateway = new TestGateway("Development", settings =>
         {
             settings.Remove("Auth:SigningKey");
             settings.Remove("Auth:Issuer");
@@ -80,7 +80,7 @@ public sealed class StartupTests
     [InlineData("Kestrel:Endpoints:Public:Url", "http://+:5080")]
     public async Task Development_WithThePublishedKey_OnANonLoopbackAddress_RefusesToStart(string key, string value)
     {
-        await using var gateway = new StandaloneGateway("Development", settings =>
+        await using var gateway = new TestGateway("Development", settings =>
         {
             settings.Remove("Auth:SigningKey");
             settings[key] = value;
@@ -96,7 +96,7 @@ public sealed class StartupTests
     [InlineData("http://localhost:5080;http://[::1]:5081")]
     public async Task Development_WithThePublishedKey_OnLoopbackAddresses_Starts(string urls)
     {
-        await using var gateway = new StandaloneGateway("Development", settings =>
+        await using var gateway = new TestGateway("Development", settings =>
         {
             settings.Remove("Auth:SigningKey");
             settings["urls"] = urls;
@@ -108,7 +108,7 @@ public sealed class StartupTests
     [Fact]
     public async Task SigningKeyAndAuthority_TheAuthorityWins()
     {
-        await using var gateway = new StandaloneGateway("Production", settings => settings["Auth:Authority"] = "https://127.0.0.1:9/");
+        await using var gateway = new TestGateway("Production", settings => settings["Auth:Authority"] = "https://127.0.0.1:9/");
 
         var jwt = gateway.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>()
             .Get(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme);

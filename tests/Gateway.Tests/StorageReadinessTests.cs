@@ -18,7 +18,7 @@ public sealed class StorageReadinessTests
     [Fact]
     public async Task StorageRefusingWrites_MakesTheNodeNotReady_WithTheReason_UntilAWriteSucceedsAgain()
     {
-        await using var gateway = new StandaloneGateway();
+        await using var gateway = new TestGateway();
         var http = gateway.Start();
         var tenant = gateway.NewTenant();
         await tenant.SetPreferencesAsync(enabled: true);

@@ -14,7 +14,7 @@ public sealed class WriteRateLimitTests
     [Fact]
     public async Task StateChangingCalls_OverTheBurst_Are429_PerUser_AndHeartbeatsKeepTheirOwnBudget()
     {
-        await using var gateway = new StandaloneGateway(configure: settings =>
+        await using var gateway = new TestGateway(configure: settings =>
         {
             settings["Gateway:WritesPerMinute"] = "1";
             settings["Gateway:WriteBurst"] = Burst.ToString(CultureInfo.InvariantCulture);
