@@ -58,10 +58,11 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
         await Task.WhenAll(watchers.Values.Select(watcher => watcher.Connected.Task)).WaitAsync(TimeSpan.FromSeconds(60));
         var failedHeartbeats = new ConcurrentDictionary<int, int>();
         var resumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var heartbeating = working.Select(agent => WorkAsync(traffic, agent, resumed.Task, failedHeartbeats, stop.Token)).ToList();
+        var firstBeats = working.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToList();
+        var heartbeating = working.Select((agent, index) => WorkAsync(traffic, agent, firstBeats[index], resumed.Task, failedHeartbeats, stop.Token)).ToList();
 
-        // Heartbeats reach every working agent's first activation before the pause.
-        await Task.Delay(HeartbeatEvery * 2);
+        // Heartbeats reach every working agent's first activation before the pause: each agent's first one has answered.
+        await Task.WhenAll(firstBeats.Select(beat => beat.Task)).WaitAsync(TimeSpan.FromSeconds(60));
         var paused = cluster.Silos[0];
         var pausedOutput = 0;
         var pausedAt = TimeProvider.System.GetTimestamp();
@@ -278,7 +279,8 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
     /// None while the silo is paused: until then the newer activations write nothing of their own, as most agents' would
     /// not, so only the fence stands between them and the old activations' writes.
     /// </summary>
-    private static async Task WorkAsync(Traffic traffic, Agent agent, Task resumed, ConcurrentDictionary<int, int> failed, CancellationToken stop)
+    /// <param name="firstBeat">Set once the agent's first heartbeat has answered.</param>
+    private static async Task WorkAsync(Traffic traffic, Agent agent, TaskCompletionSource firstBeat, Task resumed, ConcurrentDictionary<int, int> failed, CancellationToken stop)
     {
         var calls = new List<Task>();
         try
@@ -316,6 +318,8 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
             {
                 failed.AddOrUpdate(heartbeat.Status, 1, (_, count) => count + 1);
             }
+
+            firstBeat.TrySetResult();
         }
     }
 

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using WorkSessions.Gateway.Apis;
 using WorkSessions.Gateway.Auth;
 using WorkSessions.Gateway.Hosting;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Gateway.Tests;
 
@@ -155,20 +156,9 @@ public static class Http
         return problem;
     }
 
-    /// <summary>Polls in small steps until <paramref name="condition"/> holds; fails after <see cref="PollTimeout"/>.</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var started = TimeProvider.System.GetTimestamp();
-        while (!await condition())
-        {
-            if (TimeProvider.System.GetElapsedTime(started) > PollTimeout)
-            {
-                Assert.Fail($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    /// <summary>Asks until <paramref name="condition"/> holds (<see cref="Eventually"/>); fails after <see cref="PollTimeout"/>.</summary>
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what) =>
+        Eventually.UntilAsync(condition, done => done, PollTimeout, what, TimeSpan.FromMilliseconds(20));
 }
 
 /// <summary>One server-sent event.</summary>

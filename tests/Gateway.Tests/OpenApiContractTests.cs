@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Gateway.Tests;
 
@@ -112,16 +113,7 @@ public sealed class OpenApiContractTests(GatewayFixture fixture)
         return node.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }).ReplaceLineEndings("\n") + "\n";
     }
 
-    public static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Orleans.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Orleans.sln not found above the test's folder.");
-    }
+    public static string RepositoryRoot() => RepositoryPaths.Root;
 
     /// <summary>Serves the real document and one canned answer to everything else.</summary>
     private sealed class CannedHandler(string document, HttpStatusCode status, string contentType, string body) : HttpMessageHandler

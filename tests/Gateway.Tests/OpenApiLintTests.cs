@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Gateway.Tests;
 
@@ -30,14 +31,5 @@ public sealed class OpenApiLintTests(GatewayFixture fixture)
         Assert.True(lint.ExitCode == 0, $"redocly lint exited {lint.ExitCode}:\n{await output}\n{await errors}");
     }
 
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Orleans.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Orleans.sln not found above the test's folder.");
-    }
+    private static string RepositoryRoot() => RepositoryPaths.Root;
 }

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using WorkSessions.Contracts;
 using WorkSessions.Gateway.Errors;
 using WorkSessions.Gateway.Tests;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.GeneratedClients.Tests;
 
@@ -256,25 +257,8 @@ public sealed class GeneratedClientTests(GatewayFixture fixture)
         return rows;
     }
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what)
-    {
-        var started = TimeProvider.System.GetTimestamp();
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-
-            if (TimeProvider.System.GetElapsedTime(started) > TimeSpan.FromSeconds(20))
-            {
-                Assert.Fail($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    private static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
+        Eventually.UntilAsync(read, done, TimeSpan.FromSeconds(20), what, TimeSpan.FromMilliseconds(50));
 
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

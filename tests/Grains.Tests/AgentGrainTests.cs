@@ -1,4 +1,5 @@
 using WorkSessions.Contracts;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Grains.Tests;
 
@@ -323,8 +324,12 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
             await fixture.AdvanceAsync(TimeSpan.FromSeconds(1));
         }
 
-        // Real time passes too: a timer re-armed at due time zero would spin thousands of times meanwhile.
-        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        // Fifty turns of the grain, one after the other: a timer re-armed at due time zero would run between them (its
+        // ticks queue with the calls), far more often than the bound below allows.
+        for (var turn = 0; turn < 50; turn++)
+        {
+            await agent.GetSnapshot();
+        }
         var attempts = fixture.Storage.AttemptsOf(grainId) - attemptsBefore;
         Assert.InRange(attempts, 2, 8);
         Assert.Equal(SessionState.Active, (await agent.GetSnapshot()).State);
@@ -355,10 +360,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
         await fixture.AdvanceAsync(TimeSpan.FromMinutes(1));
         await ticked;
 
-        for (var attempt = 0; attempt < 200 && (await agent.GetSnapshot()).State != SessionState.Active; attempt++)
-        {
-            await Task.Delay(10);
-        }
+        await Eventually.UntilAsync(agent.GetSnapshot, view => view.State == SessionState.Active, TimeSpan.FromSeconds(10), "the session after the wake-up", TimeSpan.FromMilliseconds(10));
 
         await fixture.AdvanceAsync(TimeSpan.FromMinutes(5));
         Assert.Equal(SessionState.Active, (await agent.GetSnapshot()).State);
@@ -455,12 +457,9 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
     {
         // Agents tell the tenant about their sessions with one-way calls.
         var roster = fixture.Grains.GetTenantGrain(tenant);
-        for (var attempt = 0; attempt < 200 && !(await roster.GetRosterPage(null, RosterPage.MaxLimit)).AgentIds.Contains(agentId); attempt++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.Contains(agentId, (await roster.GetRosterPage(null, RosterPage.MaxLimit)).AgentIds);
+        var page = await Eventually.UntilAsync(
+            () => roster.GetRosterPage(null, RosterPage.MaxLimit), page => page.AgentIds.Contains(agentId), TimeSpan.FromSeconds(10), $"{agentId} on the roster", TimeSpan.FromMilliseconds(10));
+        Assert.Contains(agentId, page.AgentIds);
     }
 
     private static async Task<(SessionRecord? Record, WorkSessionException? Error)> Capture(Task<SessionRecord> end)

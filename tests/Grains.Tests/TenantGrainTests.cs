@@ -380,21 +380,9 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         return page.AgentIds;
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        // Agents update the roster with one-way calls: poll briefly for them to land.
-        for (var attempt = 0; attempt < 300; attempt++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-
-            await Task.Delay(10);
-        }
-
-        Assert.Fail("The condition did not become true within 3 s.");
-    }
+    /// <summary>Agents update the roster with one-way calls: nothing tells when they land, so ask until they have.</summary>
+    private static Task WaitUntilAsync(Func<Task<bool>> condition) =>
+        Eventually.UntilAsync(condition, done => done, TimeSpan.FromSeconds(10), "the roster to change", TimeSpan.FromMilliseconds(10));
 
     [Fact]
     public async Task RowWrittenBehindItsBack_IsReloaded_AndTheUpdateApplies()

@@ -25,7 +25,7 @@ public sealed class DeadlineWritePacerTests
         using var pacer = new DeadlineWritePacer(Forever, backlog.Read);
 
         var writes = Enumerable.Range(0, 40).Select(_ => pacer.WaitAsync()).ToArray();
-        await Task.Delay(50);
+        await backlog.PacerLooksAsync(2).WaitAsync(Patience);
         Assert.All(writes, write => Assert.False(write.IsCompleted));
         Assert.Equal(40, pacer.Holding);
 
@@ -41,13 +41,13 @@ public sealed class DeadlineWritePacerTests
         var busyForThePacer = new Backlog(500);
         var callerReads = 0;
         using var pacer = new DeadlineWritePacer(Forever, () =>
-            Thread.CurrentThread.Name == "WorkSessions deadline write pacer"
+            Thread.CurrentThread.Name == Backlog.PacerThread
                 ? busyForThePacer.Read()
                 : Interlocked.Increment(ref callerReads) == 1 ? 500 : 0);
 
         var first = pacer.WaitAsync();
         var later = pacer.WaitAsync();
-        await Task.Delay(50);
+        await busyForThePacer.PacerLooksAsync(2).WaitAsync(Patience);
         Assert.False(first.IsCompleted);
         Assert.False(later.IsCompleted);
 
@@ -120,12 +120,48 @@ public sealed class DeadlineWritePacerTests
         }
     }
 
+    /// <summary>
+    /// The backlog a test sets, which also tells when the pacer's own thread has looked at it: every look is the pacer's
+    /// decision to hold the writes or to let them go, so a look after the writes were queued is the positive signal
+    /// that the pacer has decided with all of them held.
+    /// </summary>
     private sealed class Backlog(long initial)
     {
-        private long _value = initial;
+        public const string PacerThread = "WorkSessions deadline write pacer";
 
-        public long Read() => Interlocked.Read(ref _value);
+        private readonly Lock _gate = new();
+        private long _value = initial;
+        private int _looksLeft;
+        private TaskCompletionSource? _looked;
+
+        public long Read()
+        {
+            if (Thread.CurrentThread.Name == PacerThread)
+            {
+                lock (_gate)
+                {
+                    if (_looked is not null && --_looksLeft == 0)
+                    {
+                        _looked.TrySetResult();
+                        _looked = null;
+                    }
+                }
+            }
+
+            return Interlocked.Read(ref _value);
+        }
 
         public void Set(long value) => Interlocked.Exchange(ref _value, value);
+
+        /// <summary>Completes once the pacer's thread has read the backlog <paramref name="looks"/> more times.</summary>
+        public Task PacerLooksAsync(int looks)
+        {
+            lock (_gate)
+            {
+                _looksLeft = looks;
+                _looked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _looked.Task;
+            }
+        }
     }
 }

@@ -48,7 +48,9 @@ public sealed class GracefulStopRecoveryTests : IDisposable
                 await grains.GetTenantGrain(tenantId).UpdatePreferences(preferences, null, "admin-1");
                 var agent = grains.GetGrain<IAgentGrain>(agentKey);
                 sessionId = (await agent.StartSession(AgentStatus.Ready, null)).View.Session!.SessionId;
-                var warned = await Eventually.UntilAsync(agent.GetSnapshot, view => view.State != SessionState.Active, Bound, "the inactivity prompt");
+                // The silo logs the prompt in the turn that applied it: a call after the line sees it.
+                Assert.True(await first.WaitForOutputAsync($"Agent {agentKey} warned", Bound), $"No inactivity prompt. The silo's output:\n{first.Output}");
+                var warned = await agent.GetSnapshot();
                 Assert.Equal(SessionState.Warned, warned.State);
                 oldPrompt = warned.Prompt!;
             }

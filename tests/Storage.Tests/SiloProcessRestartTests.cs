@@ -51,23 +51,18 @@ public sealed class SiloProcessRestartTests : IDisposable
         Assert.Equal(sessionId, recovered.Session?.SessionId);
 
         // After the restart the agent gets the full timeout again (docs/architecture.md#recovery-rule), is prompted, then auto-ended.
-        var sawPrompt = false;
-        var view = await Eventually.UntilAsync(
-            async () =>
-            {
-                var current = await agent.GetSnapshot();
-                sawPrompt |= current.Prompt is not null;
-                return current;
-            },
-            current => current.Session is null,
-            TimeSpan.FromSeconds(30),
-            "the session to end for inactivity");
-
-        Assert.True(sawPrompt, "the session ended without a prompt first");
-        Assert.Equal(AgentStatus.Offline, view.Status);
+        // The silo logs the prompt and the end in the turns that applied them: a call after the end's line sees it.
+        var ended = $"ended session {sessionId}: {EndReason.InactivityTimeout}";
         Assert.True(
-            await second.WaitForOutputAsync($"ended session {sessionId}: {EndReason.InactivityTimeout}", TimeSpan.FromSeconds(10)),
+            await second.WaitForOutputAsync(ended, TimeSpan.FromSeconds(30)),
             $"The silo did not log the end of session {sessionId} for inactivity. Its output:\n{second.Output}");
+        var view = await agent.GetSnapshot();
+        Assert.Null(view.Session);
+
+        var output = second.Output;
+        var prompted = output.IndexOf($"Agent {agentKey} warned", StringComparison.Ordinal);
+        Assert.True(prompted >= 0 && prompted < output.IndexOf(ended, StringComparison.Ordinal), "the session ended without a prompt first");
+        Assert.Equal(AgentStatus.Offline, view.Status);
     }
 
     [Fact]

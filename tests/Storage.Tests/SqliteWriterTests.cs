@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using WorkSessions.TestSupport;
 
 namespace WorkSessions.Storage.Tests;
 
@@ -180,15 +181,8 @@ public sealed class SqliteWriterTests : IAsyncLifetime
         return parameter;
     }
 
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        var bound = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < bound, "timed out");
-            await Task.Delay(10);
-        }
-    }
+    private static Task UntilAsync(Func<bool> condition) =>
+        Eventually.UntilAsync(condition, TimeSpan.FromSeconds(20), "the writer to get there", TimeSpan.FromMilliseconds(10));
 
     private async Task<long> CountFromAnotherConnectionAsync()
     {
