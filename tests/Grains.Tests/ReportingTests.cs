@@ -381,8 +381,13 @@ public sealed class ReportingTests(ClusterFixture fixture)
         await Eventually.UntilAsync(
             () => fixture.Grains.GetReportGrain(tenant).GetEvents(0, 100), page => page.Items.Count(e => e.AgentId == "frank") == 4,
             Delivery, "the session's four events");
-        // Delivery is acknowledged as soon as the batch is stored; a message to the grain would have landed by now.
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        // Delivery is acknowledged as soon as a batch is stored, by the one writer that stores batches in order: once a
+        // later agent's event is in the feed, frank's acknowledgement is done, and a message it sent to his grain left
+        // before the calls that read that later event.
+        await fixture.Agent(tenant, "grace").StartSession(AgentStatus.Ready, null);
+        await Eventually.UntilAsync(
+            () => fixture.Grains.GetReportGrain(tenant).GetEvents(0, 100), page => page.Items.Any(e => e.AgentId == "grace"),
+            Delivery, "a later agent's event");
 
         Assert.False(fixture.Cluster.TryGetGrainContext(agent.GetGrainId(), out _), "the acknowledgement activated the idle agent again");
     }
