@@ -277,9 +277,9 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
     /// A working agent, as a browser's interval timer drives it: a heartbeat every 2 s whether or not the previous one has
     /// answered; once the silo has resumed, a status change at once and every fourth beat after (a break, ready again).
     /// None while the silo is paused: until then the newer activations write nothing of their own, as most agents' would
-    /// not, so only the fence stands between them and the old activations' writes.
+    /// not, so only the fence stands between them and the old activations' writes. Sets <c>firstBeat</c> once the first
+    /// heartbeat has answered.
     /// </summary>
-    /// <param name="firstBeat">Set once the agent's first heartbeat has answered.</param>
     private static async Task WorkAsync(Traffic traffic, Agent agent, TaskCompletionSource firstBeat, Task resumed, ConcurrentDictionary<int, int> failed, CancellationToken stop)
     {
         var calls = new List<Task>();
