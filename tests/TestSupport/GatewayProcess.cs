@@ -49,7 +49,7 @@ public sealed class GatewayProcess : ProductProcess
         var gateway = new GatewayProcess(start, port, temporaryDirectory);
         try
         {
-            if (!await gateway.WaitUntilStartedAsync(TimeSpan.FromSeconds(120)))
+            if (!await gateway.WaitUntilStartedAsync(TimeSpan.FromMinutes(3)))
             {
                 throw new InvalidOperationException($"The Gateway exited with code {gateway.ExitCode} before it started. Its output:\n{gateway.Output}");
             }

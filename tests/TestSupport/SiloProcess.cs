@@ -32,7 +32,7 @@ public sealed class SiloProcess : ProductProcess
         var silo = Launch(workingDirectory, arguments);
         try
         {
-            if (!await silo.WaitUntilStartedAsync(TimeSpan.FromSeconds(60)))
+            if (!await silo.WaitUntilStartedAsync(TimeSpan.FromMinutes(3)))
             {
                 throw new InvalidOperationException($"The silo exited with code {silo.ExitCode} before it started. Its output:\n{silo.Output}");
             }
