@@ -26,23 +26,35 @@ public sealed class SiloProcess : ProductProcess
     /// <summary>The port of the silo's Prometheus scrape endpoint (<c>http://127.0.0.1:{port}/metrics</c>).</summary>
     public int MetricsPort { get; }
 
-    /// <summary>Starts the silo in <paramref name="workingDirectory"/> and waits until it has started (its gateway accepts clients).</summary>
+    /// <summary>
+    /// Starts the silo in <paramref name="workingDirectory"/> and waits until it has started (its gateway accepts
+    /// clients). A port taken by another process between choosing it and binding it is chosen again, up to three times.
+    /// </summary>
     public static async Task<SiloProcess> StartAsync(string workingDirectory, params string[] arguments)
     {
-        var silo = Launch(workingDirectory, arguments);
-        try
+        for (var launch = 1; ; launch++)
         {
-            if (!await silo.WaitUntilStartedAsync(TimeSpan.FromMinutes(3)))
+            var silo = Launch(workingDirectory, arguments);
+            try
             {
+                if (await silo.WaitUntilStartedAsync(TimeSpan.FromMinutes(3)))
+                {
+                    return silo;
+                }
+
+                if (launch < 3 && silo.Output.Contains("AddressInUseException", StringComparison.Ordinal))
+                {
+                    await silo.DisposeAsync();
+                    continue;
+                }
+
                 throw new InvalidOperationException($"The silo exited with code {silo.ExitCode} before it started. Its output:\n{silo.Output}");
             }
-
-            return silo;
-        }
-        catch
-        {
-            await silo.DisposeAsync();
-            throw;
+            catch
+            {
+                await silo.DisposeAsync();
+                throw;
+            }
         }
     }
 
