@@ -4,8 +4,9 @@ namespace WorkSessions.Domain;
 
 /// <summary>
 /// Everything the agent's state machine remembers: plain data, persisted as JSON by the agent grain. Only
-/// <see cref="WorkSessionMachine"/> changes it, and only on a copy (<see cref="Copy"/>) that the grain swaps in
-/// once it is stored, so a failed write leaves nothing half-applied.
+/// <see cref="WorkSessionMachine"/> makes a new one — a command on a copy (<see cref="Copy"/>), a heartbeat as a copy
+/// with a new session (<see cref="WithSession"/>) — and no state is changed once made, so a failed write leaves
+/// nothing half-applied.
 /// </summary>
 internal sealed class AgentState
 {
@@ -31,11 +32,23 @@ internal sealed class AgentState
     /// </summary>
     public DateTimeOffset? LatestRecordedAt { get; set; }
 
+    /// <summary>A copy whose own lists and session are its own, for a command to change.</summary>
     public AgentState Copy()
     {
         var copy = (AgentState)MemberwiseClone();
         copy.OpenEngagements = [.. OpenEngagements];
         copy.Session = Session?.Copy();
+        return copy;
+    }
+
+    /// <summary>
+    /// A copy with another session that shares the rest (the engagement list) with this state: for a heartbeat,
+    /// which changes the session only. Neither state is changed afterwards, so sharing is safe.
+    /// </summary>
+    public AgentState WithSession(OpenSession? session)
+    {
+        var copy = (AgentState)MemberwiseClone();
+        copy.Session = session;
         return copy;
     }
 }

@@ -4,9 +4,10 @@ namespace WorkSessions.Domain;
 
 /// <summary>
 /// The agent's work-session state machine (docs/architecture.md#state-machine): every transition lives here,
-/// with no I/O and no Orleans runtime. The machine works on the <see cref="AgentState"/> it is given; the grain
-/// gives it a copy through <see cref="Decide"/> and keeps the result only once it is stored. A command the state
-/// does not allow throws <see cref="WorkSessionException"/>.
+/// with no I/O and no Orleans runtime. One way in: <see cref="Decide"/> takes a <see cref="WorkSessionCommand"/>, the
+/// state and the clock and returns the new state and the events, leaving the given state as it was; the grain keeps
+/// the result only once it is stored. A heartbeat follows the same rule through the cheaper
+/// <see cref="RecordActivity"/>. A command the state does not allow throws <see cref="WorkSessionException"/>.
 /// </summary>
 /// <remarks>
 /// The whole machine, state × command → result (<c>off</c> = the tenant has work sessions turned off):
@@ -41,13 +42,9 @@ namespace WorkSessions.Domain;
 /// a clock that moved backwards cannot break <c>startedAt ≤ warnedAt &lt; endedAt</c>; deadlines are judged by
 /// the clock itself, so none fires early.
 /// </remarks>
-internal sealed class WorkSessionMachine(string agentId, AgentState data, TimeProvider timeProvider)
+internal static class WorkSessionMachine
 {
     private static readonly IReadOnlyList<AgentEvent> Nothing = [];
-
-    public string AgentId => agentId;
-
-    public AgentState Data => data;
 
     /// <summary>
     /// Runs <paramref name="command"/> on a copy of <paramref name="current"/>, which stays as it was: the grain
@@ -56,470 +53,104 @@ internal sealed class WorkSessionMachine(string agentId, AgentState data, TimePr
     /// </summary>
     /// <param name="agentId">The agent's id within the tenant.</param>
     /// <param name="current">The state as the grain holds it now.</param>
+    /// <param name="command">What to do.</param>
     /// <param name="timeProvider">The clock.</param>
     /// <param name="checkpoint">When the stored state's activity time counts as stale.</param>
-    /// <param name="command">The command, run on a machine over the copy.</param>
     public static Transition Decide(
         string agentId,
         AgentState current,
+        WorkSessionCommand command,
         TimeProvider timeProvider,
-        ActivityCheckpoint checkpoint,
-        Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command)
+        ActivityCheckpoint checkpoint)
     {
-        var machine = new WorkSessionMachine(agentId, current.Copy(), timeProvider);
-        var events = command(machine);
-        return new Transition(machine.Data, events, machine.HasUnsavedChanges || checkpoint.IsDue(machine.Data));
+        ArgumentNullException.ThrowIfNull(command);
+        var step = new Step(agentId, current.Copy(), timeProvider);
+        var events = step.Run(command);
+        return new Transition(step.Data, events, step.HasUnsavedChanges || checkpoint.IsDue(step.Data));
     }
 
-    /// <summary>True when the data changed in a way that must be persisted; plain activity never sets it.</summary>
-    public bool HasUnsavedChanges { get; private set; }
+    /// <summary>
+    /// A heartbeat (docs/architecture.md#heartbeat-path): the state with the open session's activity moved to now,
+    /// <paramref name="current"/> untouched. The same rule as <see cref="WorkSessionCommand.Activity"/> through
+    /// <see cref="Decide"/>, without what a heartbeat never needs — events, a transition, a copy of the engagement list —
+    /// so the hottest call allocates two small objects: the new state and its session.
+    /// </summary>
+    /// <exception cref="WorkSessionException">The feature is off, or no session is open.</exception>
+    public static AgentState RecordActivity(AgentState current, TimeProvider timeProvider)
+    {
+        if (!current.Preferences.Preferences.WorkSessionsEnabled)
+        {
+            throw WorkSessionException.Disabled();
+        }
 
-    public SessionState State => data.Session switch
+        var session = current.Session ?? throw WorkSessionException.NoOpenSession();
+
+        // In warned the activity is remembered but the prompt stays: only Continue answers it.
+        var lastActivityAt = TimeToRecord(current, timeProvider.GetUtcNow());
+        if (lastActivityAt == session.LastActivityAt)
+        {
+            return current;
+        }
+
+        var next = current.WithSession(session.Copy());
+        next.Session!.LastActivityAt = lastActivityAt;
+        return next;
+    }
+
+    /// <summary>Where the agent's session is: none, active, or warned.</summary>
+    public static SessionState StateOf(AgentState state) => state.Session switch
     {
         null => SessionState.None,
         { WarnedAt: null } => SessionState.Active,
         _ => SessionState.Warned,
     };
 
-    public WorkSessionPreferences Preferences => data.Preferences.Preferences;
-
     /// <summary>When the prompt is due, or null when no inactivity clock runs (no session, auto-end off, engaged, or already warned).</summary>
-    public DateTimeOffset? InactivityDeadline =>
-        State == SessionState.Active && Preferences.WorkSessionsEnabled && Preferences.AutoEndEnabled && data.OpenEngagements.Count == 0
-            ? data.Session!.LastActivityAt + Preferences.InactivityTimeout
+    public static DateTimeOffset? InactivityDeadline(AgentState state)
+    {
+        var preferences = state.Preferences.Preferences;
+        return StateOf(state) == SessionState.Active && preferences.WorkSessionsEnabled && preferences.AutoEndEnabled && state.OpenEngagements.Count == 0
+            ? state.Session!.LastActivityAt + preferences.InactivityTimeout
             : null;
+    }
 
-    /// <summary>When a pending prompt ends the session, or null.</summary>
-    public DateTimeOffset? GraceDeadline => data.Session?.GraceDeadline;
-
-    /// <summary>The earliest time at which <see cref="CheckDeadlines"/> has something to do.</summary>
-    public DateTimeOffset? NextDeadline => GraceDeadline ?? InactivityDeadline;
+    /// <summary>The earliest time at which <see cref="WorkSessionCommand.CheckDeadlines"/> has something to do.</summary>
+    public static DateTimeOffset? NextDeadline(AgentState state) => state.Session?.GraceDeadline ?? InactivityDeadline(state);
 
     /// <summary>
     /// Whether a durable wake-up is needed: while a session is open, so that its deadlines survive a lost silo and
     /// the agent regularly tells the tenant it is there (which also repairs a preference push that was lost).
     /// </summary>
-    public bool NeedsWakeUps => data.Session is not null;
+    public static bool NeedsWakeUps(AgentState state) => state.Session is not null;
 
-    public void MarkSaved() => HasUnsavedChanges = false;
-
-    public AgentView ToView()
+    /// <summary>The agent as callers see it.</summary>
+    public static AgentView View(string agentId, AgentState state)
     {
-        var session = data.Session;
+        var session = state.Session;
         return new AgentView(
             agentId,
-            State,
-            data.Status,
-            data.StatusReason,
+            StateOf(state),
+            state.Status,
+            state.StatusReason,
             session is null
                 ? null
-                : new SessionView(session.SessionId, session.StartedAt, session.LastActivityAt, session.PromptCount, session.ContinueCount, [.. data.OpenEngagements]),
+                : new SessionView(session.SessionId, session.StartedAt, session.LastActivityAt, session.PromptCount, session.ContinueCount, [.. state.OpenEngagements]),
             session is { WarnedAt: { } warnedAt, GraceDeadline: { } deadline } ? new PromptView(warnedAt, deadline) : null);
     }
 
-    public IReadOnlyList<AgentEvent> Start(AgentStatus status, string? reason)
-    {
-        reason = InputRules.ReasonCode(reason);
-        RequireEnabled();
-        if (data.Session is not null)
-        {
-            return Nothing;
-        }
-
-        reason = ValidateOwnStatus(status, reason, offlineAllowed: false);
-
-        var now = Now();
-        var events = new List<AgentEvent>();
-        data.Session = new OpenSession
-        {
-            SessionId = TimeOrderedIds.New(now),
-            StartedAt = now,
-            LastActivityAt = now,
-            StatusSince = now,
-        };
-        Record(events, new SessionStarted(NewEventId(now), agentId, now, data.Session.SessionId, Actor.Agent(agentId)));
-        SetOwnStatus(events, now, status, reason);
-        HasUnsavedChanges = true;
-        return events;
-    }
-
-    public void RecordActivity()
-    {
-        RequireEnabled();
-        var session = RequireSession();
-
-        // In warned the activity is remembered but the prompt stays: only Continue answers it.
-        session.LastActivityAt = Later(session.LastActivityAt, Now());
-    }
-
-    public IReadOnlyList<AgentEvent> Continue()
-    {
-        RequireEnabled();
-        var session = RequireSession();
-        var now = Now();
-        session.LastActivityAt = Later(session.LastActivityAt, now);
-        if (State != SessionState.Warned)
-        {
-            return Nothing;
-        }
-
-        session.ContinueCount++;
-        var events = new List<AgentEvent>();
-        ClearWarning(events, now, WarningClearedCause.Continued);
-        return events;
-    }
-
-    public IReadOnlyList<AgentEvent> SetStatus(AgentStatus status, string? reason)
-    {
-        reason = InputRules.ReasonCode(reason);
-        var enabled = Preferences.WorkSessionsEnabled;
-        reason = ValidateOwnStatus(status, reason, offlineAllowed: !enabled);
-        var now = Now();
-        if (enabled)
-        {
-            var session = RequireSession();
-            session.LastActivityAt = Later(session.LastActivityAt, now);
-        }
-
-        var events = new List<AgentEvent>();
-        SetOwnStatus(events, now, status, reason);
-        return events;
-    }
-
-    public IReadOnlyList<AgentEvent> End(Actor actor, string? note)
-    {
-        actor = InputRules.Actor(actor);
-        note = InputRules.Note(note);
-        RequireEnabled();
-        RequireSession();
-        var reason = actor.Role switch
-        {
-            ActorRole.Agent => EndReason.AgentEnded,
-            ActorRole.Supervisor => EndReason.EndedBySupervisor,
-            ActorRole.Admin => EndReason.EndedByAdmin,
-            _ => throw new WorkSessionException(ErrorCodes.InvalidArgument, "Only an agent, a supervisor or an admin can end a session."),
-        };
-
-        var events = new List<AgentEvent>();
-        EndSession(events, Now(), reason, actor.UserId ?? agentId, note);
-        return events;
-    }
-
-    public IReadOnlyList<AgentEvent> BeginEngagement(string engagementId)
-    {
-        engagementId = InputRules.EngagementId(engagementId);
-
-        if (Preferences.WorkSessionsEnabled)
-        {
-            RequireSession();
-        }
-
-        if (data.OpenEngagements.Contains(engagementId))
-        {
-            return Nothing;
-        }
-
-        var now = Now();
-        var events = new List<AgentEvent>();
-        data.OpenEngagements.Add(engagementId);
-        HasUnsavedChanges = true;
-        if (data.OpenEngagements.Count == 1)
-        {
-            data.StatusAfterEngagements = data.Status;
-            data.ReasonAfterEngagements = data.StatusReason;
-            ChangeStatus(events, now, AgentStatus.Occupied, null, Actor.System);
-        }
-
-        if (data.Session is { } session)
-        {
-            session.LastActivityAt = Later(session.LastActivityAt, now);
-            if (State == SessionState.Warned)
-            {
-                ClearWarning(events, now, WarningClearedCause.EngagementBegan);
-            }
-        }
-
-        return events;
-    }
-
-    public IReadOnlyList<AgentEvent> EndEngagement(string engagementId)
-    {
-        // An unknown id is the normal case for an engagement that outlived its session.
-        if (engagementId is null || !data.OpenEngagements.Remove(engagementId))
-        {
-            return Nothing;
-        }
-
-        var now = Now();
-        var events = new List<AgentEvent>();
-        HasUnsavedChanges = true;
-        if (data.OpenEngagements.Count == 0)
-        {
-            var fallback = data.Session is null ? AgentStatus.Offline : AgentStatus.Ready;
-            ChangeStatus(events, now, data.StatusAfterEngagements ?? fallback, data.ReasonAfterEngagements, Actor.System);
-            data.StatusAfterEngagements = null;
-            data.ReasonAfterEngagements = null;
-        }
-
-        if (data.Session is { } session)
-        {
-            session.LastActivityAt = Later(session.LastActivityAt, now);
-        }
-
-        return events;
-    }
-
-    /// <summary>Acts on deadlines that have passed: shows the prompt, or ends the session after the grace period.</summary>
-    public IReadOnlyList<AgentEvent> CheckDeadlines()
-    {
-        var clock = Clock();
-        var events = new List<AgentEvent>();
-        if (GraceDeadline is { } grace && clock >= grace)
-        {
-            EndSession(events, Now(), EndReason.InactivityTimeout, endedBy: null, note: null);
-        }
-        else if (InactivityDeadline is { } inactivity && clock >= inactivity)
-        {
-            Warn(events, Now());
-        }
-
-        return events;
-    }
-
     /// <summary>
-    /// Applies the tenant's current preferences. The tenant grain is their only source, so anything other than the
-    /// preferences held replaces them: a lower version too, or the same version with other values (a tenant
-    /// restored from a backup numbers its changes again).
+    /// The time to record: <paramref name="clock"/>, but never before a time this agent already recorded, so a clock that
+    /// moved backwards cannot make recorded times run backwards.
     /// </summary>
-    public IReadOnlyList<AgentEvent> ApplyPreferences(TenantPreferences current) =>
-        AdoptPreferences(current, checkDeadlines: true);
-
-    /// <summary>
-    /// The grain activated with this state and the tenant's current preferences (docs/architecture.md#recovery-rule).
-    /// Whatever ended the previous activation — a crash, a lost silo, a graceful shutdown, a rebalancing — the
-    /// activation counts as activity, and a grace period that ran out while no activation was running starts
-    /// again in full: no agent is logged out because the platform was down. Deadlines are judged by
-    /// <paramref name="current"/>, never by the preferences stored with the state.
-    /// </summary>
-    public IReadOnlyList<AgentEvent> Activate(TenantPreferences current)
+    private static DateTimeOffset TimeToRecord(AgentState state, DateTimeOffset clock)
     {
-        var events = AdoptPreferences(current, checkDeadlines: false);
-        if (data.Session is { } session)
-        {
-            var now = Now();
-            session.LastActivityAt = Later(session.LastActivityAt, now);
-            if (GraceDeadline is { } grace && grace <= Clock())
-            {
-                Warn(events, now);
-            }
-
-            events.AddRange(CheckDeadlines());
-        }
-
-        return events;
-    }
-
-    /// <summary>
-    /// Takes the tenant's preferences and acts on what changed: turning the feature off ends the session, turning
-    /// auto-end off withdraws a prompt, and a shorter timeout or auto-end turned on may put the deadline in the
-    /// past, which warns now and still leaves the full grace period. Adopting values is no change to save by
-    /// itself (an activation asks the tenant again); what they cause is saved with its events.
-    /// </summary>
-    private List<AgentEvent> AdoptPreferences(TenantPreferences current, bool checkDeadlines)
-    {
-        var events = new List<AgentEvent>();
-        if (current == data.Preferences)
-        {
-            return events;
-        }
-
-        var before = Preferences;
-        data.Preferences = current;
-        if (data.Session is null)
-        {
-            return events;
-        }
-
-        var now = Now();
-        if (before.WorkSessionsEnabled && !current.Preferences.WorkSessionsEnabled)
-        {
-            EndSession(events, now, EndReason.FeatureDisabled, current.UpdatedBy, note: null);
-            return events;
-        }
-
-        if (State == SessionState.Warned && !current.Preferences.AutoEndEnabled)
-        {
-            ClearWarning(events, now, WarningClearedCause.AutoEndDisabled);
-        }
-
-        if (checkDeadlines)
-        {
-            events.AddRange(CheckDeadlines());
-        }
-
-        return events;
-    }
-
-    private void SetOwnStatus(List<AgentEvent> events, DateTimeOffset now, AgentStatus status, string? reason)
-    {
-        if (data.OpenEngagements.Count > 0)
-        {
-            // Occupied belongs to the engagement; the agent's choice applies when it ends.
-            if (data.StatusAfterEngagements != status || data.ReasonAfterEngagements != reason)
-            {
-                data.StatusAfterEngagements = status;
-                data.ReasonAfterEngagements = reason;
-                HasUnsavedChanges = true;
-            }
-
-            return;
-        }
-
-        ChangeStatus(events, now, status, reason, Actor.Agent(agentId));
-    }
-
-    private void ChangeStatus(List<AgentEvent> events, DateTimeOffset now, AgentStatus status, string? reason, Actor actor, Guid? endedSessionId = null)
-    {
-        if (data.Status == status && data.StatusReason == reason)
-        {
-            return;
-        }
-
-        AccrueStatusTime(now);
-        var from = data.Status;
-        data.Status = status;
-        data.StatusReason = reason;
-        HasUnsavedChanges = true;
-        Record(events, new StatusChanged(NewEventId(now), agentId, now, data.Session?.SessionId ?? endedSessionId, from, status, reason, actor));
-    }
-
-    private void Warn(List<AgentEvent> events, DateTimeOffset now)
-    {
-        var session = data.Session!;
-        session.WarnedAt = now;
-        session.GraceDeadline = now + Preferences.GracePeriod;
-        session.PromptCount++;
-        HasUnsavedChanges = true;
-        Record(events, new InactivityWarned(NewEventId(now), agentId, now, session.SessionId, session.GraceDeadline.Value));
-    }
-
-    private void ClearWarning(List<AgentEvent> events, DateTimeOffset now, WarningClearedCause cause)
-    {
-        var session = data.Session!;
-        session.WarnedAt = null;
-        session.GraceDeadline = null;
-        HasUnsavedChanges = true;
-        Record(events, new WarningCleared(NewEventId(now), agentId, now, session.SessionId, cause));
-    }
-
-    private void EndSession(List<AgentEvent> events, DateTimeOffset now, EndReason reason, string? endedBy, string? note)
-    {
-        var session = data.Session!;
-        AccrueStatusTime(now);
-        var record = new SessionRecord(
-            session.SessionId,
-            agentId,
-            session.StartedAt,
-            now,
-            reason,
-            endedBy,
-            session.PromptCount,
-            session.ContinueCount,
-            session.ReadySeconds,
-            session.NotReadySeconds,
-            session.OccupiedSeconds,
-            note);
-        data.Session = null;
-        HasUnsavedChanges = true;
-        Record(events, new SessionEnded(NewEventId(now), agentId, now, record));
-
-        // The feature is gone, not the agent: after featureDisabled status and engagements stay as they are.
-        if (reason != EndReason.FeatureDisabled)
-        {
-            data.OpenEngagements.Clear();
-            data.StatusAfterEngagements = null;
-            data.ReasonAfterEngagements = null;
-            var actor = endedBy is null ? Actor.System : new Actor(ActorRoleFor(reason), endedBy);
-            ChangeStatus(events, now, AgentStatus.Offline, null, actor, record.SessionId);
-        }
-    }
-
-    private static ActorRole ActorRoleFor(EndReason reason) => reason switch
-    {
-        EndReason.EndedBySupervisor => ActorRole.Supervisor,
-        EndReason.EndedByAdmin or EndReason.FeatureDisabled => ActorRole.Admin,
-        EndReason.AgentEnded => ActorRole.Agent,
-        _ => ActorRole.System,
-    };
-
-    private void AccrueStatusTime(DateTimeOffset now)
-    {
-        if (data.Session is not { } session)
-        {
-            return;
-        }
-
-        var seconds = Math.Max(0, (now - session.StatusSince).TotalSeconds);
-        switch (data.Status)
-        {
-            case AgentStatus.Ready:
-                session.ReadySeconds += seconds;
-                break;
-            case AgentStatus.NotReady:
-                session.NotReadySeconds += seconds;
-                break;
-            case AgentStatus.Occupied:
-                session.OccupiedSeconds += seconds;
-                break;
-        }
-
-        session.StatusSince = now;
-    }
-
-    private static string? ValidateOwnStatus(AgentStatus status, string? reason, bool offlineAllowed)
-    {
-        switch (status)
-        {
-            case AgentStatus.Ready:
-                return null;
-            case AgentStatus.NotReady when string.IsNullOrWhiteSpace(reason):
-                throw WorkSessionException.InvalidStatus("Not ready needs a reason code.");
-            case AgentStatus.NotReady:
-                return reason;
-            case AgentStatus.Offline when offlineAllowed:
-                return null;
-            case AgentStatus.Offline:
-                throw WorkSessionException.InvalidStatus("End the work session to go offline.");
-            case AgentStatus.Occupied:
-                throw WorkSessionException.InvalidStatus("Occupied is set by the system while an engagement is open.");
-            default:
-                throw WorkSessionException.InvalidStatus($"'{status}' is not a status.");
-        }
-    }
-
-    private void RequireEnabled()
-    {
-        if (!Preferences.WorkSessionsEnabled)
-        {
-            throw WorkSessionException.Disabled();
-        }
-    }
-
-    private OpenSession RequireSession() => data.Session ?? throw WorkSessionException.NoOpenSession();
-
-    /// <summary>The clock as it is: what deadlines are judged by, so none fires before its time.</summary>
-    private DateTimeOffset Clock() => timeProvider.GetUtcNow();
-
-    /// <summary>The time to record: the clock, but never before a time this agent already recorded.</summary>
-    private DateTimeOffset Now()
-    {
-        var now = Clock();
-        if (data.LatestRecordedAt is { } latest)
+        var now = clock;
+        if (state.LatestRecordedAt is { } latest)
         {
             now = Later(now, latest);
         }
 
-        if (data.Session is { } session)
+        if (state.Session is { } session)
         {
             now = Later(now, Later(session.LastActivityAt, session.StatusSince));
             if (session.WarnedAt is { } warnedAt)
@@ -531,17 +162,481 @@ internal sealed class WorkSessionMachine(string agentId, AgentState data, TimePr
         return now;
     }
 
-    /// <summary>Every event goes through here, so the latest recorded time is saved with it.</summary>
-    private void Record(List<AgentEvent> events, AgentEvent agentEvent)
-    {
-        data.LatestRecordedAt = data.LatestRecordedAt is { } latest ? Later(latest, agentEvent.At) : agentEvent.At;
-        HasUnsavedChanges = true;
-        events.Add(agentEvent);
-    }
-
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
-    private static Guid NewEventId(DateTimeOffset now) => TimeOrderedIds.New(now);
+    /// <summary>One command's run over a copy of the state: the rules of the table above, the only code that changes an <see cref="AgentState"/>.</summary>
+    private sealed class Step(string agentId, AgentState data, TimeProvider timeProvider)
+    {
+        public AgentState Data => data;
+
+        /// <summary>True when the data changed in a way that must be persisted; plain activity never sets it.</summary>
+        public bool HasUnsavedChanges { get; private set; }
+
+        private SessionState State => StateOf(data);
+
+        private WorkSessionPreferences Preferences => data.Preferences.Preferences;
+
+        private DateTimeOffset? InactivityDeadline => WorkSessionMachine.InactivityDeadline(data);
+
+        private DateTimeOffset? GraceDeadline => data.Session?.GraceDeadline;
+
+        public IReadOnlyList<AgentEvent> Run(WorkSessionCommand command) => command switch
+        {
+            WorkSessionCommand.Start start => Start(start.Status, start.Reason),
+            WorkSessionCommand.Activity => RecordActivity(),
+            WorkSessionCommand.Continue => Continue(),
+            WorkSessionCommand.SetStatus set => SetStatus(set.Status, set.Reason),
+            WorkSessionCommand.End end => End(end.Actor, end.Note),
+            WorkSessionCommand.BeginEngagement begin => BeginEngagement(begin.EngagementId),
+            WorkSessionCommand.EndEngagement end => EndEngagement(end.EngagementId),
+            WorkSessionCommand.CheckDeadlines => CheckDeadlines(),
+            WorkSessionCommand.ApplyPreferences apply => AdoptPreferences(apply.Preferences, checkDeadlines: true),
+            WorkSessionCommand.Activate activate => [.. Activate(activate.Preferences), .. Run(activate.Then)],
+            WorkSessionCommand.None => Nothing,
+            _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Not a work-session command."),
+        };
+
+        private IReadOnlyList<AgentEvent> Start(AgentStatus status, string? reason)
+        {
+            reason = InputRules.ReasonCode(reason);
+            RequireEnabled();
+            if (data.Session is not null)
+            {
+                return Nothing;
+            }
+
+            reason = ValidateOwnStatus(status, reason, offlineAllowed: false);
+
+            var now = Now();
+            var events = new List<AgentEvent>();
+            data.Session = new OpenSession
+            {
+                SessionId = TimeOrderedIds.New(now),
+                StartedAt = now,
+                LastActivityAt = now,
+                StatusSince = now,
+            };
+            Record(events, new SessionStarted(NewEventId(now), agentId, now, data.Session.SessionId, Actor.Agent(agentId)));
+            SetOwnStatus(events, now, status, reason);
+            HasUnsavedChanges = true;
+            return events;
+        }
+
+        private IReadOnlyList<AgentEvent> RecordActivity()
+        {
+            data = WorkSessionMachine.RecordActivity(data, timeProvider);
+            return Nothing;
+        }
+
+        private IReadOnlyList<AgentEvent> Continue()
+        {
+            RequireEnabled();
+            var session = RequireSession();
+            var now = Now();
+            session.LastActivityAt = Later(session.LastActivityAt, now);
+            if (State != SessionState.Warned)
+            {
+                return Nothing;
+            }
+
+            session.ContinueCount++;
+            var events = new List<AgentEvent>();
+            ClearWarning(events, now, WarningClearedCause.Continued);
+            return events;
+        }
+
+        private IReadOnlyList<AgentEvent> SetStatus(AgentStatus status, string? reason)
+        {
+            reason = InputRules.ReasonCode(reason);
+            var enabled = Preferences.WorkSessionsEnabled;
+            reason = ValidateOwnStatus(status, reason, offlineAllowed: !enabled);
+            var now = Now();
+            if (enabled)
+            {
+                var session = RequireSession();
+                session.LastActivityAt = Later(session.LastActivityAt, now);
+            }
+
+            var events = new List<AgentEvent>();
+            SetOwnStatus(events, now, status, reason);
+            return events;
+        }
+
+        private IReadOnlyList<AgentEvent> End(Actor actor, string? note)
+        {
+            actor = InputRules.Actor(actor);
+            note = InputRules.Note(note);
+            RequireEnabled();
+            RequireSession();
+            var reason = actor.Role switch
+            {
+                ActorRole.Agent => EndReason.AgentEnded,
+                ActorRole.Supervisor => EndReason.EndedBySupervisor,
+                ActorRole.Admin => EndReason.EndedByAdmin,
+                _ => throw new WorkSessionException(ErrorCodes.InvalidArgument, "Only an agent, a supervisor or an admin can end a session."),
+            };
+
+            var events = new List<AgentEvent>();
+            EndSession(events, Now(), reason, actor.UserId ?? agentId, note);
+            return events;
+        }
+
+        private IReadOnlyList<AgentEvent> BeginEngagement(string engagementId)
+        {
+            engagementId = InputRules.EngagementId(engagementId);
+
+            if (Preferences.WorkSessionsEnabled)
+            {
+                RequireSession();
+            }
+
+            if (data.OpenEngagements.Contains(engagementId))
+            {
+                return Nothing;
+            }
+
+            var now = Now();
+            var events = new List<AgentEvent>();
+            data.OpenEngagements.Add(engagementId);
+            HasUnsavedChanges = true;
+            if (data.OpenEngagements.Count == 1)
+            {
+                data.StatusAfterEngagements = data.Status;
+                data.ReasonAfterEngagements = data.StatusReason;
+                ChangeStatus(events, now, AgentStatus.Occupied, null, Actor.System);
+            }
+
+            if (data.Session is { } session)
+            {
+                session.LastActivityAt = Later(session.LastActivityAt, now);
+                if (State == SessionState.Warned)
+                {
+                    ClearWarning(events, now, WarningClearedCause.EngagementBegan);
+                }
+            }
+
+            return events;
+        }
+
+        private IReadOnlyList<AgentEvent> EndEngagement(string engagementId)
+        {
+            // An unknown id is the normal case for an engagement that outlived its session.
+            if (engagementId is null || !data.OpenEngagements.Remove(engagementId))
+            {
+                return Nothing;
+            }
+
+            var now = Now();
+            var events = new List<AgentEvent>();
+            HasUnsavedChanges = true;
+            if (data.OpenEngagements.Count == 0)
+            {
+                var fallback = data.Session is null ? AgentStatus.Offline : AgentStatus.Ready;
+                ChangeStatus(events, now, data.StatusAfterEngagements ?? fallback, data.ReasonAfterEngagements, Actor.System);
+                data.StatusAfterEngagements = null;
+                data.ReasonAfterEngagements = null;
+            }
+
+            if (data.Session is { } session)
+            {
+                session.LastActivityAt = Later(session.LastActivityAt, now);
+            }
+
+            return events;
+        }
+
+        /// <summary>Acts on deadlines that have passed: shows the prompt, or ends the session after the grace period.</summary>
+        private IReadOnlyList<AgentEvent> CheckDeadlines()
+        {
+            var clock = Clock();
+            var events = new List<AgentEvent>();
+            if (GraceDeadline is { } grace && clock >= grace)
+            {
+                EndSession(events, Now(), EndReason.InactivityTimeout, endedBy: null, note: null);
+            }
+            else if (InactivityDeadline is { } inactivity && clock >= inactivity)
+            {
+                Warn(events, Now());
+            }
+
+            return events;
+        }
+
+        /// <summary>
+        /// The grain activated with this state and the tenant's current preferences (docs/architecture.md#recovery-rule).
+        /// Whatever ended the previous activation — a crash, a lost silo, a graceful shutdown, a rebalancing — the
+        /// activation counts as activity, and a grace period that ran out while no activation was running starts
+        /// again in full: no agent is logged out because the platform was down. Deadlines are judged by
+        /// <paramref name="current"/>, never by the preferences stored with the state.
+        /// </summary>
+        private List<AgentEvent> Activate(TenantPreferences current)
+        {
+            var events = AdoptPreferences(current, checkDeadlines: false);
+            if (data.Session is { } session)
+            {
+                var now = Now();
+                session.LastActivityAt = Later(session.LastActivityAt, now);
+                if (GraceDeadline is { } grace && grace <= Clock())
+                {
+                    Warn(events, now);
+                }
+
+                events.AddRange(CheckDeadlines());
+            }
+
+            return events;
+        }
+
+        /// <summary>
+        /// Takes the tenant's preferences and acts on what changed: turning the feature off ends the session, turning
+        /// auto-end off withdraws a prompt, and a shorter timeout or auto-end turned on may put the deadline in the
+        /// past, which warns now and still leaves the full grace period. Adopting values is no change to save by
+        /// itself (an activation asks the tenant again); what they cause is saved with its events.
+        /// </summary>
+        private List<AgentEvent> AdoptPreferences(TenantPreferences current, bool checkDeadlines)
+        {
+            var events = new List<AgentEvent>();
+            if (current == data.Preferences)
+            {
+                return events;
+            }
+
+            var before = Preferences;
+            data.Preferences = current;
+            if (data.Session is null)
+            {
+                return events;
+            }
+
+            var now = Now();
+            if (before.WorkSessionsEnabled && !current.Preferences.WorkSessionsEnabled)
+            {
+                EndSession(events, now, EndReason.FeatureDisabled, current.UpdatedBy, note: null);
+                return events;
+            }
+
+            if (State == SessionState.Warned && !current.Preferences.AutoEndEnabled)
+            {
+                ClearWarning(events, now, WarningClearedCause.AutoEndDisabled);
+            }
+
+            if (checkDeadlines)
+            {
+                events.AddRange(CheckDeadlines());
+            }
+
+            return events;
+        }
+
+        private void SetOwnStatus(List<AgentEvent> events, DateTimeOffset now, AgentStatus status, string? reason)
+        {
+            if (data.OpenEngagements.Count > 0)
+            {
+                // Occupied belongs to the engagement; the agent's choice applies when it ends.
+                if (data.StatusAfterEngagements != status || data.ReasonAfterEngagements != reason)
+                {
+                    data.StatusAfterEngagements = status;
+                    data.ReasonAfterEngagements = reason;
+                    HasUnsavedChanges = true;
+                }
+
+                return;
+            }
+
+            ChangeStatus(events, now, status, reason, Actor.Agent(agentId));
+        }
+
+        private void ChangeStatus(List<AgentEvent> events, DateTimeOffset now, AgentStatus status, string? reason, Actor actor, Guid? endedSessionId = null)
+        {
+            if (data.Status == status && data.StatusReason == reason)
+            {
+                return;
+            }
+
+            AccrueStatusTime(now);
+            var from = data.Status;
+            data.Status = status;
+            data.StatusReason = reason;
+            HasUnsavedChanges = true;
+            Record(events, new StatusChanged(NewEventId(now), agentId, now, data.Session?.SessionId ?? endedSessionId, from, status, reason, actor));
+        }
+
+        private void Warn(List<AgentEvent> events, DateTimeOffset now)
+        {
+            var session = data.Session!;
+            session.WarnedAt = now;
+            session.GraceDeadline = now + Preferences.GracePeriod;
+            session.PromptCount++;
+            HasUnsavedChanges = true;
+            Record(events, new InactivityWarned(NewEventId(now), agentId, now, session.SessionId, session.GraceDeadline.Value));
+        }
+
+        private void ClearWarning(List<AgentEvent> events, DateTimeOffset now, WarningClearedCause cause)
+        {
+            var session = data.Session!;
+            session.WarnedAt = null;
+            session.GraceDeadline = null;
+            HasUnsavedChanges = true;
+            Record(events, new WarningCleared(NewEventId(now), agentId, now, session.SessionId, cause));
+        }
+
+        private void EndSession(List<AgentEvent> events, DateTimeOffset now, EndReason reason, string? endedBy, string? note)
+        {
+            var session = data.Session!;
+            AccrueStatusTime(now);
+            var record = new SessionRecord(
+                session.SessionId,
+                agentId,
+                session.StartedAt,
+                now,
+                reason,
+                endedBy,
+                session.PromptCount,
+                session.ContinueCount,
+                session.ReadySeconds,
+                session.NotReadySeconds,
+                session.OccupiedSeconds,
+                note);
+            data.Session = null;
+            HasUnsavedChanges = true;
+            Record(events, new SessionEnded(NewEventId(now), agentId, now, record));
+
+            // The feature is gone, not the agent: after featureDisabled status and engagements stay as they are.
+            if (reason != EndReason.FeatureDisabled)
+            {
+                data.OpenEngagements.Clear();
+                data.StatusAfterEngagements = null;
+                data.ReasonAfterEngagements = null;
+                var actor = endedBy is null ? Actor.System : new Actor(ActorRoleFor(reason), endedBy);
+                ChangeStatus(events, now, AgentStatus.Offline, null, actor, record.SessionId);
+            }
+        }
+
+        private static ActorRole ActorRoleFor(EndReason reason) => reason switch
+        {
+            EndReason.EndedBySupervisor => ActorRole.Supervisor,
+            EndReason.EndedByAdmin or EndReason.FeatureDisabled => ActorRole.Admin,
+            EndReason.AgentEnded => ActorRole.Agent,
+            _ => ActorRole.System,
+        };
+
+        private void AccrueStatusTime(DateTimeOffset now)
+        {
+            if (data.Session is not { } session)
+            {
+                return;
+            }
+
+            var time = new StatusTime(session.ReadySeconds, session.NotReadySeconds, session.OccupiedSeconds);
+            time.Add(new StatusPeriod(session.StatusSince, now, data.Status, data.StatusReason));
+            (session.ReadySeconds, session.NotReadySeconds, session.OccupiedSeconds) = (time.ReadySeconds, time.NotReadySeconds, time.OccupiedSeconds);
+            session.StatusSince = now;
+        }
+
+        private static string? ValidateOwnStatus(AgentStatus status, string? reason, bool offlineAllowed)
+        {
+            switch (status)
+            {
+                case AgentStatus.Ready:
+                    return null;
+                case AgentStatus.NotReady when string.IsNullOrWhiteSpace(reason):
+                    throw WorkSessionException.InvalidStatus("Not ready needs a reason code.");
+                case AgentStatus.NotReady:
+                    return reason;
+                case AgentStatus.Offline when offlineAllowed:
+                    return null;
+                case AgentStatus.Offline:
+                    throw WorkSessionException.InvalidStatus("End the work session to go offline.");
+                case AgentStatus.Occupied:
+                    throw WorkSessionException.InvalidStatus("Occupied is set by the system while an engagement is open.");
+                default:
+                    throw WorkSessionException.InvalidStatus($"'{status}' is not a status.");
+            }
+        }
+
+        private void RequireEnabled()
+        {
+            if (!Preferences.WorkSessionsEnabled)
+            {
+                throw WorkSessionException.Disabled();
+            }
+        }
+
+        private OpenSession RequireSession() => data.Session ?? throw WorkSessionException.NoOpenSession();
+
+        /// <summary>The clock as it is: what deadlines are judged by, so none fires before its time.</summary>
+        private DateTimeOffset Clock() => timeProvider.GetUtcNow();
+
+        /// <summary>The time to record: the clock, but never before a time this agent already recorded.</summary>
+        private DateTimeOffset Now() => TimeToRecord(data, Clock());
+
+        /// <summary>Every event goes through here, so the latest recorded time is saved with it.</summary>
+        private void Record(List<AgentEvent> events, AgentEvent agentEvent)
+        {
+            data.LatestRecordedAt = data.LatestRecordedAt is { } latest ? Later(latest, agentEvent.At) : agentEvent.At;
+            HasUnsavedChanges = true;
+            events.Add(agentEvent);
+        }
+
+        private static Guid NewEventId(DateTimeOffset now) => TimeOrderedIds.New(now);
+    }
+}
+
+/// <summary>
+/// What the agent's state machine is asked to do: the rows of the table in <see cref="WorkSessionMachine"/>'s remarks,
+/// run by <see cref="WorkSessionMachine.Decide"/>.
+/// </summary>
+internal abstract record WorkSessionCommand
+{
+    private WorkSessionCommand()
+    {
+    }
+
+    /// <summary>Opens a session in the asked status, or answers with the one already open.</summary>
+    public sealed record Start(AgentStatus Status, string? Reason) : WorkSessionCommand;
+
+    /// <summary>Activity: a heartbeat. The grain's heartbeat path uses <see cref="WorkSessionMachine.RecordActivity"/>, the same rule.</summary>
+    public sealed record Activity : WorkSessionCommand;
+
+    /// <summary>The agent answers the prompt (or, with none pending, only shows activity).</summary>
+    public sealed record Continue : WorkSessionCommand;
+
+    /// <summary>The agent's own status; while an engagement is open it applies when the engagement ends.</summary>
+    public sealed record SetStatus(AgentStatus Status, string? Reason) : WorkSessionCommand;
+
+    /// <summary>Ends the open session by the agent, a supervisor or an admin.</summary>
+    public sealed record End(Actor Actor, string? Note) : WorkSessionCommand;
+
+    /// <summary>An engagement (a call, a chat) begins: occupied, the inactivity clock paused.</summary>
+    public sealed record BeginEngagement(string EngagementId) : WorkSessionCommand;
+
+    /// <summary>An engagement ends: back to the status before once none is left open.</summary>
+    public sealed record EndEngagement(string EngagementId) : WorkSessionCommand;
+
+    /// <summary>Acts on deadlines that have passed: shows the prompt, or ends the session after the grace period.</summary>
+    public sealed record CheckDeadlines : WorkSessionCommand;
+
+    /// <summary>
+    /// Applies the tenant's current preferences. The tenant grain is their only source, so anything other than the
+    /// preferences held replaces them: a lower version too, or the same version with other values (a tenant
+    /// restored from a backup numbers its changes again).
+    /// </summary>
+    public sealed record ApplyPreferences(TenantPreferences Preferences) : WorkSessionCommand;
+
+    /// <summary>
+    /// The grain activated with this state and the tenant's current preferences (docs/architecture.md#recovery-rule),
+    /// then <paramref name="Then"/> runs: the recovery rule goes first of an activation's commands.
+    /// </summary>
+    public sealed record Activate(TenantPreferences Preferences, WorkSessionCommand Then) : WorkSessionCommand
+    {
+        public Activate(TenantPreferences preferences)
+            : this(preferences, new None())
+        {
+        }
+    }
+
+    /// <summary>Nothing: after <see cref="Activate"/>, the recovery rule alone.</summary>
+    public sealed record None : WorkSessionCommand;
 }
 
 /// <summary>The outcome of a command: the new state, the events that happened, and whether it must be stored.</summary>

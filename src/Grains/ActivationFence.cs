@@ -32,10 +32,8 @@ internal sealed class ActivationFence
     }
 
     /// <summary>The command as it must run now: after the recovery rule while the fence is pending.</summary>
-    public Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> Guard(Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command) =>
-        _recoverWith is not { } preferences
-            ? command
-            : machine => [.. machine.Activate(preferences), .. command(machine)];
+    public WorkSessionCommand Guard(WorkSessionCommand command) =>
+        _recoverWith is not { } preferences ? command : new WorkSessionCommand.Activate(preferences, command);
 
     /// <summary>Whether the transition must be written although it might not need to be: the fence of an open session.</summary>
     public bool MustWrite(AgentState before) => Pending && before.Session is not null;

@@ -37,7 +37,7 @@ internal sealed class AgentGrain(
 
     // The state as stored plus what lives in memory only (heartbeats, preferences that changed nothing else).
     // Commands never change it in place: they produce a new state that replaces it once stored.
-    private WorkSessionMachine _live = null!;
+    private AgentState _live = null!;
     private DateTimeOffset? _storedLastActivity;
     private DeadlineTimer _deadlineTimer;
     private bool? _wakeUpRegistered;
@@ -49,7 +49,7 @@ internal sealed class AgentGrain(
 
     private string Key => this.GetPrimaryKeyString();
 
-    private AgentState Current => _live.Data;
+    private AgentState Current => _live;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -65,7 +65,7 @@ internal sealed class AgentGrain(
         var recovered = Current.Session is not null;
         _fence.Activated(await ReadPreferencesAsync());
         // A failed write must not fail the activation: heartbeats still work, and the timer retries the write.
-        await QuietlyAsync(RunAsync(static _ => []));
+        await QuietlyAsync(RunAsync(new WorkSessionCommand.None()));
         if (recovered)
         {
             AgentLog.Recovered(logger, Key);
@@ -87,8 +87,8 @@ internal sealed class AgentGrain(
 
     public async Task<StartSessionResult> StartSession(AgentStatus status, string? reason)
     {
-        var events = await RunCommandAsync(machine => machine.Start(status, reason));
-        return new StartSessionResult(events.OfType<SessionStarted>().Any(), _live.ToView());
+        var events = await RunCommandAsync(new WorkSessionCommand.Start(status, reason));
+        return new StartSessionResult(events.OfType<SessionStarted>().Any(), WorkSessionMachine.View(_tenant.AgentId, Current));
     }
 
     public async Task RecordActivity()
@@ -100,43 +100,43 @@ internal sealed class AgentGrain(
 
         // The heartbeat path (docs/architecture.md#heartbeat-path): memory only, no storage write, no other grain.
         // The deadline timer notices the moved deadline when it fires and re-arms itself.
-        _live.RecordActivity();
+        Swap(WorkSessionMachine.RecordActivity(Current, timeProvider), stored: false);
         metrics.Heartbeat();
     }
 
     public async Task<AgentView> Continue()
     {
-        await RunCommandAsync(machine => machine.Continue());
-        return _live.ToView();
+        await RunCommandAsync(new WorkSessionCommand.Continue());
+        return WorkSessionMachine.View(_tenant.AgentId, Current);
     }
 
     public async Task<AgentView> SetStatus(AgentStatus status, string? reason)
     {
-        await RunCommandAsync(machine => machine.SetStatus(status, reason));
-        return _live.ToView();
+        await RunCommandAsync(new WorkSessionCommand.SetStatus(status, reason));
+        return WorkSessionMachine.View(_tenant.AgentId, Current);
     }
 
     public async Task<SessionRecord> EndSession(Actor actor, string? note)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var events = await RunCommandAsync(machine => machine.End(actor, note));
+        var events = await RunCommandAsync(new WorkSessionCommand.End(actor, note));
         return events.OfType<SessionEnded>().Single().Record;
     }
 
-    public Task<AgentView> GetSnapshot() => Task.FromResult(_live.ToView());
+    public Task<AgentView> GetSnapshot() => Task.FromResult(WorkSessionMachine.View(_tenant.AgentId, Current));
 
-    public Task<AgentView?> FindSnapshot() => Task.FromResult(_state.RecordExists ? _live.ToView() : null);
+    public Task<AgentView?> FindSnapshot() => Task.FromResult(_state.RecordExists ? WorkSessionMachine.View(_tenant.AgentId, Current) : null);
 
-    public Task BeginEngagement(string engagementId) => RunCommandAsync(machine => machine.BeginEngagement(engagementId));
+    public Task BeginEngagement(string engagementId) => RunCommandAsync(new WorkSessionCommand.BeginEngagement(engagementId));
 
-    public Task EndEngagement(string engagementId) => RunCommandAsync(machine => machine.EndEngagement(engagementId));
+    public Task EndEngagement(string engagementId) => RunCommandAsync(new WorkSessionCommand.EndEngagement(engagementId));
 
     public Task<AgentSubscription> Subscribe(IAgentObserver observer)
     {
         _observers ??= new(IAgentGrain.ObserverLease, logger);
         var renewed = _observers.Observers.ContainsKey(observer);
         _observers.Subscribe(observer, observer);
-        return Task.FromResult(new AgentSubscription(renewed, _live.ToView()));
+        return Task.FromResult(new AgentSubscription(renewed, WorkSessionMachine.View(_tenant.AgentId, Current)));
     }
 
     public Task Unsubscribe(IAgentObserver observer)
@@ -150,7 +150,7 @@ internal sealed class AgentGrain(
         ArgumentNullException.ThrowIfNull(preferences);
         _fence.Heard(preferences);
         var held = Current.Preferences;
-        await RunAsync(machine => machine.ApplyPreferences(preferences), checkpointIfDue: false);
+        await RunAsync(new WorkSessionCommand.ApplyPreferences(preferences), checkpointIfDue: false);
         if (Current.Session is not null && Current.Preferences != held)
         {
             metrics.PreferencesAdopted();
@@ -170,7 +170,7 @@ internal sealed class AgentGrain(
         await CheckDeadlinesAsync();
         _tenant.AnnounceOpenSession(GrainFactory, Current);
         _state.HandOver();
-        if (!_live.NeedsWakeUps && _state.HoldsEntries && !_state.HasUndelivered)
+        if (!WorkSessionMachine.NeedsWakeUps(Current) && _state.HoldsEntries && !_state.HasUndelivered)
         {
             // All delivered and nothing else will write soon: one write trims the outbox before the wake-up goes, so a
             // later activation has nothing to hand over again. A failed one leaves them until a later write.
@@ -190,7 +190,7 @@ internal sealed class AgentGrain(
     }
 
     /// <summary>A timer's or reminder's check: a failed write is logged and retried with backoff rather than thrown to nobody.</summary>
-    private Task CheckDeadlinesAsync() => QuietlyAsync(RunAsync(machine => machine.CheckDeadlines(), writePath: WriteAfterQueuedWork));
+    private Task CheckDeadlinesAsync() => QuietlyAsync(RunAsync(new WorkSessionCommand.CheckDeadlines(), writePath: WriteAfterQueuedWork));
 
     /// <summary>A command's write: at once.</summary>
     private Task WriteNow(Func<Task> write) => writeGate.WriteAsync(write);
@@ -202,7 +202,7 @@ internal sealed class AgentGrain(
     /// A client's command. With no open session the agent holds no live subscription to preference changes (the tenant
     /// pushes only to its roster), so it asks the tenant first: the feature may have been turned on since it last looked.
     /// </summary>
-    private async Task<IReadOnlyList<AgentEvent>> RunCommandAsync(Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command)
+    private async Task<IReadOnlyList<AgentEvent>> RunCommandAsync(WorkSessionCommand command)
     {
         await RefreshPreferencesWithoutSessionAsync();
         return await RunAsync(command);
@@ -214,7 +214,7 @@ internal sealed class AgentGrain(
         {
             var preferences = await ReadPreferencesAsync();
             _fence.Heard(preferences);
-            await RunAsync(machine => machine.ApplyPreferences(preferences));
+            await RunAsync(new WorkSessionCommand.ApplyPreferences(preferences));
         }
     }
 
@@ -225,13 +225,13 @@ internal sealed class AgentGrain(
     /// every command runs after the recovery rule and is written with it.
     /// </summary>
     private async Task<IReadOnlyList<AgentEvent>> RunAsync(
-        Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> command, bool checkpointIfDue = true, Func<Func<Task>, Task>? writePath = null)
+        WorkSessionCommand command, bool checkpointIfDue = true, Func<Func<Task>, Task>? writePath = null)
     {
         var checkpoint = checkpointIfDue
             ? new ActivityCheckpoint(_storedLastActivity, options.Value.ActivityCheckpointInterval)
             : ActivityCheckpoint.Never;
         var fencing = _fence.MustWrite(Current);
-        var transition = WorkSessionMachine.Decide(_tenant.AgentId, Current, timeProvider, checkpoint, _fence.Guard(command));
+        var transition = WorkSessionMachine.Decide(_tenant.AgentId, Current, _fence.Guard(command), timeProvider, checkpoint);
         var mustWrite = transition.MustWrite || fencing;
         var early = EarlyPrompt.GoesOutFirst(transition.Events, fencing, silo.IsActive);
         if (early)
@@ -313,7 +313,7 @@ internal sealed class AgentGrain(
 
     private void Swap(AgentState next, bool stored)
     {
-        _live = new WorkSessionMachine(_tenant.AgentId, next, timeProvider);
+        _live = next;
         _state.State.Agent = next;
         if (stored)
         {
@@ -322,7 +322,7 @@ internal sealed class AgentGrain(
     }
 
     private void ArmDeadlineTimer() =>
-        _deadlineTimer.Arm(_live.NextDeadline, _state.RetryNotBefore, timeProvider.GetUtcNow(), RegisterDeadlineTimer);
+        _deadlineTimer.Arm(WorkSessionMachine.NextDeadline(Current), _state.RetryNotBefore, timeProvider.GetUtcNow(), RegisterDeadlineTimer);
 
     private IGrainTimer RegisterDeadlineTimer(TimeSpan dueTime) =>
         this.RegisterGrainTimer(OnDeadlineTimerAsync, new GrainTimerCreationOptions(dueTime, Timeout.InfiniteTimeSpan) { KeepAlive = true });
@@ -337,7 +337,7 @@ internal sealed class AgentGrain(
     private async Task SyncWakeUpReminderAsync()
     {
         // While a session is open, and until every report event of this agent is delivered.
-        var needed = _live.NeedsWakeUps || _state.HasUndelivered;
+        var needed = WorkSessionMachine.NeedsWakeUps(Current) || _state.HasUndelivered;
         if (_wakeUpRegistered == needed)
         {
             return;

@@ -4,7 +4,7 @@ using WorkSessions.Contracts;
 
 namespace WorkSessions.Domain.Tests;
 
-/// <summary>One agent's <see cref="WorkSessionMachine"/> on a fake clock, with helpers to reach the states of docs/architecture.md#state-machine.</summary>
+/// <summary>One agent's <see cref="WorkSessionMachine"/>, driven through <see cref="SessionDriver"/> on a fake clock, with helpers to reach the states of docs/architecture.md#state-machine.</summary>
 internal sealed class AgentUnderTest
 {
     public const string AgentId = "agent-7";
@@ -16,18 +16,19 @@ internal sealed class AgentUnderTest
     public AgentUnderTest(bool enabled = true, bool autoEnd = true, int timeoutSeconds = 600, int graceSeconds = 180)
     {
         Clock = new FakeTimeProvider(T0);
-        Data = new AgentState();
-        Session = new WorkSessionMachine(AgentId, Data, Clock);
+        var initial = new AgentState();
+        Session = new SessionDriver(AgentId, initial, Clock);
 
         // As if the grain had read the tenant's preferences (version 1) before the first command.
-        Data.Preferences = NextPreferences(enabled, autoEnd, timeoutSeconds, graceSeconds);
+        initial.Preferences = NextPreferences(enabled, autoEnd, timeoutSeconds, graceSeconds);
     }
 
     public FakeTimeProvider Clock { get; }
 
-    public AgentState Data { get; }
+    /// <summary>The state after the last command: each command replaces it.</summary>
+    public AgentState Data => Session.Data;
 
-    public WorkSessionMachine Session { get; }
+    public SessionDriver Session { get; }
 
     public DateTimeOffset Now => Clock.GetUtcNow();
 
@@ -64,7 +65,7 @@ internal sealed class AgentUnderTest
     public string Snapshot() => JsonSerializer.Serialize(Data);
 
     /// <summary>Asserts that the command is rejected with <paramref name="code"/> and changes nothing.</summary>
-    public void AssertRejected(string code, Action<WorkSessionMachine> command)
+    public void AssertRejected(string code, Action<SessionDriver> command)
     {
         var before = Snapshot();
         var unsavedBefore = Session.HasUnsavedChanges;

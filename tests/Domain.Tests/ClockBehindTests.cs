@@ -8,12 +8,16 @@ public sealed class ClockBehindTests
     private static readonly DateTimeOffset T0 = new(2025, 6, 2, 8, 0, 0, TimeSpan.Zero);
 
     private readonly AdjustableClock _clock = new(T0);
-    private readonly AgentState _state = new()
+    private readonly SessionDriver _machine;
+
+    public ClockBehindTests() => _machine = new SessionDriver("agent-7", new AgentState
     {
         Preferences = new TenantPreferences(new WorkSessionPreferences(true, true, 600, 180), 1, T0, "admin-1"),
-    };
+    }, _clock);
 
-    private WorkSessionMachine Machine => new("agent-7", _state, _clock);
+    private SessionDriver Machine => _machine;
+
+    private AgentState _state => _machine.Data;
 
     [Fact]
     public void Warning_OnASiloWhoseClockIsBehind_IsNotRecordedBeforeTheSessionStarted()

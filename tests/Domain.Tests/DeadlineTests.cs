@@ -22,11 +22,11 @@ public sealed class DeadlineTests
         var warned = Assert.IsType<InactivityWarned>(Assert.Single(events));
         Assert.Equal((At(600), At(780), open.SessionId), (warned.At, warned.Deadline, warned.SessionId));
         Assert.Equal(SessionState.Warned, agent.Session.State);
-        Assert.Equal(At(600), open.WarnedAt);
+        Assert.Equal(At(600), agent.Open.WarnedAt);
         Assert.Equal(At(780), agent.Session.GraceDeadline);
         Assert.Equal(At(780), agent.Session.NextDeadline);
         Assert.Null(agent.Session.InactivityDeadline);
-        Assert.Equal(1, open.PromptCount);
+        Assert.Equal(1, agent.Open.PromptCount);
         Assert.Equal(new PromptView(At(600), At(780)), agent.Session.ToView().Prompt);
         Assert.Equal(AgentStatus.Ready, agent.Data.Status);
         Assert.True(agent.Session.HasUnsavedChanges);
@@ -113,8 +113,8 @@ public sealed class DeadlineTests
         var warned = Assert.IsType<InactivityWarned>(Assert.Single(events));
         Assert.Equal((At(1600), At(1780), open.SessionId), (warned.At, warned.Deadline, warned.SessionId));
         Assert.Equal(SessionState.Warned, agent.Session.State);
-        Assert.Same(open, agent.Data.Session);
-        Assert.Equal(2, open.PromptCount);
+        Assert.Equal(open.SessionId, agent.Data.Session?.SessionId); // the same session, in the state each command made anew
+        Assert.Equal(2, agent.Open.PromptCount);
         Assert.Equal(new PromptView(At(1600), At(1780)), agent.Session.ToView().Prompt);
         Assert.True(agent.Session.HasUnsavedChanges);
 
@@ -138,8 +138,8 @@ public sealed class DeadlineTests
 
         Assert.Empty(events);
         Assert.Equal(new PromptView(At(600), At(780)), agent.Session.ToView().Prompt);
-        Assert.Equal(1, open.PromptCount);
-        Assert.Equal(At(660), open.LastActivityAt);
+        Assert.Equal(1, agent.Open.PromptCount);
+        Assert.Equal(At(660), agent.Open.LastActivityAt);
     }
 
     [Fact]

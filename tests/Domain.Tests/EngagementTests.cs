@@ -20,7 +20,7 @@ public sealed class EngagementTests
         Assert.Equal(Actor.System, changed.Actor);
         Assert.Equal(AgentStatus.Occupied, agent.Data.Status);
         Assert.Equal(["call-1"], agent.Session.ToView().Session!.OpenEngagements);
-        Assert.Equal(At(100), open.LastActivityAt);
+        Assert.Equal(At(100), agent.Open.LastActivityAt);
         Assert.Null(agent.Session.InactivityDeadline);
         Assert.Null(agent.Session.NextDeadline);
         Assert.True(agent.Session.HasUnsavedChanges);
@@ -52,7 +52,7 @@ public sealed class EngagementTests
         Assert.Equal(SessionState.Active, agent.Session.State);
         Assert.Null(agent.Session.ToView().Prompt);
         Assert.Null(agent.Session.NextDeadline);
-        Assert.Equal(0, open.ContinueCount);
+        Assert.Equal(0, agent.Open.ContinueCount);
 
         agent.Clock.SetUtcNow(At(780));
         Assert.Empty(agent.Session.CheckDeadlines());
@@ -76,7 +76,7 @@ public sealed class EngagementTests
         Assert.Equal(AgentStatus.NotReady, agent.Data.Status);
         Assert.Equal("lunch", agent.Data.StatusReason);
         Assert.Empty(agent.Data.OpenEngagements);
-        Assert.Equal(At(1100), open.LastActivityAt);
+        Assert.Equal(At(1100), agent.Open.LastActivityAt);
         Assert.Equal(At(1700), agent.Session.InactivityDeadline);
     }
 

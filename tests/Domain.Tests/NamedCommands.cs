@@ -7,27 +7,19 @@ internal static class NamedCommands
 {
     public const string SupervisorId = "sup-3";
 
-    public static Action<WorkSessionMachine> Get(string name) => name == "activity"
-        ? s => s.RecordActivity()
-        : s => WithEvents(name)(s);
-
-    /// <summary>The command by name, returning its events; activity has none.</summary>
-    public static Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> WithEvents(string name) => name switch
+    /// <summary>The command by name.</summary>
+    public static WorkSessionCommand Get(string name) => name switch
     {
-        "start" => s => s.Start(AgentStatus.Ready, null),
-        "activity" => s =>
-        {
-            s.RecordActivity();
-            return [];
-        },
-        "continue" => s => s.Continue(),
-        "setStatus ready" => s => s.SetStatus(AgentStatus.Ready, null),
-        "setStatus notReady" => s => s.SetStatus(AgentStatus.NotReady, "lunch"),
-        "end agent" => s => s.End(Actor.Agent(AgentUnderTest.AgentId), null),
-        "end supervisor" => s => s.End(Actor.Supervisor(SupervisorId), "shift over"),
-        "end admin" => s => s.End(Actor.Admin(AgentUnderTest.AdminId), "shift over"),
-        "beginEngagement" => s => s.BeginEngagement("call-1"),
-        "endEngagement" => s => s.EndEngagement("call-1"),
+        "start" => new WorkSessionCommand.Start(AgentStatus.Ready, null),
+        "activity" => new WorkSessionCommand.Activity(),
+        "continue" => new WorkSessionCommand.Continue(),
+        "setStatus ready" => new WorkSessionCommand.SetStatus(AgentStatus.Ready, null),
+        "setStatus notReady" => new WorkSessionCommand.SetStatus(AgentStatus.NotReady, "lunch"),
+        "end agent" => new WorkSessionCommand.End(Actor.Agent(AgentUnderTest.AgentId), null),
+        "end supervisor" => new WorkSessionCommand.End(Actor.Supervisor(SupervisorId), "shift over"),
+        "end admin" => new WorkSessionCommand.End(Actor.Admin(AgentUnderTest.AdminId), "shift over"),
+        "beginEngagement" => new WorkSessionCommand.BeginEngagement("call-1"),
+        "endEngagement" => new WorkSessionCommand.EndEngagement("call-1"),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown command."),
     };
 }

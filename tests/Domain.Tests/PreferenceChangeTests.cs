@@ -42,11 +42,11 @@ public sealed class PreferenceChangeTests
         Assert.Null(agent.Session.InactivityDeadline);
         Assert.Null(agent.Session.NextDeadline);
         Assert.True(agent.Session.NeedsWakeUps);
-        Assert.Equal(0, open.ContinueCount);
+        Assert.Equal(0, agent.Open.ContinueCount);
 
         agent.Advance(TimeSpan.FromDays(1).TotalSeconds);
         Assert.Empty(agent.Session.CheckDeadlines());
-        Assert.Same(open, agent.Data.Session);
+        Assert.Equal(open.SessionId, agent.Data.Session?.SessionId); // the same session, in the state each command made anew
     }
 
     [Theory]
@@ -80,7 +80,7 @@ public sealed class PreferenceChangeTests
         var warned = Assert.IsType<InactivityWarned>(Assert.Single(events));
         Assert.Equal((At(500), At(590), open.SessionId), (warned.At, warned.Deadline, warned.SessionId));
         Assert.Equal(SessionState.Warned, agent.Session.State);
-        Assert.Equal(1, open.PromptCount);
+        Assert.Equal(1, agent.Open.PromptCount);
 
         agent.Clock.SetUtcNow(At(589));
         Assert.Empty(agent.Session.CheckDeadlines());

@@ -151,7 +151,7 @@ public sealed class SessionLifecycleTests
     {
         var agent = new AgentUnderTest(enabled: true);
 
-        agent.AssertRejected(ErrorCodes.NoOpenSession, NamedCommands.Get(command));
+        agent.AssertRejected(ErrorCodes.NoOpenSession, s => s.Run(NamedCommands.Get(command)));
 
         Assert.Equal(SessionState.None, agent.Session.State);
         Assert.Equal(AgentStatus.Offline, agent.Data.Status);
@@ -167,7 +167,7 @@ public sealed class SessionLifecycleTests
     {
         var agent = new AgentUnderTest(enabled: false);
 
-        agent.AssertRejected(ErrorCodes.WorkSessionsDisabled, NamedCommands.Get(command));
+        agent.AssertRejected(ErrorCodes.WorkSessionsDisabled, s => s.Run(NamedCommands.Get(command)));
     }
 
     [Theory]
@@ -210,10 +210,10 @@ public sealed class SessionLifecycleTests
         var cleared = Assert.IsType<WarningCleared>(Assert.Single(events));
         Assert.Equal((At(630), open.SessionId, WarningClearedCause.Continued), (cleared.At, cleared.SessionId, cleared.Cause));
         Assert.Equal(SessionState.Active, agent.Session.State);
-        Assert.Equal(1, open.ContinueCount);
-        Assert.Equal(1, open.PromptCount);
-        Assert.Equal(At(630), open.LastActivityAt);
-        Assert.Null(open.WarnedAt);
+        Assert.Equal(1, agent.Open.ContinueCount);
+        Assert.Equal(1, agent.Open.PromptCount);
+        Assert.Equal(At(630), agent.Open.LastActivityAt);
+        Assert.Null(agent.Open.WarnedAt);
         Assert.Null(agent.Session.GraceDeadline);
         Assert.Null(agent.Session.ToView().Prompt);
         Assert.Equal(At(1230), agent.Session.InactivityDeadline);
@@ -236,9 +236,9 @@ public sealed class SessionLifecycleTests
 
         Assert.Empty(events);
         Assert.Equal(SessionState.Active, agent.Session.State);
-        Assert.Equal(0, open.ContinueCount);
-        Assert.Equal(0, open.PromptCount);
-        Assert.Equal(At(10), open.LastActivityAt);
+        Assert.Equal(0, agent.Open.ContinueCount);
+        Assert.Equal(0, agent.Open.PromptCount);
+        Assert.Equal(At(10), agent.Open.LastActivityAt);
         Assert.Equal(At(610), agent.Session.InactivityDeadline);
         Assert.False(agent.Session.HasUnsavedChanges);
     }
@@ -261,7 +261,7 @@ public sealed class SessionLifecycleTests
         Assert.Equal(Actor.Agent(AgentId), changed.Actor);
         Assert.Equal(to, agent.Data.Status);
         Assert.Equal(reason, agent.Data.StatusReason);
-        Assert.Equal(At(100), open.LastActivityAt);
+        Assert.Equal(At(100), agent.Open.LastActivityAt);
         Assert.Equal(At(700), agent.Session.InactivityDeadline);
         Assert.Equal(SessionState.Active, agent.Session.State);
     }

@@ -80,8 +80,8 @@ public sealed class TransitionTableTests
         string actual;
         try
         {
-            var transition = WorkSessionMachine.Decide("agent-7", state, clock, NoCheckpoint, Command(command, state));
-            var after = new WorkSessionMachine("agent-7", transition.State, clock).State;
+            var transition = WorkSessionMachine.Decide("agent-7", state, Command(command, state), clock, NoCheckpoint);
+            var after = WorkSessionMachine.StateOf(transition.State);
             actual = $"{after.ToString().ToLowerInvariant()}:{string.Concat(transition.Events.Select(e => " " + e.GetType().Name))}";
             Assert.Equal(transition.Events.Count > 0, transition.MustWrite);
         }
@@ -113,8 +113,8 @@ public sealed class TransitionTableTests
         clock.Advance(TimeSpan.FromMinutes(5));
         state.Session.LastActivityAt = clock.GetUtcNow();
 
-        var due = WorkSessionMachine.Decide("agent-7", state, clock, new(storedActivity, TimeSpan.FromMinutes(5)), m => m.CheckDeadlines());
-        var notYet = WorkSessionMachine.Decide("agent-7", state, clock, new(storedActivity, TimeSpan.FromMinutes(6)), m => m.CheckDeadlines());
+        var due = WorkSessionMachine.Decide("agent-7", state, new WorkSessionCommand.CheckDeadlines(), clock, new(storedActivity, TimeSpan.FromMinutes(5)));
+        var notYet = WorkSessionMachine.Decide("agent-7", state, new WorkSessionCommand.CheckDeadlines(), clock, new(storedActivity, TimeSpan.FromMinutes(6)));
 
         Assert.True(due.MustWrite);
         Assert.False(notYet.MustWrite);
@@ -128,7 +128,7 @@ public sealed class TransitionTableTests
         {
             Preferences = new TenantPreferences(new WorkSessionPreferences(from != "off", true, 600, 180), 1, T0, "admin-1"),
         };
-        var machine = new WorkSessionMachine("agent-7", state, clock);
+        var machine = new SessionDriver("agent-7", state, clock);
         if (from is "active" or "warned")
         {
             machine.Start(AgentStatus.Ready, null);
@@ -141,14 +141,13 @@ public sealed class TransitionTableTests
         }
 
         clock.Advance(TimeSpan.FromSeconds(10));
-        return (state, clock);
+        return (machine.Data, clock);
     }
 
     /// <summary>Moves the clock as the command needs: to the next deadline, or past it for an activation after a gap.</summary>
     private static void Prepare(string command, AgentState state, AdjustableClock clock)
     {
-        var machine = new WorkSessionMachine("agent-7", state, clock);
-        if (command == "deadline" && machine.NextDeadline is { } deadline)
+        if (command == "deadline" && WorkSessionMachine.NextDeadline(state) is { } deadline)
         {
             clock.SetUtcNow(deadline);
         }
@@ -158,10 +157,10 @@ public sealed class TransitionTableTests
         }
     }
 
-    private static Func<WorkSessionMachine, IReadOnlyList<AgentEvent>> Command(string name, AgentState state) => name switch
+    private static WorkSessionCommand Command(string name, AgentState state) => name switch
     {
-        "deadline" => m => m.CheckDeadlines(),
-        "activate" => m => m.Activate(state.Preferences),
-        _ => NamedCommands.WithEvents(name),
+        "deadline" => new WorkSessionCommand.CheckDeadlines(),
+        "activate" => new WorkSessionCommand.Activate(state.Preferences),
+        _ => NamedCommands.Get(name),
     };
 }

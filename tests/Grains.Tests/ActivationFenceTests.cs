@@ -40,7 +40,7 @@ public sealed class ActivationFenceTests(ClusterFixture fixture)
         await agent.RecordActivity();
 
         // The older activation resumes: its deadline passed long ago on its view, so its timer prompts and writes.
-        var stale = WorkSessionMachine.Decide("alice", older.State!.Agent, fixture.Time, ActivityCheckpoint.Never, machine => machine.CheckDeadlines());
+        var stale = WorkSessionMachine.Decide("alice", older.State!.Agent, new WorkSessionCommand.CheckDeadlines(), fixture.Time, ActivityCheckpoint.Never);
         Assert.IsType<InactivityWarned>(Assert.Single(stale.Events));
         older.State.Agent = stale.State;
         older.State.Outbox = [.. older.State.Outbox, .. ReportEntry.FromTransition(tenant, stale.Events, stale.State)];

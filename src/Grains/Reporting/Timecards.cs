@@ -1,5 +1,6 @@
 using WorkSessions.Contracts;
 using WorkSessions.Contracts.Reports;
+using WorkSessions.Domain;
 using WorkSessions.Storage;
 
 namespace WorkSessions.Reporting;
@@ -7,6 +8,7 @@ namespace WorkSessions.Reporting;
 /// <summary>
 /// The time accounting of reports (docs/architecture.md#reporting), pure: a session's status periods rebuilt from its
 /// events, cut at the range bounds and at local midnight, so every second lands on exactly one agent-day and status.
+/// What a period counts for is <see cref="StatusTime"/>'s rule, the one the state machine keeps its totals with.
 /// </summary>
 internal static class Timecards
 {
@@ -30,11 +32,13 @@ internal static class Timecards
             var counted = new HashSet<DateOnly>();
             foreach (var period in StatusPeriods(session, bySession[session.SessionId], end))
             {
-                foreach (var (date, seconds) in SplitByLocalDay(Clip(period.Start, range), Clip(period.End, range), zone))
+                foreach (var (date, from, to) in SplitByLocalDay(Clip(period.Start, range), Clip(period.End, range), zone))
                 {
                     var day = Day(date);
+                    var part = period with { Start = from, End = to };
+                    var seconds = StatusTime.Seconds(part);
                     day.SessionSeconds += seconds;
-                    day.Add(period.Status, period.Reason, seconds);
+                    day.Time.Add(part);
                     if (seconds > 0 && counted.Add(date))
                     {
                         day.Sessions++;
@@ -77,29 +81,17 @@ internal static class Timecards
     public static SessionReportItem SoFar(SessionReportItem session, IEnumerable<FeedEvent> sessionEvents, DateTimeOffset now)
     {
         var ordered = sessionEvents.OrderBy(e => e.Position).ToList();
-        double ready = 0, notReady = 0, occupied = 0;
+        var time = new StatusTime();
         foreach (var period in StatusPeriods(session, ordered, Later(now, session.StartedAt)))
         {
-            var seconds = (period.End - period.Start).TotalSeconds;
-            switch (period.Status)
-            {
-                case AgentStatus.Ready:
-                    ready += seconds;
-                    break;
-                case AgentStatus.NotReady:
-                    notReady += seconds;
-                    break;
-                case AgentStatus.Occupied:
-                    occupied += seconds;
-                    break;
-            }
+            time.Add(period);
         }
 
         return new SessionReportItem(
             session.SessionId, session.AgentId, session.StartedAt, null, null, null,
             ordered.Count(e => e.Kind == FeedEventKinds.InactivityWarning),
             ordered.Count(e => e.Kind == FeedEventKinds.WarningCleared && e.Cause == WarningClearedCause.Continued),
-            ready, notReady, occupied, null);
+            time.ReadySeconds, time.NotReadySeconds, time.OccupiedSeconds, null);
     }
 
     /// <summary>
@@ -149,15 +141,15 @@ internal static class Timecards
         }
     }
 
-    /// <summary>Cuts <c>[start, end)</c> at local midnights: the seconds on each local date.</summary>
-    internal static IEnumerable<(DateOnly Date, double Seconds)> SplitByLocalDay(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone)
+    /// <summary>Cuts <c>[start, end)</c> at local midnights: the part on each local date.</summary>
+    internal static IEnumerable<(DateOnly Date, DateTimeOffset Start, DateTimeOffset End)> SplitByLocalDay(DateTimeOffset start, DateTimeOffset end, TimeZoneInfo zone)
     {
         while (start < end)
         {
             var date = LocalDate(start, zone);
             var nextMidnight = LocalMidnightUtc(date.AddDays(1), zone);
             var cut = nextMidnight < end ? nextMidnight : end;
-            yield return (date, (cut - start).TotalSeconds);
+            yield return (date, start, cut);
             start = cut;
         }
     }
@@ -185,21 +177,13 @@ internal static class Timecards
 
     private static DateTimeOffset Earlier(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
-    internal readonly record struct StatusPeriod(DateTimeOffset Start, DateTimeOffset End, AgentStatus Status, string? Reason);
-
     private sealed class DayTotals
     {
         public int Sessions { get; set; }
 
         public double SessionSeconds { get; set; }
 
-        public double ReadySeconds { get; private set; }
-
-        public double NotReadySeconds { get; private set; }
-
-        public double OccupiedSeconds { get; private set; }
-
-        public SortedDictionary<string, double> NotReadyByReason { get; } = new(StringComparer.Ordinal);
+        public StatusTime Time { get; } = new();
 
         public int Prompts { get; set; }
 
@@ -207,27 +191,9 @@ internal static class Timecards
 
         public int AutoEnds { get; set; }
 
-        public void Add(AgentStatus status, string? reason, double seconds)
-        {
-            switch (status)
-            {
-                case AgentStatus.Ready:
-                    ReadySeconds += seconds;
-                    break;
-                case AgentStatus.NotReady:
-                    NotReadySeconds += seconds;
-                    var key = reason ?? "";
-                    NotReadyByReason[key] = NotReadyByReason.GetValueOrDefault(key) + seconds;
-                    break;
-                case AgentStatus.Occupied:
-                    OccupiedSeconds += seconds;
-                    break;
-            }
-        }
-
         public TimecardRow ToRow(string agentId, DateOnly date) => new(
-            agentId, date, Sessions, SessionSeconds, ReadySeconds, NotReadySeconds,
-            new Dictionary<string, double>(NotReadyByReason, StringComparer.Ordinal), OccupiedSeconds, Prompts, Continues, AutoEnds);
+            agentId, date, Sessions, SessionSeconds, Time.ReadySeconds, Time.NotReadySeconds,
+            new Dictionary<string, double>(Time.NotReadyByReason, StringComparer.Ordinal), Time.OccupiedSeconds, Prompts, Continues, AutoEnds);
     }
 }
 

@@ -51,7 +51,7 @@ internal sealed class Coverage
 }
 
 /// <summary>
-/// Plays one <see cref="Scenario"/> against a <see cref="WorkSessionMachine"/> the way the agent grain drives it:
+/// Plays one <see cref="Scenario"/> against a <see cref="WorkSessionMachine"/> (through <see cref="SessionDriver"/>) the way the agent grain drives it:
 /// deadlines fire exactly when the clock reaches them, outages and deactivations skip firing and then activate.
 /// After every step it checks the invariants of docs/architecture.md#state-machine against the events seen so far.
 /// </summary>
@@ -67,8 +67,7 @@ internal sealed class SequenceRunner
     private readonly Scenario _scenario;
     private readonly Coverage _coverage;
     private readonly AdjustableClock _clock = new(Origin);
-    private readonly AgentState _data = new();
-    private readonly WorkSessionMachine _session;
+    private readonly SessionDriver _session;
 
     private readonly HashSet<Guid> _eventIds = [];
     private readonly HashSet<Guid> _started = [];
@@ -95,12 +94,15 @@ internal sealed class SequenceRunner
     {
         _scenario = scenario;
         _coverage = coverage;
-        _session = new WorkSessionMachine(AgentId, _data, _clock);
+        _session = new SessionDriver(AgentId, new AgentState(), _clock);
         if (scenario.Initial is { } initial)
         {
             _data.Preferences = ToPreferences(initial, version: 1);
         }
     }
+
+    /// <summary>The state after the last command: each command replaces it.</summary>
+    private AgentState _data => _session.Data;
 
     private DateTimeOffset Now => _clock.GetUtcNow();
 
