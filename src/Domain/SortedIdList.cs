@@ -11,15 +11,9 @@ namespace WorkSessions.Domain;
 internal sealed class SortedIdList
 {
     // A chunk splits in two above twice this size, and merges with its successor when both fit in one.
-    internal const int ChunkSize = 256;
+    private const int ChunkSize = 256;
 
     private readonly List<List<string>> _chunks = [];
-
-    /// <summary>How many ids the list holds.</summary>
-    public int Count { get; private set; }
-
-    /// <summary>How many chunks hold them (for tests of the chunk bookkeeping).</summary>
-    internal int ChunkCount => _chunks.Count;
 
     /// <summary>Adds <paramref name="id"/>; false when it is already there.</summary>
     public bool Add(string id)
@@ -28,7 +22,6 @@ internal sealed class SortedIdList
         if (_chunks.Count == 0)
         {
             _chunks.Add([id]);
-            Count = 1;
             return true;
         }
 
@@ -41,7 +34,6 @@ internal sealed class SortedIdList
         }
 
         chunk.Insert(~position, id);
-        Count++;
         if (chunk.Count > 2 * ChunkSize)
         {
             var upper = chunk.GetRange(ChunkSize, chunk.Count - ChunkSize);
@@ -70,7 +62,6 @@ internal sealed class SortedIdList
         }
 
         chunk.RemoveAt(position);
-        Count--;
         if (chunk.Count == 0)
         {
             _chunks.RemoveAt(index);

@@ -20,7 +20,6 @@ public sealed class SortedIdListTests
                 Assert.Equal(add ? reference.Add(id) : reference.Remove(id), add ? list.Add(id) : list.Remove(id));
             }
 
-            Assert.Equal(reference.Count, list.Count);
             Assert.Equal(reference, list.After(null));
             foreach (var after in new[] { "", "agent-1", "agent-1500", "agent-2999", "agent-3", "b", reference.FirstOrDefault() ?? "x", reference.LastOrDefault() ?? "x" })
             {
@@ -45,7 +44,7 @@ public sealed class SortedIdListTests
     }
 
     [Fact]
-    public void FiftyThousandIds_InAnyOrder_SplitIntoChunks_AndEmptyWithoutLeavingAny()
+    public void FiftyThousandIds_InAnyOrder_PageInOrder_AndEmptyWithoutLeavingAny()
     {
         var ids = Enumerable.Range(0, 50_000).Select(i => $"agent-{i:D5}").ToList();
         var shuffled = ids.OrderBy(_ => Random.Shared.Next()).ToList();
@@ -56,7 +55,6 @@ public sealed class SortedIdListTests
         }
 
         Assert.Equal(ids, list.After(null));
-        Assert.InRange(list.ChunkCount, 50_000 / (2 * SortedIdList.ChunkSize), 50_000 / (SortedIdList.ChunkSize / 2));
         Assert.Equal(ids[25_001..25_501], list.After(ids[25_000]).Take(500));
 
         foreach (var id in shuffled)
@@ -64,8 +62,6 @@ public sealed class SortedIdListTests
             Assert.True(list.Remove(id));
         }
 
-        Assert.Equal(0, list.Count);
-        Assert.Equal(0, list.ChunkCount);
         Assert.Empty(list.After(null));
         Assert.False(list.Remove("agent-00000"));
     }
