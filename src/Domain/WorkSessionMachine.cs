@@ -123,7 +123,10 @@ internal static class WorkSessionMachine
     /// </summary>
     public static bool NeedsWakeUps(AgentState state) => state.Session is not null;
 
-    /// <summary>The agent as callers see it.</summary>
+    /// <summary>
+    /// The agent as callers see it. The session's time per status is given as of the instant its current status began,
+    /// so the view needs no clock and a reader adds only the time since then, in the current status.
+    /// </summary>
     public static AgentView View(string agentId, AgentState state)
     {
         var session = state.Session;
@@ -134,7 +137,14 @@ internal static class WorkSessionMachine
             state.StatusReason,
             session is null
                 ? null
-                : new SessionView(session.SessionId, session.StartedAt, session.LastActivityAt, session.PromptCount, session.ContinueCount, [.. state.OpenEngagements]),
+                : new SessionView(
+                    session.SessionId,
+                    session.StartedAt,
+                    session.LastActivityAt,
+                    session.PromptCount,
+                    session.ContinueCount,
+                    [.. state.OpenEngagements],
+                    new StatusTimeView(session.StatusSince, session.ReadySeconds, session.NotReadySeconds, session.OccupiedSeconds)),
             session is { WarnedAt: { } warnedAt, GraceDeadline: { } deadline } ? new PromptView(warnedAt, deadline) : null);
     }
 

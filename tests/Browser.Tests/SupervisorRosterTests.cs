@@ -92,6 +92,56 @@ public sealed class SupervisorRosterTests(ConsoleSite site, ITestOutputHelper ou
         sam.AssertClean();
     }
 
+    [Fact]
+    public async Task TheRoster_ShowsTheTimePerStatusTheApiGives_AndRunsTheClockInTheCurrentStatusOnly()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await using var sam = await site.NewPersonAsync("supervisor-sam", output: output);
+
+        // Not ready (lunch) for the last 65 s; before that an hour ready and 42:15 occupied, as the API counted them.
+        var asOf = DateTimeOffset.UtcNow.AddSeconds(-65);
+        var startedAt = asOf.AddHours(-2);
+        var page = JsonSerializer.Serialize(new
+        {
+            items = new[]
+            {
+                new
+                {
+                    agentId = "ava",
+                    state = "active",
+                    status = "notReady",
+                    statusReason = "Lunch",
+                    session = new
+                    {
+                        sessionId = Guid.NewGuid(),
+                        startedAt,
+                        lastActivityAt = asOf,
+                        promptCount = 0,
+                        continueCount = 0,
+                        openEngagements = Array.Empty<string>(),
+                        timeInStatus = new { asOf, readySeconds = 3600.4, notReadySeconds = 1200.0, occupiedSeconds = 2535.0 },
+                    },
+                    prompt = (object?)null,
+                },
+            },
+            nextCursor = (string?)null,
+            total = 1,
+        });
+        await sam.Context.RouteAsync("**/api/v1/work-sessions?*", route => route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = page }));
+
+        var roster = await SupervisorPage.SignInAsync(sam, tenant, "sam");
+        var row = roster.Row("ava");
+        var notReady = row.Locator("[data-time='notReady']");
+
+        await Expect(row.Locator("[data-time='ready']")).ToHaveTextAsync("1:00:00");
+        await Expect(row.Locator("[data-time='occupied']")).ToHaveTextAsync("0:42:15");
+        await Expect(notReady).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^0:21:[0-5]\d$"));
+        var shown = await notReady.TextContentAsync();
+        await Expect(notReady).Not.ToHaveTextAsync(shown!);
+        await Expect(row.Locator("[data-time='ready']")).ToHaveTextAsync("1:00:00");
+        sam.AssertClean();
+    }
+
     /// <summary>One page of a synthetic roster, as <c>GET /api/v1/work-sessions</c> answers it.</summary>
     private static string RosterPage(Uri url, string[] ids, string startedAt)
     {

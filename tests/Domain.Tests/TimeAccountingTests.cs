@@ -1,3 +1,4 @@
+using System.Text.Json;
 using WorkSessions.Contracts;
 using static WorkSessions.Domain.Tests.AgentUnderTest;
 
@@ -88,5 +89,60 @@ public sealed class TimeAccountingTests
 
         agent.Session.SetStatus(AgentStatus.NotReady, "lunch");
         Assert.True(agent.Session.HasUnsavedChanges);
+    }
+
+    [Fact]
+    public void View_OfAnOpenSession_GivesTheTimePerStatusAsOfTheCurrentStatusStart()
+    {
+        var agent = new AgentUnderTest(autoEnd: false);
+        agent.Start(AgentStatus.Ready);
+        agent.Advance(100);
+        agent.Session.SetStatus(AgentStatus.NotReady, "lunch");
+        agent.Advance(250);
+        agent.Session.BeginEngagement("call-1");
+        agent.Advance(40);
+
+        var time = agent.Session.ToView().Session!.TimeInStatus;
+
+        // Occupied since 350; the 40 s since then are the reader's to add, in the current status.
+        Assert.Equal(new StatusTimeView(At(350), 100, 250, 0), time);
+        var ended = Assert.IsType<SessionEnded>(agent.Session.End(Actor.Agent(AgentId), null)[0]);
+        Assert.Equal(
+            (time.ReadySeconds, time.NotReadySeconds, time.OccupiedSeconds + (ended.At - time.AsOf).TotalSeconds),
+            (ended.Record.ReadySeconds, ended.Record.NotReadySeconds, ended.Record.OccupiedSeconds));
+    }
+
+    [Fact]
+    public void RecordActivity_ReturnsANewState_AndLeavesTheGivenOneUntouched()
+    {
+        var agent = new AgentUnderTest(timeoutSeconds: 600);
+        agent.Start();
+        var given = agent.Data;
+        var before = agent.Snapshot();
+        agent.Advance(30);
+
+        var next = WorkSessionMachine.RecordActivity(given, agent.Clock);
+
+        Assert.Equal(before, JsonSerializer.Serialize(given));
+        Assert.Equal(T0, given.Session!.LastActivityAt);
+        Assert.Equal(At(30), next.Session!.LastActivityAt);
+        Assert.Equal(At(630), WorkSessionMachine.InactivityDeadline(next));
+        Assert.Same(given.OpenEngagements, next.OpenEngagements);
+    }
+
+    [Fact]
+    public void StatusTime_CountsEachStatusAndReason_AndNeitherOfflineNorABackwardsPeriod()
+    {
+        var time = new StatusTime();
+
+        Assert.Equal(60, time.Add(new StatusPeriod(T0, At(60), AgentStatus.Ready, null)));
+        Assert.Equal(30, time.Add(new StatusPeriod(At(60), At(90), AgentStatus.NotReady, "lunch")));
+        Assert.Equal(10, time.Add(new StatusPeriod(At(90), At(100), AgentStatus.NotReady, null)));
+        Assert.Equal(5, time.Add(new StatusPeriod(At(100), At(105), AgentStatus.Occupied, null)));
+        Assert.Equal(0, time.Add(new StatusPeriod(At(105), At(500), AgentStatus.Offline, null)));
+        Assert.Equal(0, time.Add(new StatusPeriod(At(600), At(500), AgentStatus.Ready, null)));
+
+        Assert.Equal((60d, 40d, 5d), (time.ReadySeconds, time.NotReadySeconds, time.OccupiedSeconds));
+        Assert.Equal(new Dictionary<string, double> { ["lunch"] = 30, [""] = 10 }, time.NotReadyByReason);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using WorkSessions.Contracts;
 using WorkSessions.Gateway.Apis;
@@ -85,5 +86,33 @@ public sealed class RosterPagingTests(GatewayFixture fixture)
         Assert.Equal(agents, page.Items.Select(view => view.AgentId));
         Assert.Null(page.NextCursor);
         Assert.Equal(agents.Count, page.Total);
+    }
+
+    [Fact]
+    public async Task RosterAndAgentView_GiveTheTimePerStatus_AsOfTheCurrentStatusStart()
+    {
+        var tenant = fixture.NewTenant();
+        await tenant.SetPreferencesAsync(enabled: true);
+        var ava = tenant.Agent("ava");
+        var started = await Http.ReadAsync<AgentView>(await ava.PostAsync(Paths.MyWorkSession, new { }), HttpStatusCode.Created);
+        fixture.Time.Advance(TimeSpan.FromSeconds(5));
+        var changed = await Http.ReadAsync<AgentView>(await ava.PutAsync(Paths.MyStatus, new { status = "notReady", reason = "Lunch" }), HttpStatusCode.OK);
+
+        var supervisor = tenant.Supervisor();
+        await Http.EventuallyAsync(
+            async () => (await Http.ReadAsync<OpenSessionsPage>(await supervisor.GetAsync(Paths.Roster), HttpStatusCode.OK)).Total == 1,
+            "the session on the roster");
+        var page = JsonNode.Parse(await (await supervisor.GetAsync(Paths.Roster)).Content.ReadAsStringAsync())!;
+        var agent = JsonNode.Parse(await (await supervisor.GetAsync(Paths.Agent("ava"))).Content.ReadAsStringAsync())!;
+
+        // Ready for the 5 s up to the change; not ready since then, which is the reader's to add.
+        var asOf = started.Session!.StartedAt + TimeSpan.FromSeconds(5);
+        Assert.Equal(new StatusTimeView(asOf, 5, 0, 0), changed.Session!.TimeInStatus);
+        foreach (var time in new[] { page["items"]![0]!["session"]!["timeInStatus"]!, agent["session"]!["timeInStatus"]! })
+        {
+            Assert.Equal(["asOf", "readySeconds", "notReadySeconds", "occupiedSeconds"], time.AsObject().Select(property => property.Key));
+            Assert.Equal(asOf, time["asOf"]!.GetValue<DateTimeOffset>());
+            Assert.Equal((5d, 0d, 0d), (time["readySeconds"]!.GetValue<double>(), time["notReadySeconds"]!.GetValue<double>(), time["occupiedSeconds"]!.GetValue<double>()));
+        }
     }
 }

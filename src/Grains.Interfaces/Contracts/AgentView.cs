@@ -23,6 +23,7 @@ public sealed record AgentView(
 /// <param name="PromptCount">Inactivity prompts shown so far.</param>
 /// <param name="ContinueCount">Prompts the agent answered with Continue.</param>
 /// <param name="OpenEngagements">Ids of engagements in progress.</param>
+/// <param name="TimeInStatus">The session's time per status so far, as of the instant the current status began.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.SessionView")]
 public sealed record SessionView(
     [property: Id(0)] Guid SessionId,
@@ -30,7 +31,24 @@ public sealed record SessionView(
     [property: Id(2)] DateTimeOffset LastActivityAt,
     [property: Id(3)] int PromptCount,
     [property: Id(4)] int ContinueCount,
-    [property: Id(5)] IReadOnlyList<string> OpenEngagements);
+    [property: Id(5)] IReadOnlyList<string> OpenEngagements,
+    [property: Id(6)] StatusTimeView TimeInStatus);
+
+/// <summary>
+/// An open session's seconds in each status up to <paramref name="AsOf"/>, counted by the same rule as the session
+/// record and the reports. Since <paramref name="AsOf"/> the agent has been in its current status, so the time up to
+/// any later instant is these figures plus (that instant − <paramref name="AsOf"/>) in the current status.
+/// </summary>
+/// <param name="AsOf">When the current status began counting: the figures are exact as of here.</param>
+/// <param name="ReadySeconds">Seconds ready.</param>
+/// <param name="NotReadySeconds">Seconds not ready.</param>
+/// <param name="OccupiedSeconds">Seconds occupied (in an engagement).</param>
+[GenerateSerializer, Immutable, Alias("WorkSessions.StatusTimeView")]
+public sealed record StatusTimeView(
+    [property: Id(0)] DateTimeOffset AsOf,
+    [property: Id(1)] double ReadySeconds,
+    [property: Id(2)] double NotReadySeconds,
+    [property: Id(3)] double OccupiedSeconds);
 
 /// <summary>A pending inactivity prompt.</summary>
 /// <param name="WarnedAt">When the prompt was shown.</param>

@@ -66,6 +66,9 @@ function renderAgent(id) {
       el('td', { class: 'status' }),
       el('td', { class: 'since' }),
       el('td', { class: 'length mono' }),
+      el('td', { class: 'mono', 'data-time': 'ready' }),
+      el('td', { class: 'mono', 'data-time': 'notReady' }),
+      el('td', { class: 'mono', 'data-time': 'occupied' }),
       el('td', {}, el('button', { type: 'button', class: 'small', 'aria-label': `End session for ${id}`, onclick: () => openEndDialog(id) }, 'End session')));
     const index = indexOf(id);
     rosterBody.insertBefore(row, index < order.length ? rows.get(order[index]) : null);
@@ -105,12 +108,31 @@ function setEnabled(button, enabled) {
   else button.setAttribute('aria-disabled', 'true');
 }
 
+// The session's seconds per status at `now`: the API's figures, exact as of `timeInStatus.asOf`, plus the time since
+// then in the current status. The API counts them (the same rule as the session record and the reports); this only
+// lets the clock run on.
+function timeInStatus(view, now) {
+  const time = view.session.timeInStatus;
+  if (!time) return null;
+  const since = Math.max(0, (now - Date.parse(time.asOf)) / 1000);
+  return {
+    ready: time.readySeconds + (view.status === 'ready' ? since : 0),
+    notReady: time.notReadySeconds + (view.status === 'notReady' ? since : 0),
+    occupied: time.occupiedSeconds + (view.status === 'occupied' ? since : 0),
+  };
+}
+
 function tickRow(id, now) {
   const view = agents.get(id);
   const row = rows.get(id);
   if (!view || !row) return;
   const length = durationText((now - Date.parse(view.session.startedAt)) / 1000);
   if (row.cells[3].textContent !== length) row.cells[3].textContent = length;
+  const time = timeInStatus(view, now);
+  for (const cell of row.querySelectorAll('[data-time]')) {
+    const text = time ? durationText(time[cell.dataset.time]) : '';
+    if (cell.textContent !== text) cell.textContent = text;
+  }
   const countdown = row.querySelector('[data-testid="countdown"]');
   if (countdown) countdown.textContent = countdownText(Date.parse(countdown.dataset.deadline) - now);
 }
