@@ -29,8 +29,6 @@ internal sealed class AgentGrain(
     WorkSessionsMetrics metrics,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IRemindable
 {
-    internal const string WakeUpReminderName = "work-session-wake-up";
-
     // Built here, not on activation, so that the grain keeps no field of its own for what only the state needs.
     private readonly OutboxedState<AgentGrainState> _state = new(state, reportWriter, reporting.Value.OutboxCapacity, timeProvider, logger);
     private AgentTenantLink _tenant;
@@ -161,7 +159,7 @@ internal sealed class AgentGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != WakeUpReminderName || !silo.IsActive)
+        if (reminderName != WakeUpReminder.Name || !silo.IsActive)
         {
             return;
         }
@@ -338,31 +336,9 @@ internal sealed class AgentGrain(
     {
         // While a session is open, and until every report event of this agent is delivered.
         var needed = WorkSessionMachine.NeedsWakeUps(Current) || _state.HasUndelivered;
-        if (_wakeUpRegistered == needed)
+        if (_wakeUpRegistered != needed)
         {
-            return;
-        }
-
-        try
-        {
-            if (needed)
-            {
-                // A due time of zero is reported to skip the first tick (dotnet/orleans#9385): start one period out.
-                var period = options.Value.WakeUpReminderPeriod;
-                await this.RegisterOrUpdateReminder(WakeUpReminderName, period, period);
-            }
-            else if (await this.GetReminder(WakeUpReminderName) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            _wakeUpRegistered = needed;
-        }
-        catch (Exception exception)
-        {
-            // The transition is stored and the timer armed; the next commit (a timer tick at the latest) retries.
-            _wakeUpRegistered = null;
-            AgentLog.ReminderFailed(logger, exception, Key);
+            _wakeUpRegistered = await WakeUpReminder.SyncAsync(this, needed, options.Value.WakeUpReminderPeriod, logger, Key);
         }
     }
 }
