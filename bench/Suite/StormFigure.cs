@@ -232,16 +232,25 @@ internal sealed record StormOutcome(int Agents, double StartsPerSecond, int Time
         Measure.Report($"{name}.warn.kib_each", Warnings.Allocated / 1024.0);
         Measure.Report($"{name}.end.cpu_us_each", Ends.Cpu.TotalMicroseconds);
         Measure.Report($"{name}.end.kib_each", Ends.Allocated / 1024.0);
+        Measure.Report($"{name}.warn.gc_pause_ms", Warnings.GcPause.TotalMilliseconds);
+        Measure.Report($"{name}.warn.gen2", Warnings.FullCollections);
+        Measure.Report($"{name}.end.gc_pause_ms", Ends.GcPause.TotalMilliseconds);
         Measure.Log($"{name}: {Agents:N0} agents, deadlines within {Window.TotalMilliseconds:N0} ms; warnings {WarningLateness.Length:N0}, auto-ends {EndLateness.Length:N0}, not active before {WarnedEarly}, calls timed out {TimedOutCalls}; CPU and bytes a warning {Warnings.Cpu.TotalMicroseconds:N0} µs, {Warnings.Allocated / 1024.0:N1} KiB, an auto-end {Ends.Cpu.TotalMicroseconds:N0} µs, {Ends.Allocated / 1024.0:N1} KiB");
     }
 }
 
 /// <summary>The process's CPU time and allocated bytes: a reading, or the difference of two.</summary>
-internal readonly record struct ProcessCost(TimeSpan Cpu, double Allocated)
+/// <remarks>
+/// The collector's pauses and full collections come along unchanged by <see cref="Per"/>: a pause stops every timer at
+/// once, so it shows as lateness that every warning of the phase shares.
+/// </remarks>
+internal readonly record struct ProcessCost(TimeSpan Cpu, double Allocated, TimeSpan GcPause = default, int FullCollections = 0)
 {
-    public static ProcessCost Now() => new(Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: false));
+    public static ProcessCost Now() => new(
+        Process.GetCurrentProcess().TotalProcessorTime, GC.GetTotalAllocatedBytes(precise: false), GC.GetTotalPauseDuration(), GC.CollectionCount(2));
 
-    public static ProcessCost operator -(ProcessCost later, ProcessCost earlier) => new(later.Cpu - earlier.Cpu, later.Allocated - earlier.Allocated);
+    public static ProcessCost operator -(ProcessCost later, ProcessCost earlier) => new(
+        later.Cpu - earlier.Cpu, later.Allocated - earlier.Allocated, later.GcPause - earlier.GcPause, later.FullCollections - earlier.FullCollections);
 
-    public ProcessCost Per(int count) => new(Cpu / count, Allocated / count);
+    public ProcessCost Per(int count) => this with { Cpu = Cpu / count, Allocated = Allocated / count };
 }
