@@ -16,4 +16,8 @@ public static class StateNames
     public const string Agent = "agent";
 
     public const string Tenant = "tenant";
+
+    public const string Webhook = "webhook";
+
+    public const string WebhookRegistry = "webhooks";
 }

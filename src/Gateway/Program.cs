@@ -59,6 +59,7 @@ api.MapMeApi();
 api.MapSupervisorApi();
 api.MapPreferencesApi();
 api.MapReportsApi();
+api.MapWebhooksApi();
 api.MapDevTokensApi(app.Environment, app.Services.GetRequiredService<AuthOptions>());
 
 try

@@ -24,6 +24,35 @@ public static class WorkSessionsGrains
     public static IReportGrain GetReportGrain(this IGrainFactory grains, string tenantId) =>
         GrainReferences<IReportGrain>.Get(grains, TenantGrainKey(tenantId));
 
+    /// <summary>The webhook endpoints of a tenant.</summary>
+    /// <param name="grains">The grain factory.</param>
+    /// <param name="tenantId">A valid tenant id.</param>
+    public static IWebhookRegistryGrain GetWebhookRegistry(this IGrainFactory grains, string tenantId) =>
+        GrainReferences<IWebhookRegistryGrain>.Get(grains, TenantGrainKey(tenantId));
+
+    /// <summary>One webhook endpoint of a tenant.</summary>
+    /// <param name="grains">The grain factory.</param>
+    /// <param name="tenantId">A valid tenant id.</param>
+    /// <param name="webhookId">An endpoint id; one of another shape is <c>webhook_not_found</c>.</param>
+    public static IWebhookGrain GetWebhookGrain(this IGrainFactory grains, string tenantId, string webhookId) =>
+        Contracts.Webhooks.WebhookLimits.IsValidWebhookId(webhookId)
+            ? GrainReferences<IWebhookGrain>.Get(grains, WebhookKey(tenantId, webhookId))
+            : throw new Contracts.WorkSessionException(Contracts.ErrorCodes.WebhookNotFound, "The tenant has no such webhook.");
+
+    /// <summary><c>"tenant/{tenantId}/{webhookId}"</c>.</summary>
+    /// <param name="tenantId">A valid tenant id.</param>
+    /// <param name="webhookId">A valid endpoint id.</param>
+    public static string WebhookKey(string tenantId, string webhookId) => TenantGrainKey(tenantId) + "/" + webhookId;
+
+    /// <summary>The tenant and endpoint ids of a webhook grain key.</summary>
+    /// <param name="key">A key made by <see cref="WebhookKey"/>.</param>
+    public static (string TenantId, string WebhookId) WebhookIdsOf(string key)
+    {
+        var slash = key.LastIndexOf('/');
+        return slash > 0 ? (TenantIdOf(key[..slash]), key[(slash + 1)..])
+            : throw new Contracts.WorkSessionException(Contracts.ErrorCodes.InvalidId, $"'{key}' is not a webhook grain key.");
+    }
+
     /// <summary>
     /// <c>"tenant/{tenantId}"</c>, never the bare id: Orleans' ADO.NET storage reads a key made only of hex digits
     /// as a number, so tenants "0123" and "123" would share one stored row.

@@ -49,6 +49,7 @@ public static class WorkSessionsSiloClusterExtensions
 
         silo.AddWorkSessionsStorage(configuration);
         silo.AddReportRetention();
+        silo.AddWebhookDelivery();
         return silo;
     }
 }

@@ -38,6 +38,15 @@ public static class ErrorCodes
 
     /// <summary>A concurrency interval that is not an ISO 8601 duration of at least one minute, or too many intervals.</summary>
     public const string InvalidInterval = "invalid_interval";
+
+    /// <summary>A webhook URL that is not absolute, carries user info, or is not https or not public outside the allowed hosts.</summary>
+    public const string InvalidWebhookUrl = "invalid_webhook_url";
+
+    /// <summary>The tenant already has the most webhook endpoints it may have.</summary>
+    public const string WebhookLimit = "webhook_limit";
+
+    /// <summary>A webhook endpoint the tenant does not have (also what another tenant's endpoints look like).</summary>
+    public const string WebhookNotFound = "webhook_not_found";
 }
 
 /// <summary>

@@ -23,6 +23,12 @@ public static class WorkSessionsSiloBuilderExtensions
             .BindConfiguration(ReportingOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<WebhookOptions>()
+            .BindConfiguration(WebhookOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(options => options.RetryDelays is null || options.RetryDelays.All(delay => delay > TimeSpan.Zero), "Webhooks:RetryDelays are positive durations.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, Webhooks.WebhookWake>();
         builder.Services.TryAddSingleton<ReportWriter>();
         builder.Services.TryAddSingleton(services =>
             new Storage.DeadlineWritePacer(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WorkSessionsOptions>>().Value.DeadlineWriteDelayLimit));

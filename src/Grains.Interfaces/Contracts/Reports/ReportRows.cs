@@ -142,6 +142,9 @@ public static class FeedEventKinds
 
     /// <summary>An admin changed the preferences; <see cref="FeedEvent.Preferences"/> holds them.</summary>
     public const string PreferencesChanged = "preferences-changed";
+
+    /// <summary>Every kind, in the order above.</summary>
+    public static IReadOnlyList<string> All { get; } = [SessionStarted, SessionEnded, StatusChanged, InactivityWarning, WarningCleared, PreferencesChanged];
 }
 
 /// <summary>
