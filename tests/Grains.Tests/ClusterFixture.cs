@@ -30,6 +30,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.Client;
 
+    /// <summary>What the silo's webhook deliverers post to, instead of HTTP.</summary>
+    internal FakeWebhookSender WebhookSender { get; } = new();
+
     private readonly string _reportsFile = Path.Combine(Path.GetTempPath(), $"work-sessions-grain-tests-{Guid.NewGuid():N}.db");
 
     /// <summary>The database holding the report tables.</summary>
@@ -70,6 +73,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 StorageNames.WorkSessions,
                 (services, _) => new CountingGrainStorage(services.GetRequiredService<IGrainStorageSerializer>()));
             silo.Services.AddSingleton<IReportStore>(ReportStore);
+            silo.Services.AddSingleton<Webhooks.IWebhookSender>(WebhookSender);
             silo.Services.PostConfigure<ReportingOptions>(options =>
             {
                 // Outage tests wait for delivery to come back: keep the backoff short.
@@ -201,4 +205,11 @@ public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
 public sealed class ReportingClusterCollection : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "reporting-cluster";
+}
+
+/// <summary>Webhook tests move the clock by a day at a time: their own cluster and clock.</summary>
+[CollectionDefinition(Name)]
+public sealed class WebhookClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "webhook-cluster";
 }
