@@ -42,6 +42,14 @@ public sealed class AuthorizationMatrixTests(GatewayFixture fixture)
         ["GET /api/v1/reports/concurrency"] = ([Supervisor, Admin], null),
         ["GET /api/v1/events"] = ([Supervisor, Admin], null),
         ["GET /api/v1/preferences/work-sessions/history"] = ([Admin], null),
+        ["POST /api/v1/webhooks"] = ([Admin], new { url = "https://hooks.example.com/matrix" }),
+        ["GET /api/v1/webhooks"] = ([Admin], null),
+        ["GET /api/v1/webhooks/{webhookId}"] = ([Admin], null),
+        ["PUT /api/v1/webhooks/{webhookId}"] = ([Admin], new { enabled = true }),
+        ["DELETE /api/v1/webhooks/{webhookId}"] = ([Admin], null),
+        ["POST /api/v1/webhooks/{webhookId}/rotate-secret"] = ([Admin], null),
+        ["POST /api/v1/webhooks/{webhookId}/replay"] = ([Admin], new { after = 0 }),
+        ["GET /api/v1/webhooks/{webhookId}/deliveries"] = ([Admin], null),
     };
 
     /// <summary>Endpoints that need a query to answer 200 rather than 400: the reports' range, around the silo's clock.</summary>

@@ -139,6 +139,7 @@ public sealed class WebhookDeliveryTests(ClusterFixture fixture)
         var during = (await RequestsAsync(url, 1))[0];
         Assert.Equal([rotated.Secret, created.Secret], SecretsThatSigned(during, rotated.Secret, created.Secret));
         Assert.Equal(2, during.Signature.Split(' ').Length);
+        Assert.Equal(SignatureWith(created.Secret, during), during.Signature.Split(' ')[0]);
 
         await fixture.AdvanceAsync(TimeSpan.FromHours(24));
         await AppendAsync(tenant, 1);
@@ -235,6 +236,11 @@ public sealed class WebhookDeliveryTests(ClusterFixture fixture)
     private Task<IReadOnlyList<WebhookRequest>> RequestsAsync(Uri url, int count) =>
         Eventually.UntilAsync(
             () => Task.FromResult(Sender.RequestsTo(url)), requests => requests.Count >= count, Wait, $"{count} requests to {url}", TimeSpan.FromMilliseconds(10));
+
+    private static string SignatureWith(string secret, WebhookRequest request) =>
+        "v1," + Convert.ToBase64String(HMACSHA256.HashData(
+            Convert.FromBase64String(secret["whsec_".Length..]),
+            Encoding.UTF8.GetBytes($"{request.MessageId}.{request.Timestamp.ToString(CultureInfo.InvariantCulture)}.{request.Body}")));
 
     /// <summary>The secrets among <paramref name="secrets"/> whose v1 signature the header holds, by the specification's recipe.</summary>
     private static List<string> SecretsThatSigned(WebhookRequest request, params string[] secrets)

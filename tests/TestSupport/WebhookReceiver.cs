@@ -35,6 +35,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// </summary>
     public Func<ReceivedDelivery, (int Status, TimeSpan Delay)> Answer { get; set; } = _ => (StatusCodes.Status204NoContent, TimeSpan.Zero);
 
+    /// <summary>The <c>Location</c> of a 3xx answer.</summary>
+    public string? RedirectTo { get; set; }
+
     /// <summary>Every delivery received, in arrival order, verified or not.</summary>
     public IReadOnlyList<ReceivedDelivery> Deliveries => [.. _deliveries];
 
@@ -77,6 +80,20 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
+    private static bool Verifies(string secret, string body, IHeaderDictionary headers, ref string? failure)
+    {
+        try
+        {
+            new StandardWebhook(secret).Verify(body, headers);
+            return true;
+        }
+        catch (WebhookVerificationException exception)
+        {
+            failure = exception.Message;
+            return false;
+        }
+    }
+
     private async Task ReceiveAsync(HttpContext context)
     {
         var receivedAt = DateTimeOffset.UtcNow;
@@ -85,17 +102,39 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var headers = context.Request.Headers;
         var signedWith = new List<int>();
         string? failure = null;
-        for (var i = 0; i < _secrets.Length; i++)
+        var secrets = _secrets;
+
+        // The whole header as a receiver gets it: some trusted secret must verify it.
+        if (!secrets.Any(secret => Verifies(secret, body, headers, ref failure)))
         {
-            try
+            failure ??= "no secret to verify with";
+        }
+        else
+        {
+            failure = null;
+        }
+
+        // Then each signature on its own, so that every one of them is checked: StandardWebhooks 1.1.2 stops at the last
+        // signature of a space-separated list without comparing it.
+        var single = new HeaderDictionary(headers.ToDictionary(header => header.Key, header => header.Value, StringComparer.OrdinalIgnoreCase));
+        var signatures = headers["webhook-signature"].ToString().Split(' ');
+        string? ignored = null;
+        for (var i = 0; i < secrets.Length; i++)
+        {
+            foreach (var signature in signatures)
             {
-                new StandardWebhook(_secrets[i]).Verify(body, headers);
-                signedWith.Add(i);
+                single["webhook-signature"] = signature;
+                if (Verifies(secrets[i], body, single, ref ignored))
+                {
+                    signedWith.Add(i);
+                    break;
+                }
             }
-            catch (WebhookVerificationException exception)
-            {
-                failure = exception.Message;
-            }
+        }
+
+        if (failure is null && signedWith.Count < signatures.Length)
+        {
+            failure = $"{signatures.Length} signatures, {signedWith.Count} made with a trusted secret";
         }
 
         long position = -1;
@@ -113,7 +152,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
         var delivery = new ReceivedDelivery(
             headers["webhook-id"].ToString(), headers["webhook-timestamp"].ToString(), headers["webhook-signature"].ToString(), body,
-            position, at, receivedAt, signedWith, signedWith.Count > 0 ? null : failure ?? "no secret to verify with", 0);
+            position, at, receivedAt, signedWith, failure, 0);
         var (status, delay) = delivery.Verified ? Answer(delivery) : (StatusCodes.Status400BadRequest, TimeSpan.Zero);
         if (delay > TimeSpan.Zero)
         {
@@ -131,6 +170,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
         _deliveries.Enqueue(delivery with { Status = status });
         context.Response.StatusCode = status;
+        if (status is >= 300 and <= 399 && RedirectTo is { } location)
+        {
+            context.Response.Headers.Location = location;
+        }
     }
 }
 

@@ -58,7 +58,7 @@ public static class WebhooksApi
     {
         var caller = Caller.From(user);
         var created = await grains.GetWebhookRegistry(caller.TenantId).Create(new WebhookSettings(request.Url ?? "", request.Kinds, request.Description), caller.UserId);
-        return TypedResults.Created($"webhooks/{created.WebhookId}", created);
+        return TypedResults.Created($"/api/v1/webhooks/{created.WebhookId}", created);
     }
 
     private static async Task<Ok<WebhookList>> ListAsync(ClaimsPrincipal user, IGrainFactory grains) =>

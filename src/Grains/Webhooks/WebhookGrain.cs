@@ -437,8 +437,12 @@ internal sealed partial class WebhookGrain(
         });
     }
 
+    /// <summary>
+    /// The secrets that sign now: during the overlap the previous one first, so that a receiver not yet given the new
+    /// secret keeps verifying even with a library that compares only the first signature (StandardWebhooks 1.1.2 does).
+    /// </summary>
     private IEnumerable<string> Secrets(DateTimeOffset now) =>
-        State.PreviousSecret is { } previous && State.PreviousSecretExpiresAt > now ? [State.Secret, previous] : [State.Secret];
+        State.PreviousSecret is { } previous && State.PreviousSecretExpiresAt > now ? [previous, State.Secret] : [State.Secret];
 
     private bool Wanted(FeedEvent feedEvent) => State.Kinds.Count == 0 || State.Kinds.Contains(feedEvent.Kind, StringComparer.Ordinal);
 
