@@ -35,6 +35,15 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// </summary>
     public Func<ReceivedDelivery, (int Status, TimeSpan Delay)> Answer { get; set; } = _ => (StatusCodes.Status204NoContent, TimeSpan.Zero);
 
+    private int _inFlight;
+    private volatile string? _inFlightId;
+
+    /// <summary>Deliveries being answered right now.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>The <c>webhook-id</c> of the delivery answered last or being answered.</summary>
+    public string? InFlightId => _inFlightId;
+
     /// <summary>The <c>Location</c> of a 3xx answer.</summary>
     public string? RedirectTo { get; set; }
 
@@ -97,6 +106,20 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private async Task ReceiveAsync(HttpContext context)
     {
         var receivedAt = DateTimeOffset.UtcNow;
+        Interlocked.Increment(ref _inFlight);
+        try
+        {
+            _inFlightId = context.Request.Headers["webhook-id"].ToString();
+            await ReceiveVerifiedAsync(context, receivedAt);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task ReceiveVerifiedAsync(HttpContext context, DateTimeOffset receivedAt)
+    {
         using var reader = new StreamReader(context.Request.Body);
         var body = await reader.ReadToEndAsync();
         var headers = context.Request.Headers;

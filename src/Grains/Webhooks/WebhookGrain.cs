@@ -457,9 +457,15 @@ internal sealed partial class WebhookGrain(
         _retryArmedFor = null;
     }
 
-    private void StartPolling() =>
-        _poll ??= this.RegisterGrainTimer(
-            static (grain, _) => grain.PollAsync(), this, new GrainTimerCreationOptions(TimeSpan.Zero, _options.PollInterval) { KeepAlive = true });
+    private void StartPolling()
+    {
+        if (_poll is null)
+        {
+            WebhookLog.Delivering(logger, Key, State.Position);
+            _poll = this.RegisterGrainTimer(
+                static (grain, _) => grain.PollAsync(), this, new GrainTimerCreationOptions(TimeSpan.Zero, _options.PollInterval) { KeepAlive = true });
+        }
+    }
 
     private async Task PollAsync()
     {

@@ -8,6 +8,9 @@ internal static partial class WebhookLog
     [LoggerMessage(LogLevel.Information, "Webhook {WebhookKey} created by {CreatedBy}")]
     public static partial void Created(ILogger logger, string webhookKey, string createdBy);
 
+    [LoggerMessage(LogLevel.Information, "Webhook {WebhookKey} delivers on this silo from position {Position}")]
+    public static partial void Delivering(ILogger logger, string webhookKey, long position);
+
     [LoggerMessage(LogLevel.Information, "Webhook {WebhookKey} deleted")]
     public static partial void Deleted(ILogger logger, string webhookKey);
 

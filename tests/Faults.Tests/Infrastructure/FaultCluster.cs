@@ -23,8 +23,11 @@ internal sealed class FaultCluster : IAsyncDisposable
 
     private readonly string _directory = Directory.CreateTempSubdirectory("ws-faults-").FullName;
 
-    private FaultCluster(ThrowawayPostgres postgres, string database)
+    private readonly string[] _siloSettings;
+
+    private FaultCluster(ThrowawayPostgres postgres, string database, string[] siloSettings)
     {
+        _siloSettings = siloSettings;
         Postgres = postgres;
         Database = database;
         // The suite's own queries open a fresh connection each time: pooled ones die with a database restart.
@@ -47,16 +50,18 @@ internal sealed class FaultCluster : IAsyncDisposable
 
     public TokenIssuer Tokens { get; } = new(new AuthOptions { SigningKey = SigningKey, Issuer = Issuer, Audience = Audience }, TimeProvider.System);
 
-    /// <summary>Starts PostgreSQL, then all five processes at once on the empty database (they migrate once between them).</summary>
-    public static async Task<FaultCluster> StartAsync()
+    /// <summary>Starts PostgreSQL, then all processes at once on the empty database (they migrate once between them).</summary>
+    /// <param name="silos">How many silos (the suite runs 3).</param>
+    /// <param name="siloSettings">Settings every silo gets besides the suite's, as <c>--Key=value</c>.</param>
+    public static async Task<FaultCluster> StartAsync(int silos = 3, params string[] siloSettings)
     {
         var postgres = await ThrowawayPostgres.StartAsync();
-        var cluster = new FaultCluster(postgres, postgres.ConnectionString);
+        var cluster = new FaultCluster(postgres, postgres.ConnectionString, siloSettings);
         try
         {
-            var silos = Enumerable.Range(0, 3).Select(_ => cluster.StartSiloAsync()).ToList();
+            var starting = Enumerable.Range(0, silos).Select(_ => cluster.StartSiloAsync()).ToList();
             var gateways = Enumerable.Range(0, 2).Select(index => cluster.StartGatewayAsync(index)).ToList();
-            await Task.WhenAll(silos);
+            await Task.WhenAll(starting);
             await Task.WhenAll(gateways);
             return cluster;
         }
@@ -71,11 +76,14 @@ internal sealed class FaultCluster : IAsyncDisposable
     {
         var silo = await SiloProcess.StartAsync(
             _directory,
-            "--Storage:Provider=postgres",
-            $"--Storage:ConnectionString={Database}",
-            $"--Orleans:ClusterId={ClusterId}",
-            "--WorkSessions:MinimumInactivityTimeoutSeconds=1",
-            "--WorkSessions:MinimumGracePeriodSeconds=1");
+            [
+                "--Storage:Provider=postgres",
+                $"--Storage:ConnectionString={Database}",
+                $"--Orleans:ClusterId={ClusterId}",
+                "--WorkSessions:MinimumInactivityTimeoutSeconds=1",
+                "--WorkSessions:MinimumGracePeriodSeconds=1",
+                .. _siloSettings,
+            ]);
         lock (Silos)
         {
             Silos.Add(silo);

@@ -13,10 +13,13 @@ internal sealed class FaultRun(ITestOutputHelper output, string tag)
     private readonly StringBuilder _figures = new();
 
     /// <summary>Starts a cluster, runs <paramref name="scenario"/> on it, and prints the figures, the logs too on failure.</summary>
-    public async Task RunAsync(Func<FaultCluster, Task> scenario)
+    public Task RunAsync(Func<FaultCluster, Task> scenario) => RunAsync(() => FaultCluster.StartAsync(), scenario);
+
+    /// <summary>As <see cref="RunAsync(Func{FaultCluster, Task})"/> on a cluster <paramref name="start"/> starts.</summary>
+    public async Task RunAsync(Func<Task<FaultCluster>> start, Func<FaultCluster, Task> scenario)
     {
         var run = TimeProvider.System.GetTimestamp();
-        await using var cluster = await FaultCluster.StartAsync();
+        await using var cluster = await start();
         try
         {
             await scenario(cluster);
