@@ -91,6 +91,11 @@ done
 # results file holds them twice: once as they were written, once with the test's output).
 if [ -f "$work/results/Faults.Tests.trx" ]; then
   grep -o '\[faults\][^<]*' "$work/results/Faults.Tests.trx" | sed -e 's/&gt;/>/g' -e 's/&lt;/</g' -e 's/&amp;/\&/g' | awk '!seen[$0]++' || true
+  grep -o '\[webhook-faults\][^<]*' "$work/results/Faults.Tests.trx" | sed -e 's/&gt;/>/g' -e 's/&lt;/</g' -e 's/&amp;/\&/g' | awk '!seen[$0]++' || true
+fi
+# The webhook delivery figures (lag from the event to the receiver, events per second of one endpoint).
+if [ -f "$work/results/Gateway.Tests.trx" ]; then
+  grep -o '\[webhook-figures\][^<]*' "$work/results/Gateway.Tests.trx" | awk '!seen[$0]++' || true
 fi
 
 echo "screenshots: $screenshots ($(find "$screenshots" -name '*.png' | wc -l) files)"

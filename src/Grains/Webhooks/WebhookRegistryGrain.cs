@@ -88,15 +88,11 @@ internal sealed class WebhookRegistryGrain(
 
     public Task EventsStored()
     {
+        // A tenant without webhooks keeps its (empty) activation like any idle grain: deactivating it here would read its
+        // row again on every batch of the tenant's events.
         foreach (var webhookId in state.State.WebhookIds)
         {
             _ = Endpoint(webhookId).Wake();
-        }
-
-        if (state.State.WebhookIds.Count == 0)
-        {
-            // Most tenants have no webhooks: do not keep an activation per tenant for nothing.
-            DeactivateOnIdle();
         }
 
         return Task.CompletedTask;
