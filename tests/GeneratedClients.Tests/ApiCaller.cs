@@ -77,6 +77,12 @@ public interface IApiCaller
 
     Task<Page<FeedLine>> EventsAsync(string? after = null, int? limit = null);
 
+    /// <summary>Creates a webhook endpoint; returns its id.</summary>
+    Task<string> CreateWebhookAsync(string url);
+
+    /// <summary>Reads a webhook endpoint; returns its URL.</summary>
+    Task<string> GetWebhookAsync(string webhookId);
+
     /// <summary>Runs a call that must fail and returns its problem, read through the generated client's exception type.</summary>
     Task<Problem> ProblemOfAsync(Func<IApiCaller, Task> call);
 }

@@ -180,6 +180,16 @@ public sealed class GeneratedClientTests(GatewayFixture fixture)
 
         await Provoke(Problems.RateLimited, busy, caller => caller.HeartbeatAsync());
 
+        await Provoke(ErrorCodes.InvalidWebhookUrl, admin, caller => caller.CreateWebhookAsync("https://10.0.0.1/hook"));
+        await Provoke(ErrorCodes.WebhookNotFound, admin, caller => caller.GetWebhookAsync(Guid.NewGuid().ToString("N")));
+        for (var endpoint = 0; endpoint < 10; endpoint++)
+        {
+            var webhookId = await admin.CreateWebhookAsync($"https://hooks.example.com/{endpoint}");
+            Assert.Equal($"https://hooks.example.com/{endpoint}", await admin.GetWebhookAsync(webhookId));
+        }
+
+        await Provoke(ErrorCodes.WebhookLimit, admin, caller => caller.CreateWebhookAsync("https://hooks.example.com/eleventh"));
+
         // No request from outside causes these: a storage race, a bug and a cluster that is away. The answers are the
         // Gateway's own problem writer's, so the client reads what it would read from the Gateway.
         foreach (var code in new[] { Problems.ConcurrentUpdate, Problems.InternalError, Problems.ServiceUnavailable })

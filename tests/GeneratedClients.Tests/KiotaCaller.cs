@@ -127,6 +127,11 @@ public sealed class KiotaCaller : IApiCaller, IDisposable
         return new([.. page!.Items!.Select(row => new ConcurrencyLine(row.Start!.Value, row.Peak!.Value, row.Average!.Value))], page.NextCursor);
     }
 
+    public async Task<string> CreateWebhookAsync(string url) =>
+        (await Api.Webhooks.PostAsync(new K.CreateWebhookRequest { Url = url }))!.WebhookId!;
+
+    public async Task<string> GetWebhookAsync(string webhookId) => (await Api.Webhooks[webhookId].GetAsync())!.Url!;
+
     public async Task<Page<PreferenceLine>> PreferenceHistoryAsync(string? cursor = null, int? limit = null)
     {
         var page = await Api.Preferences.WorkSessions.History.GetAsync(config =>

@@ -77,6 +77,10 @@ public sealed class NSwagCaller : IApiCaller, IDisposable
         return new([.. page.Items.Select(row => new ConcurrencyLine(row.Start, row.Peak, row.Average))], page.NextCursor);
     }
 
+    public async Task<string> CreateWebhookAsync(string url) => (await _client.CreateWebhookAsync(new N.CreateWebhookRequest { Url = url })).WebhookId;
+
+    public async Task<string> GetWebhookAsync(string webhookId) => (await _client.GetWebhookAsync(webhookId)).Url;
+
     public async Task<Page<PreferenceLine>> PreferenceHistoryAsync(string? cursor = null, int? limit = null)
     {
         var page = await _client.ListWorkSessionPreferenceChangesAsync(cursor, limit);
