@@ -60,6 +60,7 @@ const PAGES = [
   { href: '/console/agent.html', name: 'Contact Center', roles: ['agent'] },
   { href: '/console/supervisor.html', name: 'Supervisor', roles: ['supervisor', 'admin'] },
   { href: '/console/admin.html', name: 'Preferences', roles: ['admin'] },
+  { href: '/console/webhooks.html', name: 'Webhooks', roles: ['admin'] },
 ];
 
 // The header of every signed-in page: the pages the caller may open (the one shown marked current), who is signed
