@@ -97,6 +97,12 @@ public sealed class ConsoleSite : IAsyncLifetime
                 $"Orleans:SiloPort={ports[0]}",
                 $"Orleans:GatewayPort={ports[1]}",
                 $"Orleans:ClusterId={TestIds.New("browser")}",
+                // Webhooks under the production URL rule, except the tests' receivers on loopback; a failing receiver
+                // is retried every 50 ms for 5 s rather than for a day, so the console shows "failing" within seconds.
+                "Webhooks:PublicHttpsOnly=true",
+                "Webhooks:AllowedHosts:0=127.0.0.1",
+                "Webhooks:RetryDelays:0=00:00:00.050",
+                "Webhooks:RetryWindow=00:00:05",
                 "Storage:Provider=sqlite",
                 $"Storage:ConnectionString=Data Source={Path.Combine(directory, "work-sessions.db")}",
                 $"WorkSessions:MinimumInactivityTimeoutSeconds={MinimumSeconds}",
