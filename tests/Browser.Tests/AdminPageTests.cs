@@ -5,7 +5,7 @@ using static Microsoft.Playwright.Assertions;
 namespace WorkSessions.Browser.Tests;
 
 /// <summary>The admin page: the API's validation beside the field, and a save over someone else's change.</summary>
-public sealed class AdminPageTests(ConsoleSite site, ITestOutputHelper output) : IClassFixture<ConsoleSite>
+public sealed partial class AdminPageTests(ConsoleSite site, ITestOutputHelper output) : IClassFixture<ConsoleSite>
 {
     [Fact]
     public async Task ATooSmallTimeout_ShowsTheApisMessageBesideTheField()
