@@ -14,6 +14,8 @@ const statusRegion = $('status');
 const KINDS = ['session-started', 'session-ended', 'status-changed', 'inactivity-warning', 'warning-cleared', 'preferences-changed'];
 const MAX_ENDPOINTS = 10;
 const LOG_PAGE = 20;
+// Attempts follow each other within seconds: the log shows them.
+const attemptTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
 let endpoints = [];
 
@@ -326,7 +328,7 @@ async function loadLog(reset) {
     const path = `/webhooks/${loggedEndpoint.webhookId}/deliveries?limit=${LOG_PAGE}` + (logCursor ? `&cursor=${encodeURIComponent(logCursor)}` : '');
     const { data } = await api(path);
     const rows = (data.items ?? []).map((attempt) => el('tr', {},
-      el('td', {}, el('time', { datetime: attempt.at }, dateTimeText(attempt.at))),
+      el('td', {}, el('time', { datetime: attempt.at }, attemptTime.format(new Date(attempt.at)))),
       el('td', { class: 'mono' }, attempt.eventId),
       el('td', { class: 'num' }, String(attempt.position)),
       el('td', { class: 'num' }, String(attempt.attempt)),
