@@ -75,6 +75,15 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
             tenant.Admin().Token,
             fixture.Token(tenant.Id, "multi", "agent", "supervisor", "admin"),
             fixture.Token("other-tenant", "mallory", "admin"),
+            // Claims of the right names in shapes no issuer should send: each maps to an identity, no role or a 401.
+            IdentityProvider.Mint(new() { ["sub"] = "odd", ["tenant"] = tenant.Id, ["role"] = new Dictionary<string, object> { ["admin"] = true } }),
+            IdentityProvider.Mint(new() { ["sub"] = "odd", ["tenant"] = tenant.Id, ["role"] = new object[] { new[] { "admin" }, 7, "agent" } }),
+            IdentityProvider.Mint(new() { ["sub"] = "odd", ["tenant"] = tenant.Id, ["role"] = 7 }),
+            IdentityProvider.Mint(new() { ["sub"] = "odd", ["tenant"] = new[] { tenant.Id, "other-tenant" }, ["role"] = "admin" }),
+            IdentityProvider.Mint(new() { ["sub"] = "odd", ["tenant"] = new Dictionary<string, object> { ["id"] = tenant.Id }, ["role"] = "admin" }),
+            IdentityProvider.Mint(new() { ["sub"] = new[] { "odd", "even" }, ["tenant"] = tenant.Id, ["role"] = "agent" }),
+            IdentityProvider.Mint(new() { ["tenant"] = tenant.Id, ["role"] = "agent" }),
+            IdentityProvider.Mint(new() { ["sub"] = "..", ["tenant"] = tenant.Id, ["role"] = Enumerable.Repeat("x", 1000).Append("agent").ToArray() }),
         };
         var failures = new List<string>();
         var statuses = new SortedDictionary<int, int>();

@@ -173,6 +173,69 @@ public sealed class AuthorizationMatrixTests(GatewayFixture fixture)
         }
     }
 
+    /// <summary>
+    /// The same endpoints on a Gateway reading Keycloak-shaped tokens (README "Identity providers"): each role's value in
+    /// <c>realm_access.roles</c>, a token whose values map to no role, and one without a valid tenant.
+    /// </summary>
+    [Fact]
+    public async Task EveryEndpoint_WithMappedClaims_GetsTheExpectedStatus()
+    {
+        var provider = IdentityProvider.Keycloak;
+        await using var gateway = provider.Gateway();
+        var http = gateway.Start();
+        var tenant = GatewayFixture.NewTenantId();
+        var failures = new List<string>();
+        var cells = 0;
+        var roleless = provider.TokenWithValues(tenant, "matrix-none", "agent", "supervisor", "admin");
+        var badTenant = provider.Payload("Not A Tenant", "matrix-bad", [provider.RoleValues[Admin]]);
+        var tokens = Roles.Select(role => (Who: role, Token: provider.Token(tenant, "matrix-" + role, role)))
+            .Append(("no mapped role", roleless))
+            .Append(("a bad tenant", IdentityProvider.Mint(badTenant)));
+        var admin = new ApiClient(http, provider.Token(tenant, "admin-1", Admin));
+        await admin.PutAsync(Paths.Preferences, new { workSessionsEnabled = true, autoEndEnabled = false, inactivityTimeoutSeconds = 600, gracePeriodSeconds = 60 });
+        var now = DateTimeOffset.UtcNow;
+
+        foreach (var endpoint in ApiEndpoints().Order(StringComparer.Ordinal))
+        {
+            var (allowed, body) = Expectations[endpoint];
+            var method = new HttpMethod(endpoint[..endpoint.IndexOf(' ', StringComparison.Ordinal)]);
+            var path = Resolve(endpoint[(endpoint.IndexOf(' ', StringComparison.Ordinal) + 1)..], "alice")
+                + (RangedEndpoints.Contains(endpoint) ? "?" + Paths.Range(now.AddDays(-1), now.AddDays(1)) : "");
+            foreach (var (who, token) in tokens)
+            {
+                cells++;
+                var (status, problemCode, response) = await SendAsync(new ApiClient(http, token), method, path, body);
+                var cell = $"{endpoint} with {who}";
+                if (who == "a bad tenant")
+                {
+                    Expect(status == HttpStatusCode.Unauthorized && problemCode == "unauthorized", cell, $"401 unauthorized, got {(int)status} {problemCode}");
+                }
+                else if (who == "no mapped role")
+                {
+                    Expect(status == HttpStatusCode.Forbidden && problemCode == "no_role", cell, $"403 no_role, got {(int)status} {problemCode}");
+                }
+                else if (!allowed.Contains(who))
+                {
+                    Expect(status == HttpStatusCode.Forbidden && problemCode == "forbidden", cell, $"403 forbidden, got {(int)status} {problemCode}");
+                }
+                else
+                {
+                    Expect(status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) && (int)status < 500, cell, $"an answer, got {(int)status} {response}");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {cells} cells failed:\n{string.Join("\n", failures)}");
+
+        void Expect(bool holds, string cell, string expected)
+        {
+            if (!holds)
+            {
+                failures.Add($"{cell}: expected {expected}");
+            }
+        }
+    }
+
     private HashSet<string> ApiEndpoints() =>
     [
         .. fixture.Services.GetRequiredService<EndpointDataSource>().Endpoints

@@ -34,6 +34,59 @@ public sealed class TokenCacheTests
     }
 
     [Fact]
+    public async Task AProviderToken_IsRememberedAsItsMappedIdentity()
+    {
+        var cache = MappedCache(IdentityProvider.Keycloak);
+        var token = ProviderToken(IdentityProvider.Keycloak.Payload("acme", "alice", ["ws-agent", "ws-admin"]));
+
+        var first = await cache.ValidateTokenAsync(token, Parameters());
+        var second = await cache.ValidateTokenAsync(token, Parameters());
+
+        Assert.True(first.IsValid);
+        Assert.True(second.IsValid);
+        Assert.Equal(1, _inner.Calls);
+        Assert.Equal(1, cache.Count);
+        foreach (var identity in new[] { first.ClaimsIdentity, second.ClaimsIdentity })
+        {
+            // Only the mapped claims: the provider's UUID sub and its realm_access are not there to be read by mistake.
+            Assert.Equal(["sub=alice", "tenant=acme", "role=admin", "role=agent", "exp"],
+                identity.Claims.Select(claim => claim.Type == "exp" ? "exp" : $"{claim.Type}={claim.Value}"));
+            Assert.True(new ClaimsPrincipal(identity).IsInRole(WorkSessionsClaims.AgentRole));
+        }
+    }
+
+    [Fact]
+    public async Task AProviderTokenWithABadTenant_IsRefusedEveryTime_AndNeverRemembered()
+    {
+        var cache = MappedCache(IdentityProvider.Keycloak);
+        var token = ProviderToken(IdentityProvider.Keycloak.Payload("Not_A_Tenant", "alice", ["ws-agent"]));
+
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var result = await cache.ValidateTokenAsync(token, Parameters());
+            Assert.False(result.IsValid);
+            Assert.Contains("'tenant'", result.Exception.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(2, _inner.Calls);
+        Assert.Equal(0, cache.Count);
+    }
+
+    [Fact]
+    public async Task AProviderTokenWithNoMappedRole_IsRememberedWithoutARole()
+    {
+        var cache = MappedCache(IdentityProvider.Keycloak);
+        var token = ProviderToken(IdentityProvider.Keycloak.Payload("acme", "alice", ["agent"]));
+
+        await cache.ValidateTokenAsync(token, Parameters());
+        var hit = await cache.ValidateTokenAsync(token, Parameters());
+
+        Assert.True(hit.IsValid);
+        Assert.Equal(1, _inner.Calls);
+        Assert.False(ClaimMapping.HasAnyRole(new ClaimsPrincipal(hit.ClaimsIdentity)));
+    }
+
+    [Fact]
     public async Task ACachedToken_PastItsExpiry_IsRefused()
     {
         var cache = Cache();
@@ -177,6 +230,24 @@ public sealed class TokenCacheTests
     }
 
     private CachedTokenValidation Cache(int capacity = 100) => new(_inner, _time, capacity);
+
+    // As AuthSetup stacks them: the cache over the mapping over full validation.
+    private CachedTokenValidation MappedCache(IdentityProvider provider) => new(new MappedTokenValidation(_inner, provider.Mapping()), _time, 100);
+
+    private string ProviderToken(Dictionary<string, object> claims)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = claims,
+            Issuer = AuthOptions.DefaultName,
+            Audience = AuthOptions.DefaultName,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddHours(1),
+            SigningCredentials = new SigningCredentials(SharedKey, SecurityAlgorithms.HmacSha256),
+        });
+    }
 
     private string Issue(string key, TimeSpan? lifetime = null, string user = "alice") =>
         new TokenIssuer(new AuthOptions { SigningKey = key }, _time).Issue("acme", user, [WorkSessionsClaims.AgentRole], lifetime ?? TimeSpan.FromHours(1));

@@ -158,6 +158,7 @@ public sealed class GeneratedClientTests(GatewayFixture fixture)
         await Provoke(ErrorCodes.InvalidInterval, supervisor, caller => caller.ConcurrencyAsync(from, to, "P1M"));
         await Provoke(Problems.Unauthorized, callers.Anonymous, caller => caller.GetMineAsync());
         await Provoke(Problems.Forbidden, agent, caller => caller.RosterAsync());
+        await Provoke(Problems.NoRole, callers.Roleless, caller => caller.GetMineAsync());
         await Provoke(ErrorCodes.AgentNotFound, supervisor, caller => caller.GetAgentAsync("never-seen"));
         await Provoke(ErrorCodes.NoOpenSession, agent, caller => caller.HeartbeatAsync());
         await Provoke(ErrorCodes.VersionMismatch, admin, caller => caller.PutPreferencesAsync(true, false, 60, 30, ifMatch: "\"999\""));
@@ -283,6 +284,9 @@ public sealed class GeneratedClientTests(GatewayFixture fixture)
 
         public IApiCaller Anonymous { get; } = Create(client, fixture, token: null);
 
+        /// <summary>A valid token of the tenant with no role in it.</summary>
+        public IApiCaller Roleless { get; } = Create(client, fixture, fixture.Token(tenant, "nobody"));
+
         public IApiCaller Agent(string agentId)
         {
             var agent = Create(client, fixture, fixture.Token(tenant, agentId, "agent"));
@@ -292,7 +296,7 @@ public sealed class GeneratedClientTests(GatewayFixture fixture)
 
         public void Dispose()
         {
-            foreach (var caller in _created.Concat([(IDisposable)Admin, (IDisposable)Supervisor, (IDisposable)Anonymous]))
+            foreach (var caller in _created.Concat([(IDisposable)Admin, (IDisposable)Supervisor, (IDisposable)Anonymous, (IDisposable)Roleless]))
             {
                 caller.Dispose();
             }

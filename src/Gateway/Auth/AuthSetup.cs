@@ -10,7 +10,8 @@ public static class AuthSetup
     /// <summary>JWT bearer authentication and the three role policies (docs/http-api.md).</summary>
     public static WebApplicationBuilder AddWorkSessionsAuth(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>() ?? new AuthOptions();
+        var options = AuthOptions.Read(builder.Configuration);
+        var mapping = ClaimMapping.From(options);
         if (string.IsNullOrEmpty(options.SigningKey) && string.IsNullOrEmpty(options.Authority))
         {
             if (!builder.Environment.IsDevelopment())
@@ -41,6 +42,7 @@ public static class AuthSetup
         var signingKey = string.IsNullOrEmpty(options.Authority) && !string.IsNullOrEmpty(options.SigningKey) ? options.SigningKey : null;
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(mapping);
         builder.Services.AddSingleton(sp => new TokenIssuer(options, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(jwt =>
         {
@@ -65,31 +67,25 @@ public static class AuthSetup
             };
             jwt.Events = new JwtBearerEvents
             {
-                OnTokenValidated = context =>
-                {
-                    var tenant = context.Principal?.FindFirst(WorkSessionsClaims.Tenant)?.Value;
-                    var subject = context.Principal?.FindFirst(WorkSessionsClaims.Subject)?.Value;
-                    if (!AgentKey.IsValidTenantId(tenant) || string.IsNullOrEmpty(subject))
-                    {
-                        context.Fail("The token needs a valid 'tenant' claim and a 'sub' claim.");
-                    }
-
-                    return Task.CompletedTask;
-                },
                 OnChallenge = async context =>
                 {
                     context.HandleResponse();
                     await Problems.WriteAsync(context.HttpContext, Problems.Unauthorized);
                 },
-                OnForbidden = context => Problems.WriteAsync(context.HttpContext, Problems.Forbidden),
+                // A valid token that maps to none of our roles is told so: the identity provider's set-up is what to fix.
+                OnForbidden = context => Problems.WriteAsync(
+                    context.HttpContext, ClaimMapping.HasAnyRole(context.HttpContext.User) ? Problems.Forbidden : Problems.NoRole),
             };
         });
         // The handler and its cache live as long as the options (the process). Token lifetimes are judged on the wall
         // clock, as the library's own check does: tokens carry their issuer's real time, whatever clock the product runs on.
+        // Claims are mapped under the cache, so a hit returns the mapped identity. The handler keeps the provider's claim
+        // names as sent (no inbound map turning 'roles' or 'groups' into long URIs): Auth:Claims names them as the token does.
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure(jwt =>
         {
             jwt.TokenHandlers.Clear();
-            jwt.TokenHandlers.Add(new CachedTokenValidation(new JsonWebTokenHandler { MapInboundClaims = false }, TimeProvider.System, options.TokenCacheCapacity));
+            jwt.TokenHandlers.Add(new CachedTokenValidation(
+                new MappedTokenValidation(new JsonWebTokenHandler { MapInboundClaims = false }, mapping), TimeProvider.System, options.TokenCacheCapacity));
         });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Agent, policy => policy.RequireRole(WorkSessionsClaims.AgentRole))

@@ -2,7 +2,10 @@ using System.Security.Claims;
 
 namespace WorkSessions.Gateway.Auth;
 
-/// <summary>Who is calling, as the validated token says: the tenant always comes from here, never from the path.</summary>
+/// <summary>
+/// Who is calling, as the validated token says once its claims are mapped (<see cref="ClaimMapping"/>): the tenant always
+/// comes from here, never from the path.
+/// </summary>
 public sealed record Caller(string TenantId, string UserId, bool IsAdmin)
 {
     public static Caller From(ClaimsPrincipal user) => new(

@@ -19,6 +19,7 @@ public static class Problems
     public const string InvalidRequest = "invalid_request";
     public const string Unauthorized = "unauthorized";
     public const string Forbidden = "forbidden";
+    public const string NoRole = "no_role";
     public const string NotFound = "not_found";
     public const string MethodNotAllowed = "method_not_allowed";
     public const string PayloadTooLarge = "payload_too_large";
@@ -46,6 +47,7 @@ public static class Problems
         new(ErrorCodes.InvalidWebhookUrl, StatusCodes.Status400BadRequest, "Webhook URL refused", "A webhook URL is absolute, without user info, https and public outside Development, except the hosts in Webhooks:AllowedHosts."),
         new(Unauthorized, StatusCodes.Status401Unauthorized, "Authentication required", "Send a valid bearer token."),
         new(Forbidden, StatusCodes.Status403Forbidden, "Forbidden", "Your role does not allow this."),
+        new(NoRole, StatusCodes.Status403Forbidden, "No role", "Your token is valid but carries none of the values the Gateway maps to agent, supervisor or admin (Auth:Claims:Role, Auth:Roles)."),
         new(NotFound, StatusCodes.Status404NotFound, "Not found", "There is no such resource."),
         new(ErrorCodes.AgentNotFound, StatusCodes.Status404NotFound, "No such agent", "The tenant has no such agent."),
         new(ErrorCodes.WebhookNotFound, StatusCodes.Status404NotFound, "No such webhook", "The tenant has no such webhook."),

@@ -115,7 +115,7 @@ internal static class OpenApiContract
     /// <summary>
     /// Every code an operation can answer: its own (<see cref="ProblemCodes"/>) and those of its kind. Any request can be
     /// malformed and any can meet a failure or an unavailable cluster; a token names a tenant and user that must be valid
-    /// ids; a write can be rate-limited and race another; a body can be too large or not JSON.
+    /// ids and maps to a role or none; a write can be rate-limited and race another; a body can be too large or not JSON.
     /// </summary>
     private static List<string> ProblemCodesOf(ApiDescription description, IList<object> metadata, bool authorized)
     {
@@ -123,7 +123,7 @@ internal static class OpenApiContract
         var write = description.HttpMethod is not null && !HttpMethods.IsGet(description.HttpMethod) && !HttpMethods.IsHead(description.HttpMethod);
         if (authorized)
         {
-            codes.AddRange([ErrorCodes.InvalidId, Problems.Unauthorized, Problems.Forbidden]);
+            codes.AddRange([ErrorCodes.InvalidId, Problems.Unauthorized, Problems.Forbidden, Problems.NoRole]);
             if (write)
             {
                 codes.AddRange([Problems.RateLimited, Problems.ConcurrentUpdate]);
