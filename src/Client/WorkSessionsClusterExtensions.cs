@@ -44,6 +44,12 @@ public static class WorkSessionsClusterExtensions
         client.Services.AddOptions<GatewayOptions>()
             .Configure(gateways => gateways.GatewayListRefreshPeriod = FailureDetection.GatewayListRefreshPeriod)
             .Bind(configuration.GetSection(FailureDetection.SectionName));
+        if (OtlpSignals.From(configuration).Traces)
+        {
+            // A grain call carries the request's trace context to the silo (docs/architecture.md#telemetry).
+            client.AddActivityPropagation();
+        }
+
         var hostedClient = client.Services.Where(ClusterConnection.IsOrleansHostedClient).ToList();
         if (hostedClient.Count != 1)
         {

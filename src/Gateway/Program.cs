@@ -24,6 +24,7 @@ builder.AddWorkSessionsOrleans();
 builder.AddWorkSessionsAuth();
 builder.AddWorkSessionsHttp();
 builder.AddWorkSessionsMetrics();
+builder.AddWorkSessionsTracing();
 
 var app = builder.Build();
 app.UseExceptionHandler();

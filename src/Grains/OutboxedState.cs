@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using WorkSessions.Reporting;
 
@@ -63,12 +64,17 @@ internal sealed partial class OutboxedState<TState>(
         var before = storage.State;
         var outbox = _outbox.Next(before.Outbox, entries, out var dropped);
         storage.State = next.WithOutbox(outbox);
+        // Around the whole path, a gate's or pacer's wait included: what the grain's call waited for its write.
+        using var span = Diagnostics.WorkSessionsTracing.Source.StartActivity(Diagnostics.WorkSessionsTracing.StateWrite, ActivityKind.Client);
+        span?.SetTag("worksessions.state", typeof(TState).Name);
+        span?.SetTag("worksessions.report_entries", entries.Count);
         try
         {
             await (writePath is null ? storage.WriteStateAsync() : writePath(storage.WriteStateAsync));
         }
         catch (Exception exception)
         {
+            span?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
             storage.State = before;
             var retryIn = _backoff.Failed(timeProvider.GetUtcNow());
             if (_backoff.Failures == 1)

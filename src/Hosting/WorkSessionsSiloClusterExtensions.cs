@@ -40,6 +40,12 @@ public static class WorkSessionsSiloClusterExtensions
             ?? (storage.Kind == StorageProvider.Postgres ? GrainDirectoryOptions.DEFAULT_CACHE_SIZE : WorkSessionsClusterExtensions.OrleansEndpoint.OneSiloDirectoryCacheSize);
         silo.Configure<GrainDirectoryOptions>(directory => directory.CacheSize = directoryCacheSize);
         silo.AddWorkSessions();
+        if (OtlpSignals.From(configuration).Traces)
+        {
+            // Grain calls carry their caller's trace context, and the silo's spans join it (docs/architecture.md#telemetry).
+            silo.AddActivityPropagation();
+        }
+
         if (storage.Kind == StorageProvider.Postgres)
         {
             // Unset, agent state writes take at most half of the connection pool (the grains' StateWriteGate).

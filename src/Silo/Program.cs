@@ -48,6 +48,9 @@ if (metricsPort != 0)
         }));
 }
 
+// Traces, metrics and logs over OTLP when the OTEL_EXPORTER_OTLP_* variables ask for them (nothing otherwise).
+builder.AddWorkSessionsTelemetry();
+
 try
 {
     await builder.Build().RunAsync();

@@ -31,13 +31,20 @@ public sealed class GatewayProcess : ProductProcess
     /// <param name="environment">The host environment (<c>Development</c>, <c>Production</c>, …).</param>
     /// <param name="settings">Configuration, as <c>Key=Value</c> command-line settings (e.g. <c>Orleans:Mode=client</c>).</param>
     /// <param name="temporaryDirectory">A directory of this Gateway's own (its SQLite file), removed on disposal.</param>
-    public static async Task<GatewayProcess> StartAsync(string environment, IEnumerable<string> settings, string? temporaryDirectory = null)
+    /// <param name="environmentVariables">Variables of the process besides the test's own (e.g. <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>).</param>
+    public static async Task<GatewayProcess> StartAsync(
+        string environment, IEnumerable<string> settings, string? temporaryDirectory = null, IReadOnlyDictionary<string, string>? environmentVariables = null)
     {
         var port = LoopbackPorts.Take(1)[0];
         var assembly = RepositoryPaths.ProductAssembly("Gateway", "WorkSessions.Gateway.dll");
         var start = DotnetStart(assembly, Path.GetDirectoryName(assembly)!);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         start.Environment["DOTNET_ENVIRONMENT"] = environment;
+        foreach (var (name, value) in environmentVariables ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");

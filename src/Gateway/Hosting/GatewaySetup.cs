@@ -12,6 +12,7 @@ using WorkSessions.Gateway.Auth;
 using WorkSessions.Gateway.Errors;
 using Orleans.Dashboard;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using WorkSessions.Hosting;
 
 namespace WorkSessions.Gateway.Hosting;
@@ -68,6 +69,18 @@ public static class GatewaySetup
             .AddMeter([.. WorkSessions.Diagnostics.WorkSessionsMetrics.PlatformMeters])
             .AddMeter(AspNetCoreMeters)
             .AddPrometheusExporter());
+        return builder;
+    }
+
+    /// <summary>
+    /// Traces, metrics and logs over OTLP when the <c>OTEL_EXPORTER_OTLP_*</c> variables ask for them (nothing otherwise;
+    /// docs/architecture.md#telemetry), in either Orleans mode: the spans of incoming API requests, besides Orleans' and
+    /// the product's. Scrapes and health probes are not traced.
+    /// </summary>
+    public static WebApplicationBuilder AddWorkSessionsTracing(this WebApplicationBuilder builder)
+    {
+        builder.AddWorkSessionsTelemetry(tracing => tracing.AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context =>
+            !context.Request.Path.StartsWithSegments("/metrics") && !context.Request.Path.StartsWithSegments("/health")));
         return builder;
     }
 

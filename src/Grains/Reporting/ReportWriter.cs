@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -178,6 +179,8 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
         var delay = _options.FirstRetryDelay;
         for (var failures = 0; ; failures++)
         {
+            using var span = Diagnostics.WorkSessionsTracing.Source.StartActivity(Diagnostics.WorkSessionsTracing.ReportWrite, ActivityKind.Client);
+            span?.SetTag("worksessions.report_entries", entries.Count);
             try
             {
                 await _store.InsertAsync(entries, stopping);
@@ -190,6 +193,8 @@ internal sealed partial class ReportWriter : ILifecycleParticipant<ISiloLifecycl
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
+                span?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+                span?.Dispose();
                 _failedBatches.Add(1);
                 if (failures == 0)
                 {
