@@ -11,7 +11,7 @@ namespace WorkSessions.Gateway.Tests;
 /// <summary>
 /// A real Gateway process pointed at an OTLP receiver by the standard variables exports traces, metrics and logs: one
 /// session start is one trace from the Gateway's request span through the agent grain's call to its state write, one
-/// heartbeat one trace from the request to the grain.
+/// heartbeat one trace from the request to the grain; with a separate silo (client mode), the trace crosses processes.
 /// </summary>
 public sealed class TelemetryTests(ITestOutputHelper output)
 {
@@ -22,15 +22,7 @@ public sealed class TelemetryTests(ITestOutputHelper output)
     {
         await using var receiver = await OtlpReceiver.StartAsync();
         var key = GatewayFixture.SigningKey;
-        await using var gateway = await StartGatewayAsync(key, new Dictionary<string, string>
-        {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.ToString().TrimEnd('/'),
-            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
-            // Export soon, not after the SDK's default seconds and minute.
-            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
-            ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
-            ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
-        });
+        await using var gateway = await StartGatewayAsync(key, ExportSoon(receiver));
         var tokens = new TokenIssuer(new AuthOptions { SigningKey = key }, TimeProvider.System);
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = gateway.Address, Timeout = Patience };
         var tenant = GatewayFixture.NewTenantId();
@@ -76,6 +68,81 @@ public sealed class TelemetryTests(ITestOutputHelper output)
             arrived => arrived, Patience, "the host's start log record");
         Assert.Empty(receiver.Failures);
     }
+
+    [Fact]
+    public async Task InClientMode_AStart_IsOneTraceAcrossTheGatewayAndTheSilo()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        var key = GatewayFixture.SigningKey;
+        var directory = Directory.CreateTempSubdirectory("work-sessions-otlp-client-").FullName;
+        var database = $"Data Source={Path.Combine(directory, "work-sessions.db")}";
+        var clusterId = TestIds.New("otlp-client");
+        var otlp = ExportSoon(receiver);
+        // The silo reads the same variables from its command line (configuration); the Gateway from its environment.
+        await using var silo = await SiloProcess.StartAsync(
+            directory,
+            [
+                "--Storage:Provider=sqlite",
+                $"--Storage:ConnectionString={database}",
+                $"--Orleans:ClusterId={clusterId}",
+                "--Dashboard:Enabled=false",
+                .. otlp.Select(variable => $"--{variable.Key}={variable.Value}"),
+            ]);
+        await using var gateway = await GatewayProcess.StartAsync(
+            "Production",
+            [
+                $"Auth:SigningKey={key}",
+                "Orleans:Mode=client",
+                $"Orleans:ClusterId={clusterId}",
+                $"Orleans:GatewayPort={silo.GatewayPort}",
+                "Storage:Provider=sqlite",
+                $"Storage:ConnectionString={database}",
+                "Dashboard:Enabled=false",
+            ],
+            environmentVariables: otlp);
+        await gateway.WaitUntilReadyAsync(Patience);
+        var tokens = new TokenIssuer(new AuthOptions { SigningKey = key }, TimeProvider.System);
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = gateway.Address, Timeout = Patience };
+        var tenant = GatewayFixture.NewTenantId();
+        using (var preferences = await SendAsync(http, HttpMethod.Put, Paths.Preferences, tokens.Issue(tenant, "admin-1", ["admin"], TimeSpan.FromHours(1)),
+            new { workSessionsEnabled = true, autoEndEnabled = false, inactivityTimeoutSeconds = 600, gracePeriodSeconds = 60 }))
+        {
+            Assert.Equal(HttpStatusCode.OK, preferences.StatusCode);
+        }
+
+        using (var start = await SendAsync(http, HttpMethod.Post, Paths.MyWorkSession, tokens.Issue(tenant, "alice", ["agent"], TimeSpan.FromHours(1))))
+        {
+            Assert.Equal(HttpStatusCode.Created, start.StatusCode);
+        }
+
+        var chain = (await Eventually.UntilAsync(
+            () => Task.FromResult(ChainFrom(receiver, Paths.MyWorkSession, WorkSessionsTracing.StateWrite)),
+            found => found is not null, Patience, "the start's spans in the Gateway and the silo"))!;
+        output.WriteLine("client mode: " + string.Join(" <- ", chain.Select(span => $"[{span.Service} {span.Scope}] {span.Name} ({span.Kind})")));
+        // The write and the grain's side of the call in the silo; the call's client side and the request in the Gateway.
+        Assert.Equal("WorkSessions.Silo", chain[0].Service);
+        Assert.Equal("WorkSessions.Gateway", chain[^1].Service);
+        Assert.Contains(chain, span => span.Service == "WorkSessions.Gateway" && span.Name.Contains("AgentGrain", StringComparison.Ordinal));
+        Assert.Contains(chain, span => span.Service == "WorkSessions.Silo" && span.Name.Contains("AgentGrain", StringComparison.Ordinal));
+        await Eventually.UntilAsync(
+            () => Task.FromResult(receiver.Metrics.Any(metric => metric.Name == "worksessions.sessions.started" && metric.Service == "WorkSessions.Silo")),
+            arrived => arrived, Patience, "the silo's sessions-started metric");
+        await Eventually.UntilAsync(
+            () => Task.FromResult(receiver.Logs.Any(log => log.Service == "WorkSessions.Silo")),
+            arrived => arrived, Patience, "a log record of the silo");
+        Assert.Empty(receiver.Failures);
+    }
+
+    /// <summary>The standard variables that point a process at the receiver, with export intervals of a test's patience.</summary>
+    private static Dictionary<string, string> ExportSoon(OtlpReceiver receiver) => new()
+    {
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint.ToString().TrimEnd('/'),
+        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        // Export soon, not after the SDK's default seconds and minute.
+        ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+        ["OTEL_BLRP_SCHEDULE_DELAY"] = "200",
+        ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+    };
 
     /// <summary>
     /// The spans from one whose name contains <paramref name="leaf"/> up through its parents to the Gateway's server span
