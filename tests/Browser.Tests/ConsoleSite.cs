@@ -11,7 +11,7 @@ namespace WorkSessions.Browser.Tests;
 /// person in a test gets a browser context of their own (<see cref="NewPersonAsync"/>), and each test a tenant of its
 /// own, so the tests of a class never see each other's agents or preferences.
 /// </summary>
-public sealed class ConsoleSite : IAsyncLifetime
+public class ConsoleSite : IAsyncLifetime
 {
     /// <summary>Debian's Chromium (<c>apt-get install -y chromium</c>; test.sh installs it when missing).</summary>
     public const string ChromiumPath = "/usr/lib/chromium/chromium";
@@ -47,7 +47,7 @@ public sealed class ConsoleSite : IAsyncLifetime
     /// <summary>A client of the Gateway's HTTP API, for set-up the test is not about (tokens, preferences).</summary>
     public HttpClient Http { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         if (!File.Exists(ChromiumPath))
         {
@@ -87,7 +87,10 @@ public sealed class ConsoleSite : IAsyncLifetime
     /// ports, a SQLite file in a temporary directory that disposing removes, and short minimums for the inactivity
     /// timeout and the grace period so a whole prompt-and-auto-end flow takes seconds. Ready before it is returned.
     /// </summary>
-    private static async Task<GatewayProcess> StartGatewayAsync()
+    protected virtual Task<GatewayProcess> StartGatewayAsync() => StartGatewayAsync([]);
+
+    /// <summary>The Gateway described above, with <paramref name="moreSettings"/> on top, on <paramref name="port"/> if given.</summary>
+    protected static async Task<GatewayProcess> StartGatewayAsync(IEnumerable<string> moreSettings, int? port = null)
     {
         var ports = LoopbackPorts.Take(2);
         var directory = Directory.CreateTempSubdirectory("work-sessions-browser-").FullName;
@@ -108,8 +111,10 @@ public sealed class ConsoleSite : IAsyncLifetime
                 $"WorkSessions:MinimumInactivityTimeoutSeconds={MinimumSeconds}",
                 $"WorkSessions:MinimumGracePeriodSeconds={MinimumSeconds}",
                 "Logging:LogLevel:Orleans=Error",
+                .. moreSettings,
             ],
-            directory);
+            directory,
+            port);
         try
         {
             await gateway.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
@@ -144,7 +149,7 @@ public sealed class ConsoleSite : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         Http?.Dispose();
         if (Browser is not null)

@@ -32,10 +32,13 @@ public sealed class GatewayProcess : ProductProcess
     /// <param name="settings">Configuration, as <c>Key=Value</c> command-line settings (e.g. <c>Orleans:Mode=client</c>).</param>
     /// <param name="temporaryDirectory">A directory of this Gateway's own (its SQLite file), removed on disposal.</param>
     /// <param name="environmentVariables">Variables of the process besides the test's own (e.g. <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>).</param>
+    /// <param name="port">The HTTP port, when another process must know the Gateway's address first (an identity
+    /// provider's redirect URIs); a free one otherwise.</param>
     public static async Task<GatewayProcess> StartAsync(
-        string environment, IEnumerable<string> settings, string? temporaryDirectory = null, IReadOnlyDictionary<string, string>? environmentVariables = null)
+        string environment, IEnumerable<string> settings, string? temporaryDirectory = null,
+        IReadOnlyDictionary<string, string>? environmentVariables = null, int? port = null)
     {
-        var port = LoopbackPorts.Take(1)[0];
+        var httpPort = port ?? LoopbackPorts.Take(1)[0];
         var assembly = RepositoryPaths.ProductAssembly("Gateway", "WorkSessions.Gateway.dll");
         var start = DotnetStart(assembly, Path.GetDirectoryName(assembly)!);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
@@ -46,14 +49,14 @@ public sealed class GatewayProcess : ProductProcess
         }
 
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        start.ArgumentList.Add($"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}");
         start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
         foreach (var setting in settings)
         {
             start.ArgumentList.Add("--" + setting);
         }
 
-        var gateway = new GatewayProcess(start, port, temporaryDirectory);
+        var gateway = new GatewayProcess(start, httpPort, temporaryDirectory);
         try
         {
             if (!await gateway.WaitUntilStartedAsync(TimeSpan.FromMinutes(3)))

@@ -50,6 +50,8 @@ public static class AuthSetup
             if (!string.IsNullOrEmpty(options.Authority))
             {
                 jwt.Authority = options.Authority;
+                // Metadata over plain http only from this machine (a test's or a developer's own provider on loopback).
+                jwt.RequireHttpsMetadata = !(Uri.TryCreate(options.Authority, UriKind.Absolute, out var authority) && authority.IsLoopback);
             }
 
             jwt.TokenValidationParameters = new TokenValidationParameters

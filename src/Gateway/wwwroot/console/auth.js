@@ -1,8 +1,17 @@
-// The bearer token: kept in sessionStorage and mirrored to localStorage, so a second tab of the same browser is
-// signed in too. It never goes into a URL.
+// The bearer token: kept in sessionStorage. A pasted or development token is mirrored to localStorage, so a second tab
+// of the same browser is signed in too; a token from the identity provider (oidc.js) stays in this tab's sessionStorage
+// only, and the tab renews it before it expires. It never goes into a URL.
 import { el } from './ui.js';
 
 export const TOKEN_KEY = 'worksessions.token';
+
+// Set while this tab is signed in with the identity provider (oidc.js keeps its settings under this key).
+const OIDC_SETTINGS_KEY = 'worksessions.oidc';
+
+/** Whether this tab signed in with the identity provider (OpenID Connect) rather than a pasted or development token. */
+export function signedInWithProvider() {
+  return sessionStorage.getItem(OIDC_SETTINGS_KEY) !== null;
+}
 
 export function getToken() {
   const token = sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
@@ -10,9 +19,11 @@ export function getToken() {
   return token;
 }
 
-export function setToken(token) {
+/** Stores the token; acrossTabs (pasted and development tokens) mirrors it to localStorage for the browser's other tabs. */
+export function setToken(token, { acrossTabs = true } = {}) {
   sessionStorage.setItem(TOKEN_KEY, token);
-  localStorage.setItem(TOKEN_KEY, token);
+  if (acrossTabs) localStorage.setItem(TOKEN_KEY, token);
+  else localStorage.removeItem(TOKEN_KEY);
 }
 
 export function clearToken() {
@@ -27,7 +38,10 @@ export function claimsOf(token) {
     const json = decodeURIComponent(Array.from(atob(payload), (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0')).join(''));
     const claims = JSON.parse(json);
     const roles = Array.isArray(claims.role) ? claims.role : claims.role ? [claims.role] : [];
-    return { user: claims.sub ?? '', tenant: claims.tenant ?? '', roles, expiresAt: claims.exp ? claims.exp * 1000 : null };
+    return {
+      user: claims.sub ?? '', tenant: claims.tenant ?? '', roles,
+      expiresAt: claims.exp ? claims.exp * 1000 : null, issuedAt: claims.iat ? claims.iat * 1000 : null,
+    };
   } catch {
     return null;
   }
@@ -50,8 +64,17 @@ export function homeFor(roles) {
   return '/console/sign-in.html';
 }
 
+/**
+ * Signs out: forgets the token and goes to the sign-in page. A tab signed in with the identity provider also ends the
+ * provider's session (oidc.js), unless the token merely expired.
+ */
 export function signOut({ expired = false } = {}) {
+  if (signedInWithProvider() && !expired) {
+    import('./oidc.js').then((oidc) => oidc.signOutAtProvider());
+    return;
+  }
   clearToken();
+  sessionStorage.removeItem(OIDC_SETTINGS_KEY);
   location.assign('/console/sign-in.html' + (expired ? '?expired=1' : ''));
 }
 
@@ -91,6 +114,9 @@ export function requireCaller(roles) {
     return null;
   }
   showHeader(caller);
+  if (signedInWithProvider()) {
+    import('./oidc.js').then((oidc) => oidc.keepFresh(() => signOut({ expired: true })));
+  }
   // Signing out in another tab signs out this one.
   window.addEventListener('storage', (event) => {
     if (event.key === TOKEN_KEY && !event.newValue) {
