@@ -35,6 +35,14 @@ public sealed class OidcSignInTests(OidcConsoleSite site, ITestOutputHelper outp
             await PageChecks.AssertTidyAsync(page, "sign-in with an identity provider");
         }
 
+        await SignInButton(page).ClickAsync();
+        await Expect(page.GetByLabel("Username", new() { Exact = true })).ToBeVisibleAsync();
+        // While the provider asks who it is, the pending request (with its PKCE verifier) is in the console tab's
+        // sessionStorage; a second tab sees the browser's localStorage, which holds none of it.
+        var probe = await person.NewTabAsync();
+        await probe.GotoAsync("/console/favicon.svg");
+        Assert.Empty(await probe.EvaluateAsync<string[]>("() => Object.keys(localStorage).filter(key => key.startsWith('oidc.') || key.startsWith('worksessions.'))"));
+        await probe.CloseAsync();
         await SignInAtProviderAsync(page, user);
 
         await Expect(page).ToHaveURLAsync(new Regex($@"/console/{role}\.html$"));
@@ -116,6 +124,53 @@ public sealed class OidcSignInTests(OidcConsoleSite site, ITestOutputHelper outp
 
         await Expect(agent.Status).ToHaveTextAsync("Ready");
         await Expect(page).ToHaveURLAsync(new Regex(@"/console/agent\.html$"));
+        await AssertTokenOnlyInSessionStorageAsync(page);
+        person.AssertClean();
+    }
+
+    /// <summary>
+    /// A provider that gives no refresh token: the console renews with an authorization without a prompt in a hidden
+    /// iframe, which the provider answers from its session, back to the console's silent-callback page.
+    /// </summary>
+    [Fact]
+    public async Task WithoutARefreshToken_TheTokenIsRenewedByAnAuthorizationWithoutAPrompt()
+    {
+        await using var person = await site.NewPersonAsync("oidc-silent-renewal", output: output);
+        var page = person.Page;
+        var responses = new List<(string Method, string Path, string Query, int Status)>();
+        person.Context.Response += (_, response) =>
+        {
+            var url = new Uri(response.Url);
+            lock (responses)
+            {
+                responses.Add((response.Request.Method, url.AbsolutePath, url.Query, response.Status));
+            }
+        };
+        // The refresh token is taken out of every answer of the token endpoint, as from a provider that issues none.
+        await person.Context.RouteAsync(site.Provider.Issuer + "/token", async route =>
+        {
+            var answer = await route.FetchAsync();
+            var body = System.Text.Json.Nodes.JsonNode.Parse(await answer.TextAsync())!.AsObject();
+            body.Remove("refresh_token");
+            await route.FulfillAsync(new() { Response = answer, Body = body.ToJsonString() });
+        });
+        await SignInAtProviderAsync(page, "sam");
+        await Expect(page).ToHaveURLAsync(new Regex(@"/console/supervisor\.html$"));
+        await Expect(page.GetByRole(AriaRole.Banner)).ToContainTextAsync($"sam · {site.Tenant}");
+        var first = await StoredTokenAsync(page);
+
+        await Eventually.UntilAsync(
+            async () => await StoredTokenAsync(page) is { } current && current != first,
+            renewed => renewed, ConsoleSite.Patience + OidcConsoleSite.AccessTokenLifetime, "the token to be renewed", poll: TimeSpan.FromSeconds(1));
+
+        lock (responses)
+        {
+            Assert.Contains(responses, response => response is { Path: "/auth" } && response.Query.Contains("prompt=none", StringComparison.Ordinal));
+            Assert.Contains(responses, response => response is { Path: "/console/silent-callback.html", Status: 200 });
+            Assert.DoesNotContain(responses, response => response.Status == 401);
+        }
+
+        await Expect(page).ToHaveURLAsync(new Regex(@"/console/supervisor\.html$"));
         await AssertTokenOnlyInSessionStorageAsync(page);
         person.AssertClean();
     }
@@ -271,12 +326,16 @@ public sealed class OidcSignInTests(OidcConsoleSite site, ITestOutputHelper outp
     /// <summary>From the console's sign-in page (opened if needed) through the provider's login form.</summary>
     private static async Task SignInAtProviderAsync(IPage page, string user)
     {
-        if (!page.Url.EndsWith("/console/sign-in.html", StringComparison.Ordinal))
+        if (!page.Url.Contains("/interaction/", StringComparison.Ordinal))
         {
-            await page.GotoAsync("/console/sign-in.html");
+            if (!page.Url.EndsWith("/console/sign-in.html", StringComparison.Ordinal))
+            {
+                await page.GotoAsync("/console/sign-in.html");
+            }
+
+            await SignInButton(page).ClickAsync();
         }
 
-        await SignInButton(page).ClickAsync();
         await page.GetByLabel("Username", new() { Exact = true }).FillAsync(user);
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(OidcProviderProcess.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();

@@ -25,7 +25,7 @@ public static class ConsoleSetup
     /// <summary>
     /// The policy with OpenID Connect sign-in (docs/architecture.md#console-sign-in): besides the console's own origin, the
     /// pages may fetch from the identity provider (its metadata, keys and token endpoint) and frame it for a renewal
-    /// without a prompt. Nothing of it runs as script in the console's pages; sign-in and sign-out are navigations to it.
+    /// without a prompt (whose answer comes back to the console's own silent-callback page in that frame). Nothing of it runs as script in the console's pages; sign-in and sign-out are navigations to it.
     /// </summary>
     /// <param name="authorityOrigin">The identity provider's origin (scheme, host, port), or null without one.</param>
     /// <param name="framedBySelf">For <see cref="SilentCallbackPage"/>: the console's own iframe may show it.</param>
@@ -38,7 +38,7 @@ public static class ConsoleSetup
 
         var provider = authorityOrigin is null ? "" : " " + authorityOrigin;
         return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            + $"connect-src 'self'{provider}; frame-src{(authorityOrigin is null ? " 'none'" : provider)}; "
+            + $"connect-src 'self'{provider}; frame-src{(authorityOrigin is null ? " 'none'" : " 'self'" + provider)}; "
             + "font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; "
             + $"frame-ancestors {(framedBySelf ? "'self'" : "'none'")}";
     }
