@@ -32,6 +32,10 @@ fi
 if ! npm ci --prefix tools/axe --silent --no-audit --no-fund >/dev/null 2>&1; then
   echo "test.sh: npm ci in tools/axe failed; the browser tests will fail" >&2
 fi
+# The browser tests' console sign-in runs against oidc-provider, pinned by tools/oidc-provider/package-lock.json.
+if ! npm ci --prefix tools/oidc-provider --silent --no-audit --no-fund >/dev/null 2>&1; then
+  echo "test.sh: npm ci in tools/oidc-provider failed; the sign-in browser tests will fail" >&2
+fi
 # The browser tests drive Debian's Chromium (Playwright never downloads one); without it they fail, never skip.
 if [ ! -x /usr/lib/chromium/chromium ]; then
   (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || echo "test.sh: could not install chromium; the browser tests will fail" >&2
