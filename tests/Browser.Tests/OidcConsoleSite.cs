@@ -14,7 +14,7 @@ namespace WorkSessions.Browser.Tests;
 public sealed class OidcConsoleSite : ConsoleSite
 {
     /// <summary>Short, so a test outlives a token; long enough that a busy machine renews well before the expiry.</summary>
-    public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromSeconds(15);
 
     private readonly string _keysFile = Path.Combine(Path.GetTempPath(), $"oidc-keys-{Guid.NewGuid():N}.json");
 

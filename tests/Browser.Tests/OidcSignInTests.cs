@@ -40,7 +40,7 @@ public sealed class OidcSignInTests(OidcConsoleSite site, ITestOutputHelper outp
         // While the provider asks who it is, the pending request (with its PKCE verifier) is in the console tab's
         // sessionStorage; a second tab sees the browser's localStorage, which holds none of it.
         var probe = await person.NewTabAsync();
-        await probe.GotoAsync("/console/favicon.svg");
+        await probe.GotoAsync("/console/sign-in.html");
         Assert.Empty(await probe.EvaluateAsync<string[]>("() => Object.keys(localStorage).filter(key => key.startsWith('oidc.') || key.startsWith('worksessions.'))"));
         await probe.CloseAsync();
         await SignInAtProviderAsync(page, user);
@@ -172,6 +172,40 @@ public sealed class OidcSignInTests(OidcConsoleSite site, ITestOutputHelper outp
 
         await Expect(page).ToHaveURLAsync(new Regex(@"/console/supervisor\.html$"));
         await AssertTokenOnlyInSessionStorageAsync(page);
+        person.AssertClean();
+    }
+
+    /// <summary>When the provider stops renewing, the tab signs out at the token's expiry and keeps nothing of the sign-in.</summary>
+    [Fact]
+    public async Task WhenRenewalKeepsFailing_TheTabSignsOutAtTheExpiry_AndKeepsNoToken()
+    {
+        await using var person = await site.NewPersonAsync("oidc-renewal-refused", output: output);
+        var page = person.Page;
+        person.ExpectFailedRequests(400, 401);
+        await person.Context.RouteAsync(site.Provider.Issuer + "/token", async route =>
+        {
+            if (route.Request.PostData?.Contains("grant_type=refresh_token", StringComparison.Ordinal) != true)
+            {
+                await route.ContinueAsync();
+                return;
+            }
+
+            await route.FulfillAsync(new()
+            {
+                Status = 400,
+                ContentType = "application/json",
+                Headers = new Dictionary<string, string> { ["Access-Control-Allow-Origin"] = site.Gateway.Address.GetLeftPart(UriPartial.Authority) },
+                Body = """{"error":"invalid_grant","error_description":"grant request is invalid"}""",
+            });
+        });
+        await SignInAtProviderAsync(page, "ada");
+        await Expect(page).ToHaveURLAsync(new Regex(@"/console/admin\.html$"));
+
+        await Expect(page).ToHaveURLAsync(new Regex(@"/console/sign-in\.html\?expired=1$"),
+            new() { Timeout = (float)(ConsoleSite.Patience + OidcConsoleSite.AccessTokenLifetime).TotalMilliseconds });
+        await Expect(page.GetByText("Your sign-in expired. Sign in again.")).ToBeVisibleAsync();
+        Assert.Empty(await TokenLikeEntriesAsync(page, "sessionStorage"));
+        Assert.Empty(await TokenLikeEntriesAsync(page, "localStorage"));
         person.AssertClean();
     }
 

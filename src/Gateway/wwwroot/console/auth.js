@@ -75,6 +75,10 @@ export function signOut({ expired = false } = {}) {
   }
   clearToken();
   sessionStorage.removeItem(OIDC_SETTINGS_KEY);
+  // The identity provider's user (with its refresh token), as oidc-client-ts stored it: gone with the sign-in.
+  for (const key of Object.keys(sessionStorage)) {
+    if (key.startsWith('oidc.user:')) sessionStorage.removeItem(key);
+  }
   location.assign('/console/sign-in.html' + (expired ? '?expired=1' : ''));
 }
 
@@ -117,9 +121,9 @@ export function requireCaller(roles) {
   if (signedInWithProvider()) {
     import('./oidc.js').then((oidc) => oidc.keepFresh(() => signOut({ expired: true })));
   }
-  // Signing out in another tab signs out this one.
+  // Signing out in another tab signs out this one (a tab signed in with the provider shares nothing with the others).
   window.addEventListener('storage', (event) => {
-    if (event.key === TOKEN_KEY && !event.newValue) {
+    if (event.key === TOKEN_KEY && !event.newValue && !signedInWithProvider()) {
       sessionStorage.removeItem(TOKEN_KEY);
       location.replace('/console/sign-in.html');
     }
