@@ -104,7 +104,7 @@ public sealed class OidcSignInTests(OidcConsoleSite site, ITestOutputHelper outp
                 return (
                     Heartbeat: afterExpiry.Any(r => r is { Method: "POST", Path: "/api/v1/me/work-session/activity", Status: >= 200 and < 300 }),
                     Stream: afterExpiry.Any(r => r is { Method: "GET", Path: "/api/v1/me/events", Status: 200 }),
-                    Renewed: await StoredTokenAsync(page) != first);
+                    Renewed: await StoredTokenAsync(page) is { } current && current != first);
             },
             state => state is { Heartbeat: true, Stream: true, Renewed: true },
             ConsoleSite.Patience + OidcConsoleSite.AccessTokenLifetime,
