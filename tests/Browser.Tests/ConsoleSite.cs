@@ -114,7 +114,7 @@ public class ConsoleSite : IAsyncLifetime
                 .. moreSettings,
             ],
             directory,
-            port);
+            port: port);
         try
         {
             await gateway.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
