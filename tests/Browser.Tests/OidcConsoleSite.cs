@@ -31,6 +31,12 @@ public sealed class OidcConsoleSite : ConsoleSite
                 $"Auth:Authority={Provider.Issuer}",
                 $"Auth:Audience={OidcProviderProcess.Audience}",
                 $"Console:Oidc:ClientId={OidcProviderProcess.ConsoleClientId}",
+                // The provider's roles as Keycloak names them (tools/oidc-provider/server.mjs): the console must learn
+                // the caller's roles from the Gateway's mapping, since the token carries none of our role names.
+                "Auth:Claims:Role=realm_access.roles",
+                "Auth:Roles:Agent=wfm-agent",
+                "Auth:Roles:Supervisor=wfm-supervisor",
+                "Auth:Roles:Admin=wfm-admin",
             ],
             port);
     }

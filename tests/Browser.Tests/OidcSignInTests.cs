@@ -235,6 +235,8 @@ public sealed class OidcSignInTests(OidcConsoleSite site, ITestOutputHelper outp
     public async Task AUserWithoutARole_SeesAClearPage_AndMaySignOut()
     {
         await using var person = await site.NewPersonAsync("oidc-no-role", output: output);
+        // The console asks the Gateway who nora is (GET /me/identity): 403 no_role, which the browser logs.
+        person.ExpectFailedRequests(403);
         var page = person.Page;
         await SignInAtProviderAsync(page, "nora");
 

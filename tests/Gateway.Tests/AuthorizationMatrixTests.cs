@@ -31,6 +31,7 @@ public sealed class AuthorizationMatrixTests(GatewayFixture fixture)
         ["DELETE /api/v1/me/work-session"] = ([Agent], null),
         ["GET /api/v1/me/events"] = ([Agent], null),
         ["GET /api/v1/me/status-reasons"] = ([Agent], null),
+        ["GET /api/v1/me/identity"] = ([Agent, Supervisor, Admin], null),
         ["GET /api/v1/work-sessions"] = ([Supervisor, Admin], null),
         ["GET /api/v1/agents/{agentId}/work-session"] = ([Supervisor, Admin], null),
         ["POST /api/v1/agents/{agentId}/work-session/end"] = ([Supervisor, Admin], new { note = "matrix" }),

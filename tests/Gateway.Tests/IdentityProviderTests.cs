@@ -49,6 +49,14 @@ public sealed class IdentityProviderTests
         var both = new ApiClient(http, provider.Token(tenant, "lead-1", "agent", "supervisor"));
         Assert.Equal(HttpStatusCode.OK, (await both.GetAsync(Paths.MyWorkSession)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await both.GetAsync(Paths.Roster)).StatusCode);
+
+        // What the console reads to pick a page: the mapped user, tenant and roles, not the provider's claims.
+        var identity = JsonNode.Parse(await (await both.GetAsync("/api/v1/me/identity")).Content.ReadAsStringAsync())!;
+        Assert.Equal("lead-1", (string?)identity["userId"]);
+        Assert.Equal(tenant, (string?)identity["tenantId"]);
+        Assert.Equal(["agent", "supervisor"], identity["roles"]!.AsArray().Select(role => (string?)role));
+        var adminIdentity = JsonNode.Parse(await (await admin.GetAsync("/api/v1/me/identity")).Content.ReadAsStringAsync())!;
+        Assert.Equal(["admin"], adminIdentity["roles"]!.AsArray().Select(role => (string?)role));
     }
 
     [Theory]
@@ -68,6 +76,7 @@ public sealed class IdentityProviderTests
             var caller = new ApiClient(http, token);
             Assert.Equal((HttpStatusCode.Forbidden, "no_role"), await StatusAsync(caller.GetAsync(Paths.MyWorkSession)));
             Assert.Equal((HttpStatusCode.Forbidden, "no_role"), await StatusAsync(caller.GetAsync(Paths.Preferences)));
+            Assert.Equal((HttpStatusCode.Forbidden, "no_role"), await StatusAsync(caller.GetAsync("/api/v1/me/identity")));
         }
 
         // A mapped role that is not allowed is plainly forbidden.

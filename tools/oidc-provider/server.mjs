@@ -9,7 +9,7 @@
 // - the console as a public client (no secret, PKCE S256 required) with the console's sign-in page as redirect and
 //   post-logout URI; refresh tokens rotate on every use;
 // - JWT access tokens for the audience (a resource indicator, the default resource), carrying `sub`, `tenant` and
-//   `role`, living --access-token-seconds; a second audience `urn:other-api` so tests can get a token for the wrong one;
+//   Keycloak's `realm_access.roles` (`wfm-agent`, `wfm-supervisor`, `wfm-admin`, beside `default-roles-<tenant>`), living --access-token-seconds; a second audience `urn:other-api` so tests can get a token for the wrong one;
 // - users alice and alex (agents), sam (supervisor), ada (admin) and nora (no role), password "pass", all in --tenant;
 // - a confidential client `test-machine` (secret `test-machine-secret`, client credentials) whose tokens carry the
 //   tenant and the admin role, for tests that need a token without a browser;
@@ -62,7 +62,10 @@ function signingKeys() {
 function claimsOfUser(accountId) {
   const user = USERS[accountId];
   if (!user) return undefined;
-  return { tenant: options.tenant, ...(user.role ? { role: user.role } : {}) };
+  // Roles the way Keycloak issues them (a JSON object claim with the realm's roles, among them one that is not ours), so
+  // the Gateway's claim mapping (Auth:Claims:Role=realm_access.roles, Auth:Roles:*) decides who is who, not the console.
+  const roles = ['default-roles-' + options.tenant, ...(user.role ? ['wfm-' + user.role] : [])];
+  return { tenant: options.tenant, realm_access: { roles } };
 }
 
 const page = (title, body) => `<!doctype html>
@@ -124,13 +127,13 @@ const provider = new Provider(issuer, {
   // The console asks for offline_access without prompt=consent; the tests' provider issues refresh tokens to it anyway.
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
   extraTokenClaims: async (_ctx, token) => {
-    if (token.kind === 'ClientCredentials') return { tenant: options.tenant, role: 'admin' };
+    if (token.kind === 'ClientCredentials') return { tenant: options.tenant, realm_access: { roles: ['wfm-admin'] } };
     return token.accountId ? claimsOfUser(token.accountId) : undefined;
   },
   findAccount: async (_ctx, accountId) => USERS[accountId]
     ? { accountId, claims: async () => ({ sub: accountId, name: USERS[accountId].name, ...claimsOfUser(accountId) }) }
     : undefined,
-  claims: { openid: ['sub'], profile: ['name', 'tenant', 'role'] },
+  claims: { openid: ['sub'], profile: ['name', 'tenant', 'realm_access'] },
   // The console is first-party: no consent page, every scope it asks for and the audience are granted.
   loadExistingGrant: async (ctx) => {
     const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);

@@ -15,6 +15,14 @@ public static class MeApi
 
     public static IEndpointRouteBuilder MapMeApi(this IEndpointRouteBuilder routes)
     {
+        // Any role may ask who it is: the console learns the caller's roles here, as the Gateway mapped the token's claims
+        // (Auth:Claims:*, Auth:Roles:*), instead of reading a provider's claims itself.
+        routes.MapGet("/me/identity", GetIdentity)
+            .RequireAuthorization(Policies.AnyRole)
+            .WithTags("Identity")
+            .WithName("GetMyIdentity")
+            .WithSummary("Who the token says is calling, as the Gateway maps its claims: the user id, the tenant and the roles (agent, supervisor, admin). Any role; a valid token that maps to none is 403 no_role.");
+
         var me = routes.MapGroup("/me").RequireAuthorization(Policies.Agent).WithTags("Agent");
 
         me.MapGet("/work-session", GetAsync)
@@ -50,6 +58,13 @@ public static class MeApi
             .WithSummary("Server-sent events: snapshot (first, and again after a gap), session-started, inactivity-warning, warning-cleared, session-ended, status-changed, and stream-closed (superseded, token-expired or shutdown) when the server ends the stream.")
             .Produces<string>(StatusCodes.Status200OK, contentType: TenantEventFeed.ContentType);
         return routes;
+    }
+
+    private static Ok<CallerIdentity> GetIdentity(ClaimsPrincipal user)
+    {
+        var caller = Caller.From(user);
+        string[] roles = [.. new[] { WorkSessionsClaims.AgentRole, WorkSessionsClaims.SupervisorRole, WorkSessionsClaims.AdminRole }.Where(user.IsInRole)];
+        return TypedResults.Ok(new CallerIdentity(caller.UserId, caller.TenantId, roles));
     }
 
     private static async Task<Ok<AgentView>> GetAsync(ClaimsPrincipal user, IGrainFactory grains) =>
@@ -120,3 +135,9 @@ public sealed record SetStatusRequest(AgentStatus? Status, string? Reason = null
 /// <summary>Answer of <c>GET /me/status-reasons</c>: what the agent's status menu offers.</summary>
 /// <param name="NotReadyReasons">The tenant's not-ready reasons, in the admin's order.</param>
 public sealed record StatusReasonsResponse(IReadOnlyList<string> NotReadyReasons);
+
+/// <summary>The caller as the Gateway reads its token (<c>GET /me/identity</c>).</summary>
+/// <param name="UserId">The user id (the mapped subject claim).</param>
+/// <param name="TenantId">The tenant (the mapped tenant claim, or <c>Auth:Tenant</c>).</param>
+/// <param name="Roles">Our roles the token maps to, in the order agent, supervisor, admin; never empty.</param>
+public sealed record CallerIdentity(string UserId, string TenantId, IReadOnlyList<string> Roles);

@@ -124,4 +124,7 @@ public static class Policies
     public const string Agent = "agent";
     public const string Supervisor = "supervisor-or-admin";
     public const string Admin = "admin";
+
+    /// <summary>Any of our roles: what a caller may learn about itself (<c>GET /me/identity</c>).</summary>
+    public const string AnyRole = "any-role";
 }

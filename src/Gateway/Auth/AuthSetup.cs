@@ -92,7 +92,8 @@ public static class AuthSetup
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Agent, policy => policy.RequireRole(WorkSessionsClaims.AgentRole))
             .AddPolicy(Policies.Supervisor, policy => policy.RequireRole(WorkSessionsClaims.SupervisorRole, WorkSessionsClaims.AdminRole))
-            .AddPolicy(Policies.Admin, policy => policy.RequireRole(WorkSessionsClaims.AdminRole));
+            .AddPolicy(Policies.Admin, policy => policy.RequireRole(WorkSessionsClaims.AdminRole))
+            .AddPolicy(Policies.AnyRole, policy => policy.RequireRole(WorkSessionsClaims.AgentRole, WorkSessionsClaims.SupervisorRole, WorkSessionsClaims.AdminRole));
         return builder;
     }
 

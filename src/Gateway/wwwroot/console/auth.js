@@ -13,22 +13,57 @@ export function signedInWithProvider() {
   return sessionStorage.getItem(OIDC_SETTINGS_KEY) !== null;
 }
 
+// Who the Gateway says the token's caller is (GET /me/identity: user id, tenant, roles), kept beside the token: the
+// Gateway maps an identity provider's claims (Auth:Claims:*, Auth:Roles:*), so the console never reads them itself.
+const CALLER_KEY = 'worksessions.caller';
+
 export function getToken() {
   const token = sessionStorage.getItem(TOKEN_KEY) ?? localStorage.getItem(TOKEN_KEY);
-  if (token && !sessionStorage.getItem(TOKEN_KEY)) sessionStorage.setItem(TOKEN_KEY, token);
+  if (token && !sessionStorage.getItem(TOKEN_KEY)) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    const caller = localStorage.getItem(CALLER_KEY);
+    if (caller) sessionStorage.setItem(CALLER_KEY, caller);
+  }
   return token;
 }
 
-/** Stores the token; acrossTabs (pasted and development tokens) mirrors it to localStorage for the browser's other tabs. */
-export function setToken(token, { acrossTabs = true } = {}) {
+/**
+ * Stores the token, and with it the caller the Gateway named for it (a renewed token keeps the caller already stored);
+ * acrossTabs (pasted and development tokens) mirrors both to localStorage for the browser's other tabs.
+ */
+export function setToken(token, { acrossTabs = true, caller = null } = {}) {
   sessionStorage.setItem(TOKEN_KEY, token);
-  if (acrossTabs) localStorage.setItem(TOKEN_KEY, token);
-  else localStorage.removeItem(TOKEN_KEY);
+  if (caller) sessionStorage.setItem(CALLER_KEY, JSON.stringify(caller));
+  if (acrossTabs) {
+    localStorage.setItem(TOKEN_KEY, token);
+    if (caller) localStorage.setItem(CALLER_KEY, JSON.stringify(caller));
+  } else {
+    localStorage.removeItem(TOKEN_KEY);
+    localStorage.removeItem(CALLER_KEY);
+  }
 }
 
 export function clearToken() {
-  sessionStorage.removeItem(TOKEN_KEY);
-  localStorage.removeItem(TOKEN_KEY);
+  for (const storage of [sessionStorage, localStorage]) {
+    storage.removeItem(TOKEN_KEY);
+    storage.removeItem(CALLER_KEY);
+  }
+}
+
+/**
+ * Asks the Gateway who a token's caller is: { userId, tenantId, roles }. Throws { code, title, detail } when it refuses
+ * (401 for a token it does not accept, 403 no_role for a valid one that maps to none of our roles).
+ */
+export async function identify(token) {
+  let response;
+  try {
+    response = await fetch('/api/v1/me/identity', { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' }, cache: 'no-store' });
+  } catch (error) {
+    throw { code: 'network', title: 'Network error', detail: String(error.message ?? error) };
+  }
+  if (response.ok) return response.json();
+  const problem = await response.json().catch(() => ({}));
+  throw { code: problem.code ?? String(response.status), title: problem.title ?? 'Refused', detail: problem.detail ?? `The Gateway answered ${response.status}.` };
 }
 
 /** The claims of a JWT (not verified here: the API verifies every call). */
@@ -53,6 +88,12 @@ export function currentCaller() {
   if (!token) return null;
   const claims = claimsOf(token);
   if (!claims || (claims.expiresAt && claims.expiresAt <= Date.now())) return null;
+  try {
+    const caller = JSON.parse(sessionStorage.getItem(CALLER_KEY) ?? 'null');
+    if (caller && Array.isArray(caller.roles)) return { ...claims, user: caller.userId, tenant: caller.tenantId, roles: caller.roles };
+  } catch {
+    // Unreadable: the token's own claims, as before the Gateway named the caller.
+  }
   return claims;
 }
 

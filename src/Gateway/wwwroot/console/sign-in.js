@@ -1,5 +1,5 @@
 import { api, ApiError } from './api.js';
-import { setToken, claimsOf, homeFor, clearToken } from './auth.js';
+import { setToken, claimsOf, homeFor, clearToken, identify } from './auth.js';
 import { showError } from './ui.js';
 
 const errorRegion = document.getElementById('error');
@@ -23,30 +23,39 @@ async function consoleSettings() {
   }
 }
 
-/** Enters the console with a token: its claims say which page. Returns false (and says why) when it is not usable. */
-function enter(token, { acrossTabs = true } = {}) {
+/**
+ * Enters the console with a token: the Gateway says who it is (GET /me/identity, the claims as it maps them) and its
+ * roles say which page. Returns false (and says why) when it is not usable.
+ */
+async function enter(token, { acrossTabs = true } = {}) {
   const claims = claimsOf(token);
-  if (!claims || !claims.tenant || !claims.user) {
-    showError(errorRegion, { title: 'Not a usable token', detail: 'It needs the claims sub, tenant and role.' });
-    return false;
-  }
-  if (claims.roles.length === 0 || homeFor(claims.roles) === '/console/sign-in.html') {
-    if (!acrossTabs) {
-      // Signed in at the provider, but not one of our roles: the provider's session stays until they sign out there.
-      showRefused('No access to Work Sessions',
-        `You signed in as ${claims.user}, but your account has no Work Sessions role (agent, supervisor or admin). `
-        + 'Ask your administrator for one, or sign out and sign in as someone else.');
-      return false;
-    }
-    showError(errorRegion, { title: 'Not a usable token', detail: 'It needs the claims sub, tenant and role.' });
+  if (!claims) {
+    showError(errorRegion, { title: 'Not a usable token', detail: 'It is not a JSON Web Token.' });
     return false;
   }
   if (claims.expiresAt && claims.expiresAt <= Date.now()) {
     showError(errorRegion, { title: 'Expired token', detail: 'That token has expired.' });
     return false;
   }
-  setToken(token, { acrossTabs });
-  location.assign(homeFor(claims.roles));
+  let caller;
+  try {
+    caller = await identify(token);
+  } catch (refusal) {
+    if (refusal.code === 'no_role' && !acrossTabs) {
+      // Signed in at the provider, but not one of our roles: the provider's session stays until they sign out there.
+      clearToken();
+      showRefused('No access to Work Sessions',
+        `You signed in as ${claims.user || 'someone'}, but your account has no Work Sessions role (agent, supervisor or admin). `
+        + 'Ask your administrator for one, or sign out and sign in as someone else.');
+      return false;
+    }
+    showError(errorRegion, refusal.code === 'no_role'
+      ? { title: 'No Work Sessions role', detail: refusal.detail }
+      : { title: 'Not a usable token', detail: refusal.detail });
+    return false;
+  }
+  setToken(token, { acrossTabs, caller });
+  location.assign(homeFor(caller.roles));
   return true;
 }
 
@@ -70,16 +79,16 @@ devForm.addEventListener('submit', async (event) => {
   }
   try {
     const { data } = await api('/dev/tokens', { method: 'POST', body: { tenant, user, roles: [devForm.role.value] } });
-    enter(data.token);
+    await enter(data.token);
   } catch (error) {
     showError(errorRegion, error instanceof ApiError ? error : { title: 'Network error', detail: String(error.message ?? error) });
   }
 });
 
-tokenForm.addEventListener('submit', (event) => {
+tokenForm.addEventListener('submit', async (event) => {
   event.preventDefault();
   showError(errorRegion, null);
-  enter(tokenForm.bearer.value.trim().replace(/^Bearer\s+/i, ''));
+  await enter(tokenForm.bearer.value.trim().replace(/^Bearer\s+/i, ''));
 });
 
 // The provider's answer arrives in this page's query (the code and state, or an error). It leaves the address bar (and
@@ -115,7 +124,7 @@ if (settings.oidc) {
   });
   if (arrivedFromProvider) {
     try {
-      enter(await oidc.completeSignIn(settings.oidc, answer), { acrossTabs: false });
+      await enter(await oidc.completeSignIn(settings.oidc, answer), { acrossTabs: false });
     } catch (refusal) {
       clearToken();
       showRefused(refusal.title ?? 'Sign-in refused', refusal.detail ?? String(refusal.message ?? refusal));
