@@ -282,7 +282,9 @@ public sealed partial class AdminPageTests
 
         var handled = inbox.Handled;
         Assert.Equal(before, handled.Take(before.Count));
-        Assert.Equal(before.Count, inbox.Duplicates);
+        // The replay sends again every event up to the click: those captured above, and any delivered after that capture
+        // and before the click (an event the session's end led to). Only the second session's start is new.
+        Assert.InRange(inbox.Duplicates, before.Count, handled.Count - 1);
         Assert.Equal(handled.Count, handled.Select(feedEvent => feedEvent.EventId).Distinct().Count());
         Assert.Equal(handled.OrderBy(feedEvent => feedEvent.Position).ToList(), handled);
         Assert.DoesNotContain(handled, feedEvent => feedEvent.AgentId == "mallory");
