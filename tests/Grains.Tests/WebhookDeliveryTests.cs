@@ -42,6 +42,30 @@ public sealed class WebhookDeliveryTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AnAttemptWhoseAnswerNeverComesBack_CountsAsUnanswered_AndTheEventIsSentAgain()
+    {
+        var (tenant, url, created) = await NewEndpointAsync();
+        var sent = 0;
+        // The first send never completes, as when the deliverer's report back to its grain is lost.
+        Sender.AnswerFor(url, _ => Interlocked.Increment(ref sent) == 1 ? new TaskCompletionSource<WebhookOutcome>().Task : FakeWebhookSender.Ok());
+        var events = await AppendAsync(tenant, 1);
+        await RequestsAsync(url, 1);
+
+        // Twice the 10 s request timeout and a poll later the attempt is given up; the first retry comes 5 s after that.
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(22));
+        await Eventually.UntilAsync(
+            () => Endpoint(tenant, created).Get(), view => view.NextAttemptAt is not null, Wait, "the unanswered attempt to be given up");
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(5));
+        var requests = await RequestsAsync(url, 2);
+
+        Assert.Equal(events[0].EventId.ToString(), requests[1].MessageId);
+        await Eventually.UntilAsync(
+            () => Endpoint(tenant, created).Get(), view => view.DeliveredPosition == events[0].Position, Wait, "the retried event to be delivered");
+        var log = (await Endpoint(tenant, created).GetDeliveries(null, 10)).Items;
+        Assert.Contains(log, delivery => delivery.Attempt == 1 && delivery.StatusCode is null && delivery.Error == "no answer reported");
+    }
+
+    [Fact]
     public async Task FailingEvent_IsRetriedAfterGrowingDelays_ForADay_ThenFailing_AndResumeStartsFromIt()
     {
         var (tenant, url, created) = await NewEndpointAsync();

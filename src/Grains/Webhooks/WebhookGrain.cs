@@ -469,6 +469,14 @@ internal sealed partial class WebhookGrain(
 
     private async Task PollAsync()
     {
+        if (_inFlight is { } unanswered && timeProvider.GetUtcNow() - unanswered.At > _options.RequestTimeout * 2)
+        {
+            // The sender answers within its timeout, so no report long after it means the report back was lost (a dropped
+            // call): the attempt counts as unanswered and is retried, rather than the endpoint waiting for a deactivation.
+            await Completed(unanswered.Id, null, (long)(timeProvider.GetUtcNow() - unanswered.At).TotalMilliseconds, "no answer reported");
+            return;
+        }
+
         if (_positionDirty && timeProvider.GetUtcNow() - _lastWriteAt >= _options.PositionWriteInterval)
         {
             await WriteAsync();
