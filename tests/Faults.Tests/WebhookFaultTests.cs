@@ -91,7 +91,10 @@ public sealed class WebhookFaultTests(ITestOutputHelper output)
             status => status == 200, Bound, "the restarted Gateway to answer");
         _run.Figure($"Gateway SIGKILLed with the silo and started again: answering after {Seconds(killedAt)}");
 
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // Traffic goes on through the restarted Gateway until twelve more events are delivered: a round of the four agents'
+        // start, status change and end, rather than a fixed time.
+        var afterRestart = receiver.Accepted.Count;
+        await Eventually.UntilAsync(() => receiver.Accepted.Count >= afterRestart + 12, Bound, "events made after the restarts to be delivered");
         await stop.CancelAsync();
         await producing;
 
