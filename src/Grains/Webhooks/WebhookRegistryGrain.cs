@@ -29,8 +29,8 @@ internal sealed class WebhookRegistryGrain(
 
         // Refused settings take no place on the list.
         options.Value.UrlRules.Check(settings.Url);
-        WebhookGrain.Kinds(settings.Kinds);
-        WebhookGrain.Description(settings.Description);
+        WebhookSettingsRules.Kinds(settings.Kinds);
+        WebhookSettingsRules.Description(settings.Description);
 
         // Listed before it exists: a crash in between leaves an id the list skips and a delete removes, never an
         // endpoint that delivers without being listed.
