@@ -4,7 +4,7 @@ using static Microsoft.Playwright.Assertions;
 namespace WorkSessions.Browser.Tests;
 
 /// <summary>The agent page: tabs kept in step by the server's events, the keyboard, and the prompt's focus handling.</summary>
-public sealed class AgentPageTests(ConsoleSite site, ITestOutputHelper output) : IClassFixture<ConsoleSite>
+public sealed partial class AgentPageTests(ConsoleSite site, ITestOutputHelper output) : IClassFixture<ConsoleSite>
 {
     [Fact]
     public async Task ContinueInOneTab_ClosesThePromptInBoth()

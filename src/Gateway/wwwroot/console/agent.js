@@ -1,4 +1,5 @@
 import { api, ApiError, followEvents, serverNow, noteServerInstant } from './api.js';
+import { createAttention } from './attention.js';
 import { requireCaller } from './auth.js';
 import { countdownText, durationText, el, endedWhyText, statusText, showError, timeText } from './ui.js';
 
@@ -17,6 +18,7 @@ let view = null;           // the agent view of the API (docs/http-api.md#shapes
 let lastEnded = null;      // the record of the session that ended while this page was open
 let focusBeforePrompt = null;
 let shownReasons = null;   // the tenant's not-ready reasons as the menu shows them (JSON), null before the first read
+const attention = createAttention({ hint: $('notify-hint'), soundToggle: $('prompt-sound') });
 
 function hasSession() {
   return view && view.state !== 'none' && view.session;
@@ -60,6 +62,12 @@ function renderPrompt() {
     (target ?? (hasSession() ? statusButton : $('start-again')))?.focus();
     focusBeforePrompt = null;
   }
+  if (warned) {
+    const deadline = Date.parse(view.prompt.deadline);
+    attention.promptOpened(deadline, deadline - serverNow());
+  } else {
+    attention.promptClosed();
+  }
 }
 
 // Once a quarter second: the session timer and the countdown follow the server's clock.
@@ -68,7 +76,9 @@ function tick() {
     $('session-timer').textContent = durationText((serverNow() - Date.parse(view.session.startedAt)) / 1000);
   }
   if (promptDialog.open && view?.prompt) {
-    $('countdown').textContent = countdownText(Date.parse(view.prompt.deadline) - serverNow());
+    const remaining = Date.parse(view.prompt.deadline) - serverNow();
+    $('countdown').textContent = countdownText(remaining);
+    attention.tick(remaining);
   }
 }
 
@@ -152,6 +162,7 @@ async function command(path, options, { keepEnded = false } = {}) {
 }
 
 async function start() {
+  attention.sessionStarting();
   const data = await command('/me/work-session', { method: 'POST', body: {} });
   if (data) {
     lastEnded = null;
@@ -328,7 +339,9 @@ function sendActivity() {
 }
 
 function onInteraction(event) {
-  if (!event.isTrusted || !hasSession()) return;
+  if (!event.isTrusted) return;
+  if (event.type !== 'pointermove') attention.interacted();
+  if (!hasSession()) return;
   const since = Date.now() - lastActivityAt;
   if (since >= ACTIVITY_INTERVAL_MS) {
     sendActivity();
