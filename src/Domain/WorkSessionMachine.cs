@@ -154,7 +154,8 @@ internal static class WorkSessionMachine
                     session.ContinueCount,
                     [.. state.OpenEngagements],
                     new StatusTimeView(session.StatusSince, session.ReadySeconds, session.NotReadySeconds, session.OccupiedSeconds)),
-            session is { WarnedAt: { } warnedAt, GraceDeadline: { } deadline } ? new PromptView(warnedAt, deadline) : null);
+            session is { WarnedAt: { } warnedAt, GraceDeadline: { } deadline } ? new PromptView(warnedAt, deadline) : null,
+            state.Team?.TeamId);
     }
 
     /// <summary>

@@ -113,3 +113,9 @@ public sealed record TeamMembersChange(
 public sealed record TeamMembersPage(
     [property: Id(0)] IReadOnlyList<string> AgentIds,
     [property: Id(1)] string? NextAfter);
+
+/// <summary>A team as a create-or-replace stored it.</summary>
+/// <param name="Team">The stored team with its new version.</param>
+/// <param name="Created">True when the team did not exist before.</param>
+[GenerateSerializer, Immutable, Alias("WorkSessions.TeamPutResult")]
+public sealed record TeamPutResult([property: Id(0)] Team Team, [property: Id(1)] bool Created);
