@@ -133,6 +133,32 @@ public sealed class TeamGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task AnActivation_AsksItsTeam_SoADeleteWhosePushWasLostStillRevertsTheAgent()
+    {
+        var tenant = await fixture.NewTenantAsync(Tenant);
+        var team = TeamGrain(tenant, "day");
+        await team.Put(Team(timeoutSeconds: 3600), null, "admin-1");
+        await team.ChangeMembers(["alice"], [], "admin-1");
+        var alice = fixture.Agent(tenant, "alice");
+        await alice.StartSession(AgentStatus.Ready, null);
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(700));
+
+        // The team's row says it is deleted and every member was told, but alice never heard (a push lost with a silo).
+        fixture.Storage.Overwrite(StateNames.Team, team.GetGrainId(), new TeamGrainState { Version = 3, PushedVersion = 3 });
+        await fixture.DeactivateAsync(team);
+        await fixture.DeactivateAsync(alice);
+        var activatedAt = fixture.Time.GetUtcNow();
+
+        Assert.Null((await alice.GetSnapshot()).TeamId);
+
+        // The activation counts as activity (the recovery rule); from then on the tenant's 600 s apply, not the team's 3,600.
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(599));
+        Assert.Equal(SessionState.Active, (await alice.GetSnapshot()).State);
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(1));
+        Assert.Equal(new PromptView(activatedAt.AddSeconds(600), activatedAt.AddSeconds(630)), (await alice.GetSnapshot()).Prompt);
+    }
+
+    [Fact]
     public async Task PutAndDelete_AreVersioned_AndAStaleVersionIsAConflict()
     {
         var tenant = await fixture.NewTenantAsync(Tenant);
