@@ -27,6 +27,12 @@ internal sealed class AgentState
     public TenantPreferences Preferences { get; set; } = TenantPreferences.Default;
 
     /// <summary>
+    /// The agent's team and its overrides as this agent last saw them; null in no team. Stored, unlike
+    /// <see cref="Preferences"/>: an activation must know which team to ask for its current overrides.
+    /// </summary>
+    public TeamMembership? Team { get; set; }
+
+    /// <summary>
     /// The latest time this agent recorded. Recorded times never go below it, so a silo whose clock is behind
     /// the previous one cannot make times run backwards.
     /// </summary>

@@ -43,6 +43,30 @@ public sealed record PreferenceRules(int MinimumInactivityTimeoutSeconds, int Mi
     }
 
     /// <summary>
+    /// Throws <c>invalid_preferences</c> naming every override out of range, in the same form as <see cref="Validate(WorkSessionPreferences)"/>;
+    /// a field left null inherits the tenant's value and is not judged.
+    /// </summary>
+    public void Validate(TeamPreferenceOverrides overrides)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        var problems = new List<string>();
+        if (overrides.InactivityTimeoutSeconds is { } timeout && (timeout < MinimumInactivityTimeoutSeconds || timeout > MaximumInactivityTimeoutSeconds))
+        {
+            problems.Add($"preferences.inactivityTimeoutSeconds must be between {MinimumInactivityTimeoutSeconds} and {MaximumInactivityTimeoutSeconds}");
+        }
+
+        if (overrides.GracePeriodSeconds is { } grace && (grace < MinimumGracePeriodSeconds || grace > MaximumGracePeriodSeconds))
+        {
+            problems.Add($"preferences.gracePeriodSeconds must be between {MinimumGracePeriodSeconds} and {MaximumGracePeriodSeconds}");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidPreferences, string.Join("; ", problems) + ".");
+        }
+    }
+
+    /// <summary>
     /// The preferences as the tenant stores them: each not-ready reason without the spaces around it. The same
     /// instance when there is nothing to trim.
     /// </summary>

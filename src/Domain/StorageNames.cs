@@ -20,4 +20,6 @@ public static class StateNames
     public const string Webhook = "webhook";
 
     public const string WebhookRegistry = "webhooks";
+
+    public const string Team = "team";
 }

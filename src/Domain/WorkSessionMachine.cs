@@ -35,8 +35,10 @@ namespace WorkSessions.Domain;
 /// warned  BeginEngagement       → occupied: WarningCleared(engagementBegan)
 /// warned  grace deadline        → none: SessionEnded(inactivityTimeout), StatusChanged(offline)
 /// warned  Activate              → a grace deadline that passed meanwhile starts again in full: InactivityWarned
-/// any     Preferences           → feature off: SessionEnded(featureDisabled), status kept; auto-end off in warned:
-///                                 WarningCleared(autoEndDisabled); a shorter timeout already past: InactivityWarned
+/// any     Preferences, Team     → feature off: SessionEnded(featureDisabled), status kept; auto-end off in warned:
+///                                 WarningCleared(autoEndDisabled); a shorter timeout already past: InactivityWarned;
+///                                 a longer grace period in warned: the prompt's deadline moves to warnedAt + grace
+///                                 (a shorter one leaves it: never end without the full grace period)
 /// </code>
 /// Every recorded time is at least <see cref="AgentState.LatestRecordedAt"/> and the open session's own times, so
 /// a clock that moved backwards cannot break <c>startedAt ≤ warnedAt &lt; endedAt</c>; deadlines are judged by
@@ -108,11 +110,18 @@ internal static class WorkSessionMachine
     /// <summary>When the prompt is due, or null when no inactivity clock runs (no session, auto-end off, engaged, or already warned).</summary>
     public static DateTimeOffset? InactivityDeadline(AgentState state)
     {
-        var preferences = state.Preferences.Preferences;
+        var preferences = EffectivePreferences(state);
         return StateOf(state) == SessionState.Active && preferences.WorkSessionsEnabled && preferences.AutoEndEnabled && state.OpenEngagements.Count == 0
             ? state.Session!.LastActivityAt + preferences.InactivityTimeout
             : null;
     }
+
+    /// <summary>
+    /// The preferences the agent's deadlines are judged by: its team's overrides over its tenant's
+    /// (docs/architecture.md#teams).
+    /// </summary>
+    public static WorkSessionPreferences EffectivePreferences(AgentState state) =>
+        TeamRules.EffectiveValues(state.Preferences.Preferences, state.Team);
 
     /// <summary>The earliest time at which <see cref="WorkSessionCommand.CheckDeadlines"/> has something to do.</summary>
     public static DateTimeOffset? NextDeadline(AgentState state) => state.Session?.GraceDeadline ?? InactivityDeadline(state);
@@ -145,7 +154,8 @@ internal static class WorkSessionMachine
                     session.ContinueCount,
                     [.. state.OpenEngagements],
                     new StatusTimeView(session.StatusSince, session.ReadySeconds, session.NotReadySeconds, session.OccupiedSeconds)),
-            session is { WarnedAt: { } warnedAt, GraceDeadline: { } deadline } ? new PromptView(warnedAt, deadline) : null);
+            session is { WarnedAt: { } warnedAt, GraceDeadline: { } deadline } ? new PromptView(warnedAt, deadline) : null,
+            state.Team?.TeamId);
     }
 
     /// <summary>
@@ -184,7 +194,7 @@ internal static class WorkSessionMachine
 
         private SessionState State => StateOf(data);
 
-        private WorkSessionPreferences Preferences => data.Preferences.Preferences;
+        private WorkSessionPreferences Preferences => EffectivePreferences(data);
 
         private DateTimeOffset? InactivityDeadline => WorkSessionMachine.InactivityDeadline(data);
 
@@ -200,7 +210,8 @@ internal static class WorkSessionMachine
             WorkSessionCommand.BeginEngagement begin => BeginEngagement(begin.EngagementId),
             WorkSessionCommand.EndEngagement end => EndEngagement(end.EngagementId),
             WorkSessionCommand.CheckDeadlines => CheckDeadlines(),
-            WorkSessionCommand.ApplyPreferences apply => AdoptPreferences(apply.Preferences, checkDeadlines: true),
+            WorkSessionCommand.ApplyPreferences apply => AdoptPreferences(apply.Preferences, data.Team, checkDeadlines: true),
+            WorkSessionCommand.ApplyTeam apply => AdoptPreferences(data.Preferences, apply.Team, checkDeadlines: true),
             WorkSessionCommand.Activate activate => [.. Activate(activate.Preferences), .. Run(activate.Then)],
             WorkSessionCommand.None => Nothing,
             _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Not a work-session command."),
@@ -381,7 +392,7 @@ internal static class WorkSessionMachine
         /// </summary>
         private List<AgentEvent> Activate(TenantPreferences current)
         {
-            var events = AdoptPreferences(current, checkDeadlines: false);
+            var events = AdoptPreferences(current, data.Team, checkDeadlines: false);
             if (data.Session is { } session)
             {
                 var now = Now();
@@ -398,22 +409,30 @@ internal static class WorkSessionMachine
         }
 
         /// <summary>
-        /// Takes the tenant's preferences and acts on what changed: turning the feature off ends the session, turning
-        /// auto-end off withdraws a prompt, and a shorter timeout or auto-end turned on may put the deadline in the
-        /// past, which warns now and still leaves the full grace period. Adopting values is no change to save by
-        /// itself (an activation asks the tenant again); what they cause is saved with its events.
+        /// Takes the tenant's preferences and the agent's team and acts on what changed in the effective preferences
+        /// (docs/architecture.md#teams): turning the feature off ends the session, turning auto-end off withdraws a
+        /// prompt, a longer grace period extends a pending prompt to its full length, and a shorter timeout or auto-end
+        /// turned on may put the deadline in the past, which warns now and still leaves the full grace period. Adopting
+        /// the tenant's values is no change to save by itself (an activation asks the tenant again); a change of the team
+        /// is (an activation must know which team to ask); what they cause is saved with its events.
         /// </summary>
-        private List<AgentEvent> AdoptPreferences(TenantPreferences current, bool checkDeadlines)
+        private List<AgentEvent> AdoptPreferences(TenantPreferences current, TeamMembership? team, bool checkDeadlines)
         {
             var events = new List<AgentEvent>();
-            if (current == data.Preferences)
+            if (current == data.Preferences && team == data.Team)
             {
                 return events;
             }
 
             var before = Preferences;
             data.Preferences = current;
-            if (data.Session is null)
+            if (team != data.Team)
+            {
+                data.Team = team;
+                HasUnsavedChanges = true;
+            }
+
+            if (data.Session is not { } session)
             {
                 return events;
             }
@@ -425,9 +444,17 @@ internal static class WorkSessionMachine
                 return events;
             }
 
-            if (State == SessionState.Warned && !current.Preferences.AutoEndEnabled)
+            if (State == SessionState.Warned && !Preferences.AutoEndEnabled)
             {
                 ClearWarning(events, now, WarningClearedCause.AutoEndDisabled);
+            }
+
+            // A warned agent given a longer grace period (its team's or tenant's changed, or it moved to another team)
+            // has that one in full from the prompt; a shorter one never cuts the prompt it was given.
+            if (session is { WarnedAt: { } warnedAt, GraceDeadline: { } graceDeadline } && warnedAt + Preferences.GracePeriod > graceDeadline)
+            {
+                session.GraceDeadline = warnedAt + Preferences.GracePeriod;
+                HasUnsavedChanges = true;
             }
 
             if (checkDeadlines)
@@ -632,6 +659,12 @@ internal abstract record WorkSessionCommand
     /// restored from a backup numbers its changes again).
     /// </summary>
     public sealed record ApplyPreferences(TenantPreferences Preferences) : WorkSessionCommand;
+
+    /// <summary>
+    /// Applies the agent's team as the team grain holds it: a team joined, left, moved to, or its overrides changed
+    /// (docs/architecture.md#teams). Null: the agent is in no team and follows the tenant.
+    /// </summary>
+    public sealed record ApplyTeam(TeamMembership? Team) : WorkSessionCommand;
 
     /// <summary>
     /// The grain activated with this state and the tenant's current preferences (docs/architecture.md#recovery-rule),

@@ -61,6 +61,7 @@ api.MapSupervisorApi();
 api.MapPreferencesApi();
 api.MapReportsApi();
 api.MapWebhooksApi();
+api.MapTeamsApi();
 api.MapDevTokensApi(app.Environment, app.Services.GetRequiredService<AuthOptions>());
 
 try

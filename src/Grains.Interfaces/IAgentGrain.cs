@@ -45,6 +45,14 @@ public interface IAgentGrain : IGrainWithStringKey
     [Alias("EndSession")]
     Task<SessionRecord> EndSession(Actor actor, string? note);
 
+    /// <summary>
+    /// The preferences that apply to the agent: its team's overrides over its tenant's, with the source of each field
+    /// (docs/architecture.md#teams).
+    /// </summary>
+    /// <returns>The effective preferences and the agent's team.</returns>
+    [Alias("GetEffectivePreferences")]
+    Task<EffectivePreferences> GetEffectivePreferences();
+
     /// <summary>The agent's current state, status, open session and prompt, for supervisors and backend services.</summary>
     /// <returns>The agent now.</returns>
     [ReadOnly, Alias("GetSnapshot")]

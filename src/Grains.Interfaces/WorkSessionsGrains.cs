@@ -18,6 +18,31 @@ public static class WorkSessionsGrains
     public static IAgentGrain GetAgentGrain(this IGrainFactory grains, string tenantId, string agentId) =>
         GrainReferences<IAgentGrain>.Get(grains, AgentKey.Format(tenantId, agentId));
 
+    /// <summary>A team of a tenant.</summary>
+    /// <param name="grains">The grain factory.</param>
+    /// <param name="tenantId">A valid tenant id.</param>
+    /// <param name="teamId">A valid team id (the pattern of tenant ids).</param>
+    public static ITeamGrain GetTeamGrain(this IGrainFactory grains, string tenantId, string teamId) =>
+        GrainReferences<ITeamGrain>.Get(grains, TeamGrainKey(tenantId, teamId));
+
+    /// <summary><c>"{tenantId}/{teamId}"</c>: the team's grain key.</summary>
+    /// <param name="tenantId">A valid tenant id.</param>
+    /// <param name="teamId">A valid team id.</param>
+    public static string TeamGrainKey(string tenantId, string teamId) =>
+        AgentKey.IsValidTenantId(tenantId) && AgentKey.IsValidTenantId(teamId)
+            ? $"{tenantId}/{teamId}"
+            : throw new Contracts.WorkSessionException(Contracts.ErrorCodes.InvalidId, $"'{tenantId}/{teamId}' is not a valid team key.");
+
+    /// <summary>The tenant and team ids of a team grain key.</summary>
+    /// <param name="key">A key made by <see cref="TeamGrainKey"/>.</param>
+    public static (string TenantId, string TeamId) TeamOf(string key)
+    {
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 && AgentKey.IsValidTenantId(key[..slash]) && AgentKey.IsValidTenantId(key[(slash + 1)..])
+            ? (key[..slash], key[(slash + 1)..])
+            : throw new Contracts.WorkSessionException(Contracts.ErrorCodes.InvalidId, $"'{key}' is not a team grain key.");
+    }
+
     /// <summary>The reports and event feed of a tenant.</summary>
     /// <param name="grains">The grain factory.</param>
     /// <param name="tenantId">A valid tenant id.</param>

@@ -62,8 +62,10 @@ internal sealed class AgentGrain(
         // an open session it is stored at once, which fences off any older activation still running (ActivationFence).
         var recovered = Current.Session is not null;
         _fence.Activated(await ReadPreferencesAsync());
+        // The team may have changed its overrides, been deleted or lost this agent while no activation was listening.
+        var team = await ReadTeamAsync();
         // A failed write must not fail the activation: heartbeats still work, and the timer retries the write.
-        await QuietlyAsync(RunAsync(new WorkSessionCommand.None()));
+        await QuietlyAsync(RunAsync(team == Current.Team ? new WorkSessionCommand.None() : new WorkSessionCommand.ApplyTeam(team)));
         if (recovered)
         {
             AgentLog.Recovered(logger, Key);
@@ -155,6 +157,37 @@ internal sealed class AgentGrain(
         }
 
         return Current.Session is not null;
+    }
+
+    public async Task<string?> JoinTeam(TeamMembership team)
+    {
+        ArgumentNullException.ThrowIfNull(team);
+        var previous = Current.Team?.TeamId;
+        await RunAsync(new WorkSessionCommand.ApplyTeam(team));
+        return previous;
+    }
+
+    public async Task LeaveTeam(string teamId)
+    {
+        if (Current.Team?.TeamId == teamId)
+        {
+            await RunAsync(new WorkSessionCommand.ApplyTeam(null));
+        }
+    }
+
+    public async Task TeamChanged(TeamMembership team)
+    {
+        ArgumentNullException.ThrowIfNull(team);
+        if (Current.Team is { } held && held.TeamId == team.TeamId && held.Version <= team.Version)
+        {
+            await RunAsync(new WorkSessionCommand.ApplyTeam(team));
+        }
+    }
+
+    public async Task<EffectivePreferences> GetEffectivePreferences()
+    {
+        await RefreshPreferencesWithoutSessionAsync();
+        return TeamRules.Effective(Current.Preferences.Preferences, Current.Team);
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -324,6 +357,12 @@ internal sealed class AgentGrain(
 
     private IGrainTimer RegisterDeadlineTimer(TimeSpan dueTime) =>
         this.RegisterGrainTimer(OnDeadlineTimerAsync, new GrainTimerCreationOptions(dueTime, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+
+    /// <summary>The team as it holds this agent now: null when the agent is in none, or its team let it go meanwhile.</summary>
+    private async Task<TeamMembership?> ReadTeamAsync() =>
+        Current.Team is { } held
+            ? await GrainFactory.GetTeamMembership(_tenant.TenantId, held.TeamId).GetMembership(_tenant.AgentId)
+            : null;
 
     private async Task<TenantPreferences> ReadPreferencesAsync()
     {

@@ -15,6 +15,40 @@ internal interface IAgentPreferencesTarget : IGrainWithStringKey
     /// <returns>True while the agent has an open session (so the tenant keeps it on the roster).</returns>
     [Alias("ApplyPreferences")]
     Task<bool> ApplyPreferences(TenantPreferences preferences);
+
+    /// <summary>The agent joins <paramref name="team"/>, leaving the team it was in.</summary>
+    /// <param name="team">The team with its current overrides.</param>
+    /// <returns>The team the agent was in before; null when none.</returns>
+    [Alias("JoinTeam")]
+    Task<string?> JoinTeam(TeamMembership team);
+
+    /// <summary>The agent leaves <paramref name="teamId"/> and follows the tenant; nothing when it is in another team by now.</summary>
+    /// <param name="teamId">The team it leaves.</param>
+    [Alias("LeaveTeam")]
+    Task LeaveTeam(string teamId);
+
+    /// <summary>The agent's team changed its overrides; nothing when the agent is in another team by now, or holds a newer version.</summary>
+    /// <param name="team">The team with its current overrides.</param>
+    [Alias("TeamChanged")]
+    Task TeamChanged(TeamMembership team);
+}
+
+/// <summary>What agent grains and other teams call on a team grain. Internal to the silo.</summary>
+[Alias("WorkSessions.ITeamMembership")]
+internal interface ITeamMembership : IGrainWithStringKey
+{
+    /// <summary>The team as <paramref name="agentId"/> should hold it: null when the agent is not a member (or the team is gone).</summary>
+    /// <param name="agentId">The agent's id within the tenant.</param>
+    [AlwaysInterleave, Alias("GetMembership")]
+    Task<TeamMembership?> GetMembership(string agentId);
+
+    /// <summary>
+    /// The agents joined another team: they are no longer members of this one. One-way, so two teams exchanging
+    /// agents at once never wait on each other.
+    /// </summary>
+    /// <param name="agentIds">The agents that left.</param>
+    [OneWay, Alias("MembersLeft")]
+    Task MembersLeft(IReadOnlyList<string> agentIds);
 }
 
 /// <summary>What agent grains call on their tenant grain to keep its roster. Internal to the silo.</summary>
@@ -40,6 +74,9 @@ internal static class InternalGrains
 {
     public static ITenantRoster GetTenantRoster(this IGrainFactory grains, string tenantId) =>
         GrainReferences<ITenantRoster>.Get(grains, WorkSessionsGrains.TenantGrainKey(tenantId));
+
+    public static ITeamMembership GetTeamMembership(this IGrainFactory grains, string tenantId, string teamId) =>
+        GrainReferences<ITeamMembership>.Get(grains, WorkSessionsGrains.TeamGrainKey(tenantId, teamId));
 
     public static IAgentPreferencesTarget GetAgentPreferencesTarget(this IGrainFactory grains, string tenantId, string agentId) =>
         GrainReferences<IAgentPreferencesTarget>.Get(grains, AgentKey.Format(tenantId, agentId));

@@ -360,13 +360,18 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
             details?.Deadline,
             details?.Cause,
             details?.Session,
-            details?.Preferences);
+            details?.Preferences,
+            details?.TeamId,
+            details?.PreviousTeamId,
+            details?.Team);
     }
 
     private static string? Details(ReportEntry entry) =>
         entry.Deadline is null && entry.Cause is null && entry.Session is null && entry.Preferences is null
+            && entry.TeamId is null && entry.PreviousTeamId is null && entry.Team is null
             ? null
-            : JsonSerializer.Serialize(new EventDetails(entry.Deadline, entry.Cause, entry.Session, entry.Preferences), DetailsJson);
+            : JsonSerializer.Serialize(
+                new EventDetails(entry.Deadline, entry.Cause, entry.Session, entry.Preferences, entry.TeamId, entry.PreviousTeamId, entry.Team), DetailsJson);
 
     /// <summary>
     /// Text as both databases take it. PostgreSQL refuses NUL in text and Npgsql refuses half a surrogate pair; one such
@@ -411,5 +416,12 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
 
     private static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
 
-    private sealed record EventDetails(DateTimeOffset? Deadline, WarningClearedCause? Cause, SessionRecord? Session, TenantPreferences? Preferences);
+    private sealed record EventDetails(
+        DateTimeOffset? Deadline,
+        WarningClearedCause? Cause,
+        SessionRecord? Session,
+        TenantPreferences? Preferences,
+        string? TeamId = null,
+        string? PreviousTeamId = null,
+        Team? Team = null);
 }

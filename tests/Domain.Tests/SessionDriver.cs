@@ -16,7 +16,8 @@ internal sealed class SessionDriver(string agentId, AgentState initial, TimeProv
 
     public SessionState State => WorkSessionMachine.StateOf(Data);
 
-    public WorkSessionPreferences Preferences => Data.Preferences.Preferences;
+    /// <summary>The effective preferences: the team's overrides over the tenant's.</summary>
+    public WorkSessionPreferences Preferences => WorkSessionMachine.EffectivePreferences(Data);
 
     public DateTimeOffset? InactivityDeadline => WorkSessionMachine.InactivityDeadline(Data);
 
@@ -57,6 +58,8 @@ internal sealed class SessionDriver(string agentId, AgentState initial, TimeProv
     public IReadOnlyList<AgentEvent> CheckDeadlines() => Run(new WorkSessionCommand.CheckDeadlines());
 
     public IReadOnlyList<AgentEvent> ApplyPreferences(TenantPreferences preferences) => Run(new WorkSessionCommand.ApplyPreferences(preferences));
+
+    public IReadOnlyList<AgentEvent> ApplyTeam(TeamMembership? team) => Run(new WorkSessionCommand.ApplyTeam(team));
 
     public IReadOnlyList<AgentEvent> Activate(TenantPreferences preferences) => Run(new WorkSessionCommand.Activate(preferences));
 }

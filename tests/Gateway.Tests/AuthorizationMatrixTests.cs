@@ -51,6 +51,8 @@ public sealed class AuthorizationMatrixTests(GatewayFixture fixture)
         ["POST /api/v1/webhooks/{webhookId}/rotate-secret"] = ([Admin], null),
         ["POST /api/v1/webhooks/{webhookId}/replay"] = ([Admin], new { after = 0 }),
         ["GET /api/v1/webhooks/{webhookId}/deliveries"] = ([Admin], null),
+        ["GET /api/v1/me/preferences"] = ([Agent], null),
+        ["GET /api/v1/agents/{agentId}/preferences"] = ([Supervisor, Admin], null),
     };
 
     /// <summary>Endpoints that need a query to answer 200 rather than 400: the reports' range, around the silo's clock.</summary>

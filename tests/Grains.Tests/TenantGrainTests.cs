@@ -421,12 +421,15 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         // Grain-to-grain plumbing (preference pushes, roster upkeep) lives on internal interfaces in src/Grains.
         string[] agent = [.. typeof(IAgentGrain).GetMethods().Select(m => m.Name).Order()];
         string[] tenant = [.. typeof(ITenantGrain).GetMethods().Select(m => m.Name).Order()];
+        string[] team = [.. typeof(ITeamGrain).GetMethods().Select(m => m.Name).Order()];
 
         Assert.Equal(
-            ["BeginEngagement", "Continue", "EndEngagement", "EndSession", "FindSnapshot", "GetSnapshot", "RecordActivity", "SetStatus", "StartSession", "Subscribe", "Unsubscribe", "get_ObserverLease"],
+            ["BeginEngagement", "Continue", "EndEngagement", "EndSession", "FindSnapshot", "GetEffectivePreferences", "GetSnapshot", "RecordActivity", "SetStatus", "StartSession", "Subscribe", "Unsubscribe", "get_ObserverLease"],
             agent);
         Assert.Equal(["GetPreferences", "GetRosterPage", "UpdatePreferences"], tenant);
+        Assert.Equal(["ChangeMembers", "Delete", "Get", "GetMembers", "Put"], team);
         Assert.False(typeof(IAgentPreferencesTarget).IsPublic);
+        Assert.False(typeof(ITeamMembership).IsPublic);
         Assert.False(typeof(ITenantRoster).IsPublic);
     }
 }

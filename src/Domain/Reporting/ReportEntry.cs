@@ -23,7 +23,10 @@ internal sealed record ReportEntry(
     DateTimeOffset? Deadline = null,
     WarningClearedCause? Cause = null,
     SessionRecord? Session = null,
-    TenantPreferences? Preferences = null)
+    TenantPreferences? Preferences = null,
+    string? TeamId = null,
+    string? PreviousTeamId = null,
+    Team? Team = null)
 {
     /// <summary>The entries of a stored transition, in order.</summary>
     /// <param name="tenantId">The agent's tenant.</param>
@@ -71,6 +74,39 @@ internal sealed record ReportEntry(
         FeedEventKinds.PreferencesChanged,
         Actor: preferences.UpdatedBy is null ? Actor.System : Actor.Admin(preferences.UpdatedBy),
         Preferences: preferences);
+
+    /// <summary>The entry of a team created, replaced or deleted.</summary>
+    /// <param name="tenantId">The tenant.</param>
+    /// <param name="team">The team with its new version; when deleted, as it was, with the delete's version and audit fields.</param>
+    /// <param name="deleted">Whether the change deleted the team: the entry then holds no team.</param>
+    public static ReportEntry TeamChanged(string tenantId, Team team, bool deleted) => new(
+        TimeOrderedIds.New(team.UpdatedAt),
+        tenantId,
+        AgentId: null,
+        SessionId: null,
+        team.UpdatedAt,
+        FeedEventKinds.TeamChanged,
+        Actor: Actor.Admin(team.UpdatedBy),
+        TeamId: team.TeamId,
+        Team: deleted ? null : team);
+
+    /// <summary>The entry of an agent joining, leaving or moving between teams.</summary>
+    /// <param name="tenantId">The tenant.</param>
+    /// <param name="agentId">The agent.</param>
+    /// <param name="at">When.</param>
+    /// <param name="previousTeamId">The team it left; null when it was in none.</param>
+    /// <param name="teamId">The team it is in now; null when none.</param>
+    /// <param name="by">The admin who changed it.</param>
+    public static ReportEntry AgentTeamChanged(string tenantId, string agentId, DateTimeOffset at, string? previousTeamId, string? teamId, string by) => new(
+        TimeOrderedIds.New(at),
+        tenantId,
+        agentId,
+        SessionId: null,
+        at,
+        FeedEventKinds.AgentTeamChanged,
+        Actor: Actor.Admin(by),
+        TeamId: teamId,
+        PreviousTeamId: previousTeamId);
 
     private static Actor EndActor(SessionRecord record) => record.EndReason switch
     {

@@ -51,6 +51,7 @@ public static class Problems
         new(NotFound, StatusCodes.Status404NotFound, "Not found", "There is no such resource."),
         new(ErrorCodes.AgentNotFound, StatusCodes.Status404NotFound, "No such agent", "The tenant has no such agent."),
         new(ErrorCodes.WebhookNotFound, StatusCodes.Status404NotFound, "No such webhook", "The tenant has no such webhook."),
+        new(ErrorCodes.TeamNotFound, StatusCodes.Status404NotFound, "No such team", "The tenant has no such team."),
         new(MethodNotAllowed, StatusCodes.Status405MethodNotAllowed, "Method not allowed", "The resource does not support this method."),
         new(ErrorCodes.NoOpenSession, StatusCodes.Status409Conflict, "No open work session", "Start a work session first."),
         new(ErrorCodes.WorkSessionsDisabled, StatusCodes.Status409Conflict, "Work sessions are turned off", "Work sessions are turned off for this tenant."),

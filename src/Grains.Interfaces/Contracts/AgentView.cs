@@ -7,6 +7,7 @@ namespace WorkSessions.Contracts;
 /// <param name="StatusReason">The not-ready reason code, when <paramref name="Status"/> is not ready.</param>
 /// <param name="Session">The open session, or null.</param>
 /// <param name="Prompt">The pending inactivity prompt, or null.</param>
+/// <param name="TeamId">The agent's team, whose overrides apply to it; null when it belongs to none.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.AgentView")]
 public sealed record AgentView(
     [property: Id(0)] string AgentId,
@@ -14,7 +15,8 @@ public sealed record AgentView(
     [property: Id(2)] AgentStatus Status,
     [property: Id(3)] string? StatusReason,
     [property: Id(4)] SessionView? Session,
-    [property: Id(5)] PromptView? Prompt);
+    [property: Id(5)] PromptView? Prompt,
+    [property: Id(6)] string? TeamId = null);
 
 /// <summary>An open work session.</summary>
 /// <param name="SessionId">The session's id.</param>

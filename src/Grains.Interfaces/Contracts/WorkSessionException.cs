@@ -47,6 +47,9 @@ public static class ErrorCodes
 
     /// <summary>A webhook endpoint the tenant does not have (also what another tenant's endpoints look like).</summary>
     public const string WebhookNotFound = "webhook_not_found";
+
+    /// <summary>A team the tenant does not have (also what another tenant's teams look like).</summary>
+    public const string TeamNotFound = "team_not_found";
 }
 
 /// <summary>

@@ -33,6 +33,12 @@ internal enum Staleness
 /// </summary>
 internal sealed record PreferencesCommand(bool Enabled, bool AutoEnd, int TimeoutSeconds, int GraceSeconds, Staleness Staleness, string UpdatedBy) : Command;
 
+/// <summary>
+/// The agent's team as the team grain pushes it: joined, moved to another team, left (<paramref name="TeamId"/> null), or
+/// its team's overrides changed (each null inherits the tenant's).
+/// </summary>
+internal sealed record TeamCommand(string? TeamId, bool? AutoEnd, int? TimeoutSeconds, int? GraceSeconds) : Command;
+
 /// <summary>Time passes with the silo up: every deadline fires at its time.</summary>
 internal sealed record AdvanceCommand(long Milliseconds) : Command;
 
@@ -113,6 +119,13 @@ internal static class ScenarioGen
             Gen.OneOf("admin-1", "admin-2"),
             (enabled, autoEnd, t, g, staleness, by) => new PreferencesCommand(enabled, autoEnd, t, g, staleness, by));
 
+        var team = Gen.Select(
+            Gen.Frequency((1, Gen.Const((string?)null)), (2, Gen.Const<string?>("day")), (2, Gen.Const<string?>("night"))),
+            Gen.Frequency((3, Gen.Const((bool?)null)), (2, Gen.Const<bool?>(true)), (1, Gen.Const<bool?>(false))),
+            Gen.Frequency((1, Gen.Const((int?)null)), (2, timeout.Select(t => (int?)t))),
+            Gen.Frequency((1, Gen.Const((int?)null)), (2, grace.Select(g => (int?)g))),
+            (id, autoEnd, t, g) => new TeamCommand(id, autoEnd, t, g));
+
         var command = Gen.Frequency<Command>(
             (p.Start, OwnStatus.Select(s => (Command)new StartCommand(s.Status, s.Reason))),
             (p.Activity, Gen.Const<Command>(new ActivityCommand())),
@@ -122,6 +135,7 @@ internal static class ScenarioGen
             (p.BeginEngagement, engagement.Select(id => (Command)new BeginEngagementCommand(id))),
             (p.EndEngagement, engagement.Select(id => (Command)new EndEngagementCommand(id))),
             (p.Preferences, preferences.Select(c => (Command)c)),
+            (p.Preferences, team.Select(c => (Command)c)),
             (p.Advance, Millis.Select(ms => (Command)new AdvanceCommand(ms))),
             (p.Outage, Millis.Select(ms => (Command)new OutageCommand(ms))),
             (p.Deactivation, Gen.Int[0, (int)ReminderPeriod.TotalMilliseconds].Select(ms => (Command)new DeactivationCommand(ms))),

@@ -14,6 +14,8 @@ internal sealed class Coverage
     private long _timerFirings;
     private long _sessions;
     private long _recoveryPrompts;
+    private long _teamChanges;
+    private long _graceExtensions;
     private readonly long[] _ends = new long[Enum.GetValues<EndReason>().Length];
 
     public long Sequences => Interlocked.Read(ref _sequences);
@@ -27,6 +29,12 @@ internal sealed class Coverage
     public long Sessions => Interlocked.Read(ref _sessions);
 
     public long RecoveryPrompts => Interlocked.Read(ref _recoveryPrompts);
+
+    /// <summary>Team changes (joined, moved, left, overrides changed) that reached an open session.</summary>
+    public long TeamChanges => Interlocked.Read(ref _teamChanges);
+
+    /// <summary>Pending prompts whose deadline a longer grace period moved out.</summary>
+    public long GraceExtensions => Interlocked.Read(ref _graceExtensions);
 
     public long Ends(EndReason reason) => Interlocked.Read(ref _ends[(int)reason]);
 
@@ -42,12 +50,16 @@ internal sealed class Coverage
 
     public void RecoveryPrompt() => Interlocked.Increment(ref _recoveryPrompts);
 
+    public void TeamChange() => Interlocked.Increment(ref _teamChanges);
+
+    public void GraceExtension() => Interlocked.Increment(ref _graceExtensions);
+
     public void End(EndReason reason) => Interlocked.Increment(ref _ends[(int)reason]);
 
     public override string ToString() =>
         $"{Sequences} sequences, {Steps} steps ({Rejections} rejected, {TimerFirings} timer firings), {Sessions} sessions; ends: " +
         string.Join(", ", Enum.GetValues<EndReason>().Select(r => $"{r} {Ends(r)}")) +
-        $"; prompts re-issued after an outage: {RecoveryPrompts}";
+        $"; prompts re-issued after an outage: {RecoveryPrompts}; team changes with a session open: {TeamChanges}, prompts extended by a longer grace: {GraceExtensions}";
 }
 
 /// <summary>
@@ -83,6 +95,10 @@ internal sealed class SequenceRunner
     private int _continues;
     private InactivityWarned? _lastWarning;
     private TimeSpan _graceAtLastWarning;
+
+    // The pending prompt's deadline: its grace period at the prompt, moved out by every longer one in force since.
+    private DateTimeOffset _promptDeadline;
+    private long _teamVersion;
     private bool _warningCleared;
 
     private bool _clockWentBack;
@@ -265,7 +281,23 @@ internal sealed class SequenceRunner
                 }
                 else if (_session.State == SessionState.Warned)
                 {
-                    Check(preferences.AutoEnd, "turning auto-end off withdraws the prompt");
+                    Check(_session.Preferences.AutoEndEnabled, "turning auto-end off withdraws the prompt");
+                }
+
+                break;
+
+            case TeamCommand team:
+                var membership = team.TeamId is null
+                    ? null
+                    : new TeamMembership(team.TeamId, new TeamPreferenceOverrides(team.AutoEnd, team.TimeoutSeconds, team.GraceSeconds), ++_teamVersion);
+                var teamApplied = Step(null, () => _session.ApplyTeam(membership));
+                Check(_data.Team == membership, "the agent holds the team it was given");
+                Check(
+                    teamApplied!.All(e => e is InactivityWarned or WarningCleared { Cause: WarningClearedCause.AutoEndDisabled }),
+                    "a team change only warns (a timeout already past) or withdraws a prompt (auto-end off), never ends a session");
+                if (open)
+                {
+                    _coverage.TeamChange();
                 }
 
                 break;
@@ -411,6 +443,7 @@ internal sealed class SequenceRunner
                 Check(warned.At >= _openStartedAt, "startedAt <= warnedAt");
                 Check(_data.OpenEngagements.Count == 0, "no prompt while engaged");
                 _lastWarning = warned;
+                _promptDeadline = warned.Deadline;
                 _graceAtLastWarning = _session.Preferences.GracePeriod;
                 _warningCleared = false;
                 _prompts++;
@@ -448,8 +481,9 @@ internal sealed class SequenceRunner
                     Check(_lastWarning is { } w && w.SessionId == record.SessionId && !_warningCleared, "an inactivity end follows a pending prompt");
                     var warning = _lastWarning!;
                     Check(warning.Deadline - warning.At == _graceAtLastWarning, "the prompt gave the full grace period");
-                    Check(record.EndedAt >= warning.Deadline, "an inactivity end waits for the grace deadline");
-                    Check(record.EndedAt - warning.Deadline <= allowedLateness, "a grace deadline fires on time while the silo is up");
+                    Check(_promptDeadline >= warning.Deadline, "a later, shorter grace period never cut the prompt");
+                    Check(record.EndedAt >= _promptDeadline, "an inactivity end waits for the grace deadline, the longest grace in force since the prompt");
+                    Check(record.EndedAt - _promptDeadline <= allowedLateness, "a grace deadline fires on time while the silo is up");
                     Check(record.StartedAt <= warning.At && warning.At < record.EndedAt, "startedAt <= warnedAt < endedAt");
                 }
                 else
@@ -505,7 +539,17 @@ internal sealed class SequenceRunner
         {
             Check(_session.State == SessionState.Warned, "warned while the prompt is pending");
             Check(session.StartedAt <= warnedAt && warnedAt <= Latest, "startedAt <= warnedAt <= now");
-            Check(_lastWarning is { } w && w.At == warnedAt && w.Deadline == session.GraceDeadline && !_warningCleared, "the pending prompt was announced");
+            Check(_lastWarning is { } w && w.At == warnedAt && !_warningCleared, "the pending prompt was announced");
+            var expectedGraceDeadline = Later(_promptDeadline, warnedAt + _session.Preferences.GracePeriod);
+            Check(
+                session.GraceDeadline == expectedGraceDeadline,
+                "the prompt's deadline is the longest grace period in force since the prompt, from the prompt (never cut, extended in full)");
+            if (expectedGraceDeadline > _promptDeadline)
+            {
+                _coverage.GraceExtension();
+                _promptDeadline = expectedGraceDeadline;
+            }
+
             Check(_data.OpenEngagements.Count == 0, "never warned while engaged");
             Check(_session.Preferences.AutoEndEnabled, "never warned with auto-end off");
             Check(view.Prompt == new PromptView(warnedAt, session.GraceDeadline!.Value), "the view shows the prompt");
@@ -516,6 +560,8 @@ internal sealed class SequenceRunner
             Check(view.Prompt is null, "no prompt to show");
         }
     }
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private void Check(bool condition, string invariant)
     {

@@ -35,6 +35,8 @@ public sealed class WorkSessionPropertyTests(ITestOutputHelper output)
         Assert.True(coverage.Rejections > 0, "no command was rejected");
         Assert.True(coverage.TimerFirings > 0, "no deadline fired");
         Assert.True(coverage.RecoveryPrompts > 0, "no outage outlived a grace deadline");
+        Assert.True(coverage.TeamChanges > 0, "no team change reached an open session");
+        Assert.True(coverage.GraceExtensions > 0, "no pending prompt met a longer grace period");
         foreach (var reason in Enum.GetValues<EndReason>())
         {
             Assert.True(coverage.Ends(reason) > 0, $"no session ended {reason}");

@@ -143,8 +143,20 @@ public static class FeedEventKinds
     /// <summary>An admin changed the preferences; <see cref="FeedEvent.Preferences"/> holds them.</summary>
     public const string PreferencesChanged = "preferences-changed";
 
+    /// <summary>
+    /// An admin created, replaced or deleted a team: <see cref="FeedEvent.TeamId"/> names it, <see cref="FeedEvent.Team"/>
+    /// holds it (null when deleted).
+    /// </summary>
+    public const string TeamChanged = "team-changed";
+
+    /// <summary>
+    /// An agent joined, left or moved between teams: <see cref="FeedEvent.TeamId"/> is its team now (null: none),
+    /// <see cref="FeedEvent.PreviousTeamId"/> the one before.
+    /// </summary>
+    public const string AgentTeamChanged = "agent-team-changed";
+
     /// <summary>Every kind, in the order above.</summary>
-    public static IReadOnlyList<string> All { get; } = [SessionStarted, SessionEnded, StatusChanged, InactivityWarning, WarningCleared, PreferencesChanged];
+    public static IReadOnlyList<string> All { get; } = [SessionStarted, SessionEnded, StatusChanged, InactivityWarning, WarningCleared, PreferencesChanged, TeamChanged, AgentTeamChanged];
 }
 
 /// <summary>
@@ -166,6 +178,9 @@ public static class FeedEventKinds
 /// <param name="Cause">For a cleared warning: why.</param>
 /// <param name="Session">For a session end: the session record.</param>
 /// <param name="Preferences">For a preference change: the new preferences.</param>
+/// <param name="TeamId">For a team change, the team; for an agent's team change, its team now (null: none).</param>
+/// <param name="PreviousTeamId">For an agent's team change, the team it left (null: none).</param>
+/// <param name="Team">For a team change, the team as stored; null when it was deleted.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.FeedEvent")]
 public sealed record FeedEvent(
     [property: Id(0)] long Position,
@@ -182,4 +197,7 @@ public sealed record FeedEvent(
     [property: Id(11)] DateTimeOffset? Deadline,
     [property: Id(12)] WarningClearedCause? Cause,
     [property: Id(13)] SessionRecord? Session,
-    [property: Id(14)] TenantPreferences? Preferences);
+    [property: Id(14)] TenantPreferences? Preferences,
+    [property: Id(15)] string? TeamId = null,
+    [property: Id(16)] string? PreviousTeamId = null,
+    [property: Id(17)] Team? Team = null);

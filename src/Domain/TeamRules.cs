@@ -1,0 +1,147 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using WorkSessions.Contracts;
+
+namespace WorkSessions.Domain;
+
+/// <summary>
+/// What a team may be (docs/architecture.md#teams), and the preferences that apply to an agent: its team's overrides
+/// over its tenant's. Pure: no clock, no I/O.
+/// </summary>
+public static partial class TeamRules
+{
+    /// <summary>The longest team name, after trimming.</summary>
+    public const int MaximumNameLength = 80;
+
+    /// <summary>The most supervisors a team lists.</summary>
+    public const int MaximumSupervisors = 50;
+
+    /// <summary>The most agent ids one change of a team's members names.</summary>
+    public const int MaximumMembersPerChange = 1000;
+
+    /// <summary>The time zone of a team that names none.</summary>
+    public const string DefaultTimeZone = "UTC";
+
+    /// <summary>
+    /// The definition as the team stores it (name and supervisors trimmed, the time zone <c>UTC</c> when none is given,
+    /// no overrides when none are given), or a rejection naming what is wrong.
+    /// </summary>
+    /// <param name="teamId">The team's id: the pattern of tenant ids.</param>
+    /// <param name="definition">What the admin sent.</param>
+    /// <param name="rules">The bounds of each preference.</param>
+    /// <exception cref="WorkSessionException">
+    /// <c>invalid_id</c>, <c>invalid_argument</c> (name, supervisors), <c>invalid_time_zone</c>, <c>invalid_preferences</c>.
+    /// </exception>
+    public static TeamDefinition Normalize(string? teamId, TeamDefinition? definition, PreferenceRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        if (!AgentKey.IsValidTenantId(teamId))
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidId, $"A team id is 1 to {AgentKey.MaxTenantIdLength} lowercase letters, digits or '-', starting with a letter or digit.");
+        }
+
+        if (definition is null)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidArgument, "The team is required.");
+        }
+
+        var name = definition.Name?.Trim() ?? "";
+        if (name.Length is < 1 or > MaximumNameLength || !PrintableText.IsPrintable(name))
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidArgument, $"name is 1 to {MaximumNameLength} printable characters.");
+        }
+
+        var supervisors = definition.Supervisors.IsDefault ? [] : definition.Supervisors;
+        if (supervisors.Length > MaximumSupervisors)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidArgument, $"supervisors lists at most {MaximumSupervisors} user ids, not {supervisors.Length}.");
+        }
+
+        var trimmed = ImmutableArray.CreateBuilder<string>(supervisors.Length);
+        foreach (var supervisor in supervisors)
+        {
+            var userId = supervisor?.Trim() ?? "";
+            if (userId.Length is < 1 or > InputRules.MaxUserIdLength || !PrintableText.IsPrintable(userId))
+            {
+                throw new WorkSessionException(ErrorCodes.InvalidArgument, $"supervisors: a user id is 1 to {InputRules.MaxUserIdLength} printable characters.");
+            }
+
+            if (!trimmed.Contains(userId, StringComparer.Ordinal))
+            {
+                trimmed.Add(userId);
+            }
+        }
+
+        var preferences = definition.Preferences ?? TeamPreferenceOverrides.None;
+        rules.Validate(preferences);
+        return new TeamDefinition(name, TimeZone(definition.TimeZone), trimmed.ToImmutable(), preferences);
+    }
+
+    /// <summary>
+    /// The agent's effective preferences: each field the team overrides from the team, everything else from the tenant.
+    /// An agent in no team follows the tenant.
+    /// </summary>
+    /// <param name="tenant">The tenant's preferences.</param>
+    /// <param name="team">The agent's team; null when it belongs to none.</param>
+    public static EffectivePreferences Effective(WorkSessionPreferences tenant, TeamMembership? team)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var overrides = team?.Preferences ?? TeamPreferenceOverrides.None;
+        var source = new PreferenceSources(
+            SourceOf(overrides.AutoEndEnabled),
+            SourceOf(overrides.InactivityTimeoutSeconds),
+            SourceOf(overrides.GracePeriodSeconds));
+        return new EffectivePreferences(EffectiveValues(tenant, team), team?.TeamId, source);
+    }
+
+    /// <summary>
+    /// The values of <see cref="Effective"/> alone, without their sources: the tenant's own instance when the team
+    /// overrides nothing, so an agent in no team allocates nothing.
+    /// </summary>
+    /// <param name="tenant">The tenant's preferences.</param>
+    /// <param name="team">The agent's team; null when it belongs to none.</param>
+    public static WorkSessionPreferences EffectiveValues(WorkSessionPreferences tenant, TeamMembership? team)
+    {
+        if (team is null || team.Preferences == TeamPreferenceOverrides.None)
+        {
+            return tenant;
+        }
+
+        var overrides = team.Preferences;
+        return tenant with
+        {
+            AutoEndEnabled = overrides.AutoEndEnabled ?? tenant.AutoEndEnabled,
+            InactivityTimeoutSeconds = overrides.InactivityTimeoutSeconds ?? tenant.InactivityTimeoutSeconds,
+            GracePeriodSeconds = overrides.GracePeriodSeconds ?? tenant.GracePeriodSeconds,
+        };
+    }
+
+    private static PreferenceSource SourceOf<T>(T? value)
+        where T : struct => value is null ? PreferenceSource.Tenant : PreferenceSource.Team;
+
+    private static string TimeZone(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return DefaultTimeZone;
+        }
+
+        try
+        {
+            // IANA names only, as the reports take them: a Windows name would mean different things on different hosts.
+            var zone = name.Length <= 64 && IanaName().IsMatch(name) ? TimeZoneInfo.FindSystemTimeZoneById(name) : null;
+            if (zone is { HasIanaId: true })
+            {
+                return name;
+            }
+        }
+        catch (Exception exception) when (exception is TimeZoneNotFoundException or InvalidTimeZoneException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+        }
+
+        throw new WorkSessionException(ErrorCodes.InvalidTimeZone, $"'{name}' is not an IANA time zone name (e.g. Europe/Berlin).");
+    }
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex IanaName();
+}

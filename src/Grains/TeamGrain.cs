@@ -1,0 +1,336 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using WorkSessions.Contracts;
+using WorkSessions.Domain;
+using WorkSessions.Hosting;
+using WorkSessions.Reporting;
+using WorkSessions.Storage;
+
+namespace WorkSessions;
+
+/// <summary>
+/// One team of a tenant (docs/architecture.md#teams): stores its definition and members, tells each agent added or
+/// removed at once, and pushes a change of its overrides, or its deletion, to its members after the change has
+/// answered. Every change is versioned and reported through its outbox.
+/// </summary>
+[GrainType("team")]
+internal sealed class TeamGrain(
+    [PersistentState(StateNames.Team, StorageNames.WorkSessions)] IPersistentState<TeamGrainState> state,
+    TimeProvider timeProvider,
+    IOptions<WorkSessionsOptions> options,
+    IOptions<ReportingOptions> reporting,
+    ReportWriter reportWriter,
+    LocalSiloStatus silo,
+    ILogger<TeamGrain> logger) : Grain, ITeamGrain, ITeamMembership
+{
+    private readonly OutboxedState<TeamGrainState> _state = new(state, reportWriter, reporting.Value.OutboxCapacity, timeProvider, logger);
+
+    // The members as stored, for lookups and pages that cost the page.
+    private readonly HashSet<string> _members = new(StringComparer.Ordinal);
+    private SortedIdList _order = new();
+
+    // Agents being added by a change not yet stored: an agent that activates meanwhile asks, and must hear it is a member.
+    private readonly HashSet<string> _joining = new(StringComparer.Ordinal);
+
+    private IGrainTimer? _push;
+    private long _pushedVersion;
+
+    private string TenantId => WorkSessionsGrains.TeamOf(this.GetPrimaryKeyString()).TenantId;
+
+    private string TeamId => WorkSessionsGrains.TeamOf(this.GetPrimaryKeyString()).TeamId;
+
+    private Team? Current => _state.State.Team;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _state.Owner = this.GetGrainId();
+        foreach (var agentId in _state.State.Members)
+        {
+            _members.Add(agentId);
+            _order.Add(agentId);
+        }
+
+        _pushedVersion = _state.State.PushedVersion;
+        _state.HandOver();
+        if (_pushedVersion != _state.State.Version)
+        {
+            // A push cut off by a crash or a deactivation: the members may hold older overrides, or not know the team is gone.
+            StartPush();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<Team?> Get() => Task.FromResult(Current);
+
+    public async Task<TeamPutResult> Put(TeamDefinition definition, long? expectedVersion, string updatedBy)
+    {
+        var normalized = TeamRules.Normalize(TeamId, definition, options.Value.PreferenceRules);
+        ExpectVersion(expectedVersion);
+        var created = Current is null;
+        if (created && _state.State.Members.Count > 0)
+        {
+            // A deleted team's members not yet told it is gone: they leave it before it exists again.
+            await ForEachAgentAsync(_state.State.Members, agentId => Agents(agentId).LeaveTeam(TeamId));
+        }
+
+        var version = _state.State.Version + 1;
+        var team = new Team(
+            TeamId, normalized.Name, normalized.TimeZone!, normalized.Supervisors, normalized.Preferences!, _members.Count, version, timeProvider.GetUtcNow(), updatedBy);
+        var pushOwed = !created && team.Preferences != Current!.Preferences;
+        var wasPushed = _pushedVersion == _state.State.Version;
+        await _state.WriteAsync(
+            _state.State with { Team = team, Version = version, Members = created ? [] : _state.State.Members },
+            [ReportEntry.TeamChanged(TenantId, team, deleted: false)]);
+        if (created)
+        {
+            _members.Clear();
+            _order = new();
+        }
+
+        if (pushOwed || !wasPushed)
+        {
+            StartPush();
+        }
+        else
+        {
+            _pushedVersion = version;
+        }
+
+        return new TeamPutResult(team, created);
+    }
+
+    public async Task Delete(long? expectedVersion, string deletedBy)
+    {
+        var team = RequireTeam();
+        ExpectVersion(expectedVersion);
+        var version = _state.State.Version + 1;
+        var deleted = team with { Version = version, UpdatedAt = timeProvider.GetUtcNow(), UpdatedBy = deletedBy, AgentCount = 0 };
+
+        // The members stay stored as the agents still to be told, until the push has told them all.
+        await _state.WriteAsync(_state.State with { Team = null, Version = version }, [ReportEntry.TeamChanged(TenantId, deleted, deleted: true)]);
+        StartPush();
+    }
+
+    public async Task<TeamMembersChange> ChangeMembers(IReadOnlyList<string> add, IReadOnlyList<string> remove, string updatedBy)
+    {
+        add ??= [];
+        remove ??= [];
+        var team = RequireTeam();
+        if (add.Count + remove.Count > TeamRules.MaximumMembersPerChange)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidArgument, $"add and remove name at most {TeamRules.MaximumMembersPerChange} agent ids in all, not {add.Count + remove.Count}.");
+        }
+
+        foreach (var agentId in add.Concat(remove))
+        {
+            if (!AgentKey.IsValidAgentId(agentId))
+            {
+                throw new WorkSessionException(ErrorCodes.InvalidId, $"'{agentId}' is not a valid agent id.");
+            }
+        }
+
+        var adding = add.Distinct(StringComparer.Ordinal).ToList();
+        var removing = remove.Distinct(StringComparer.Ordinal).Where(_members.Contains).ToList();
+        if (adding.Intersect(remove, StringComparer.Ordinal).Any())
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidArgument, "An agent id is both added and removed.");
+        }
+
+        var version = _state.State.Version + 1;
+        var now = timeProvider.GetUtcNow();
+        var membership = new TeamMembership(TeamId, team.Preferences, version);
+        var previousTeams = new Dictionary<string, string?>(StringComparer.Ordinal);
+        _joining.UnionWith(adding);
+        try
+        {
+            // Each agent learns first: a member the agents do not know of would be worse than an agent whose team's
+            // list lags (the agent asks its team again on activation, and the change can be retried).
+            await ForEachAgentAsync(adding, async agentId => previousTeams[agentId] = await Agents(agentId).JoinTeam(membership));
+            await ForEachAgentAsync(removing, agentId => Agents(agentId).LeaveTeam(TeamId));
+
+            var joined = adding.Where(agentId => previousTeams[agentId] != TeamId).ToList();
+            if (joined.Count == 0 && removing.Count == 0 && adding.All(_members.Contains))
+            {
+                // Nothing changed (every agent added was a member already): no new version, nothing to report.
+                return new TeamMembersChange(0, 0, 0);
+            }
+
+            var members = new HashSet<string>(_members, StringComparer.Ordinal);
+            members.UnionWith(adding);
+            members.ExceptWith(removing);
+            var entries = new List<ReportEntry>(joined.Count + removing.Count);
+            entries.AddRange(joined.Select(agentId => ReportEntry.AgentTeamChanged(TenantId, agentId, now, previousTeams[agentId], TeamId, updatedBy)));
+            entries.AddRange(removing.Select(agentId => ReportEntry.AgentTeamChanged(TenantId, agentId, now, TeamId, null, updatedBy)));
+            var updated = team with { AgentCount = members.Count, Version = version, UpdatedAt = now, UpdatedBy = updatedBy };
+            var wasPushed = _pushedVersion == _state.State.Version;
+            await _state.WriteAsync(
+                _state.State with { Team = updated, Version = version, Members = [.. members.Order(StringComparer.Ordinal)] },
+                entries);
+            foreach (var agentId in adding)
+            {
+                _members.Add(agentId);
+                _order.Add(agentId);
+            }
+
+            foreach (var agentId in removing)
+            {
+                _members.Remove(agentId);
+                _order.Remove(agentId);
+            }
+
+            if (wasPushed)
+            {
+                // Every member holds this version's overrides already: the agents added were told them just now.
+                _pushedVersion = version;
+            }
+
+            foreach (var group in joined.Where(agentId => previousTeams[agentId] is not null).GroupBy(agentId => previousTeams[agentId]!))
+            {
+                GrainFactory.GetTeamMembership(TenantId, group.Key).MembersLeft([.. group]).Ignore();
+            }
+
+            var moved = joined.Count(agentId => previousTeams[agentId] is not null);
+            return new TeamMembersChange(joined.Count - moved, removing.Count, moved);
+        }
+        finally
+        {
+            _joining.ExceptWith(adding);
+        }
+    }
+
+    public Task<TeamMembersPage> GetMembers(string? afterAgentId, int limit)
+    {
+        RequireTeam();
+        if (limit is < 1 or > TeamRules.MaximumMembersPerChange)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidArgument, $"limit must be between 1 and {TeamRules.MaximumMembersPerChange}.");
+        }
+
+        var page = _order.After(afterAgentId).Take(limit + 1).ToList();
+        if (page.Count <= limit)
+        {
+            return Task.FromResult(new TeamMembersPage(page, null));
+        }
+
+        page.RemoveAt(limit);
+        return Task.FromResult(new TeamMembersPage(page, page[^1]));
+    }
+
+    public Task<TeamMembership?> GetMembership(string agentId) =>
+        Task.FromResult(Current is { } team && (_members.Contains(agentId) || _joining.Contains(agentId))
+            ? new TeamMembership(TeamId, team.Preferences, team.Version)
+            : null);
+
+    public async Task MembersLeft(IReadOnlyList<string> agentIds)
+    {
+        var leaving = agentIds.Where(_members.Contains).ToList();
+        if (leaving.Count == 0)
+        {
+            return;
+        }
+
+        var members = _state.State.Members.Where(agentId => !leaving.Contains(agentId, StringComparer.Ordinal)).ToList();
+        var team = Current is { } current ? current with { AgentCount = members.Count } : null;
+        await _state.WriteAsync(_state.State with { Team = team, Members = members }, []);
+        foreach (var agentId in leaving)
+        {
+            _members.Remove(agentId);
+            _order.Remove(agentId);
+        }
+    }
+
+    private Team RequireTeam() => Current ?? throw new WorkSessionException(ErrorCodes.TeamNotFound, $"The tenant has no team '{TeamId}'.");
+
+    private void ExpectVersion(long? expectedVersion)
+    {
+        var version = Current?.Version ?? 0;
+        if (expectedVersion is { } expected && expected != version)
+        {
+            throw new WorkSessionException(ErrorCodes.VersionMismatch, $"The team is at version {version}, not {expected}; read it again and retry.");
+        }
+    }
+
+    private IAgentPreferencesTarget Agents(string agentId) => GrainFactory.GetAgentPreferencesTarget(TenantId, agentId);
+
+    private async Task ForEachAgentAsync(IReadOnlyList<string> agentIds, Func<string, Task> call)
+    {
+        var next = 0;
+        async Task WorkAsync()
+        {
+            while (next < agentIds.Count)
+            {
+                await call(agentIds[next++]);
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, Math.Min(options.Value.PreferencePushConcurrency, agentIds.Count)).Select(_ => WorkAsync()));
+    }
+
+    // Not interleaved: the push's own writes must not run beside a change's. A change waits for a push under way; reads
+    // and an activating agent's question interleave with it.
+    private void StartPush() => _push ??= this.RegisterGrainTimer(
+        PushAsync,
+        new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+
+    /// <summary>
+    /// Tells every member the team's current overrides, or that the team is gone, until the version told is the stored
+    /// one; then stores that version (and, after a delete, forgets the members told). A failed call is retried by the
+    /// next activation; the agent also asks its team whenever it activates.
+    /// </summary>
+    private async Task PushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested && silo.IsActive && _pushedVersion != _state.State.Version)
+            {
+                var version = _state.State.Version;
+                var team = Current;
+                var agents = _state.State.Members.ToList();
+                var failed = 0;
+                Exception? firstFailure = null;
+                await ForEachAgentAsync(agents, async agentId =>
+                {
+                    try
+                    {
+                        await (team is null
+                            ? Agents(agentId).LeaveTeam(TeamId)
+                            : Agents(agentId).TeamChanged(new TeamMembership(TeamId, team.Preferences, version)));
+                    }
+                    catch (Exception exception) when (exception is not OperationCanceledException)
+                    {
+                        failed++;
+                        firstFailure ??= exception;
+                    }
+                });
+
+                if (failed > 0 || version != _state.State.Version)
+                {
+                    if (failed > 0)
+                    {
+                        // The next activation pushes again; meanwhile each agent asks its team whenever it activates.
+                        TenantLog.PushFailed(logger, firstFailure, TenantId, failed, agents.Count);
+                        return;
+                    }
+
+                    continue;
+                }
+
+                _pushedVersion = version;
+                var told = team is null ? [] : _state.State.Members;
+                await _state.WriteAsync(_state.State with { PushedVersion = version, Members = told }, []);
+                if (team is null)
+                {
+                    _members.Clear();
+                    _order = new();
+                }
+            }
+        }
+        finally
+        {
+            var push = _push;
+            _push = null;
+            push?.Dispose();
+        }
+    }
+}
