@@ -1,5 +1,6 @@
 using WorkSessions.Contracts;
 using WorkSessions.Contracts.Reports;
+using WorkSessions.Domain;
 using WorkSessions.TestSupport;
 
 namespace WorkSessions.Grains.Tests;
@@ -260,6 +261,32 @@ public sealed class TeamGrainTests(ClusterFixture fixture)
         Assert.Equal(SessionState.Active, (await bob.GetSnapshot()).State);
         await fixture.AdvanceAsync(TimeSpan.FromSeconds(180));
         Assert.Equal(new PromptView(startedAt.AddSeconds(300), startedAt.AddSeconds(350)), (await bob.GetSnapshot()).Prompt);
+    }
+
+    [Fact]
+    public async Task AThousandOpenSessionsMovedInOneCall_AllHoldTheNewTeamsOverrides_AndThenATenantsChangeUnderThem()
+    {
+        var tenant = await fixture.NewTenantAsync(Tenant);
+        var from = TeamGrain(tenant, "day");
+        var to = TeamGrain(tenant, "night");
+        await from.Put(Team(timeoutSeconds: 900), null, "admin-1");
+        await to.Put(Team(timeoutSeconds: 300, graceSeconds: 60), null, "admin-1");
+        var ids = Enumerable.Range(0, TeamRules.MaximumMembersPerChange).Select(i => $"agent-{i:D4}").ToList();
+        await from.ChangeMembers(ids, [], "admin-1");
+        await Task.WhenAll(ids.Select(id => fixture.Agent(tenant, id).StartSession(AgentStatus.Ready, null)));
+
+        // More agents than the push's concurrency (128): each is told inside the call, before it answers.
+        Assert.Equal(new TeamMembersChange(0, 0, ids.Count), await to.ChangeMembers(ids, [], "admin-1"));
+        var moved = await Task.WhenAll(ids.Select(id => fixture.Agent(tenant, id).GetEffectivePreferences()));
+        Assert.All(moved, effective => Assert.Equal(("night", 300, 60), (effective.TeamId, effective.Preferences.InactivityTimeoutSeconds, effective.Preferences.GracePeriodSeconds)));
+
+        await fixture.UpdateAndPushAsync(tenant, Tenant with { AutoEndEnabled = false });
+        var changed = await Task.WhenAll(ids.Select(id => fixture.Agent(tenant, id).GetEffectivePreferences()));
+        Assert.All(changed, effective => Assert.Equal((false, 300, 60), (effective.Preferences.AutoEndEnabled, effective.Preferences.InactivityTimeoutSeconds, effective.Preferences.GracePeriodSeconds)));
+        await Eventually.UntilAsync(() => from.GetMembers(null, 10), page => page.AgentIds.Count == 0, Push, "the agents to leave their previous team");
+
+        // The clock is the collection's: a thousand wake-ups left behind would tick on every later test's advance.
+        await Task.WhenAll(ids.Select(id => fixture.Agent(tenant, id).EndSession(Actor.Admin("admin-1"), null)));
     }
 
     [Fact]
