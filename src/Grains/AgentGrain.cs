@@ -387,7 +387,17 @@ internal sealed class AgentGrain(
             return;
         }
 
-        var answer = await ReadTeamAsync();
+        TeamMembership? answer;
+        try
+        {
+            answer = await ReadTeamAsync();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            AgentLog.TeamAskFailed(logger, exception, Key, held.TeamId);
+            return;
+        }
+
         if (!ReferenceEquals(Current.Team, held))
         {
             // Not while the agent grain runs one call at a time; kept so the rule does not rest on it.
