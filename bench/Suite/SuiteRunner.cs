@@ -148,6 +148,7 @@ internal static class SuiteRunner
         jobs.Add(new("writes", () => ChildProcess.RunFigureAsync("writes", bound, "writes", "--agents", N(sizes.WriteAgents), "--heartbeats", N(sizes.WriteHeartbeats))));
         jobs.Add(new("preferences", () => ChildProcess.RunFigureAsync("preferences", bound, "preferences", "--agents", N(sizes.PreferenceAgents), "--settle", N(sizes.SettleSeconds))));
         jobs.Add(new("roster", () => ChildProcess.RunFigureAsync("roster", bound, "roster", "--sessions", N(sizes.PreferenceAgents))));
+        jobs.Add(new("teams", () => ChildProcess.RunFigureAsync("teams", bound, "teams", "--agents", N(sizes.PreferenceAgents), "--settle", N(sizes.SettleSeconds))));
         jobs.Add(new("feed", () => ChildProcess.RunFigureAsync("feed", bound, "feed", "--seconds", N(sizes.CallSeconds))));
         jobs.Add(new("http", async () => await HttpFigure.RunAsync(gatewayDll, sizes.HttpAgents, sizes.WrkSeconds)));
         jobs.Add(new("startup", async () => await StartupFigure.RunAsync(gatewayDll)));

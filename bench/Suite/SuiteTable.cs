@@ -128,6 +128,20 @@ internal static class SuiteTable
                 "—", "—", "p99 ≤ 50 ms (the whole HTTP page)", !Has($"roster:roster.{page}.p99")));
         }
 
+        var teams = Math.Max(12, sizes.PreferenceAgents / 100);
+        foreach (var (phase, what) in new[]
+        {
+            ("team", $"one team's timeout override changed (its {sizes.PreferenceAgents / teams:N0} agents)"),
+            ("tenant", $"the tenant's grace period changed (all {sizes.PreferenceAgents / teams * teams:N0}; the teams' overrides stay on top)"),
+            ("move", $"{Math.Min(1_000, sizes.PreferenceAgents / teams * 10):N0} agents of ten teams moved to another team in one call"),
+        })
+        {
+            rows.Add(new(
+                $"team change, {sizes.PreferenceAgents / teams * teams:N0} open sessions in {teams:N0} teams, SQLite: {what}: each session's time to hold the new effective preferences, and the admin's answer",
+                $"p50 {Cell($"teams:teams.{phase}.p50", Ms)}, p99 {Cell($"teams:teams.{phase}.p99", Ms)}, max (all held) {Cell($"teams:teams.{phase}.max", Ms)}; answer {Cell($"teams:teams.{phase}.answer_ms", Ms)}",
+                "—", "—", "—", "all held ≤ 10,000 ms", !Has($"teams:teams.{phase}.max")));
+        }
+
         rows.Add(new(
             $"report feed's lag, SQLite: a status change → read by a reader polling every 250 ms (the Gateway's event stream), 20 agents changing status every 50 ms for {sizes.CallSeconds} s",
             $"p50 {Cell("feed:feed.lag.p50", Ms)}, p99 {Cell("feed:feed.lag.p99", Ms)}", "—", "—", "—", "—", !Has("feed:feed.lag.p99")));

@@ -163,7 +163,7 @@ internal sealed class AgentGrain(
     {
         ArgumentNullException.ThrowIfNull(team);
         var previous = Current.Team?.TeamId;
-        await RunAsync(new WorkSessionCommand.ApplyTeam(team));
+        await ApplyTeamAsync(team);
         return previous;
     }
 
@@ -171,7 +171,7 @@ internal sealed class AgentGrain(
     {
         if (Current.Team?.TeamId == teamId)
         {
-            await RunAsync(new WorkSessionCommand.ApplyTeam(null));
+            await ApplyTeamAsync(null);
         }
     }
 
@@ -180,7 +180,7 @@ internal sealed class AgentGrain(
         ArgumentNullException.ThrowIfNull(team);
         if (Current.Team is { } held && held.TeamId == team.TeamId && held.Version <= team.Version)
         {
-            await RunAsync(new WorkSessionCommand.ApplyTeam(team));
+            await ApplyTeamAsync(team);
         }
     }
 
@@ -196,6 +196,11 @@ internal sealed class AgentGrain(
         {
             return;
         }
+
+        // A push of its team lost while this activation stayed up (the call or the agent's write failed) is caught up here,
+        // within one period; the tenant's is caught up by the announcement below. Before the deadlines: a timeout the
+        // team shortened may be past already.
+        await QuietlyAsync(CatchUpWithTeamAsync());
 
         // Ticks may repeat or be missed; checking deadlines against the clock is idempotent.
         await CheckDeadlinesAsync();
@@ -357,6 +362,53 @@ internal sealed class AgentGrain(
 
     private IGrainTimer RegisterDeadlineTimer(TimeSpan dueTime) =>
         this.RegisterGrainTimer(OnDeadlineTimerAsync, new GrainTimerCreationOptions(dueTime, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+
+    /// <summary>Applies the team's change and counts it when it reached an open session.</summary>
+    private async Task ApplyTeamAsync(TeamMembership? team)
+    {
+        var held = Current.Team;
+        await RunAsync(new WorkSessionCommand.ApplyTeam(team));
+        if (Current.Session is not null && Current.Team != held)
+        {
+            metrics.TeamAdopted();
+        }
+    }
+
+    /// <summary>
+    /// Asks the team the agent holds how it holds the agent now (a read the team serves from memory, interleaved), and
+    /// adopts the answer when the push of it was lost: other overrides at a version not older than the one held, or no
+    /// membership at all (the team was deleted or let the agent go). A version that changed only the team's members or
+    /// name is not adopted: that would be a write per member for nothing.
+    /// </summary>
+    private async Task CatchUpWithTeamAsync()
+    {
+        if (Current.Team is not { } held)
+        {
+            return;
+        }
+
+        TeamMembership? answer;
+        try
+        {
+            answer = await ReadTeamAsync();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            AgentLog.TeamAskFailed(logger, exception, Key, held.TeamId);
+            return;
+        }
+
+        if (!ReferenceEquals(Current.Team, held))
+        {
+            // Not while the agent grain runs one call at a time; kept so the rule does not rest on it.
+            return;
+        }
+
+        if (answer is null || (answer.TeamId == held.TeamId && answer.Version >= held.Version && answer.Preferences != held.Preferences))
+        {
+            await ApplyTeamAsync(answer);
+        }
+    }
 
     /// <summary>The team as it holds this agent now: null when the agent is in none, or its team let it go meanwhile.</summary>
     private async Task<TeamMembership?> ReadTeamAsync() =>

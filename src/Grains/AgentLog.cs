@@ -4,7 +4,7 @@ using WorkSessions.Domain;
 
 namespace WorkSessions;
 
-/// <summary>What the agent grain logs: one line per event of a transition, the recovery rule, reminder failures.</summary>
+/// <summary>What the agent grain logs: one line per event of a transition, the recovery rule, reminder and team-question failures.</summary>
 internal static partial class AgentLog
 {
     /// <summary>Logs each event of a transition that took effect.</summary>
@@ -38,6 +38,9 @@ internal static partial class AgentLog
 
     [LoggerMessage(LogLevel.Warning, "Agent {AgentKey} could not register or remove its wake-up reminder")]
     public static partial void ReminderFailed(ILogger logger, Exception exception, string agentKey);
+
+    [LoggerMessage(LogLevel.Warning, "Agent {AgentKey} could not ask team {TeamId} on its wake-up; it asks again on the next one")]
+    public static partial void TeamAskFailed(ILogger logger, Exception exception, string agentKey, string teamId);
 
     [LoggerMessage(LogLevel.Information, "Agent {AgentKey} started session {SessionId}")]
     private static partial void SessionStarted(ILogger logger, string agentKey, Guid sessionId);

@@ -1,5 +1,6 @@
 using WorkSessions.Contracts;
 using WorkSessions.Contracts.Reports;
+using WorkSessions.Domain;
 using WorkSessions.TestSupport;
 
 namespace WorkSessions.Grains.Tests;
@@ -10,11 +11,29 @@ public sealed class TeamGrainTests(ClusterFixture fixture)
 {
     private static readonly WorkSessionPreferences Tenant = new(true, true, InactivityTimeoutSeconds: 600, GracePeriodSeconds: 30);
     private static readonly TimeSpan Push = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan WakeUpPeriod = new WorkSessions.Hosting.WorkSessionsOptions().WakeUpReminderPeriod;
 
     private static TeamDefinition Team(int? timeoutSeconds = null, int? graceSeconds = null, bool? autoEnd = null, string name = "Night") =>
         new(name, null, ["sup-1"], new TeamPreferenceOverrides(autoEnd, timeoutSeconds, graceSeconds));
 
     private ITeamGrain TeamGrain(string tenant, string teamId) => fixture.Grains.GetTeamGrain(tenant, teamId);
+
+    /// <summary>
+    /// Advances the clock one wake-up period at a time, each time until the agent's tick has completed (a tick asks the
+    /// agent's team): no tick is still under way when the test changes the team behind the agent's back. The agent's
+    /// wake-up must be armed, its session started when the clock was last moved by whole periods.
+    /// </summary>
+    private async Task AdvanceTickByTickAsync(IAgentGrain agent, TimeSpan duration)
+    {
+        for (; duration >= WakeUpPeriod; duration -= WakeUpPeriod)
+        {
+            var ticked = ClusterFixture.WaitForReminderTickAsync(agent.GetGrainId());
+            await fixture.AdvanceAsync(WakeUpPeriod);
+            await ticked;
+        }
+
+        await fixture.AdvanceAsync(duration);
+    }
 
     [Fact]
     public async Task AgentInATeamWithA120SecondTimeout_WarnsAt120_WhileATenantDefaultAgentWarnsAtTheTenantsTimeout()
@@ -140,8 +159,10 @@ public sealed class TeamGrainTests(ClusterFixture fixture)
         await team.Put(Team(timeoutSeconds: 3600), null, "admin-1");
         await team.ChangeMembers(["alice"], [], "admin-1");
         var alice = fixture.Agent(tenant, "alice");
+        var armed = ClusterFixture.WaitForReminderArmedAsync(alice.GetGrainId());
         await alice.StartSession(AgentStatus.Ready, null);
-        await fixture.AdvanceAsync(TimeSpan.FromSeconds(700));
+        await armed;
+        await AdvanceTickByTickAsync(alice, TimeSpan.FromSeconds(700));
 
         // The team's row says it is deleted and every member was told, but alice never heard (a push lost with a silo).
         fixture.Storage.Overwrite(StateNames.Team, team.GetGrainId(), new TeamGrainState { Version = 3, PushedVersion = 3 });
@@ -156,6 +177,116 @@ public sealed class TeamGrainTests(ClusterFixture fixture)
         Assert.Equal(SessionState.Active, (await alice.GetSnapshot()).State);
         await fixture.AdvanceAsync(TimeSpan.FromSeconds(1));
         Assert.Equal(new PromptView(activatedAt.AddSeconds(600), activatedAt.AddSeconds(630)), (await alice.GetSnapshot()).Prompt);
+    }
+
+    [Fact]
+    public async Task ATeamsPushLostWhileTheAgentStaysActive_IsCaughtUpWithinOneWakeUpPeriod()
+    {
+        var tenant = await fixture.NewTenantAsync(Tenant);
+        var team = TeamGrain(tenant, "night");
+        var created = await team.Put(Team(timeoutSeconds: 600), null, "admin-1");
+        await team.ChangeMembers(["alice"], [], "admin-1");
+        var alice = fixture.Agent(tenant, "alice");
+        var armed = ClusterFixture.WaitForReminderArmedAsync(alice.GetGrainId());
+        await alice.StartSession(AgentStatus.Ready, null);
+        await armed;
+        await AdvanceTickByTickAsync(alice, TimeSpan.FromSeconds(200));
+
+        // The push reaches alice, but her write of the change fails: she keeps the old overrides, and the team, which
+        // pushes again only when it next activates, stays behind.
+        var attempts = fixture.Storage.AttemptsOf(alice.GetGrainId());
+        fixture.Storage.FailNextWrite(alice.GetGrainId());
+        var changedAt = fixture.Time.GetUtcNow();
+        await team.Put(Team(timeoutSeconds: 120, graceSeconds: 45), created.Team.Version + 1, "admin-1");
+        await Eventually.UntilAsync(
+            () => Task.FromResult(fixture.Storage.AttemptsOf(alice.GetGrainId())), count => count > attempts, Push, "the push to reach alice");
+        Assert.Equal(SessionState.Active, (await alice.GetSnapshot()).State);
+        Assert.Equal(600, (await alice.GetEffectivePreferences()).Preferences.InactivityTimeoutSeconds);
+
+        // Within one wake-up period she asks her team, adopts the change, and the timeout already past warns now.
+        var ticked = ClusterFixture.WaitForReminderTickAsync(alice.GetGrainId());
+        await fixture.AdvanceAsync(WakeUpPeriod);
+        await ticked;
+
+        var view = await Eventually.UntilAsync(alice.GetSnapshot, v => v.State == SessionState.Warned, Push, "the lost change to be caught up");
+        Assert.InRange(view.Prompt!.WarnedAt, changedAt.AddSeconds(1), changedAt + WakeUpPeriod);
+        Assert.Equal(view.Prompt.WarnedAt.AddSeconds(45), view.Prompt.Deadline);
+        var effective = await alice.GetEffectivePreferences();
+        Assert.Equal((120, 45, PreferenceSource.Team), (effective.Preferences.InactivityTimeoutSeconds, effective.Preferences.GracePeriodSeconds, effective.Source.InactivityTimeoutSeconds));
+        Assert.NotEqual(created.Team.Version + 1, fixture.Storage.Read<TeamGrainState>(StateNames.Team, team.GetGrainId())!.PushedVersion);
+    }
+
+    [Fact]
+    public async Task AWakeUp_AfterAChangeOfTheTeamsMembersOnly_WritesNothing()
+    {
+        var tenant = await fixture.NewTenantAsync(Tenant);
+        var team = TeamGrain(tenant, "night");
+        await team.Put(Team(timeoutSeconds: 900), null, "admin-1");
+        await team.ChangeMembers(["alice"], [], "admin-1");
+        var alice = fixture.Agent(tenant, "alice");
+        var armed = ClusterFixture.WaitForReminderArmedAsync(alice.GetGrainId());
+        await alice.StartSession(AgentStatus.Ready, null);
+        await armed;
+
+        // A new version of the team that changes no override: alice holds an older version with the same overrides.
+        await team.ChangeMembers(["bob"], [], "admin-1");
+        var writes = fixture.Storage.WritesOf(alice.GetGrainId());
+        var ticked = ClusterFixture.WaitForReminderTickAsync(alice.GetGrainId());
+        await fixture.AdvanceAsync(WakeUpPeriod);
+        await ticked;
+
+        Assert.Equal(writes, fixture.Storage.WritesOf(alice.GetGrainId()));
+        Assert.Equal(SessionState.Active, (await alice.GetSnapshot()).State);
+    }
+
+    [Fact]
+    public async Task ATenantsChange_ReachesATeamsOpenSessions_WithTheTeamsOverridesStillOnTop()
+    {
+        var tenant = await fixture.NewTenantAsync(Tenant);
+        await TeamGrain(tenant, "night").Put(Team(timeoutSeconds: 120), null, "admin-1");
+        await TeamGrain(tenant, "night").ChangeMembers(["alice"], [], "admin-1");
+        var alice = fixture.Agent(tenant, "alice");
+        var bob = fixture.Agent(tenant, "bob");
+        await alice.StartSession(AgentStatus.Ready, null);
+        await bob.StartSession(AgentStatus.Ready, null);
+        var startedAt = fixture.Time.GetUtcNow();
+
+        await fixture.UpdateAndPushAsync(tenant, Tenant with { InactivityTimeoutSeconds = 300, GracePeriodSeconds = 50 });
+
+        var effective = await alice.GetEffectivePreferences();
+        Assert.Equal((120, 50), (effective.Preferences.InactivityTimeoutSeconds, effective.Preferences.GracePeriodSeconds));
+        Assert.Equal(new PreferenceSources(PreferenceSource.Tenant, PreferenceSource.Team, PreferenceSource.Tenant), effective.Source);
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(120));
+        Assert.Equal(new PromptView(startedAt.AddSeconds(120), startedAt.AddSeconds(170)), (await alice.GetSnapshot()).Prompt);
+        Assert.Equal(SessionState.Active, (await bob.GetSnapshot()).State);
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(180));
+        Assert.Equal(new PromptView(startedAt.AddSeconds(300), startedAt.AddSeconds(350)), (await bob.GetSnapshot()).Prompt);
+    }
+
+    [Fact]
+    public async Task AThousandOpenSessionsMovedInOneCall_AllHoldTheNewTeamsOverrides_AndThenATenantsChangeUnderThem()
+    {
+        var tenant = await fixture.NewTenantAsync(Tenant);
+        var from = TeamGrain(tenant, "day");
+        var to = TeamGrain(tenant, "night");
+        await from.Put(Team(timeoutSeconds: 900), null, "admin-1");
+        await to.Put(Team(timeoutSeconds: 300, graceSeconds: 60), null, "admin-1");
+        var ids = Enumerable.Range(0, TeamRules.MaximumMembersPerChange).Select(i => $"agent-{i:D4}").ToList();
+        await from.ChangeMembers(ids, [], "admin-1");
+        await Task.WhenAll(ids.Select(id => fixture.Agent(tenant, id).StartSession(AgentStatus.Ready, null)));
+
+        // More agents than the push's concurrency (128): each is told inside the call, before it answers.
+        Assert.Equal(new TeamMembersChange(0, 0, ids.Count), await to.ChangeMembers(ids, [], "admin-1"));
+        var moved = await Task.WhenAll(ids.Select(id => fixture.Agent(tenant, id).GetEffectivePreferences()));
+        Assert.All(moved, effective => Assert.Equal(("night", 300, 60), (effective.TeamId, effective.Preferences.InactivityTimeoutSeconds, effective.Preferences.GracePeriodSeconds)));
+
+        await fixture.UpdateAndPushAsync(tenant, Tenant with { AutoEndEnabled = false });
+        var changed = await Task.WhenAll(ids.Select(id => fixture.Agent(tenant, id).GetEffectivePreferences()));
+        Assert.All(changed, effective => Assert.Equal((false, 300, 60), (effective.Preferences.AutoEndEnabled, effective.Preferences.InactivityTimeoutSeconds, effective.Preferences.GracePeriodSeconds)));
+        await Eventually.UntilAsync(() => from.GetMembers(null, 10), page => page.AgentIds.Count == 0, Push, "the agents to leave their previous team");
+
+        // The clock is the collection's: a thousand wake-ups left behind would tick on every later test's advance.
+        await Task.WhenAll(ids.Select(id => fixture.Agent(tenant, id).EndSession(Actor.Admin("admin-1"), null)));
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public sealed class WorkSessionsMetrics
         _continues = _meter.CreateCounter<long>("worksessions.continues", "{continue}", "Inactivity prompts answered with Continue.");
         _heartbeats = _meter.CreateCounter<long>("worksessions.heartbeats", "{heartbeat}", "Heartbeats received by agent grains.");
         _preferencesAdopted = _meter.CreateCounter<long>("worksessions.preferences.adopted", "{agent}",
-            "Agents with an open session that adopted a new preferences version pushed by their tenant: a change has reached every open session when this grew by the roster's size.");
+            "Agents with an open session that adopted changed preferences, by where the change came from (tag source: tenant, team): a tenant's change has reached every open session when source=tenant grew by the roster's size, a team's when source=team grew by its members with an open session.");
         _meter.CreateObservableGauge("worksessions.sessions.open", () => Interlocked.Read(ref _open), "{session}",
             "Open work sessions held by this silo's agent activations.");
     }
@@ -82,8 +82,14 @@ public sealed class WorkSessionsMetrics
     /// </summary>
     internal void OpenSessionHeld(bool held) => Interlocked.Add(ref _open, held ? 1 : -1);
 
-    /// <summary>Counts an open session that adopted a new preferences version from a push.</summary>
-    internal void PreferencesAdopted() => _preferencesAdopted.Add(1);
+    /// <summary>Counts an open session that adopted a new preferences version from its tenant's push.</summary>
+    internal void PreferencesAdopted() => _preferencesAdopted.Add(1, new KeyValuePair<string, object?>("source", "tenant"));
+
+    /// <summary>
+    /// Counts an open session that adopted a change of its team: other overrides, another team, or none (its team was
+    /// deleted or let it go), whether pushed by the team or caught up on a wake-up.
+    /// </summary>
+    internal void TeamAdopted() => _preferencesAdopted.Add(1, new KeyValuePair<string, object?>("source", "team"));
 
     /// <summary>Counts a heartbeat.</summary>
     internal void Heartbeat() => _heartbeats.Add(1);
