@@ -116,6 +116,32 @@ public static partial class TeamRules
         };
     }
 
+    /// <summary>
+    /// Whether an agent holding <paramref name="held"/> takes a push of <paramref name="pushed"/>: only from the team it
+    /// belongs to, and never one older than what it holds (pushes of two changes may arrive out of order).
+    /// </summary>
+    /// <param name="held">The membership the agent holds; null in no team.</param>
+    /// <param name="pushed">What its team pushed.</param>
+    public static bool TakesPush(TeamMembership? held, TeamMembership pushed)
+    {
+        ArgumentNullException.ThrowIfNull(pushed);
+        return held is not null && held.TeamId == pushed.TeamId && held.Version <= pushed.Version;
+    }
+
+    /// <summary>
+    /// Whether an agent holding <paramref name="held"/> adopts its team's <paramref name="answer"/> to a wake-up's
+    /// question, a push it missed: no membership at all (the team was deleted or let the agent go), or other overrides
+    /// at a version not older than the one held. A version that changed only the team's members or name is not adopted:
+    /// that would be a write per member for nothing.
+    /// </summary>
+    /// <param name="held">The membership the agent holds.</param>
+    /// <param name="answer">How the team holds the agent now; null when it does not.</param>
+    public static bool CatchesUp(TeamMembership held, TeamMembership? answer)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        return answer is null || (answer.TeamId == held.TeamId && answer.Version >= held.Version && answer.Preferences != held.Preferences);
+    }
+
     private static PreferenceSource SourceOf<T>(T? value)
         where T : struct => value is null ? PreferenceSource.Tenant : PreferenceSource.Team;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
-using Orleans.Utilities;
 using WorkSessions.Contracts;
 using WorkSessions.Diagnostics;
 using WorkSessions.Domain;
@@ -41,9 +40,7 @@ internal sealed class AgentGrain(
     private bool? _wakeUpRegistered;
     private readonly ActivationFence _fence = new();
     private OpenSessionGauge _openSession;
-
-    // Created by the first subscription: most agents never have one, and an empty manager is a few hundred bytes.
-    private ObserverManager<IAgentObserver>? _observers;
+    private AgentObservers _observers;
 
     private string Key => this.GetPrimaryKeyString();
 
@@ -63,7 +60,7 @@ internal sealed class AgentGrain(
         var recovered = Current.Session is not null;
         _fence.Activated(await ReadPreferencesAsync());
         // The team may have changed its overrides, been deleted or lost this agent while no activation was listening.
-        var team = await ReadTeamAsync();
+        var team = await AgentTeamLink.AskAsync(GrainFactory, _tenant.TenantId, _tenant.AgentId, Current.Team);
         // A failed write must not fail the activation: heartbeats still work, and the timer retries the write.
         await QuietlyAsync(RunAsync(team == Current.Team ? new WorkSessionCommand.None() : new WorkSessionCommand.ApplyTeam(team)));
         if (recovered)
@@ -133,15 +130,13 @@ internal sealed class AgentGrain(
 
     public Task<AgentSubscription> Subscribe(IAgentObserver observer)
     {
-        _observers ??= new(IAgentGrain.ObserverLease, logger);
-        var renewed = _observers.Observers.ContainsKey(observer);
-        _observers.Subscribe(observer, observer);
+        var renewed = _observers.Subscribe(observer, logger);
         return Task.FromResult(new AgentSubscription(renewed, WorkSessionMachine.View(_tenant.AgentId, Current)));
     }
 
     public Task Unsubscribe(IAgentObserver observer)
     {
-        _observers?.Unsubscribe(observer);
+        _observers.Unsubscribe(observer);
         return Task.CompletedTask;
     }
 
@@ -178,7 +173,7 @@ internal sealed class AgentGrain(
     public async Task TeamChanged(TeamMembership team)
     {
         ArgumentNullException.ThrowIfNull(team);
-        if (Current.Team is { } held && held.TeamId == team.TeamId && held.Version <= team.Version)
+        if (TeamRules.TakesPush(Current.Team, team))
         {
             await ApplyTeamAsync(team);
         }
@@ -272,7 +267,7 @@ internal sealed class AgentGrain(
         var early = EarlyPrompt.GoesOutFirst(transition.Events, fencing, silo.IsActive);
         if (early)
         {
-            await NotifyAsync(transition.Events);
+            await _observers.NotifyAsync(transition.Events);
         }
 
         if (mustWrite)
@@ -294,7 +289,7 @@ internal sealed class AgentGrain(
         _openSession.Hold(Current.Session is not null, metrics);
         if (!early)
         {
-            await NotifyAsync(transition.Events);
+            await _observers.NotifyAsync(transition.Events);
         }
 
         // The timer first: a reminder service that fails now must not leave a stored session without a deadline.
@@ -324,14 +319,6 @@ internal sealed class AgentGrain(
             _deadlineTimer.Reset();
             ArmDeadlineTimer();
             throw;
-        }
-    }
-
-    private async Task NotifyAsync(IReadOnlyList<AgentEvent> events)
-    {
-        if (events.Count > 0 && _observers is { Count: > 0 } observers)
-        {
-            await observers.Notify(observer => observer.OnAgentEvents(events));
         }
     }
 
@@ -376,45 +363,18 @@ internal sealed class AgentGrain(
 
     /// <summary>
     /// Asks the team the agent holds how it holds the agent now (a read the team serves from memory, interleaved), and
-    /// adopts the answer when the push of it was lost: other overrides at a version not older than the one held, or no
-    /// membership at all (the team was deleted or let the agent go). A version that changed only the team's members or
-    /// name is not adopted: that would be a write per member for nothing.
+    /// adopts the answer when it says a push was missed (<see cref="TeamRules.CatchesUp"/>).
     /// </summary>
     private async Task CatchUpWithTeamAsync()
     {
-        if (Current.Team is not { } held)
-        {
-            return;
-        }
-
-        TeamMembership? answer;
-        try
-        {
-            answer = await ReadTeamAsync();
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            AgentLog.TeamAskFailed(logger, exception, Key, held.TeamId);
-            return;
-        }
-
-        if (!ReferenceEquals(Current.Team, held))
-        {
-            // Not while the agent grain runs one call at a time; kept so the rule does not rest on it.
-            return;
-        }
-
-        if (answer is null || (answer.TeamId == held.TeamId && answer.Version >= held.Version && answer.Preferences != held.Preferences))
+        if (Current.Team is { } held
+            && await AgentTeamLink.TryAskAsync(GrainFactory, _tenant.TenantId, _tenant.AgentId, held, logger, Key) is (true, var answer)
+            && ReferenceEquals(Current.Team, held)
+            && TeamRules.CatchesUp(held, answer))
         {
             await ApplyTeamAsync(answer);
         }
     }
-
-    /// <summary>The team as it holds this agent now: null when the agent is in none, or its team let it go meanwhile.</summary>
-    private async Task<TeamMembership?> ReadTeamAsync() =>
-        Current.Team is { } held
-            ? await GrainFactory.GetTeamMembership(_tenant.TenantId, held.TeamId).GetMembership(_tenant.AgentId)
-            : null;
 
     private async Task<TenantPreferences> ReadPreferencesAsync()
     {

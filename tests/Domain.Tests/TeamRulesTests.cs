@@ -110,4 +110,28 @@ public sealed class TeamRulesTests
 
         Assert.Equal(50, normalized.Supervisors.Length);
     }
+
+    [Fact]
+    public void TakesPush_OnlyFromItsOwnTeam_AndNeverAnOlderVersion()
+    {
+        var held = new TeamMembership("night", new TeamPreferenceOverrides(InactivityTimeoutSeconds: 120), 3);
+
+        Assert.True(TeamRules.TakesPush(held, held with { Version = 4, Preferences = TeamPreferenceOverrides.None }));
+        Assert.True(TeamRules.TakesPush(held, held));
+        Assert.False(TeamRules.TakesPush(held, held with { Version = 2 }));
+        Assert.False(TeamRules.TakesPush(held, held with { TeamId = "day", Version = 9 }));
+        Assert.False(TeamRules.TakesPush(null, held));
+    }
+
+    [Fact]
+    public void CatchesUp_WithNoMembershipOrNewerOtherOverrides_ButNotAMembersOnlyChange()
+    {
+        var held = new TeamMembership("night", new TeamPreferenceOverrides(InactivityTimeoutSeconds: 120), 3);
+
+        Assert.True(TeamRules.CatchesUp(held, null));
+        Assert.True(TeamRules.CatchesUp(held, held with { Version = 5, Preferences = new TeamPreferenceOverrides(InactivityTimeoutSeconds: 300) }));
+        Assert.False(TeamRules.CatchesUp(held, held with { Version = 5 }));
+        Assert.False(TeamRules.CatchesUp(held, held with { Version = 2, Preferences = TeamPreferenceOverrides.None }));
+        Assert.False(TeamRules.CatchesUp(held, held with { TeamId = "day", Version = 9, Preferences = TeamPreferenceOverrides.None }));
+    }
 }
