@@ -66,6 +66,9 @@ internal sealed class OpenSession
 
     public DateTimeOffset StartedAt { get; set; }
 
+    /// <summary>The team the agent was in when the session started (null: none); the session's reports keep it.</summary>
+    public string? TeamId { get; set; }
+
     public DateTimeOffset LastActivityAt { get; set; }
 
     /// <summary>Set while the inactivity prompt is pending.</summary>

@@ -234,6 +234,7 @@ internal static class WorkSessionMachine
             {
                 SessionId = TimeOrderedIds.New(now),
                 StartedAt = now,
+                TeamId = data.Team?.TeamId,
                 LastActivityAt = now,
                 StatusSince = now,
             };
@@ -533,7 +534,8 @@ internal static class WorkSessionMachine
                 session.ReadySeconds,
                 session.NotReadySeconds,
                 session.OccupiedSeconds,
-                note);
+                note,
+                session.TeamId);
             data.Session = null;
             HasUnsavedChanges = true;
             Record(events, new SessionEnded(NewEventId(now), agentId, now, record));

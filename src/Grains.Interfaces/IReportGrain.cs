@@ -15,14 +15,14 @@ public interface IReportGrain : IGrainWithStringKey
     /// <summary>Work sessions that started in the range, in start order; open ones with <c>endedAt</c> null.</summary>
     /// <param name="query">Range, filters, cursor and page size.</param>
     /// <returns>A page of sessions.</returns>
-    /// <exception cref="WorkSessionException"><c>invalid_range</c>, <c>invalid_cursor</c>, <c>invalid_id</c>, <c>invalid_argument</c>.</exception>
+    /// <exception cref="WorkSessionException"><c>invalid_range</c>, <c>invalid_cursor</c>, <c>invalid_id</c> (an agent or team id), <c>invalid_argument</c>.</exception>
     [ReadOnly, Alias("GetSessions")]
     Task<ReportPage<SessionReportItem>> GetSessions(SessionQuery query);
 
     /// <summary>Per agent and local day: sessions, time in each status, prompts, continues, auto-ends; in agent, then date order.</summary>
     /// <param name="query">Range, time zone, agent filter, cursor and page size.</param>
     /// <returns>A page of timecard rows.</returns>
-    /// <exception cref="WorkSessionException"><c>invalid_range</c>, <c>invalid_time_zone</c>, <c>invalid_cursor</c>, <c>invalid_id</c>, <c>invalid_argument</c>.</exception>
+    /// <exception cref="WorkSessionException"><c>invalid_range</c>, <c>invalid_time_zone</c>, <c>invalid_cursor</c>, <c>invalid_id</c> (an agent or team id), <c>invalid_argument</c>.</exception>
     [ReadOnly, Alias("GetTimecards")]
     Task<ReportPage<TimecardRow>> GetTimecards(TimecardQuery query);
 
@@ -36,17 +36,24 @@ public interface IReportGrain : IGrainWithStringKey
     /// <summary>Peak and average open sessions for each interval of the range (licence usage).</summary>
     /// <param name="query">Range and interval.</param>
     /// <returns>One row per interval, in time order.</returns>
-    /// <exception cref="WorkSessionException"><c>invalid_range</c>, <c>invalid_interval</c>.</exception>
+    /// <exception cref="WorkSessionException"><c>invalid_range</c>, <c>invalid_interval</c>, <c>invalid_id</c> (a team id).</exception>
     [ReadOnly, Alias("GetConcurrency")]
     Task<IReadOnlyList<ConcurrencyRow>> GetConcurrency(ConcurrencyQuery query);
 
     /// <summary>The tenant's feed after a position, in position order.</summary>
     /// <param name="after">The last position the reader saw; 0 for the beginning of what is retained.</param>
     /// <param name="limit">The most events to return.</param>
-    /// <returns>Events with a position greater than <paramref name="after"/>; the cursor is the last one's position when the page is full.</returns>
-    /// <exception cref="WorkSessionException"><c>invalid_cursor</c> for a negative position, <c>invalid_argument</c>.</exception>
+    /// <param name="teamIds">
+    /// Only the events of these teams (an agent's while it was in one, a team's changes, agents joining or leaving one);
+    /// an empty set selects nothing; null, the whole tenant.
+    /// </param>
+    /// <returns>
+    /// Events with a position greater than <paramref name="after"/>; the cursor is the last one's position when the page
+    /// is full (with a team set, the next page may be empty).
+    /// </returns>
+    /// <exception cref="WorkSessionException"><c>invalid_cursor</c> for a negative position, <c>invalid_id</c> for a malformed team id, <c>invalid_argument</c>.</exception>
     [ReadOnly, Alias("GetEvents")]
-    Task<ReportPage<FeedEvent>> GetEvents(long after, int limit);
+    Task<ReportPage<FeedEvent>> GetEvents(long after, int limit, IReadOnlyList<string>? teamIds = null);
 
     /// <summary>The position of the tenant's latest stored event, where a live reader without a position starts.</summary>
     /// <returns>The position, or 0 when the tenant has no events.</returns>
@@ -68,13 +75,15 @@ public interface IReportGrain : IGrainWithStringKey
 /// <param name="EndReason">Only sessions that ended for this reason, when set.</param>
 /// <param name="Cursor">The previous page's cursor, or null.</param>
 /// <param name="Limit">The page size, 1–1000.</param>
+/// <param name="TeamIds">Only sessions that started in one of these teams (a set; empty selects nothing); null for every team and none.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.SessionQuery")]
 public sealed record SessionQuery(
     [property: Id(0)] ReportRange Range,
     [property: Id(1)] string? AgentId,
     [property: Id(2)] EndReason? EndReason,
     [property: Id(3)] string? Cursor,
-    [property: Id(4)] int Limit);
+    [property: Id(4)] int Limit,
+    [property: Id(5)] IReadOnlyList<string>? TeamIds = null);
 
 /// <summary>What the timecard report selects.</summary>
 /// <param name="Range">Time inside this range counts.</param>
@@ -82,30 +91,36 @@ public sealed record SessionQuery(
 /// <param name="AgentId">Only this agent's, when set.</param>
 /// <param name="Cursor">The previous page's cursor, or null.</param>
 /// <param name="Limit">The page size, 1–1000.</param>
+/// <param name="TeamIds">Only the time of sessions that started in one of these teams (a set; empty selects nothing); null for every team and none.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.TimecardQuery")]
 public sealed record TimecardQuery(
     [property: Id(0)] ReportRange Range,
     [property: Id(1)] string TimeZone,
     [property: Id(2)] string? AgentId,
     [property: Id(3)] string? Cursor,
-    [property: Id(4)] int Limit);
+    [property: Id(4)] int Limit,
+    [property: Id(5)] IReadOnlyList<string>? TeamIds = null);
 
 /// <summary>What the status history selects.</summary>
 /// <param name="AgentId">The agent.</param>
 /// <param name="Range">Changes in this range.</param>
 /// <param name="Cursor">The previous page's cursor, or null.</param>
 /// <param name="Limit">The page size, 1–1000.</param>
+/// <param name="TeamIds">Only changes made while the agent was in one of these teams (a set; empty selects nothing); null for all.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.StatusHistoryQuery")]
 public sealed record StatusHistoryQuery(
     [property: Id(0)] string AgentId,
     [property: Id(1)] ReportRange Range,
     [property: Id(2)] string? Cursor,
-    [property: Id(3)] int Limit);
+    [property: Id(3)] int Limit,
+    [property: Id(4)] IReadOnlyList<string>? TeamIds = null);
 
 /// <summary>What the concurrency report covers.</summary>
 /// <param name="Range">The range, cut into intervals from its start.</param>
 /// <param name="Interval">The interval length, at least one minute.</param>
+/// <param name="TeamIds">Only sessions that started in one of these teams (a set; empty selects nothing); null for every team and none.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.ConcurrencyQuery")]
 public sealed record ConcurrencyQuery(
     [property: Id(0)] ReportRange Range,
-    [property: Id(1)] TimeSpan Interval);
+    [property: Id(1)] TimeSpan Interval,
+    [property: Id(2)] IReadOnlyList<string>? TeamIds = null);

@@ -12,9 +12,9 @@ namespace WorkSessions.Storage;
 internal sealed class ReportCommand : IAsyncDisposable
 {
     // A batch binds thousands of these names: made once, not per row of every batch. 200 rows (the most a PostgreSQL
-    // statement holds) of 13 columns (the widest row); anything beyond is named on the spot.
+    // statement holds) of 15 columns (the widest row); anything beyond is named on the spot.
     private static readonly string[][] RowParameterNames = [.. Enumerable.Range(0, 200)
-        .Select(row => Enumerable.Range(0, 13).Select(column => string.Create(CultureInfo.InvariantCulture, $"@r{row}_{column}")).ToArray())];
+        .Select(row => Enumerable.Range(0, 15).Select(column => string.Create(CultureInfo.InvariantCulture, $"@r{row}_{column}")).ToArray())];
 
     private readonly ReportQuery _query;
     private readonly DbCommand _command;
@@ -57,6 +57,10 @@ internal sealed class ReportCommand : IAsyncDisposable
         _bound.Add(name);
         return this;
     }
+
+    /// <summary>Binds a list when it is not null (lines marked <c>-- when @name</c> follow it); an empty one matches nothing.</summary>
+    public ReportCommand AddListIfSet(string name, IEnumerable<string>? values) =>
+        values is null ? this : AddList(name, values.Distinct(StringComparer.Ordinal).Select(value => (object?)value));
 
     /// <summary>Sets a flag for lines marked <c>-- when flag</c> / <c>-- unless flag</c>.</summary>
     public ReportCommand Flag(string name, bool set = true)

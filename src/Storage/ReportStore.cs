@@ -94,7 +94,8 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
         {
             command.AddRow(
                 entry.EventId.ToString("D"), entry.TenantId, entry.AgentId, entry.SessionId?.ToString("D"), entry.At.UtcTicks, entry.Kind,
-                Name(entry.From), Name(entry.To), entry.Reason, Name(entry.Actor?.Role), entry.Actor?.UserId, entry.Note, Details(entry));
+                Name(entry.From), Name(entry.To), entry.Reason, Name(entry.Actor?.Role), entry.Actor?.UserId, entry.Note, Details(entry),
+                entry.TeamId, entry.PreviousTeamId);
         }
 
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -105,7 +106,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
         await using var command = queries.InsertStartedSessions.Command(connection, transaction);
         foreach (var entry in entries)
         {
-            command.AddRow(entry.SessionId!.Value.ToString("D"), entry.TenantId, entry.AgentId, entry.At.UtcTicks);
+            command.AddRow(entry.SessionId!.Value.ToString("D"), entry.TenantId, entry.AgentId, entry.At.UtcTicks, entry.TeamId);
         }
 
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -120,16 +121,19 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
             command.AddRow(
                 record.SessionId.ToString("D"), tenantId, record.AgentId, record.StartedAt.UtcTicks, record.EndedAt.UtcTicks,
                 Name<EndReason>(record.EndReason), record.EndedBy, record.PromptCount, record.ContinueCount, record.ReadySeconds,
-                record.NotReadySeconds, record.OccupiedSeconds, record.Note);
+                record.NotReadySeconds, record.OccupiedSeconds, record.Note, record.TeamId);
         }
 
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Sessions that started in <c>[from, to)</c>, ordered by start and id, after a (start, id) cursor.</summary>
+    /// <summary>
+    /// Sessions that started in <c>[from, to)</c> (in one of <paramref name="teamIds"/> when set), ordered by start and
+    /// id, after a (start, id) cursor.
+    /// </summary>
     public Task<List<SessionReportItem>> ReadSessionsStartedAsync(
-        string tenantId, ReportRange range, string? agentId, EndReason? endReason, (long StartedTicks, Guid SessionId)? after, int limit,
-        CancellationToken cancellationToken) => RunAsync(async () =>
+        string tenantId, ReportRange range, string? agentId, EndReason? endReason, IReadOnlyCollection<string>? teamIds,
+        (long StartedTicks, Guid SessionId)? after, int limit, CancellationToken cancellationToken) => RunAsync(async () =>
     {
         await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var command = queries.SessionsStarted.Command(connection, null)
@@ -138,6 +142,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
             .Add("to", range.To.UtcTicks)
             .AddIfSet("agent", agentId)
             .AddIfSet("end_reason", Name(endReason))
+            .AddListIfSet("teams", teamIds)
             .Add("limit", limit);
         if (after is { } cursor)
         {
@@ -147,8 +152,9 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
         return await ReadSessionsAsync(command, cancellationToken);
     });
 
-    /// <summary>One agent's sessions with time in <c>[from, to)</c>, in start order.</summary>
-    public Task<List<SessionReportItem>> ReadSessionsOverlappingAsync(string tenantId, string agentId, ReportRange range, CancellationToken cancellationToken) =>
+    /// <summary>One agent's sessions with time in <c>[from, to)</c> (started in one of <paramref name="teamIds"/> when set), in start order.</summary>
+    public Task<List<SessionReportItem>> ReadSessionsOverlappingAsync(
+        string tenantId, string agentId, ReportRange range, IReadOnlyCollection<string>? teamIds, CancellationToken cancellationToken) =>
         RunAsync(async () =>
         {
             await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
@@ -156,12 +162,17 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
                 .Add("tenant", tenantId)
                 .Add("agent", agentId)
                 .Add("from", range.From.UtcTicks)
-                .Add("to", range.To.UtcTicks);
+                .Add("to", range.To.UtcTicks)
+                .AddListIfSet("teams", teamIds);
             return await ReadSessionsAsync(command, cancellationToken);
         });
 
-    /// <summary>Agents with a session that has time in <c>[from, to)</c>, in id order, after a cursor agent.</summary>
-    public Task<List<string>> ReadAgentsWithSessionsAsync(string tenantId, ReportRange range, string? afterAgentId, int limit, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Agents with a session that has time in <c>[from, to)</c> (started in one of <paramref name="teamIds"/> when set),
+    /// in id order, after a cursor agent.
+    /// </summary>
+    public Task<List<string>> ReadAgentsWithSessionsAsync(
+        string tenantId, ReportRange range, IReadOnlyCollection<string>? teamIds, string? afterAgentId, int limit, CancellationToken cancellationToken) =>
         RunAsync(async () =>
         {
             await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
@@ -169,6 +180,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
                 .Add("tenant", tenantId)
                 .Add("from", range.From.UtcTicks)
                 .Add("to", range.To.UtcTicks)
+                .AddListIfSet("teams", teamIds)
                 .AddIfSet("after", afterAgentId)
                 .Add("limit", limit);
             var agents = new List<string>();
@@ -200,15 +212,20 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
             return open;
         });
 
-    /// <summary>Start and end (null while open) of every session of the tenant with time in <c>[from, to)</c>.</summary>
-    public Task<List<(DateTimeOffset Start, DateTimeOffset? End)>> ReadSessionSpansAsync(string tenantId, ReportRange range, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Start and end (null while open) of every session of the tenant with time in <c>[from, to)</c> (started in one of
+    /// <paramref name="teamIds"/> when set).
+    /// </summary>
+    public Task<List<(DateTimeOffset Start, DateTimeOffset? End)>> ReadSessionSpansAsync(
+        string tenantId, ReportRange range, IReadOnlyCollection<string>? teamIds, CancellationToken cancellationToken) =>
         RunAsync(async () =>
         {
             await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
             await using var command = queries.SessionSpans.Command(connection, null)
                 .Add("tenant", tenantId)
                 .Add("from", range.From.UtcTicks)
-                .Add("to", range.To.UtcTicks);
+                .Add("to", range.To.UtcTicks)
+                .AddListIfSet("teams", teamIds);
             var spans = new List<(DateTimeOffset, DateTimeOffset?)>();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -237,6 +254,8 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
         {
             command.AddList("sessions", sessionIds.Select(id => (object?)id.ToString("D")));
         }
+
+        command.AddListIfSet("teams", filter.TeamIds);
 
         var events = new List<FeedEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -335,7 +354,8 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
                 reader.GetDouble(8),
                 reader.GetDouble(9),
                 reader.GetDouble(10),
-                reader.IsDBNull(11) ? null : reader.GetString(11)));
+                reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.IsDBNull(12) ? null : reader.GetString(12)));
         }
 
         return sessions;
@@ -361,17 +381,19 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
             details?.Cause,
             details?.Session,
             details?.Preferences,
-            details?.TeamId,
-            details?.PreviousTeamId,
+            reader.IsDBNull(13) ? details?.TeamId : reader.GetString(13),
+            reader.IsDBNull(14) ? details?.PreviousTeamId : reader.GetString(14),
             details?.Team);
     }
 
+    /// <summary>
+    /// What only some kinds of event carry. The team ids have columns of their own, as reports filter on them; team
+    /// changes stored before those columns existed hold them here, and are still read from here.
+    /// </summary>
     private static string? Details(ReportEntry entry) =>
-        entry.Deadline is null && entry.Cause is null && entry.Session is null && entry.Preferences is null
-            && entry.TeamId is null && entry.PreviousTeamId is null && entry.Team is null
+        entry.Deadline is null && entry.Cause is null && entry.Session is null && entry.Preferences is null && entry.Team is null
             ? null
-            : JsonSerializer.Serialize(
-                new EventDetails(entry.Deadline, entry.Cause, entry.Session, entry.Preferences, entry.TeamId, entry.PreviousTeamId, entry.Team), DetailsJson);
+            : JsonSerializer.Serialize(new EventDetails(entry.Deadline, entry.Cause, entry.Session, entry.Preferences, Team: entry.Team), DetailsJson);
 
     /// <summary>
     /// Text as both databases take it. PostgreSQL refuses NUL in text and Npgsql refuses half a surrogate pair; one such

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -132,6 +133,64 @@ public sealed partial class AgentPageTests(ConsoleSite site, ITestOutputHelper o
         await agent.MenuItem("Not ready — Team huddle").ClickAsync();
         await Expect(agent.Status).ToHaveTextAsync("Not ready (Team huddle)");
         ann.AssertClean();
+        alice.AssertClean();
+    }
+
+    [Fact]
+    public async Task TheTimeoutThatApplies_IsShownWithItsSource_AndFollowsTheAdminsChange()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: true, inactivityTimeoutSeconds: 600, gracePeriodSeconds: 30);
+        await using var alice = await site.NewPersonAsync("agent-alice", output: output);
+        var agent = await AgentPage.SignInAsync(alice, tenant, "alice");
+
+        await Expect(agent.TimeoutRule).ToHaveTextAsync(
+            "After 10 minutes without activity you are asked whether you are still working; your work session ends 30 seconds later unless you continue.");
+        await Expect(agent.TimeoutSource).ToHaveTextAsync("Set by your organisation.");
+
+        // The admin changes the tenant's timeout while the page is open; starting a session reads it again.
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: true, inactivityTimeoutSeconds: 5400, gracePeriodSeconds: 90);
+        await agent.StartAsync();
+        await Expect(agent.TimeoutRule).ToHaveTextAsync(
+            "After 1 hour 30 minutes without activity you are asked whether you are still working; your work session ends 1 minute 30 seconds later unless you continue.");
+        await Accessibility.AssertAccessibleAsync(alice.Page, "agent page with the timeout that applies");
+
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: false, inactivityTimeoutSeconds: 5400, gracePeriodSeconds: 90);
+        await agent.StatusButton.ClickAsync();
+        await agent.MenuItem("End Work Session").ClickAsync();
+        await agent.StartAgain.ClickAsync();
+        await Expect(agent.TimeoutRule).ToHaveTextAsync("Your work session does not end when you are inactive.");
+        alice.AssertClean();
+    }
+
+    [Theory]
+    [InlineData("team", "team", "team", "Set by your team night.")]
+    [InlineData("tenant", "team", "tenant", "Timeout set by your team night; the rest by your organisation.")]
+    [InlineData("tenant", "tenant", "tenant", "Set by your organisation; your team night does not change it.")]
+    public async Task ATeamsOverride_IsNamedAsTheSource(string autoEndSource, string timeoutSource, string graceSource, string shown)
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: true, inactivityTimeoutSeconds: 600, gracePeriodSeconds: 30);
+        await using var alice = await site.NewPersonAsync("agent-alice", output: output);
+        // What GET /me/preferences answers for an agent of the team night (docs/http-api.md#teams); teams themselves are
+        // made on the admin's Teams page, which this test does not need.
+        var preferences = JsonSerializer.Serialize(new
+        {
+            workSessionsEnabled = true,
+            autoEndEnabled = true,
+            inactivityTimeoutSeconds = 120,
+            gracePeriodSeconds = 30,
+            notReadyReasons = Array.Empty<string>(),
+            teamId = "night",
+            source = new { autoEndEnabled = autoEndSource, inactivityTimeoutSeconds = timeoutSource, gracePeriodSeconds = graceSource },
+        });
+        await alice.Page.RouteAsync("**/api/v1/me/preferences", route => route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = preferences }));
+
+        var agent = await AgentPage.SignInAsync(alice, tenant, "alice");
+
+        await Expect(agent.TimeoutRule).ToHaveTextAsync(
+            "After 2 minutes without activity you are asked whether you are still working; your work session ends 30 seconds later unless you continue.");
+        await Expect(agent.TimeoutSource).ToHaveTextAsync(shown);
         alice.AssertClean();
     }
 

@@ -37,6 +37,15 @@ public sealed class AgentPage(IPage page)
 
     public ILocator StartAgain => Page.GetByRole(AriaRole.Button, new() { Name = "Start again", Exact = true });
 
+    /// <summary>The card that says which inactivity timeout applies to the agent.</summary>
+    public ILocator Timeout => Page.GetByRole(AriaRole.Region, new() { Name = "Inactivity timeout", Exact = true });
+
+    /// <summary>What the timeout does: after how long the prompt comes and how long the agent has to continue.</summary>
+    public ILocator TimeoutRule => Timeout.GetByTestId("timeout-rule");
+
+    /// <summary>Where the timeout comes from: the organisation (tenant) or the agent's team.</summary>
+    public ILocator TimeoutSource => Timeout.GetByTestId("timeout-source");
+
     /// <summary>Signs in as an agent and waits for the page to know there is no session yet.</summary>
     public static async Task<AgentPage> SignInAsync(Person person, string tenant, string agent)
     {

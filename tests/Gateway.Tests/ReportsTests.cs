@@ -115,12 +115,13 @@ public sealed class ReportsTests(GatewayFixture fixture)
 
         var sessionsJson = await SessionsAsync(day, "");
         var sessionsCsv = await ExportAsync(day.Supervisor, $"{Paths.SessionsReport}?{day.Range}&format=csv", "work-sessions.csv",
-            ["sessionId", "agentId", "startedAt", "endedAt", "endReason", "endedBy", "promptCount", "continueCount", "readySeconds", "notReadySeconds", "occupiedSeconds", "note"],
+            ["sessionId", "agentId", "startedAt", "endedAt", "endReason", "endedBy", "promptCount", "continueCount", "readySeconds", "notReadySeconds", "occupiedSeconds", "note", "teamId"],
             row => new SessionReportItem(
                 Guid.Parse(row.GetString("sessionId")), row.GetString("agentId"), Time(row.GetString("startedAt")), OptionalTime(row.GetString("endedAt")),
                 Optional(row.GetString("endReason")) is { } reason ? Enum<EndReason>(reason) : null, Optional(row.GetString("endedBy")),
                 Int(row.GetString("promptCount")), Int(row.GetString("continueCount")), Double(row.GetString("readySeconds")),
-                Double(row.GetString("notReadySeconds")), Double(row.GetString("occupiedSeconds")), Optional(row.GetString("note"))));
+                Double(row.GetString("notReadySeconds")), Double(row.GetString("occupiedSeconds")), Optional(row.GetString("note")),
+                Optional(row.GetString("teamId"))));
         Assert.Equal(sessionsJson, sessionsCsv);
         Assert.Contains(sessionsCsv, session => session.Note == BobsNote);
 
@@ -139,11 +140,11 @@ public sealed class ReportsTests(GatewayFixture fixture)
         var historyJson = (await Http.ReadAsync<ReportPage<StatusHistoryItem>>(
             await day.Supervisor.GetAsync($"{Paths.StatusHistory("bob")}?{day.Range}"), HttpStatusCode.OK)).Items;
         var historyCsv = await ExportAsync(day.Supervisor, $"{Paths.StatusHistory("bob")}?{day.Range}&format=csv", "status-history-bob.csv",
-            ["eventId", "at", "sessionId", "from", "to", "reason", "actorRole", "actorUserId"],
+            ["eventId", "at", "sessionId", "from", "to", "reason", "actorRole", "actorUserId", "teamId"],
             row => new StatusHistoryItem(
                 Guid.Parse(row.GetString("eventId")), Time(row.GetString("at")), Optional(row.GetString("sessionId")) is { } id ? Guid.Parse(id) : null,
                 Enum<AgentStatus>(row.GetString("from")), Enum<AgentStatus>(row.GetString("to")), Optional(row.GetString("reason")),
-                new Actor(Enum<ActorRole>(row.GetString("actorRole")), Optional(row.GetString("actorUserId")))));
+                new Actor(Enum<ActorRole>(row.GetString("actorRole")), Optional(row.GetString("actorUserId"))), Optional(row.GetString("teamId"))));
         Assert.Equal(historyJson, historyCsv);
         Assert.Equal(2, historyCsv.Count);
     }

@@ -58,7 +58,7 @@ public sealed partial class ReportQueriesTests
         var events = ReportQueries.For(Provider(dialect)).Events;
         using var connection = new SqliteConnection();
         const string Select = "SELECT position, event_id, agent_id, session_id, at_ticks, kind, from_status, to_status, reason, actor_role, "
-            + "actor_id, note, details FROM ws_events WHERE tenant_id = @tenant";
+            + "actor_id, note, details, team_id, previous_team_id FROM ws_events WHERE tenant_id = @tenant";
 
         Assert.Equal(Select + " ORDER BY position LIMIT @limit", Flat(events.Command(connection, null).Add("tenant", "t").Add("limit", 5).Text));
         Assert.Equal(
@@ -66,6 +66,12 @@ public sealed partial class ReportQueriesTests
             + "ORDER BY position DESC LIMIT @limit",
             Flat(events.Command(connection, null).Add("tenant", "t").AddIfSet("agent", "a").AddIfSet("kind", null).AddIfSet("to", 1L)
                 .AddList("sessions", ["s1", "s2"]).AddIfSet("before", 9L).Flag("descending").Add("limit", 5).Text));
+        Assert.Equal(
+            Select + " AND (team_id IN (@teams0, @teams1) OR previous_team_id IN (@teams0, @teams1)) ORDER BY position LIMIT @limit",
+            Flat(events.Command(connection, null).Add("tenant", "t").AddListIfSet("teams", ["a", "b", "a"]).Add("limit", 5).Text));
+        Assert.Equal(
+            Select + " ORDER BY position LIMIT @limit",
+            Flat(events.Command(connection, null).Add("tenant", "t").AddListIfSet("teams", null).Add("limit", 5).Text));
         Assert.Equal(
             Select + " AND session_id IN (NULL) ORDER BY position LIMIT @limit",
             Flat(events.Command(connection, null).Add("tenant", "t").AddList("sessions", []).Flag("descending", false).Add("limit", 5).Text));
@@ -78,11 +84,11 @@ public sealed partial class ReportQueriesTests
         var insert = ReportQueries.For(Provider(dialect)).InsertStartedSessions;
         using var connection = new SqliteConnection();
 
-        var command = insert.Command(connection, null).AddRow("s1", "t", "a", 1L).AddRow("s2", "t", "b", 2L);
+        var command = insert.Command(connection, null).AddRow("s1", "t", "a", 1L, "day").AddRow("s2", "t", "b", 2L, null);
 
         Assert.Equal(
-            "INSERT INTO ws_sessions (session_id, tenant_id, agent_id, started_at_ticks) VALUES (@r0_0, @r0_1, @r0_2, @r0_3), "
-            + "(@r1_0, @r1_1, @r1_2, @r1_3) ON CONFLICT (session_id) DO NOTHING",
+            "INSERT INTO ws_sessions (session_id, tenant_id, agent_id, started_at_ticks, team_id) VALUES (@r0_0, @r0_1, @r0_2, @r0_3, @r0_4), "
+            + "(@r1_0, @r1_1, @r1_2, @r1_3, @r1_4) ON CONFLICT (session_id) DO NOTHING",
             Flat(command.Text));
     }
 

@@ -28,12 +28,16 @@ internal sealed record ReportEntry(
     string? PreviousTeamId = null,
     Team? Team = null)
 {
-    /// <summary>The entries of a stored transition, in order.</summary>
+    /// <summary>The entries of a stored transition, in order, each with the agent's team at the time.</summary>
     /// <param name="tenantId">The agent's tenant.</param>
     /// <param name="events">The transition's events.</param>
-    /// <param name="after">The state after the transition: a session starts in the status it leaves the agent in.</param>
+    /// <param name="after">
+    /// The state after the transition: a session starts in the status it leaves the agent in, and every event of it
+    /// happened in the team it leaves the agent in (a transition that moves the agent moves it before its events).
+    /// </param>
     public static List<ReportEntry> FromTransition(string tenantId, IReadOnlyList<AgentEvent> events, AgentState after)
     {
+        var teamId = after.Team?.TeamId;
         var entries = new List<ReportEntry>(events.Count);
         foreach (var agentEvent in events)
         {
@@ -41,20 +45,20 @@ internal sealed record ReportEntry(
             {
                 SessionStarted started => new ReportEntry(
                     started.EventId, tenantId, started.AgentId, started.SessionId, started.At, FeedEventKinds.SessionStarted,
-                    To: after.Status, Reason: after.StatusReason, Actor: started.Actor),
+                    To: after.Status, Reason: after.StatusReason, Actor: started.Actor, TeamId: teamId),
                 StatusChanged changed => new ReportEntry(
                     changed.EventId, tenantId, changed.AgentId, changed.SessionId, changed.At, FeedEventKinds.StatusChanged,
-                    changed.From, changed.To, changed.Reason, changed.Actor),
+                    changed.From, changed.To, changed.Reason, changed.Actor, TeamId: teamId),
                 InactivityWarned warned => new ReportEntry(
                     warned.EventId, tenantId, warned.AgentId, warned.SessionId, warned.At, FeedEventKinds.InactivityWarning,
-                    Actor: Actor.System, Deadline: warned.Deadline),
+                    Actor: Actor.System, Deadline: warned.Deadline, TeamId: teamId),
                 WarningCleared cleared => new ReportEntry(
                     cleared.EventId, tenantId, cleared.AgentId, cleared.SessionId, cleared.At, FeedEventKinds.WarningCleared,
                     Actor: cleared.Cause == WarningClearedCause.Continued ? Actor.Agent(cleared.AgentId) : Actor.System,
-                    Cause: cleared.Cause),
+                    Cause: cleared.Cause, TeamId: teamId),
                 SessionEnded ended => new ReportEntry(
                     ended.EventId, tenantId, ended.AgentId, ended.Record.SessionId, ended.At, FeedEventKinds.SessionEnded,
-                    Reason: null, Actor: EndActor(ended.Record), Note: ended.Record.Note, Session: ended.Record),
+                    Reason: null, Actor: EndActor(ended.Record), Note: ended.Record.Note, Session: ended.Record, TeamId: teamId),
                 _ => throw new InvalidOperationException($"No report entry for {agentEvent.GetType().Name}."),
             });
         }

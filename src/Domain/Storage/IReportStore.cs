@@ -14,22 +14,28 @@ internal interface IReportStore
     /// <summary>Stores a batch in one transaction; entries already stored (same event id) are skipped.</summary>
     Task InsertAsync(IReadOnlyList<ReportEntry> entries, CancellationToken cancellationToken);
 
-    /// <summary>Sessions that started in <c>[from, to)</c>, ordered by start and id, after a (start, id) cursor.</summary>
+    /// <summary>
+    /// Sessions that started in <c>[from, to)</c>, ordered by start and id, after a (start, id) cursor. Wherever a
+    /// <c>teamIds</c> set is given, only sessions that started in one of those teams count (an empty set: none); null is every team and none.
+    /// </summary>
     Task<List<SessionReportItem>> ReadSessionsStartedAsync(
-        string tenantId, ReportRange range, string? agentId, EndReason? endReason, (long StartedTicks, Guid SessionId)? after, int limit,
-        CancellationToken cancellationToken);
+        string tenantId, ReportRange range, string? agentId, EndReason? endReason, IReadOnlyCollection<string>? teamIds,
+        (long StartedTicks, Guid SessionId)? after, int limit, CancellationToken cancellationToken);
 
-    /// <summary>One agent's sessions with time in <c>[from, to)</c>, in start order.</summary>
-    Task<List<SessionReportItem>> ReadSessionsOverlappingAsync(string tenantId, string agentId, ReportRange range, CancellationToken cancellationToken);
+    /// <summary>One agent's sessions with time in <c>[from, to)</c> (started in one of <paramref name="teamIds"/> when set), in start order.</summary>
+    Task<List<SessionReportItem>> ReadSessionsOverlappingAsync(
+        string tenantId, string agentId, ReportRange range, IReadOnlyCollection<string>? teamIds, CancellationToken cancellationToken);
 
-    /// <summary>Agents with a session that has time in <c>[from, to)</c>, in id order, after a cursor agent.</summary>
-    Task<List<string>> ReadAgentsWithSessionsAsync(string tenantId, ReportRange range, string? afterAgentId, int limit, CancellationToken cancellationToken);
+    /// <summary>Agents with a session that has time in <c>[from, to)</c> (started in one of <paramref name="teamIds"/> when set), in id order, after a cursor agent.</summary>
+    Task<List<string>> ReadAgentsWithSessionsAsync(
+        string tenantId, ReportRange range, IReadOnlyCollection<string>? teamIds, string? afterAgentId, int limit, CancellationToken cancellationToken);
 
     /// <summary>The tenant's sessions that have no end yet, oldest first: the roster as the report tables know it.</summary>
     Task<List<(string AgentId, Guid SessionId)>> ReadOpenSessionsAsync(string tenantId, CancellationToken cancellationToken);
 
-    /// <summary>Start and end (null while open) of every session of the tenant with time in <c>[from, to)</c>.</summary>
-    Task<List<(DateTimeOffset Start, DateTimeOffset? End)>> ReadSessionSpansAsync(string tenantId, ReportRange range, CancellationToken cancellationToken);
+    /// <summary>Start and end (null while open) of every session of the tenant with time in <c>[from, to)</c> (started in one of <paramref name="teamIds"/> when set).</summary>
+    Task<List<(DateTimeOffset Start, DateTimeOffset? End)>> ReadSessionSpansAsync(
+        string tenantId, ReportRange range, IReadOnlyCollection<string>? teamIds, CancellationToken cancellationToken);
 
     /// <summary>Events as the filter selects them.</summary>
     Task<List<FeedEvent>> ReadEventsAsync(EventFilter filter, CancellationToken cancellationToken);
@@ -64,4 +70,10 @@ internal sealed record EventFilter(string TenantId, int Limit)
 
     /// <summary>Only events of these sessions.</summary>
     public IReadOnlyList<Guid>? SessionIds { get; init; }
+
+    /// <summary>
+    /// Only events of these teams: of an agent while in one of them, of one of them changing, or of an agent joining or
+    /// leaving one. An empty set selects nothing; null, every team and none.
+    /// </summary>
+    public IReadOnlyCollection<string>? TeamIds { get; init; }
 }

@@ -115,6 +115,7 @@ internal static class CsvColumns
         new("notReadySeconds", row => Number(row.NotReadySeconds)),
         new("occupiedSeconds", row => Number(row.OccupiedSeconds)),
         new("note", row => row.Note),
+        new("teamId", row => row.TeamId),
     ];
 
     public static readonly IReadOnlyList<CsvColumn<TimecardRow>> Timecards =
@@ -143,6 +144,7 @@ internal static class CsvColumns
         new("reason", row => row.Reason),
         new("actorRole", row => Name<ActorRole>(row.Actor.Role)),
         new("actorUserId", row => row.Actor.UserId),
+        new("teamId", row => row.TeamId),
     ];
 
     private static string Id(Guid id) => id.ToString("D");

@@ -30,6 +30,7 @@ public static partial class ReportsApi
     private const string LimitText = "Rows per page, 1-1000 (default 100).";
     private const string FormatText = "json (default) or csv: the whole result as a streamed CSV download.";
     private const string AgentText = "Only this agent's rows.";
+    private const string TeamText = "Only sessions that started in this team (the agent's team when the session started).";
 
     private static readonly Dictionary<string, EndReason> EndReasons =
         Enum.GetValues<EndReason>().ToDictionary(reason => JsonNamingPolicy.CamelCase.ConvertName(reason.ToString()), StringComparer.Ordinal);
@@ -53,11 +54,11 @@ public static partial class ReportsApi
         reports.MapGet("/reports/concurrency", GetConcurrencyAsync)
             .WithName("ReportConcurrency")
             .WithSummary("Peak and average open work sessions for each interval (ISO 8601 duration, default PT15M) of [from, to).")
-            .ProducesProblems(ErrorCodes.InvalidRange, ErrorCodes.InvalidInterval);
+            .ProducesProblems(ErrorCodes.InvalidRange, ErrorCodes.InvalidInterval, ErrorCodes.InvalidId);
         reports.MapGet("/events", GetEventsAsync)
             .WithName("ReadEventFeed")
             .WithSummary("The tenant's event feed after a position: JSON pages, or with Accept: text/event-stream a live stream resumable with Last-Event-ID.")
-            .ProducesProblems(ErrorCodes.InvalidCursor, ErrorCodes.InvalidArgument);
+            .ProducesProblems(ErrorCodes.InvalidCursor, ErrorCodes.InvalidId, ErrorCodes.InvalidArgument);
 
         routes.MapGet("/preferences/work-sessions/history", GetPreferenceHistoryAsync)
             .RequireAuthorization(Policies.Admin)
@@ -75,15 +76,17 @@ public static partial class ReportsApi
         [Description(ToText)] string? to,
         [Description(AgentText)] string? agentId,
         [Description("Only sessions that ended for this reason: agentEnded, inactivityTimeout, endedBySupervisor, endedByAdmin or featureDisabled.")] string? endReason,
+        [Description(TeamText)] string? teamId,
         [Description(CursorText)] string? cursor,
         [Description(LimitText)] int? limit,
         [Description(FormatText)] string? format)
     {
         var range = Range(from, to);
         var reason = EndReasonOf(endReason);
+        var teams = Teams(teamId);
         var reports = Reports(user, grains);
         return await PageOrCsvAsync(
-            (after, size) => reports.GetSessions(new SessionQuery(range, agentId, reason, after, size)),
+            (after, size) => reports.GetSessions(new SessionQuery(range, agentId, reason, after, size, teams)),
             cursor, limit, format, "work-sessions.csv", CsvColumns.Sessions);
     }
 
@@ -94,14 +97,16 @@ public static partial class ReportsApi
         [Description(ToText)] string? to,
         [Description("The IANA time zone whose local days the rows are, such as Europe/Berlin; UTC when absent.")] string? timeZone,
         [Description(AgentText)] string? agentId,
+        [Description("Only the time of sessions that started in this team (the agent's team when the session started).")] string? teamId,
         [Description(CursorText)] string? cursor,
         [Description(LimitText)] int? limit,
         [Description(FormatText)] string? format)
     {
         var range = Range(from, to);
+        var teams = Teams(teamId);
         var reports = Reports(user, grains);
         return await PageOrCsvAsync(
-            (after, size) => reports.GetTimecards(new TimecardQuery(range, timeZone ?? "UTC", agentId, after, size)),
+            (after, size) => reports.GetTimecards(new TimecardQuery(range, timeZone ?? "UTC", agentId, after, size, teams)),
             cursor, limit, format, "timecards.csv", CsvColumns.Timecards);
     }
 
@@ -145,9 +150,10 @@ public static partial class ReportsApi
         IGrainFactory grains,
         [Description(FromText)] string? from,
         [Description(ToText)] string? to,
-        [Description("An ISO 8601 duration of at least PT1M, such as PT15M (the default) or PT1H.")] string? interval)
+        [Description("An ISO 8601 duration of at least PT1M, such as PT15M (the default) or PT1H.")] string? interval,
+        [Description(TeamText)] string? teamId)
     {
-        var query = new ConcurrencyQuery(Range(from, to), Interval(interval));
+        var query = new ConcurrencyQuery(Range(from, to), Interval(interval), Teams(teamId));
         var rows = await Reports(user, grains).GetConcurrency(query);
         // Every interval comes in one answer; the page shape matches the other lists.
         return TypedResults.Ok(new ReportPage<ConcurrencyRow>(rows, null));
@@ -158,16 +164,18 @@ public static partial class ReportsApi
         ClaimsPrincipal user,
         IGrainFactory grains,
         [Description("The last feed position seen (default 0); a stream prefers the Last-Event-ID header and starts at the live end without either.")] string? after,
-        [Description(LimitText)] int? limit)
+        [Description(LimitText)] int? limit,
+        [Description("Only this team's events: its agents' while they were in it, its own changes, agents joining or leaving it.")] string? teamId)
     {
         var pageSize = ReportLimits.PageSize(limit);
+        var teams = Teams(teamId);
         var reports = Reports(user, grains);
         if (TenantEventFeed.IsRequested(context.Request))
         {
-            return await TenantEventFeed.OpenAsync(context.Request, reports, after);
+            return await TenantEventFeed.OpenAsync(context.Request, reports, after, teams);
         }
 
-        return TypedResults.Ok(await reports.GetEvents(Position(after, "after") ?? 0, pageSize));
+        return TypedResults.Ok(await reports.GetEvents(Position(after, "after") ?? 0, pageSize, teams));
     }
 
     private static async Task<Ok<ReportPage<PreferenceChange>>> GetPreferenceHistoryAsync(
@@ -192,6 +200,13 @@ public static partial class ReportsApi
         "csv" => true,
         _ => throw new WorkSessionException(ErrorCodes.InvalidArgument, $"format must be json or csv, not '{format}'."),
     };
+
+    /// <summary>A <c>teamId</c> parameter as the set of teams a report selects: null (absent) is every team and none.</summary>
+    /// <exception cref="WorkSessionException"><c>invalid_id</c> for anything a team id cannot be.</exception>
+    private static string[]? Teams(string? teamId) =>
+        teamId is null ? null
+        : AgentKey.IsValidTenantId(teamId) ? [teamId]
+        : throw new WorkSessionException(ErrorCodes.InvalidId, $"teamId '{teamId}' is not a team id: 1 to {AgentKey.MaxTenantIdLength} lowercase letters, digits or '-'.");
 
     private static EndReason? EndReasonOf(string? name) =>
         name is null ? null

@@ -31,12 +31,14 @@ public sealed class TenantEventFeed : IResult, IEndpointMetadataProvider
     private readonly IReportGrain _reports;
     private readonly long _start;
     private readonly ReportPage<FeedEvent> _first;
+    private readonly IReadOnlyList<string>? _teamIds;
 
-    private TenantEventFeed(IReportGrain reports, long start, ReportPage<FeedEvent> first)
+    private TenantEventFeed(IReportGrain reports, long start, ReportPage<FeedEvent> first, IReadOnlyList<string>? teamIds)
     {
         _reports = reports;
         _start = start;
         _first = first;
+        _teamIds = teamIds;
     }
 
     /// <summary>Whether the request asks for the live stream rather than a JSON page.</summary>
@@ -55,8 +57,11 @@ public sealed class TenantEventFeed : IResult, IEndpointMetadataProvider
     /// <param name="request">The request.</param>
     /// <param name="reports">The caller's tenant's report grain.</param>
     /// <param name="after">The <c>after</c> query parameter.</param>
-    /// <exception cref="Contracts.WorkSessionException"><c>invalid_cursor</c> for a position that is not a whole number, 0 or more.</exception>
-    public static async Task<TenantEventFeed> OpenAsync(HttpRequest request, IReportGrain reports, string? after)
+    /// <param name="teamIds">Only these teams' events (<see cref="IReportGrain.GetEvents"/>); null for the whole tenant.</param>
+    /// <exception cref="Contracts.WorkSessionException">
+    /// <c>invalid_cursor</c> for a position that is not a whole number, 0 or more; <c>invalid_id</c> for a malformed team id.
+    /// </exception>
+    public static async Task<TenantEventFeed> OpenAsync(HttpRequest request, IReportGrain reports, string? after, IReadOnlyList<string>? teamIds = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(reports);
@@ -66,7 +71,7 @@ public sealed class TenantEventFeed : IResult, IEndpointMetadataProvider
         var start = ReportsApi.Position(lastEventId.Length > 0 ? lastEventId : null, "Last-Event-ID")
             ?? ReportsApi.Position(after, "after")
             ?? await reports.GetLatestPosition();
-        return new TenantEventFeed(reports, start, await reports.GetEvents(start, BatchSize));
+        return new TenantEventFeed(reports, start, await reports.GetEvents(start, BatchSize, teamIds), teamIds);
     }
 
     public async Task ExecuteAsync(HttpContext httpContext)
@@ -129,7 +134,7 @@ public sealed class TenantEventFeed : IResult, IEndpointMetadataProvider
                     await Task.Delay(options.EventFeedPollInterval, TimeProvider.System, cancellationToken);
                 }
 
-                page = await _reports.GetEvents(position, BatchSize);
+                page = await _reports.GetEvents(position, BatchSize, _teamIds);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

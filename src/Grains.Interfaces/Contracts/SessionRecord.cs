@@ -13,6 +13,7 @@ namespace WorkSessions.Contracts;
 /// <param name="NotReadySeconds">Seconds spent not ready.</param>
 /// <param name="OccupiedSeconds">Seconds spent occupied by engagements.</param>
 /// <param name="Note">The note a supervisor or admin left when ending it.</param>
+/// <param name="TeamId">The team the agent was in when the session started; null for none (and for sessions started before teams were recorded).</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.SessionRecord")]
 public sealed record SessionRecord(
     [property: Id(0)] Guid SessionId,
@@ -26,4 +27,5 @@ public sealed record SessionRecord(
     [property: Id(8)] double ReadySeconds,
     [property: Id(9)] double NotReadySeconds,
     [property: Id(10)] double OccupiedSeconds,
-    [property: Id(11)] string? Note);
+    [property: Id(11)] string? Note,
+    [property: Id(12)] string? TeamId = null);

@@ -19,6 +19,9 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
     /// <summary>Session ids per events query: well inside both engines' parameter limits.</summary>
     private const int SessionsPerQuery = 500;
 
+    /// <summary>The most team ids one query names: every team of the largest tenant (docs/http-api.md#teams).</summary>
+    internal const int MaxTeamsPerQuery = 500;
+
     private string TenantId => WorkSessionsGrains.TenantIdOf(this.GetPrimaryKeyString());
 
     public async Task<ReportPage<SessionReportItem>> GetSessions(SessionQuery query)
@@ -27,9 +30,10 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
         var range = query.Range.Validated();
         var limit = ReportLimits.PageSize(query.Limit);
         var agentId = OptionalAgent(query.AgentId);
+        var teams = Teams(query.TeamIds);
         var after = query.Cursor is null ? ((long, Guid)?)null : Cursor.ReadSession(query.Cursor);
 
-        var sessions = await store.ReadSessionsStartedAsync(TenantId, range, agentId, query.EndReason, after, limit + 1, CancellationToken.None);
+        var sessions = await store.ReadSessionsStartedAsync(TenantId, range, agentId, query.EndReason, teams, after, limit + 1, CancellationToken.None);
         var hasMore = sessions.Count > limit;
         if (hasMore)
         {
@@ -54,6 +58,7 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
         var limit = ReportLimits.PageSize(query.Limit);
         var zone = TimeZone(query.TimeZone);
         var agentFilter = OptionalAgent(query.AgentId);
+        var teams = Teams(query.TeamIds);
         var after = query.Cursor is null ? ((string AgentId, DateOnly Date)?)null : Cursor.ReadTimecard(query.Cursor);
         var now = timeProvider.GetUtcNow();
 
@@ -66,17 +71,17 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
             }
 
             // The cursor's agent may have days left after the cursor's date.
-            rows.AddRange((await AgentTimecardsAsync(cursor.AgentId, range, zone, now)).Where(row => row.Date > cursor.Date));
+            rows.AddRange((await AgentTimecardsAsync(cursor.AgentId, range, teams, zone, now)).Where(row => row.Date > cursor.Date));
         }
         else if (agentFilter is not null)
         {
-            rows.AddRange(await AgentTimecardsAsync(agentFilter, range, zone, now));
+            rows.AddRange(await AgentTimecardsAsync(agentFilter, range, teams, zone, now));
         }
 
         var nextAgent = after?.AgentId;
         while (agentFilter is null && rows.Count <= limit)
         {
-            var agents = await store.ReadAgentsWithSessionsAsync(TenantId, range, nextAgent, 50, CancellationToken.None);
+            var agents = await store.ReadAgentsWithSessionsAsync(TenantId, range, teams, nextAgent, 50, CancellationToken.None);
             if (agents.Count == 0)
             {
                 break;
@@ -84,7 +89,7 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
 
             foreach (var agentId in agents)
             {
-                rows.AddRange(await AgentTimecardsAsync(agentId, range, zone, now));
+                rows.AddRange(await AgentTimecardsAsync(agentId, range, teams, zone, now));
                 nextAgent = agentId;
                 if (rows.Count > limit)
                 {
@@ -108,9 +113,13 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
         var range = query.Range.Validated();
         var limit = ReportLimits.PageSize(query.Limit);
         var agentId = OptionalAgent(query.AgentId) ?? throw new WorkSessionException(ErrorCodes.InvalidId, "An agent id is required.");
+        var teams = Teams(query.TeamIds);
         var after = query.Cursor is null ? (long?)null : Cursor.ReadPosition(query.Cursor);
         var events = await store.ReadEventsAsync(
-            new EventFilter(TenantId, limit + 1) { AgentId = agentId, Kind = FeedEventKinds.StatusChanged, From = range.From, To = range.To, AfterPosition = after },
+            new EventFilter(TenantId, limit + 1)
+            {
+                AgentId = agentId, Kind = FeedEventKinds.StatusChanged, From = range.From, To = range.To, AfterPosition = after, TeamIds = teams,
+            },
             CancellationToken.None);
         var hasMore = events.Count > limit;
         if (hasMore)
@@ -119,7 +128,7 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
         }
 
         return new ReportPage<StatusHistoryItem>(
-            [.. events.Select(e => new StatusHistoryItem(e.EventId, e.At, e.SessionId, e.From ?? AgentStatus.Offline, e.To ?? AgentStatus.Offline, e.Reason, e.Actor ?? Actor.System))],
+            [.. events.Select(e => new StatusHistoryItem(e.EventId, e.At, e.SessionId, e.From ?? AgentStatus.Offline, e.To ?? AgentStatus.Offline, e.Reason, e.Actor ?? Actor.System, e.TeamId))],
             hasMore ? Cursor.Position(events[^1].Position) : null);
     }
 
@@ -138,11 +147,11 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
                 ErrorCodes.InvalidInterval, $"That range holds more than {ReportLimits.MaxIntervals} intervals; choose a longer interval.");
         }
 
-        var spans = await store.ReadSessionSpansAsync(TenantId, range, CancellationToken.None);
+        var spans = await store.ReadSessionSpansAsync(TenantId, range, Teams(query.TeamIds), CancellationToken.None);
         return Concurrency.Compute(spans, range, query.Interval, timeProvider.GetUtcNow());
     }
 
-    public async Task<ReportPage<FeedEvent>> GetEvents(long after, int limit)
+    public async Task<ReportPage<FeedEvent>> GetEvents(long after, int limit, IReadOnlyList<string>? teamIds = null)
     {
         if (after < 0)
         {
@@ -150,7 +159,7 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
         }
 
         var pageSize = ReportLimits.PageSize(limit);
-        var events = await store.ReadEventsAsync(new EventFilter(TenantId, pageSize) { AfterPosition = after }, CancellationToken.None);
+        var events = await store.ReadEventsAsync(new EventFilter(TenantId, pageSize) { AfterPosition = after, TeamIds = Teams(teamIds) }, CancellationToken.None);
         return new ReportPage<FeedEvent>(events, events.Count == pageSize ? events[^1].Position.ToString(CultureInfo.InvariantCulture) : null);
     }
 
@@ -191,9 +200,10 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
             preferences.Preferences.NotReadyReasons);
     }
 
-    private async Task<List<TimecardRow>> AgentTimecardsAsync(string agentId, ReportRange range, TimeZoneInfo zone, DateTimeOffset now)
+    private async Task<List<TimecardRow>> AgentTimecardsAsync(
+        string agentId, ReportRange range, IReadOnlyCollection<string>? teams, TimeZoneInfo zone, DateTimeOffset now)
     {
-        var sessions = await store.ReadSessionsOverlappingAsync(TenantId, agentId, range, CancellationToken.None);
+        var sessions = await store.ReadSessionsOverlappingAsync(TenantId, agentId, range, teams, CancellationToken.None);
         if (sessions.Count == 0)
         {
             return [];
@@ -217,6 +227,27 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
         agentId is null || AgentKey.IsValidAgentId(agentId)
             ? agentId
             : throw new WorkSessionException(ErrorCodes.InvalidId, $"'{agentId}' is not a valid agent id.");
+
+    /// <summary>A team filter as a set: null stays null (every team and none), each id must be one a team can have.</summary>
+    private static HashSet<string>? Teams(IReadOnlyList<string>? teamIds)
+    {
+        if (teamIds is null)
+        {
+            return null;
+        }
+
+        var teams = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var teamId in teamIds)
+        {
+            teams.Add(AgentKey.IsValidTenantId(teamId)
+                ? teamId
+                : throw new WorkSessionException(ErrorCodes.InvalidId, $"'{teamId}' is not a valid team id."));
+        }
+
+        return teams.Count <= MaxTeamsPerQuery
+            ? teams
+            : throw new WorkSessionException(ErrorCodes.InvalidArgument, $"A report names at most {MaxTeamsPerQuery} teams, not {teams.Count}.");
+    }
 
     private static TimeZoneInfo TimeZone(string? name)
     {

@@ -91,7 +91,7 @@ internal static class Timecards
             session.SessionId, session.AgentId, session.StartedAt, null, null, null,
             ordered.Count(e => e.Kind == FeedEventKinds.InactivityWarning),
             ordered.Count(e => e.Kind == FeedEventKinds.WarningCleared && e.Cause == WarningClearedCause.Continued),
-            time.ReadySeconds, time.NotReadySeconds, time.OccupiedSeconds, null);
+            time.ReadySeconds, time.NotReadySeconds, time.OccupiedSeconds, null, session.TeamId);
     }
 
     /// <summary>

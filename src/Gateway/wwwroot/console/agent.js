@@ -4,6 +4,9 @@ import { requireCaller } from './auth.js';
 import { countdownText, durationText, el, endedWhyText, statusText, showError, timeText } from './ui.js';
 
 const ACTIVITY_INTERVAL_MS = 15000;
+// How often an open page asks which timeout applies: an admin's change of the tenant, of the agent's team or of the
+// agent's membership reaches it within this, and at once when the agent comes back to the tab or a session starts.
+const PREFERENCES_INTERVAL_MS = 60000;
 const REASON_HINT = 'Any reason, at most 64 characters.';
 
 const caller = requireCaller(['agent']);
@@ -116,8 +119,9 @@ function onEvent(name, data) {
       resync();
       break;
     case 'session-started':
-      // Started in another tab: the tenant may have changed its reasons since this page read them.
+      // Started in another tab: the tenant may have changed its reasons and timeout since this page read them.
       loadReasons();
+      loadPreferences();
       resync();
       break;
     case 'session-ended':
@@ -138,6 +142,7 @@ followEvents('/me/events', {
     if (reconnected) {
       resync();
       loadReasons();
+      loadPreferences();
     }
   },
   onState: (state) => {
@@ -170,6 +175,7 @@ async function start() {
     lastActivityAt = Date.now();
     statusButton.focus();
     loadReasons();
+    loadPreferences();
   }
 }
 
@@ -232,6 +238,61 @@ function renderReasons(reasons) {
     items[Math.min(focusedAt, items.length - 1)].focus();
   }
 }
+
+// --- which timeout applies, and where it comes from ------------------------------------------------------------------
+
+let shownPreferences = null; // GET /me/preferences as last shown (JSON), null before the first read
+
+// Read when the page opens, when a session starts, when the stream reconnects, when the agent comes back to the tab,
+// and every PREFERENCES_INTERVAL_MS while the tab is visible: nothing on the agent's stream says that an admin changed them.
+async function loadPreferences() {
+  try {
+    const { data } = await api('/me/preferences');
+    renderPreferences(data);
+  } catch {
+    // Keep what is shown; the next read tries again.
+  }
+}
+
+function renderPreferences(preferences) {
+  const json = JSON.stringify(preferences);
+  if (!preferences || json === shownPreferences) return;
+  shownPreferences = json;
+  const source = preferences.source ?? {};
+  $('timeout-rule').textContent = preferences.autoEndEnabled
+    ? `After ${spanText(preferences.inactivityTimeoutSeconds)} without activity you are asked whether you are still working; `
+      + `your work session ends ${spanText(preferences.gracePeriodSeconds)} later unless you continue.`
+    : 'Your work session does not end when you are inactive.';
+  const fields = preferences.autoEndEnabled
+    ? [['autoEndEnabled', 'Auto-end'], ['inactivityTimeoutSeconds', 'Timeout'], ['gracePeriodSeconds', 'Time to continue']]
+    : [['autoEndEnabled', 'Auto-end']];
+  const fromTeam = fields.filter(([field]) => source[field] === 'team');
+  const team = preferences.teamId ? `your team ${preferences.teamId}` : 'your team';
+  $('timeout-source').textContent = fromTeam.length === 0
+    ? `Set by your organisation${preferences.teamId ? `; your team ${preferences.teamId} does not change it` : ''}.`
+    : fromTeam.length === fields.length
+      ? `Set by ${team}.`
+      : `${fromTeam.map(([, name]) => name).join(' and ')} set by ${team}; the rest by your organisation.`;
+  $('timeout').dataset.source = fromTeam.length === 0 ? 'tenant' : 'team';
+  $('timeout').hidden = false;
+}
+
+// 90 → "1 minute 30 seconds", 600 → "10 minutes", 3600 → "1 hour".
+function spanText(totalSeconds) {
+  const seconds = Math.max(0, Math.round(totalSeconds ?? 0));
+  const parts = [[Math.floor(seconds / 3600), 'hour'], [Math.floor((seconds % 3600) / 60), 'minute'], [seconds % 60, 'second']]
+    .filter(([count]) => count > 0)
+    .map(([count, unit]) => `${count} ${unit}${count === 1 ? '' : 's'}`);
+  return parts.length ? parts.join(' ') : '0 seconds';
+}
+
+loadPreferences();
+setInterval(() => {
+  if (document.visibilityState === 'visible') loadPreferences();
+}, PREFERENCES_INTERVAL_MS);
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') loadPreferences();
+});
 
 // --- the status menu (WAI-ARIA menu button pattern) -----------------------------------------------------------------
 

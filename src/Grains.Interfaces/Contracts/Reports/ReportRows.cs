@@ -18,6 +18,7 @@ namespace WorkSessions.Contracts.Reports;
 /// <param name="NotReadySeconds">Seconds not ready.</param>
 /// <param name="OccupiedSeconds">Seconds occupied.</param>
 /// <param name="Note">The note left by a supervisor or admin who ended it.</param>
+/// <param name="TeamId">The team the agent was in when the session started; null for none.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.SessionReportItem")]
 public sealed record SessionReportItem(
     [property: Id(0)] Guid SessionId,
@@ -31,7 +32,8 @@ public sealed record SessionReportItem(
     [property: Id(8)] double ReadySeconds,
     [property: Id(9)] double NotReadySeconds,
     [property: Id(10)] double OccupiedSeconds,
-    [property: Id(11)] string? Note);
+    [property: Id(11)] string? Note,
+    [property: Id(12)] string? TeamId = null);
 
 /// <summary>
 /// One agent's local day: time is cut at the range bounds and at local midnight of the report's time zone, so a
@@ -70,6 +72,7 @@ public sealed record TimecardRow(
 /// <param name="To">The status after.</param>
 /// <param name="Reason">The not-ready reason of the new status.</param>
 /// <param name="Actor">Who changed it.</param>
+/// <param name="TeamId">The agent's team when it changed; null for none.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.StatusHistoryItem")]
 public sealed record StatusHistoryItem(
     [property: Id(0)] Guid EventId,
@@ -78,7 +81,8 @@ public sealed record StatusHistoryItem(
     [property: Id(3)] AgentStatus From,
     [property: Id(4)] AgentStatus To,
     [property: Id(5)] string? Reason,
-    [property: Id(6)] Actor Actor);
+    [property: Id(6)] Actor Actor,
+    [property: Id(7)] string? TeamId = null);
 
 /// <summary>Open work sessions during one interval: the most at any instant, and the time-weighted average.</summary>
 /// <param name="Start">The interval's start.</param>
@@ -167,7 +171,7 @@ public static class FeedEventKinds
 /// <param name="EventId">The event's id.</param>
 /// <param name="At">When it happened.</param>
 /// <param name="Kind">One of <see cref="FeedEventKinds"/>.</param>
-/// <param name="AgentId">The agent; null for preference changes.</param>
+/// <param name="AgentId">The agent; null for preference and team changes.</param>
 /// <param name="SessionId">The session, when one is involved.</param>
 /// <param name="From">For a status change (and a session start: offline), the status before.</param>
 /// <param name="To">For a status change, and for a session start the status it started in.</param>
@@ -178,7 +182,11 @@ public static class FeedEventKinds
 /// <param name="Cause">For a cleared warning: why.</param>
 /// <param name="Session">For a session end: the session record.</param>
 /// <param name="Preferences">For a preference change: the new preferences.</param>
-/// <param name="TeamId">For a team change, the team; for an agent's team change, its team now (null: none).</param>
+/// <param name="TeamId">
+/// For an agent's event, its team at the time (null: none; a session's end names the team the agent is in then, its
+/// <see cref="SessionRecord.TeamId"/> the one it started in); for a team change, the team; for an agent's team change,
+/// its team now (null: none).
+/// </param>
 /// <param name="PreviousTeamId">For an agent's team change, the team it left (null: none).</param>
 /// <param name="Team">For a team change, the team as stored; null when it was deleted.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.FeedEvent")]
