@@ -188,7 +188,8 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
             preferences.Preferences.AutoEndEnabled,
             preferences.Preferences.InactivityTimeoutSeconds,
             preferences.Preferences.GracePeriodSeconds,
-            preferences.Preferences.NotReadyReasons);
+            preferences.Preferences.NotReadyReasons,
+            preferences.Preferences.SupervisorScope);
     }
 
     private async Task<List<TimecardRow>> AgentTimecardsAsync(string agentId, ReportRange range, TimeZoneInfo zone, DateTimeOffset now)
