@@ -35,6 +35,10 @@ public sealed record PreferenceRules(int MinimumInactivityTimeoutSeconds, int Mi
         }
 
         problems.AddRange(NotReadyReasonProblems(preferences.NotReadyReasons));
+        if (!Enum.IsDefined(preferences.SupervisorScope))
+        {
+            problems.Add("supervisorScope must be tenant or teams");
+        }
 
         if (problems.Count > 0)
         {

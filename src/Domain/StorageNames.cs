@@ -22,4 +22,6 @@ public static class StateNames
     public const string WebhookRegistry = "webhooks";
 
     public const string Team = "team";
+
+    public const string TeamDirectory = "teams";
 }

@@ -25,6 +25,12 @@ public static class WorkSessionsGrains
     public static ITeamGrain GetTeamGrain(this IGrainFactory grains, string tenantId, string teamId) =>
         GrainReferences<ITeamGrain>.Get(grains, TeamGrainKey(tenantId, teamId));
 
+    /// <summary>The directory of a tenant's teams.</summary>
+    /// <param name="grains">The grain factory.</param>
+    /// <param name="tenantId">A valid tenant id.</param>
+    public static ITeamDirectoryGrain GetTeamDirectory(this IGrainFactory grains, string tenantId) =>
+        GrainReferences<ITeamDirectoryGrain>.Get(grains, TenantGrainKey(tenantId));
+
     /// <summary><c>"{tenantId}/{teamId}"</c>: the team's grain key.</summary>
     /// <param name="tenantId">A valid tenant id.</param>
     /// <param name="teamId">A valid team id.</param>

@@ -51,6 +51,21 @@ internal interface ITeamMembership : IGrainWithStringKey
     Task MembersLeft(IReadOnlyList<string> agentIds);
 }
 
+/// <summary>What team grains call on their tenant's team directory. Internal to the silo.</summary>
+[Alias("WorkSessions.ITeamDirectoryUpdates")]
+internal interface ITeamDirectoryUpdates : IGrainWithStringKey
+{
+    /// <summary>
+    /// The team as stored now; ignored when the directory holds a newer version (or the team's deletion at a newer
+    /// version). The same version again replaces the entry: a member leaving for another team changes the count only.
+    /// </summary>
+    /// <param name="teamId">The team.</param>
+    /// <param name="version">The team's stored version.</param>
+    /// <param name="team">The team; null when it is deleted.</param>
+    [Alias("Announce")]
+    Task Announce(string teamId, long version, TeamSummary? team);
+}
+
 /// <summary>What agent grains call on their tenant grain to keep its roster. Internal to the silo.</summary>
 [Alias("WorkSessions.ITenantRoster")]
 internal interface ITenantRoster : IGrainWithStringKey
@@ -74,6 +89,9 @@ internal static class InternalGrains
 {
     public static ITenantRoster GetTenantRoster(this IGrainFactory grains, string tenantId) =>
         GrainReferences<ITenantRoster>.Get(grains, WorkSessionsGrains.TenantGrainKey(tenantId));
+
+    public static ITeamDirectoryUpdates GetTeamDirectoryUpdates(this IGrainFactory grains, string tenantId) =>
+        GrainReferences<ITeamDirectoryUpdates>.Get(grains, WorkSessionsGrains.TenantGrainKey(tenantId));
 
     public static ITeamMembership GetTeamMembership(this IGrainFactory grains, string tenantId, string teamId) =>
         GrainReferences<ITeamMembership>.Get(grains, WorkSessionsGrains.TeamGrainKey(tenantId, teamId));

@@ -35,6 +35,9 @@ internal sealed class TeamGrain(
     private IGrainTimer? _push;
     private long _pushedVersion;
 
+    // Retries the announcement to the tenant's team directory until one arrives.
+    private IGrainTimer? _announce;
+
     private string TenantId => WorkSessionsGrains.TeamOf(this.GetPrimaryKeyString()).TenantId;
 
     private string TeamId => WorkSessionsGrains.TeamOf(this.GetPrimaryKeyString()).TeamId;
@@ -56,6 +59,13 @@ internal sealed class TeamGrain(
         {
             // A push cut off by a crash or a deactivation: the members may hold older overrides, or not know the team is gone.
             StartPush();
+        }
+
+        if (_state.State.Version > 0)
+        {
+            // The directory may have missed the last change (a crash between storing it and announcing it, a call lost
+            // on the way): every activation tells it again, and the directory ignores what it holds already.
+            StartAnnouncing(TimeSpan.Zero);
         }
 
         return Task.CompletedTask;
@@ -88,6 +98,8 @@ internal sealed class TeamGrain(
             _order = new();
         }
 
+        await AnnounceAsync();
+
         if (pushOwed || !wasPushed)
         {
             StartPush();
@@ -110,6 +122,7 @@ internal sealed class TeamGrain(
         // The members stay stored as the agents still to be told, until the push has told them all.
         await _state.WriteAsync(_state.State with { Team = null, Version = version }, [ReportEntry.TeamChanged(TenantId, deleted, deleted: true)]);
         StartPush();
+        await AnnounceAsync();
     }
 
     public async Task<TeamMembersChange> ChangeMembers(IReadOnlyList<string> add, IReadOnlyList<string> remove, string updatedBy)
@@ -190,6 +203,7 @@ internal sealed class TeamGrain(
                 GrainFactory.GetTeamMembership(TenantId, group.Key).MembersLeft([.. group]).Ignore();
             }
 
+            await AnnounceAsync();
             var moved = joined.Count(agentId => previousTeams[agentId] is not null);
             return new TeamMembersChange(joined.Count - moved, removing.Count, moved);
         }
@@ -238,7 +252,49 @@ internal sealed class TeamGrain(
             _members.Remove(agentId);
             _order.Remove(agentId);
         }
+
+        await AnnounceAsync();
     }
+
+    /// <summary>
+    /// Tells the tenant's team directory the team as stored now. A failure does not fail the change, which is stored:
+    /// a timer retries until the directory has it, and every activation announces again.
+    /// </summary>
+    private async Task AnnounceAsync()
+    {
+        try
+        {
+            await SendAnnouncementAsync();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            TenantLog.TeamAnnouncementFailed(logger, exception, TenantId, TeamId);
+            StartAnnouncing(AnnouncementRetryDelay);
+        }
+    }
+
+    private Task SendAnnouncementAsync() =>
+        GrainFactory.GetTeamDirectoryUpdates(TenantId).Announce(TeamId, _state.State.Version, Current is { } team ? TeamSummary.Of(team) : null);
+
+    /// <summary>How long a failed announcement waits before it is sent again.</summary>
+    internal static readonly TimeSpan AnnouncementRetryDelay = TimeSpan.FromSeconds(5);
+
+    // Not interleaved, like the changes: it reads the state as stored when it runs, so it always sends the latest.
+    private void StartAnnouncing(TimeSpan due) => _announce ??= this.RegisterGrainTimer(
+        async _ =>
+        {
+            try
+            {
+                await SendAnnouncementAsync();
+                _announce?.Dispose();
+                _announce = null;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                TenantLog.TeamAnnouncementFailed(logger, exception, TenantId, TeamId);
+            }
+        },
+        new GrainTimerCreationOptions(due, AnnouncementRetryDelay) { KeepAlive = true });
 
     private Team RequireTeam() => Current ?? throw new WorkSessionException(ErrorCodes.TeamNotFound, $"The tenant has no team '{TeamId}'.");
 

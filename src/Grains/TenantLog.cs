@@ -28,4 +28,7 @@ internal static partial class TenantLog
 
     [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} could not push preferences to {Failures} of {Agents} agents (the first error is shown); they catch up when they next announce themselves")]
     public static partial void PushFailed(ILogger logger, Exception? exception, string tenantId, int failures, int agents);
+
+    [LoggerMessage(LogLevel.Warning, "Tenant {TenantId} team {TeamId} could not tell the team directory of its change; retrying")]
+    public static partial void TeamAnnouncementFailed(ILogger logger, Exception exception, string tenantId, string teamId);
 }

@@ -47,6 +47,17 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
         "{\"workSessionsEnabled\":true,\"autoEndEnabled\":true,\"inactivityTimeoutSeconds\":60,\"gracePeriodSeconds\":30,\"notReadyReasons\":[null,\"\\u0000\",\"\\ud800\",\"lunch\",\"LUNCH\"]}",
         "{\"workSessionsEnabled\":true,\"autoEndEnabled\":true,\"inactivityTimeoutSeconds\":60,\"gracePeriodSeconds\":30,\"notReadyReasons\":{\"a\":1}}",
         "{\"workSessionsEnabled\":true,\"autoEndEnabled\":true,\"inactivityTimeoutSeconds\":60,\"gracePeriodSeconds\":30,\"notReadyReasons\":\"" + new string('r', 3000) + "\"}",
+        "{\"workSessionsEnabled\":true,\"autoEndEnabled\":false,\"inactivityTimeoutSeconds\":60,\"gracePeriodSeconds\":30,\"supervisorScope\":\"teams\"}",
+        "{\"workSessionsEnabled\":true,\"autoEndEnabled\":false,\"inactivityTimeoutSeconds\":60,\"gracePeriodSeconds\":30,\"supervisorScope\":7}",
+        "{\"workSessionsEnabled\":true,\"autoEndEnabled\":false,\"inactivityTimeoutSeconds\":60,\"gracePeriodSeconds\":30,\"supervisorScope\":\"TEAMS\"}",
+        "{\"name\":\"Night\",\"supervisors\":[\"sup-1\"],\"preferences\":{\"inactivityTimeoutSeconds\":120}}",
+        "{\"name\":\"\\u0000\",\"timeZone\":\"../../etc/passwd\",\"supervisors\":[null,\"\",\"\\ud800\"]}",
+        "{\"name\":\"x\",\"supervisors\":\"sup-1\",\"preferences\":{\"gracePeriodSeconds\":-1,\"autoEndEnabled\":\"yes\"}}",
+        "{\"name\":\"" + new string('n', 5000) + "\",\"timeZone\":null,\"preferences\":null}",
+        "{\"add\":[\"alice\",\"bob\"],\"remove\":[\"carol\"]}",
+        "{\"add\":[null,7,\"..\"],\"remove\":null}",
+        "{\"add\":[\"alice\"],\"remove\":[\"alice\"]}",
+        "{\"add\":[" + string.Join(',', Enumerable.Range(0, 1001).Select(i => $"\"a{i}\"")) + "]}",
         "{\"a\":" + new string('[', 200) + new string(']', 200) + "}", "{\"status\":\"ready\",\"status\":\"ready\"}", "\u0000\u0001\u0002", "{", "<xml/>",
     ];
 
@@ -57,6 +68,7 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
         "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&format=csv&cursor=AAAA", "?from=2026-01-01&to=2027-01-01", "?from=%00&to=%FF",
         "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&interval=PT0S", "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&timeZone=..%2F..%2Fetc%2Fpasswd",
         "?after=-5", "?after=99999999999999999999", "?after=1&limit=1001", "?endReason=agentEnded&limit=1000",
+        "?cursor=..&limit=0", "?cursor=zzzz&limit=1000", "?limit=99999999999",
     ];
 
     [Fact]
@@ -65,6 +77,14 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
         var random = new Random(Seed);
         var tenant = fixture.NewTenant();
         await tenant.SetPreferencesAsync(enabled: true, autoEnd: true, timeout: 60, grace: 30);
+
+        // A scoped supervisor with a team to see (the bodies above may widen the scope again, or narrow it).
+        var admin = tenant.Admin();
+        await Http.AssertStatusAsync(await admin.PutAsync("/api/v1/teams/night", new { name = "Night", supervisors = new[] { "sup-night" } }), HttpStatusCode.Created);
+        await Http.AssertStatusAsync(await admin.PostAsync("/api/v1/teams/night/members", new { add = new[] { "alice" } }), HttpStatusCode.OK);
+        await Http.AssertStatusAsync(
+            await admin.PutAsync(Paths.Preferences, new { workSessionsEnabled = true, autoEndEnabled = true, inactivityTimeoutSeconds = 60, gracePeriodSeconds = 30, supervisorScope = "teams" }),
+            HttpStatusCode.OK);
         var tokens = new[]
         {
             null,
@@ -72,6 +92,7 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
             tenant.Agent("alice").Token,
             tenant.Agent("bob").Token,
             tenant.Supervisor().Token,
+            tenant.Supervisor("sup-night").Token,
             tenant.Admin().Token,
             fixture.Token(tenant.Id, "multi", "agent", "supervisor", "admin"),
             fixture.Token("other-tenant", "mallory", "admin"),
@@ -129,8 +150,11 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
     private static HttpRequestMessage RandomRequest(Random random, string?[] tokens)
     {
         var id = Pick(random, Ids);
-        var path = random.Next(15) switch
+        var path = random.Next(18) switch
         {
+            15 => random.Next(2) == 0 ? "/api/v1/teams" : $"/api/v1/teams/{id}",
+            16 => $"/api/v1/teams/{Pick(random, ["night", id])}/members",
+            17 => $"/api/v1/agents/{id}/preferences",
             12 => "/api/v1/reports/" + Pick(random, ["work-sessions", "timecards", "concurrency", id]),
             13 => $"/api/v1/agents/{id}/status-history",
             14 => random.Next(2) == 0 ? "/api/v1/events" : "/api/v1/preferences/work-sessions/history",

@@ -53,6 +53,12 @@ public sealed class AuthorizationMatrixTests(GatewayFixture fixture)
         ["GET /api/v1/webhooks/{webhookId}/deliveries"] = ([Admin], null),
         ["GET /api/v1/me/preferences"] = ([Agent], null),
         ["GET /api/v1/agents/{agentId}/preferences"] = ([Supervisor, Admin], null),
+        ["GET /api/v1/teams"] = ([Supervisor, Admin], null),
+        ["GET /api/v1/teams/{teamId}"] = ([Supervisor, Admin], null),
+        ["PUT /api/v1/teams/{teamId}"] = ([Admin], new { name = "Matrix", supervisors = new[] { "matrix-supervisor" } }),
+        ["DELETE /api/v1/teams/{teamId}"] = ([Admin], null),
+        ["GET /api/v1/teams/{teamId}/members"] = ([Supervisor, Admin], null),
+        ["POST /api/v1/teams/{teamId}/members"] = ([Admin], new { add = new[] { "matrix-member" } }),
     };
 
     /// <summary>Endpoints that need a query to answer 200 rather than 400: the reports' range, around the silo's clock.</summary>
@@ -255,7 +261,9 @@ public sealed class AuthorizationMatrixTests(GatewayFixture fixture)
         return Paths.Range(now.AddDays(-1), now.AddDays(1));
     }
 
-    private static string Resolve(string template, string agentId) => template.Replace("{agentId}", agentId, StringComparison.Ordinal);
+    // Not alice: adding her to a team of the other tenant would make her known there.
+    private static string Resolve(string template, string agentId) =>
+        template.Replace("{agentId}", agentId, StringComparison.Ordinal).Replace("{teamId}", "matrix-team", StringComparison.Ordinal);
 
     /// <summary>Starts the agent's session unless it is open (a supervisor cell may have ended it).</summary>
     private static async Task EnsureOpenAsync(ApiClient agent)

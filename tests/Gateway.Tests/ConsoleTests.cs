@@ -11,7 +11,7 @@ namespace WorkSessions.Gateway.Tests;
 [Collection(GatewayCollection.Name)]
 public sealed partial class ConsoleTests(GatewayFixture fixture)
 {
-    private static readonly string[] Pages = ["index.html", "sign-in.html", "agent.html", "admin.html", "supervisor.html", "webhooks.html", "silent-callback.html"];
+    private static readonly string[] Pages = ["index.html", "sign-in.html", "agent.html", "admin.html", "supervisor.html", "webhooks.html", "teams.html", "silent-callback.html"];
 
     [Theory]
     [InlineData("/")]

@@ -83,6 +83,9 @@ public interface IApiCaller
     /// <summary>Reads a webhook endpoint; returns its URL.</summary>
     Task<string> GetWebhookAsync(string webhookId);
 
+    /// <summary><c>GET /teams/{teamId}</c>; returns the team's name.</summary>
+    Task<string> GetTeamAsync(string teamId);
+
     /// <summary>Runs a call that must fail and returns its problem, read through the generated client's exception type.</summary>
     Task<Problem> ProblemOfAsync(Func<IApiCaller, Task> call);
 }

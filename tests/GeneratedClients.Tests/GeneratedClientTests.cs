@@ -183,6 +183,7 @@ public sealed class GeneratedClientTests(GatewayFixture fixture)
 
         await Provoke(ErrorCodes.InvalidWebhookUrl, admin, caller => caller.CreateWebhookAsync("https://10.0.0.1/hook"));
         await Provoke(ErrorCodes.WebhookNotFound, admin, caller => caller.GetWebhookAsync(Guid.NewGuid().ToString("N")));
+        await Provoke(ErrorCodes.TeamNotFound, supervisor, caller => caller.GetTeamAsync("no-such-team"));
         for (var endpoint = 0; endpoint < 10; endpoint++)
         {
             var webhookId = await admin.CreateWebhookAsync($"https://hooks.example.com/{endpoint}");

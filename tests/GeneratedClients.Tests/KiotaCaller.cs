@@ -132,6 +132,8 @@ public sealed class KiotaCaller : IApiCaller, IDisposable
 
     public async Task<string> GetWebhookAsync(string webhookId) => (await Api.Webhooks[webhookId].GetAsync())!.Url!;
 
+    public async Task<string> GetTeamAsync(string teamId) => (await Api.Teams[teamId].GetAsync())!.Name!;
+
     public async Task<Page<PreferenceLine>> PreferenceHistoryAsync(string? cursor = null, int? limit = null)
     {
         var page = await Api.Preferences.WorkSessions.History.GetAsync(config =>

@@ -81,6 +81,8 @@ public sealed class NSwagCaller : IApiCaller, IDisposable
 
     public async Task<string> GetWebhookAsync(string webhookId) => (await _client.GetWebhookAsync(webhookId)).Url;
 
+    public async Task<string> GetTeamAsync(string teamId) => (await _client.GetTeamAsync(teamId)).Name;
+
     public async Task<Page<PreferenceLine>> PreferenceHistoryAsync(string? cursor = null, int? limit = null)
     {
         var page = await _client.ListWorkSessionPreferenceChangesAsync(cursor, limit);

@@ -47,7 +47,7 @@ public static class PreferencesApi
     }
 
     /// <summary>The 200's <c>ETag</c>: the version of the preferences, to send back as <c>If-Match</c>.</summary>
-    private static void DeclareETag(OpenApiOperation operation)
+    internal static void DeclareETag(OpenApiOperation operation)
     {
         if (operation.Responses?.TryGetValue("200", out var ok) == true && ok is OpenApiResponse response)
         {
@@ -74,12 +74,18 @@ public static class PreferencesApi
         var expectedVersion = ParseIfMatch(httpRequest.Headers.IfMatch.ToString());
         var tenant = grains.GetTenantGrain(caller.TenantId);
         var preferences = request.ToPreferences();
-        if (request.NotReadyReasons is null)
+        if (request.NotReadyReasons is null || request.SupervisorScope is null)
         {
-            // A client from before the reasons existed sends the four settings only: it must not reset the tenant's
-            // reasons to the defaults. A change of the reasons between this read and the update is lost, as any
-            // change is to a PUT without If-Match; with If-Match the update applies only to the version read here.
-            preferences = preferences with { NotReadyReasons = (await tenant.GetPreferences()).Preferences.NotReadyReasons };
+            // A client from before the reasons (or the scope) existed sends the settings it knows only: it must not
+            // reset the tenant's reasons to the defaults, nor widen a scoped tenant back to tenant-wide. A change of
+            // these between this read and the update is lost, as any change is to a PUT without If-Match; with
+            // If-Match the update applies only to the version read here.
+            var stored = (await tenant.GetPreferences()).Preferences;
+            preferences = preferences with
+            {
+                NotReadyReasons = request.NotReadyReasons is null ? stored.NotReadyReasons : preferences.NotReadyReasons,
+                SupervisorScope = request.SupervisorScope is null ? stored.SupervisorScope : preferences.SupervisorScope,
+            };
         }
 
         var updated = await tenant.UpdatePreferences(preferences, expectedVersion, caller.UserId);
@@ -94,7 +100,8 @@ public static class PreferencesApi
 
     public static string ETagOf(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 
-    private static long? ParseIfMatch(string ifMatch)
+    /// <summary>The version an <c>If-Match</c> names; null when there is none (or <c>*</c>); <c>version_mismatch</c> for a tag this API never issued.</summary>
+    public static long? ParseIfMatch(string ifMatch)
     {
         if (string.IsNullOrWhiteSpace(ifMatch) || ifMatch.Trim() == "*")
         {
@@ -113,16 +120,27 @@ public static class PreferencesApi
 }
 
 /// <summary>
-/// Body of <c>PUT /preferences/work-sessions</c>: the four settings are required; <c>notReadyReasons</c> may be left
-/// out (the tenant keeps its reasons).
+/// Body of <c>PUT /preferences/work-sessions</c>: the four settings are required; <c>notReadyReasons</c> and
+/// <c>supervisorScope</c> may be left out (the tenant keeps its own).
 /// </summary>
+/// <param name="WorkSessionsEnabled">Whether agents work in sessions at all.</param>
+/// <param name="AutoEndEnabled">Whether inactive agents are prompted and then switched to offline.</param>
+/// <param name="InactivityTimeoutSeconds">Seconds without activity before the prompt.</param>
+/// <param name="GracePeriodSeconds">Seconds the agent has to answer the prompt.</param>
+/// <param name="NotReadyReasons">The not-ready reasons the status menu offers; left out, the tenant keeps its own.</param>
+/// <param name="SupervisorScope"><c>tenant</c> (every supervisor sees the whole tenant) or <c>teams</c> (a supervisor sees the agents of the teams that list them).</param>
 public sealed record PreferencesRequest(
     bool? WorkSessionsEnabled,
     bool? AutoEndEnabled,
     int? InactivityTimeoutSeconds,
     int? GracePeriodSeconds,
-    IReadOnlyList<string>? NotReadyReasons = null)
+    IReadOnlyList<string>? NotReadyReasons = null,
+    string? SupervisorScope = null)
 {
+    /// <summary>The wire names of <see cref="Contracts.SupervisorScope"/>.</summary>
+    public static IReadOnlyDictionary<string, SupervisorScope> SupervisorScopes { get; } =
+        new Dictionary<string, SupervisorScope>(StringComparer.Ordinal) { ["tenant"] = Contracts.SupervisorScope.Tenant, ["teams"] = Contracts.SupervisorScope.Teams };
+
     public WorkSessionPreferences ToPreferences()
     {
         var missing = new[]
@@ -137,10 +155,19 @@ public sealed record PreferencesRequest(
             throw new WorkSessionException(ErrorCodes.InvalidPreferences, $"Missing: {string.Join(", ", missing)}. All four settings are required.");
         }
 
+        // A string rather than the enum: an unknown scope is invalid_preferences like any other value out of range,
+        // not a malformed body.
+        var scope = Contracts.SupervisorScope.Tenant;
+        if (SupervisorScope is not null && !SupervisorScopes.TryGetValue(SupervisorScope, out scope))
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidPreferences, "supervisorScope must be tenant or teams.");
+        }
+
         // Left out, the reasons are the defaults here; the PUT fills in the tenant's own. The tenant grain judges them.
         return new WorkSessionPreferences(WorkSessionsEnabled!.Value, AutoEndEnabled!.Value, InactivityTimeoutSeconds!.Value, GracePeriodSeconds!.Value)
         {
             NotReadyReasons = NotReadyReasons is null ? default : [.. NotReadyReasons],
+            SupervisorScope = scope,
         };
     }
 }
@@ -154,7 +181,8 @@ public sealed record PreferencesResponse(
     IReadOnlyList<string> NotReadyReasons,
     long Version,
     DateTimeOffset? UpdatedAt,
-    string? UpdatedBy)
+    string? UpdatedBy,
+    SupervisorScope SupervisorScope = SupervisorScope.Tenant)
 {
     public static PreferencesResponse From(TenantPreferences stored) => new(
         stored.Preferences.WorkSessionsEnabled,
@@ -164,13 +192,14 @@ public sealed record PreferencesResponse(
         stored.Preferences.NotReadyReasons,
         stored.Version,
         stored.UpdatedAt,
-        stored.UpdatedBy);
+        stored.UpdatedBy,
+        stored.Preferences.SupervisorScope);
 
     /// <summary>Equal when every value is, the reasons compared in order (a list compares by reference).</summary>
     public bool Equals(PreferencesResponse? other) =>
         other is not null
-        && (WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, Version, UpdatedAt, UpdatedBy)
-            == (other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.Version, other.UpdatedAt, other.UpdatedBy)
+        && (WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, Version, UpdatedAt, UpdatedBy, SupervisorScope)
+            == (other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.Version, other.UpdatedAt, other.UpdatedBy, other.SupervisorScope)
         && NotReadyReasons.SequenceEqual(other.NotReadyReasons, StringComparer.Ordinal);
 
     public override int GetHashCode() =>

@@ -114,6 +114,7 @@ public static partial class ReportsApi
         string agentId,
         ClaimsPrincipal user,
         IGrainFactory grains,
+        SupervisorVisibility visibility,
         [Description(FromText)] string? from,
         [Description(ToText)] string? to,
         [Description(CursorText)] string? cursor,
@@ -122,10 +123,19 @@ public static partial class ReportsApi
     {
         var range = Range(from, to);
         var reports = Reports(user, grains);
+        var caller = Caller.From(user);
+
+        // An agent outside a scoped supervisor's teams has the history of an agent never seen: empty. The query still
+        // runs, so a bad cursor or id is rejected exactly as it is for any agent.
+        var visible = await visibility.VisibleTeamsAsync(caller) is null || await visibility.CanSeeAgentAsync(caller, agentId);
 
         // The first page validates the agent id before the file name, a header, is written.
         return await PageOrCsvAsync(
-            (after, size) => reports.GetStatusHistory(new StatusHistoryQuery(agentId, range, after, size)),
+            async (after, size) =>
+            {
+                var page = await reports.GetStatusHistory(new StatusHistoryQuery(agentId, range, after, size));
+                return visible ? page : new ReportPage<StatusHistoryItem>([], null);
+            },
             cursor, limit, format, $"status-history-{agentId}.csv", CsvColumns.StatusHistory);
     }
 

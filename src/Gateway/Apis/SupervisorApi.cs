@@ -75,25 +75,18 @@ public static class SupervisorApi
         return TypedResults.Ok(new OpenSessionsPage(items, after, total));
     }
 
-    private static async Task<Ok<AgentView>> GetAgentAsync(string agentId, ClaimsPrincipal user, IGrainFactory grains) =>
-        TypedResults.Ok(await KnownAgentAsync(Agent(agentId, user, grains)));
+    private static async Task<Ok<AgentView>> GetAgentAsync(string agentId, ClaimsPrincipal user, IGrainFactory grains, SupervisorVisibility visibility) =>
+        TypedResults.Ok(await visibility.VisibleAgentAsync(Caller.From(user), Agent(agentId, user, grains)));
 
     private static async Task<Ok<SessionRecord>> EndAgentSessionAsync(
-        string agentId, EndSessionRequest? request, ClaimsPrincipal user, IGrainFactory grains)
+        string agentId, EndSessionRequest? request, ClaimsPrincipal user, IGrainFactory grains, SupervisorVisibility visibility)
     {
         var caller = Caller.From(user);
         var note = InputRules.Note(request?.Note);
         var agent = Agent(agentId, user, grains);
-        await KnownAgentAsync(agent);
+        await visibility.VisibleAgentAsync(caller, agent);
         return TypedResults.Ok(await agent.EndSession(caller.AsSupervisorOrAdmin, note));
     }
-
-    /// <summary>
-    /// An agent the tenant has never seen is a 404, which is also what another tenant's agents look like:
-    /// the tenant comes from the token, so their ids name never-seen agents of the caller's tenant.
-    /// </summary>
-    private static async Task<AgentView> KnownAgentAsync(IAgentGrain agent) =>
-        await agent.FindSnapshot() ?? throw new WorkSessionException(ErrorCodes.AgentNotFound, "This tenant has no agent with that id.");
 
     private static IAgentGrain Agent(string agentId, ClaimsPrincipal user, IGrainFactory grains) =>
         grains.GetAgentGrain(Caller.From(user).TenantId, agentId);

@@ -115,6 +115,7 @@ public static class GatewaySetup
             kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
         });
         services.AddSingleton<Events.EventStreamSlots>();
+        services.AddSingleton<Auth.SupervisorVisibility>();
 
         services.AddRateLimiter(limiter =>
         {

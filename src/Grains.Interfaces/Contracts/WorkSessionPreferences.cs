@@ -36,6 +36,13 @@ public sealed record WorkSessionPreferences(
         init => _notReadyReasons = value.IsDefault ? DefaultNotReadyReasons : value;
     }
 
+    /// <summary>
+    /// Which agents a supervisor sees (docs/architecture.md#teams): the whole tenant (the default, also for preferences
+    /// stored before the field existed) or only the agents of the teams that list them.
+    /// </summary>
+    [Id(5)]
+    public SupervisorScope SupervisorScope { get; init; }
+
     /// <summary>The inactivity timeout as a duration.</summary>
     [JsonIgnore]
     public TimeSpan InactivityTimeout => TimeSpan.FromSeconds(InactivityTimeoutSeconds);
@@ -52,6 +59,7 @@ public sealed record WorkSessionPreferences(
         && AutoEndEnabled == other.AutoEndEnabled
         && InactivityTimeoutSeconds == other.InactivityTimeoutSeconds
         && GracePeriodSeconds == other.GracePeriodSeconds
+        && SupervisorScope == other.SupervisorScope
         && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan());
 
     /// <summary>A hash of every value, consistent with <see cref="Equals(WorkSessionPreferences?)"/>.</summary>
@@ -62,6 +70,7 @@ public sealed record WorkSessionPreferences(
         hash.Add(AutoEndEnabled);
         hash.Add(InactivityTimeoutSeconds);
         hash.Add(GracePeriodSeconds);
+        hash.Add(SupervisorScope);
         foreach (var reason in NotReadyReasons)
         {
             hash.Add(reason, StringComparer.Ordinal);
@@ -69,6 +78,16 @@ public sealed record WorkSessionPreferences(
 
         return hash.ToHashCode();
     }
+}
+
+/// <summary>Which agents a supervisor (not an admin) sees.</summary>
+public enum SupervisorScope
+{
+    /// <summary>Every agent of the tenant: the default.</summary>
+    Tenant,
+
+    /// <summary>Only the agents of the teams that list the supervisor; anyone else looks like an agent never seen.</summary>
+    Teams,
 }
 
 /// <summary>Preferences as stored by the tenant, with what optimistic concurrency and audit need.</summary>

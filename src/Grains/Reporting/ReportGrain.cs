@@ -197,7 +197,8 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
             preferences.Preferences.AutoEndEnabled,
             preferences.Preferences.InactivityTimeoutSeconds,
             preferences.Preferences.GracePeriodSeconds,
-            preferences.Preferences.NotReadyReasons);
+            preferences.Preferences.NotReadyReasons,
+            preferences.Preferences.SupervisorScope);
     }
 
     private async Task<List<TimecardRow>> AgentTimecardsAsync(

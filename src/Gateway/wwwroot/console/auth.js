@@ -128,6 +128,7 @@ const PAGES = [
   { href: '/console/agent.html', name: 'Contact Center', roles: ['agent'] },
   { href: '/console/supervisor.html', name: 'Supervisor', roles: ['supervisor', 'admin'] },
   { href: '/console/admin.html', name: 'Preferences', roles: ['admin'] },
+  { href: '/console/teams.html', name: 'Teams', roles: ['admin'] },
   { href: '/console/webhooks.html', name: 'Webhooks', roles: ['admin'] },
 ];
 

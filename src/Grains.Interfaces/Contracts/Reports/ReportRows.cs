@@ -103,6 +103,7 @@ public sealed record ConcurrencyRow(
 /// <param name="InactivityTimeoutSeconds">The new value.</param>
 /// <param name="GracePeriodSeconds">The new value.</param>
 /// <param name="NotReadyReasons">The new value; the defaults for changes made before tenants had reasons of their own.</param>
+/// <param name="SupervisorScope">The new value; <c>tenant</c> for changes made before the field existed.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.PreferenceChange")]
 public sealed record PreferenceChange(
     [property: Id(0)] long Version,
@@ -112,14 +113,15 @@ public sealed record PreferenceChange(
     [property: Id(4)] bool AutoEndEnabled,
     [property: Id(5)] int InactivityTimeoutSeconds,
     [property: Id(6)] int GracePeriodSeconds,
-    [property: Id(7)] ImmutableArray<string> NotReadyReasons)
+    [property: Id(7)] ImmutableArray<string> NotReadyReasons,
+    [property: Id(8)] SupervisorScope SupervisorScope = SupervisorScope.Tenant)
 {
     /// <summary>Equal when every value is, the reasons compared in order (an array compares by reference).</summary>
     /// <param name="other">The change to compare with.</param>
     public bool Equals(PreferenceChange? other) =>
         other is not null
-        && (Version, UpdatedAt, UpdatedBy, WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds)
-            == (other.Version, other.UpdatedAt, other.UpdatedBy, other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds)
+        && (Version, UpdatedAt, UpdatedBy, WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, SupervisorScope)
+            == (other.Version, other.UpdatedAt, other.UpdatedBy, other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.SupervisorScope)
         && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan());
 
     /// <summary>A hash consistent with <see cref="Equals(PreferenceChange?)"/>.</summary>
