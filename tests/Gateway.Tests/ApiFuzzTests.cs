@@ -57,6 +57,8 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
         "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&format=csv&cursor=AAAA", "?from=2026-01-01&to=2027-01-01", "?from=%00&to=%FF",
         "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&interval=PT0S", "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&timeZone=..%2F..%2Fetc%2Fpasswd",
         "?after=-5", "?after=99999999999999999999", "?after=1&limit=1001", "?endReason=agentEnded&limit=1000",
+        "?status=notReady&teamId=red&q=a", "?status=READY", "?status=%00", "?teamId=..%2F..", "?teamId=" + new string('t', 64), "?q=%FF", "?q=" + new string('q', 129),
+        "?state=warned&status=occupied&cursor=" + new string('c', 2000),
     ];
 
     [Fact]

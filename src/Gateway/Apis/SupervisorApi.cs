@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using WorkSessions.Contracts;
@@ -51,7 +52,14 @@ public static class SupervisorApi
     }
 
     private static async Task<Ok<OpenSessionsPage>> GetOpenSessionsAsync(
-        ClaimsPrincipal user, IGrainFactory grains, string? state, string? status, string? teamId, string? q, string? cursor, int? limit)
+        ClaimsPrincipal user,
+        IGrainFactory grains,
+        [Description("Only sessions in this state: open (the default, every open session), active or warned.")] string? state,
+        [Description("Only agents in this status: ready, notReady or occupied.")] string? status,
+        [Description("Only agents of this team.")] string? teamId,
+        [Description("Only agents whose id contains this text, compared case-insensitively: 1 to 128 characters an agent id may hold.")] string? q,
+        [Description("The nextCursor of the previous page.")] string? cursor,
+        [Description("At most this many agents, 1 to 500; 100 when absent.")] int? limit)
     {
         var pageSize = limit ?? DefaultPageSize;
         if (pageSize is < 1 or > MaxPageSize)
@@ -100,7 +108,8 @@ public static class SupervisorApi
         return TypedResults.Ok(new OpenSessionsPage(items, after, total));
     }
 
-    private static async Task<Ok<WorkSessionsSummary>> GetSummaryAsync(ClaimsPrincipal user, IGrainFactory grains, string? teamId)
+    private static async Task<Ok<WorkSessionsSummary>> GetSummaryAsync(
+        ClaimsPrincipal user, IGrainFactory grains, [Description("Only the open sessions of this team.")] string? teamId)
     {
         var query = RosterQuery.Validate(new RosterQuery(TeamIds(teamId)));
         var summary = await grains.GetTenantGrain(Caller.From(user).TenantId).GetRosterSummary(query.TeamIds);
