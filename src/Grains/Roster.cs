@@ -116,7 +116,7 @@ internal sealed class Roster
             var agentId = candidates.Current;
             read++;
             lastRead = agentId;
-            if (!query.ReadsEntries || Matches(query, agentId, _entries[agentId].Facts))
+            if (!query.ReadsEntries || Matches(query, agentId))
             {
                 page.Add(agentId);
             }
@@ -149,8 +149,9 @@ internal sealed class Roster
         return sum.ToSummary();
     }
 
-    private static bool Matches(RosterQuery query, string agentId, RosterFacts? facts)
+    private bool Matches(RosterQuery query, string agentId)
     {
+        // The id first: a search reads no entry for the ids it skips.
         if (query.Search is { } search && !agentId.Contains(search, StringComparison.OrdinalIgnoreCase))
         {
             return false;
@@ -162,6 +163,7 @@ internal sealed class Roster
         }
 
         // An entry not told of yet (rebuilt from the report tables) matches no status or state: it is unknown.
+        var facts = _entries[agentId].Facts;
         return facts is not null
             && (query.Status is not { } status || facts.Status == status)
             && (query.State is not { } state || facts.State == state);
