@@ -107,8 +107,8 @@ internal static class RosterFigure
         var figures = new (string Name, Func<Task<int>> Read)[]
         {
             ("team", async () => (await tenant.GetRosterPage(new RosterQuery(TeamIds: ["team-250"]), null, PageSize)).AgentIds.Count),
-            ("teams", async () => (await tenant.GetRosterPage(new RosterQuery(TeamIds: fifty), fiftyMembers[fiftyMembers.Length / 2], PageSize)).AgentIds.Count),
-            ("status", async () => (await tenant.GetRosterPage(new RosterQuery(Status: AgentStatus.NotReady), notReady[notReady.Length / 2], PageSize)).AgentIds.Count),
+            ("teams", async () => (await tenant.GetRosterPage(new RosterQuery(TeamIds: fifty), Middle(fiftyMembers), PageSize)).AgentIds.Count),
+            ("status", async () => (await tenant.GetRosterPage(new RosterQuery(Status: AgentStatus.NotReady), Middle(notReady), PageSize)).AgentIds.Count),
             ("search", async () => (await tenant.GetRosterPage(new RosterQuery(Search: "zz"), sorted[sorted.Length / 2], PageSize)).AgentIds.Count),
             ("summary", async () => (await tenant.GetRosterSummary(null)).Open),
             ("summary.teams", async () => (await tenant.GetRosterSummary(fifty)).Open),
@@ -141,6 +141,9 @@ internal static class RosterFigure
                 + $"p99 {Measure.Percentile([.. baseline.Order()], 0.99):N3} ms");
         }
     }
+
+    /// <summary>The cursor of a page from the middle of <paramref name="ids"/>; the first page's when there are none.</summary>
+    private static string? Middle(string[] ids) => ids.Length == 0 ? null : ids[ids.Length / 2];
 
     private static string FactsOfTeam(string agentId) =>
         $"team-{int.Parse(agentId.AsSpan("agent-".Length), System.Globalization.CultureInfo.InvariantCulture) % Teams}";
