@@ -51,15 +51,16 @@ public static class SupervisorApi
         return routes;
     }
 
+    // The filters come after cursor and limit: clients generated from an earlier document pass those by position.
     private static async Task<Ok<OpenSessionsPage>> GetOpenSessionsAsync(
         ClaimsPrincipal user,
         IGrainFactory grains,
         [Description("Only sessions in this state: open (the default, every open session), active or warned.")] string? state,
+        [Description("The nextCursor of the previous page.")] string? cursor,
+        [Description("At most this many agents, 1 to 500; 100 when absent.")] int? limit,
         [Description("Only agents in this status: ready, notReady or occupied.")] string? status,
         [Description("Only agents of this team.")] string? teamId,
-        [Description("Only agents whose id contains this text, compared case-insensitively: 1 to 128 characters an agent id may hold.")] string? q,
-        [Description("The nextCursor of the previous page.")] string? cursor,
-        [Description("At most this many agents, 1 to 500; 100 when absent.")] int? limit)
+        [Description("Only agents whose id contains this text, compared case-insensitively: 1 to 128 characters an agent id may hold.")] string? q)
     {
         var pageSize = limit ?? DefaultPageSize;
         if (pageSize is < 1 or > MaxPageSize)
