@@ -142,6 +142,23 @@ internal static class SuiteTable
                 "—", "—", "—", "all held ≤ 10,000 ms", !Has($"teams:teams.{phase}.max")));
         }
 
+        foreach (var (figure, words) in new[]
+        {
+            ("team", "one team's page of 100 (teams of 100)"),
+            ("teams", "a middle page of 100 of 50 teams' merged lists"),
+            ("status", "a middle page of 100 of `status=notReady`"),
+            ("search", "a page of a search that matches nothing (a whole scan budget of 10,000 read)"),
+            ("summary", "the tenant's summary"),
+            ("summary.teams", "the summary of 50 teams"),
+        })
+        {
+            rows.Add(new(
+                $"supervisor roster at {sizes.PreferenceAgents:N0} open sessions in 500 teams, {words}: the tenant grain's call; baseline: an empty grain call, alternating",
+                $"p50 {Cell($"roster:roster.{figure}.p50", Fine)}, p99 {Cell($"roster:roster.{figure}.p99", Fine)}",
+                $"p50 {Cell($"roster:roster.{figure}.empty.p50", Fine)}, p99 {Cell($"roster:roster.{figure}.empty.p99", Fine)}",
+                "—", "—", "p99 ≤ 50 ms", !Has($"roster:roster.{figure}.p99")));
+        }
+
         rows.Add(new(
             $"report feed's lag, SQLite: a status change → read by a reader polling every 250 ms (the Gateway's event stream), 20 agents changing status every 50 ms for {sizes.CallSeconds} s",
             $"p50 {Cell("feed:feed.lag.p50", Ms)}, p99 {Cell("feed:feed.lag.p99", Ms)}", "—", "—", "—", "—", !Has("feed:feed.lag.p99")));

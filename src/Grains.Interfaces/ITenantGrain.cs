@@ -46,4 +46,32 @@ public interface ITenantGrain : IGrainWithStringKey
     /// </remarks>
     [AlwaysInterleave, Alias("GetRosterPage")]
     Task<RosterPage> GetRosterPage(string? afterAgentId, int limit);
+
+    /// <summary>
+    /// A page of the open sessions <paramref name="query"/> selects, in agent-id (ordinal) order, paged inside the grain
+    /// without copying the roster: a team filter reads the teams' own ordered lists; status, state and search read at
+    /// most <see cref="RosterPage.ScanBudget"/> entries past the cursor, so a page with few matches may come back short,
+    /// even empty, with a cursor to read on from. Only a null <see cref="RosterPage.NextAfter"/> ends the list. A page
+    /// costs what it reads, whatever its position.
+    /// </summary>
+    /// <param name="query">The filters (<see cref="RosterQuery.Validate"/>); the team set is the caller's scope (null = any).</param>
+    /// <param name="afterAgentId">The <see cref="RosterPage.NextAfter"/> of the previous page; null for the first. Any string is a position.</param>
+    /// <param name="limit">At most this many ids, 1 to <see cref="RosterPage.MaxLimit"/>.</param>
+    /// <returns>
+    /// The page, with <see cref="RosterPage.Count"/> the open sessions of the team set (the whole roster when null);
+    /// confirm each agent with <see cref="IAgentGrain.GetSnapshot"/>, the agent grain is the authority.
+    /// </returns>
+    /// <exception cref="WorkSessionException"><c>invalid_argument</c>, <c>invalid_id</c> (see <see cref="RosterQuery.Validate"/>) or a limit out of bounds.</exception>
+    [AlwaysInterleave, Alias("GetFilteredRosterPage")]
+    Task<RosterPage> GetRosterPage(RosterQuery query, string? afterAgentId, int limit);
+
+    /// <summary>
+    /// The counts of the open sessions by state, status and not-ready reason, of the whole tenant or of a set of teams,
+    /// kept as the roster changes: O(1) for the tenant, O(teams) for a set.
+    /// </summary>
+    /// <param name="teamIds">The teams counted; null for the whole tenant (agents in no team too).</param>
+    /// <returns>The counts.</returns>
+    /// <exception cref="WorkSessionException"><c>invalid_id</c> for a team id off its pattern; <c>invalid_argument</c> for too many.</exception>
+    [AlwaysInterleave, Alias("GetRosterSummary")]
+    Task<RosterSummary> GetRosterSummary(IReadOnlyList<string>? teamIds);
 }

@@ -12,7 +12,7 @@ namespace WorkSessions;
 
 /// <summary>
 /// Routes the agent's commands to <see cref="WorkSessionMachine"/>, stores transitions, tells the tenant
-/// when a session opens or closes, and keeps one grain timer at the next deadline plus a durable
+/// when a session opens, closes or changes team, status or state, and keeps one grain timer at the next deadline plus a durable
 /// reminder while a session is open or report events wait in its outbox (docs/architecture.md#timers-and-reminders,
 /// docs/architecture.md#reporting).
 /// </summary>
@@ -284,7 +284,7 @@ internal sealed class AgentGrain(
         _fence.Passed();
         Swap(transition.State, stored: mustWrite);
         AgentLog.Transition(logger, Key, transition.Events);
-        _tenant.Tell(GrainFactory, transition.Events, Current.Preferences);
+        _tenant.Tell(GrainFactory, transition.Events, Current);
         metrics.Record(transition.Events);
         _openSession.Hold(Current.Session is not null, metrics);
         if (!early)

@@ -16,6 +16,9 @@ internal struct AgentTenantLink(string tenantId, string agentId)
 
     private DateTimeOffset _preferencesReadAt = DateTimeOffset.MinValue;
 
+    // What the roster was last told of the open session: a transition that changes none of it tells nothing.
+    private RosterFacts? _told;
+
     /// <summary>The tenant's id, one interned copy per tenant.</summary>
     public readonly string TenantId => tenantId;
 
@@ -33,31 +36,48 @@ internal struct AgentTenantLink(string tenantId, string agentId)
 
     /// <summary>
     /// Tells the tenant again about the open session, on activation and on each wake-up tick. Harmless when it knows; it
-    /// repairs a roster that lost a one-way message or a batch of changes with a silo, and the tenant answers with its
-    /// preferences if the agent's differ (a lost push, a tenant restored from a backup).
+    /// repairs a roster that lost a one-way message or a batch of changes with a silo, or was rebuilt without the
+    /// session's status, and the tenant answers with its preferences if the agent's differ (a lost push, a tenant
+    /// restored from a backup).
     /// </summary>
-    public readonly void AnnounceOpenSession(IGrainFactory grains, AgentState current)
+    public void AnnounceOpenSession(IGrainFactory grains, AgentState current)
     {
-        if (current.Session is { } open)
+        if (FactsOf(current) is { } facts)
         {
-            grains.GetTenantRoster(tenantId).SessionOpened(agentId, open.SessionId, current.Preferences).Ignore();
+            _told = facts;
+            grains.GetTenantRoster(tenantId).SessionChanged(agentId, facts, current.Preferences).Ignore();
         }
     }
 
-    /// <summary>Tells the roster of the sessions a stored transition opened or closed, in the order they did.</summary>
-    public readonly void Tell(IGrainFactory grains, IReadOnlyList<AgentEvent> events, TenantPreferences held)
+    /// <summary>
+    /// Tells the roster of the sessions a stored transition closed, then of the open session when it opened or when its
+    /// team, status, reason or state changed. Heartbeats never come here: they change none of those.
+    /// </summary>
+    public void Tell(IGrainFactory grains, IReadOnlyList<AgentEvent> events, AgentState current)
     {
         foreach (var agentEvent in events)
         {
-            switch (agentEvent)
+            if (agentEvent is SessionEnded ended)
             {
-                case SessionStarted started:
-                    grains.GetTenantRoster(tenantId).SessionOpened(agentId, started.SessionId, held).Ignore();
-                    break;
-                case SessionEnded ended:
-                    grains.GetTenantRoster(tenantId).SessionClosed(agentId, ended.Record.SessionId).Ignore();
-                    break;
+                grains.GetTenantRoster(tenantId).SessionClosed(agentId, ended.Record.SessionId).Ignore();
+                _told = null;
             }
         }
+
+        var facts = FactsOf(current);
+        if (facts is not null && facts != _told)
+        {
+            _told = facts;
+            grains.GetTenantRoster(tenantId).SessionChanged(agentId, facts, current.Preferences).Ignore();
+        }
+        else if (facts is null)
+        {
+            _told = null;
+        }
     }
+
+    /// <summary>What the roster holds of the open session; null without one.</summary>
+    private static RosterFacts? FactsOf(AgentState current) => current.Session is { } open
+        ? new RosterFacts(open.SessionId, current.Team?.TeamId, current.Status, current.StatusReason, WorkSessionMachine.StateOf(current))
+        : null;
 }

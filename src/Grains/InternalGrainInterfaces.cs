@@ -70,12 +70,26 @@ internal interface ITeamDirectoryUpdates : IGrainWithStringKey
 [Alias("WorkSessions.ITenantRoster")]
 internal interface ITenantRoster : IGrainWithStringKey
 {
-    /// <summary>The agent has an open session; the tenant answers with a push when the agent's preferences differ.</summary>
+    /// <summary>
+    /// The agent has an open session; the tenant answers with a push when the agent's preferences differ. What earlier
+    /// versions send: agents now send <see cref="SessionChanged"/>, which carries the session's facts.
+    /// </summary>
     /// <param name="agentId">The agent's id within the tenant.</param>
     /// <param name="sessionId">The open session.</param>
     /// <param name="held">The preferences the agent holds.</param>
     [OneWay, Alias("SessionOpened")]
     Task SessionOpened(string agentId, Guid sessionId, TenantPreferences held);
+
+    /// <summary>
+    /// The agent has an open session, with what the roster filters and counts on; sent when the session opens, when one
+    /// of those facts changes, on the agent's activation and on each wake-up tick. The tenant answers with a push when the
+    /// agent's preferences differ.
+    /// </summary>
+    /// <param name="agentId">The agent's id within the tenant.</param>
+    /// <param name="facts">The open session and its team, status, reason and state.</param>
+    /// <param name="held">The preferences the agent holds.</param>
+    [OneWay, Alias("SessionChanged")]
+    Task SessionChanged(string agentId, RosterFacts facts, TenantPreferences held);
 
     /// <summary>The agent's session ended.</summary>
     /// <param name="agentId">The agent's id within the tenant.</param>

@@ -210,13 +210,44 @@ internal sealed class TenantGrain(
             throw new WorkSessionException(ErrorCodes.InvalidArgument, $"limit must be between 1 and {RosterPage.MaxLimit}.");
         }
 
-        var (agentIds, nextAfter) = _roster.Page(afterAgentId, limit);
+        var (agentIds, nextAfter) = _roster.Page(RosterQuery.All, afterAgentId, limit);
         return Task.FromResult(new RosterPage(agentIds, nextAfter, _roster.Count));
+    }
+
+    public Task<RosterPage> GetRosterPage(RosterQuery query, string? afterAgentId, int limit)
+    {
+        query = RosterQuery.Validate(query);
+        if (limit is < 1 or > RosterPage.MaxLimit)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidArgument, $"limit must be between 1 and {RosterPage.MaxLimit}.");
+        }
+
+        var (agentIds, nextAfter) = _roster.Page(query, afterAgentId, limit);
+        return Task.FromResult(new RosterPage(agentIds, nextAfter, _roster.CountOf(query.TeamIds)));
+    }
+
+    public Task<RosterSummary> GetRosterSummary(IReadOnlyList<string>? teamIds)
+    {
+        var query = RosterQuery.Validate(new RosterQuery(teamIds));
+        return Task.FromResult(_roster.Summary(query.TeamIds));
     }
 
     public Task SessionOpened(string agentId, Guid sessionId, TenantPreferences held)
     {
         _roster.Set(agentId, sessionId);
+        Heard(agentId, held);
+        return Task.CompletedTask;
+    }
+
+    public Task SessionChanged(string agentId, RosterFacts facts, TenantPreferences held)
+    {
+        _roster.Set(agentId, facts);
+        Heard(agentId, held);
+        return Task.CompletedTask;
+    }
+
+    private void Heard(string agentId, TenantPreferences held)
+    {
         if (held != _published)
         {
             // The agent read preferences just before an update that did not yet see it on the roster, missed a push,
@@ -224,8 +255,6 @@ internal sealed class TenantGrain(
             _owed.AddStraggler(agentId);
             StartPush();
         }
-
-        return Task.CompletedTask;
     }
 
     public Task SessionClosed(string agentId, Guid sessionId)

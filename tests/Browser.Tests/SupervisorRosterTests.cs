@@ -142,6 +142,69 @@ public sealed class SupervisorRosterTests(ConsoleSite site, ITestOutputHelper ou
         sam.AssertClean();
     }
 
+    [Fact]
+    public async Task TheCounts_AndTheFilters_FollowTheAgentsLive()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: false, 600, 60);
+        await StartSessionAsync(tenant, "ava");
+        await StartSessionAsync(tenant, "ben", """{"status":"notReady","reason":"Lunch"}""");
+        await StartSessionAsync(tenant, "cy");
+        await StartSessionAsync(tenant, "dana");
+
+        await using var sam = await site.NewPersonAsync("supervisor-sam", output: output);
+        var roster = await SupervisorPage.SignInAsync(sam, tenant, "sam");
+        var counts = sam.Page.GetByRole(AriaRole.Definition);
+        var agentCells = roster.Roster.Locator("tbody tr th");
+        var count = sam.Page.Locator("#roster-count");
+        var filters = sam.Page.GetByRole(AriaRole.Search, new() { Name = "Filter agents", Exact = true });
+        var status = filters.GetByLabel("Status", new() { Exact = true });
+        var search = filters.GetByLabel("Agent id contains", new() { Exact = true });
+        var filter = filters.GetByRole(AriaRole.Button, new() { Name = "Filter", Exact = true });
+
+        // Open, active, prompted, ready, not ready, occupied; the reasons beside them.
+        await Expect(counts).ToHaveTextAsync(["4", "4", "0", "3", "1", "0"]);
+        await Expect(sam.Page.Locator("#roster-reasons")).ToHaveTextAsync("Not ready for: Lunch 1.");
+        await Expect(count).ToHaveTextAsync("4 agents in a work session.");
+        await Accessibility.AssertAccessibleAsync(sam.Page, "supervisor with the counts");
+
+        await status.SelectOptionAsync("notReady");
+        await filter.ClickAsync();
+        await Expect(agentCells).ToHaveTextAsync(["ben"]);
+        await Expect(count).ToHaveTextAsync("1 matching agent.");
+
+        // Cy goes not ready while the list shows the not-ready agents: the row and the counts follow from the feed.
+        await SetStatusAsync(tenant, "cy", """{"status":"notReady","reason":"Break"}""");
+        await Expect(agentCells).ToHaveTextAsync(["ben", "cy"]);
+        await Expect(counts).ToHaveTextAsync(["4", "4", "0", "2", "2", "0"]);
+        await Expect(sam.Page.Locator("#roster-reasons")).ToHaveTextAsync("Not ready for: Break 1, Lunch 1.");
+
+        // Ben goes ready: he leaves the filtered list.
+        await SetStatusAsync(tenant, "ben", """{"status":"ready"}""");
+        await Expect(agentCells).ToHaveTextAsync(["cy"]);
+
+        // A search, any case, with any status; then one that matches nobody.
+        await status.SelectOptionAsync("");
+        await search.FillAsync("A");
+        await filter.ClickAsync();
+        await Expect(agentCells).ToHaveTextAsync(["ava", "dana"]);
+        await Expect(count).ToHaveTextAsync("2 matching agents.");
+        await search.FillAsync("zed");
+        await filter.ClickAsync();
+        await Expect(agentCells).ToHaveCountAsync(0);
+        await Expect(sam.Page.Locator("#roster-none-match")).ToBeVisibleAsync();
+        await Accessibility.AssertAccessibleAsync(sam.Page, "supervisor with a filter that matches nobody");
+        sam.AssertClean();
+    }
+
+    private async Task SetStatusAsync(string tenant, string agent, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, "api/v1/me/status") { Content = new StringContent(body, MediaTypeHeaderValue.Parse("application/json")) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await site.TokenAsync(tenant, agent, "agent"));
+        using var response = await site.Http.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"{agent}'s status change answered {(int)response.StatusCode}");
+    }
+
     /// <summary>One page of a synthetic roster, as <c>GET /api/v1/work-sessions</c> answers it.</summary>
     private static string RosterPage(Uri url, string[] ids, string startedAt)
     {
@@ -167,9 +230,9 @@ public sealed class SupervisorRosterTests(ConsoleSite site, ITestOutputHelper ou
         });
     }
 
-    private async Task StartSessionAsync(string tenant, string agent)
+    private async Task StartSessionAsync(string tenant, string agent, string body = "{}")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/me/work-session") { Content = new StringContent("{}", MediaTypeHeaderValue.Parse("application/json")) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/v1/me/work-session") { Content = new StringContent(body, MediaTypeHeaderValue.Parse("application/json")) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await site.TokenAsync(tenant, agent, "agent"));
         using var response = await site.Http.SendAsync(request);
         Assert.True(response.IsSuccessStatusCode, $"{agent}'s start answered {(int)response.StatusCode}");

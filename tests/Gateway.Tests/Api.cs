@@ -104,6 +104,7 @@ public static class Paths
     public const string MyEvents = "/api/v1/me/events";
     public const string MyStatusReasons = "/api/v1/me/status-reasons";
     public const string Roster = "/api/v1/work-sessions?state=open";
+    public const string Summary = "/api/v1/work-sessions/summary";
     public const string Preferences = "/api/v1/preferences/work-sessions";
 
     public static string Agent(string agentId) => $"/api/v1/agents/{agentId}/work-session";

@@ -69,6 +69,8 @@ public sealed class ApiFuzzTests(GatewayFixture fixture)
         "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&interval=PT0S", "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&timeZone=..%2F..%2Fetc%2Fpasswd",
         "?after=-5", "?after=99999999999999999999", "?after=1&limit=1001", "?endReason=agentEnded&limit=1000",
         "?cursor=..&limit=0", "?cursor=zzzz&limit=1000", "?limit=99999999999",
+        "?status=notReady&teamId=red&q=a", "?status=READY", "?status=%00", "?teamId=..%2F..", "?teamId=" + new string('t', 64), "?q=%FF", "?q=" + new string('q', 129),
+        "?state=warned&status=occupied&cursor=" + new string('c', 2000),
     ];
 
     [Fact]

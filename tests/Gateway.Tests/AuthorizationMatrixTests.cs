@@ -33,6 +33,7 @@ public sealed class AuthorizationMatrixTests(GatewayFixture fixture)
         ["GET /api/v1/me/status-reasons"] = ([Agent], null),
         ["GET /api/v1/me/identity"] = ([Agent, Supervisor, Admin], null),
         ["GET /api/v1/work-sessions"] = ([Supervisor, Admin], null),
+        ["GET /api/v1/work-sessions/summary"] = ([Supervisor, Admin], null),
         ["GET /api/v1/agents/{agentId}/work-session"] = ([Supervisor, Admin], null),
         ["POST /api/v1/agents/{agentId}/work-session/end"] = ([Supervisor, Admin], new { note = "matrix" }),
         ["GET /api/v1/preferences/work-sessions"] = ([Admin], null),

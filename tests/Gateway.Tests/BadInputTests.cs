@@ -203,13 +203,34 @@ public sealed class BadInputTests(GatewayFixture fixture)
     [InlineData("state=open&limit=0")]
     [InlineData("state=open&limit=501")]
     [InlineData("state=open&limit=ten")]
-    public async Task Roster_WithBadQuery_Is400(string query)
+    [InlineData("state=none")]
+    [InlineData("status=offline")]
+    [InlineData("status=Ready")]
+    [InlineData("status=")]
+    [InlineData("q=a%20b")]
+    [InlineData("q=%C3%A9")]
+    [InlineData("teamId=Red", ErrorCodes.InvalidId)]
+    [InlineData("teamId=..%2Fred", ErrorCodes.InvalidId)]
+    public async Task Roster_WithBadQuery_Is400(string query, string code = ErrorCodes.InvalidArgument)
     {
         var supervisor = fixture.NewTenant().Supervisor();
 
         var response = await supervisor.GetAsync("/api/v1/work-sessions?" + query);
 
-        await Http.AssertProblemAsync(response, HttpStatusCode.BadRequest, query.EndsWith("ten", StringComparison.Ordinal) ? Problems.InvalidRequest : ErrorCodes.InvalidArgument);
+        await Http.AssertProblemAsync(response, HttpStatusCode.BadRequest, query.EndsWith("ten", StringComparison.Ordinal) ? Problems.InvalidRequest : code);
+    }
+
+    [Theory]
+    [InlineData("teamId=Red")]
+    [InlineData("teamId=")]
+    [InlineData("teamId=" + "a123456789a123456789a123456789a123456789a123456789a123456789abcd")]
+    public async Task Summary_WithABadTeamId_Is400InvalidId(string query)
+    {
+        var supervisor = fixture.NewTenant().Supervisor();
+
+        var response = await supervisor.GetAsync("/api/v1/work-sessions/summary?" + query);
+
+        await Http.AssertProblemAsync(response, HttpStatusCode.BadRequest, ErrorCodes.InvalidId);
     }
 
     private const string Day = "from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z";

@@ -115,4 +115,63 @@ public sealed class RosterPagingTests(GatewayFixture fixture)
             Assert.Equal((5d, 0d, 0d), (time["readySeconds"]!.GetValue<double>(), time["notReadySeconds"]!.GetValue<double>(), time["occupiedSeconds"]!.GetValue<double>()));
         }
     }
+
+    [Fact]
+    public async Task Filters_AndSummary_FollowTheAgents()
+    {
+        var tenant = fixture.NewTenant();
+        await tenant.SetPreferencesAsync(enabled: true);
+        var grains = fixture.Services.GetRequiredService<IGrainFactory>();
+        await grains.GetTeamGrain(tenant.Id, "red").Put(new TeamDefinition("Red", null, [], new TeamPreferenceOverrides(null, null, null)), null, "admin-1");
+        await grains.GetTeamGrain(tenant.Id, "red").ChangeMembers(["Anna", "bob"], [], "admin-1");
+        await Http.ReadAsync<AgentView>(await tenant.Agent("Anna").PostAsync(Paths.MyWorkSession, new { status = "ready" }), HttpStatusCode.Created);
+        await Http.ReadAsync<AgentView>(await tenant.Agent("bob").PostAsync(Paths.MyWorkSession, new { status = "notReady", reason = "Lunch" }), HttpStatusCode.Created);
+        await Http.ReadAsync<AgentView>(await tenant.Agent("hanna").PostAsync(Paths.MyWorkSession, new { status = "notReady", reason = "Break" }), HttpStatusCode.Created);
+        await Http.ReadAsync<AgentView>(await tenant.Agent("ivan").PostAsync(Paths.MyWorkSession, new { status = "ready" }), HttpStatusCode.Created);
+        var supervisor = tenant.Supervisor();
+        await Http.EventuallyAsync(
+            async () => JsonNode.Parse(await (await supervisor.GetAsync(Paths.Summary)).Content.ReadAsStringAsync())!["byStatus"]!["notReady"]!.GetValue<int>() == 2,
+            "the statuses on the roster");
+
+        async Task<string[]> ListAsync(string query) =>
+            [.. (await Http.ReadAsync<OpenSessionsPage>(await supervisor.GetAsync("/api/v1/work-sessions?" + query), HttpStatusCode.OK)).Items.Select(view => view.AgentId)];
+
+        Assert.Equal(["Anna", "bob"], await ListAsync("teamId=red"));
+        Assert.Equal(["bob", "hanna"], await ListAsync("status=notReady"));
+        Assert.Equal(["Anna", "hanna"], await ListAsync("q=ANN"));
+        Assert.Equal(["bob"], await ListAsync("teamId=red&status=notReady&q=o"));
+        Assert.Equal(["Anna", "bob", "hanna", "ivan"], await ListAsync("state=active"));
+        Assert.Empty(await ListAsync("state=warned"));
+        var teamPage = await Http.ReadAsync<OpenSessionsPage>(await supervisor.GetAsync(Paths.Roster + "&teamId=red"), HttpStatusCode.OK);
+        Assert.Equal(2, teamPage.Total);
+
+        var summary = JsonNode.Parse(await (await supervisor.GetAsync(Paths.Summary)).Content.ReadAsStringAsync())!;
+        Assert.Equal(
+            """{"open":4,"byState":{"active":4,"warned":0},"byStatus":{"ready":2,"notReady":2,"occupied":0},"notReadyByReason":{"Break":1,"Lunch":1}}""",
+            Sorted(summary).ToJsonString());
+        var red = JsonNode.Parse(await (await tenant.Admin().GetAsync(Paths.Summary + "?teamId=red")).Content.ReadAsStringAsync())!;
+        Assert.Equal(
+            """{"open":2,"byState":{"active":2,"warned":0},"byStatus":{"ready":1,"notReady":1,"occupied":0},"notReadyByReason":{"Lunch":1}}""",
+            Sorted(red).ToJsonString());
+
+        // The agent changes status: the filter and the counts follow without the list asking.
+        await Http.AssertStatusAsync(await tenant.Agent("ivan").PutAsync(Paths.MyStatus, new { status = "notReady", reason = "Lunch" }), HttpStatusCode.OK);
+        await Http.EventuallyAsync(async () => (await ListAsync("status=notReady")).SequenceEqual(["bob", "hanna", "ivan"]), "ivan not ready");
+        var after = JsonNode.Parse(await (await supervisor.GetAsync(Paths.Summary)).Content.ReadAsStringAsync())!;
+        Assert.Equal(2, after["notReadyByReason"]!["Lunch"]!.GetValue<int>());
+    }
+
+    /// <summary>The reasons in order: the grain keeps them in a dictionary, whose order is not the contract.</summary>
+    private static JsonNode Sorted(JsonNode summary)
+    {
+        var reasons = summary["notReadyByReason"]!.AsObject().OrderBy(pair => pair.Key, StringComparer.Ordinal).ToList();
+        var sorted = new JsonObject();
+        foreach (var (reason, count) in reasons)
+        {
+            sorted[reason] = count!.GetValue<int>();
+        }
+
+        summary["notReadyByReason"] = sorted;
+        return summary;
+    }
 }

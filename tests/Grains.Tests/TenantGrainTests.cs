@@ -426,7 +426,7 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         Assert.Equal(
             ["BeginEngagement", "Continue", "EndEngagement", "EndSession", "FindSnapshot", "GetEffectivePreferences", "GetSnapshot", "RecordActivity", "SetStatus", "StartSession", "Subscribe", "Unsubscribe", "get_ObserverLease"],
             agent);
-        Assert.Equal(["GetPreferences", "GetRosterPage", "UpdatePreferences"], tenant);
+        Assert.Equal(["GetPreferences", "GetRosterPage", "GetRosterPage", "GetRosterSummary", "UpdatePreferences"], tenant);
         Assert.Equal(["ChangeMembers", "Delete", "Get", "GetMembers", "Put"], team);
         Assert.False(typeof(IAgentPreferencesTarget).IsPublic);
         Assert.False(typeof(ITeamMembership).IsPublic);

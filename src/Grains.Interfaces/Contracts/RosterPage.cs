@@ -6,7 +6,10 @@ namespace WorkSessions.Contracts;
 /// the agent grain is the authority on its own session.
 /// </param>
 /// <param name="NextAfter">The cursor of the next page (the last id of this one), or null when no agent follows.</param>
-/// <param name="Count">How many agents the whole roster holds, read with the page.</param>
+/// <param name="Count">
+/// How many open sessions the roster holds, read with the page: the whole roster's, or the team set's when the query
+/// names teams.
+/// </param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.RosterPage")]
 public sealed record RosterPage(
     [property: Id(0)] IReadOnlyList<string> AgentIds,
@@ -15,4 +18,7 @@ public sealed record RosterPage(
 {
     /// <summary>The largest page the tenant grain answers.</summary>
     public const int MaxLimit = 1000;
+
+    /// <summary>The most roster entries a filtered page reads past its cursor (status, state, search).</summary>
+    public const int ScanBudget = 10_000;
 }

@@ -29,6 +29,21 @@ let pageEnd = null;                // its nextCursor: the last id it covers; nul
 let rosterTotal = 0;               // open sessions on the tenant's roster, as the last page read said, kept up by events
 let rosterRead = false;            // a page has been read
 
+// The filters the list is read with: status and search from the form, the team from the address (?teamId=), so that a
+// team picker can lead here. The API filters and pages; the page applies the same rules to what the feed tells it.
+const filters = { status: '', q: '', teamId: new URLSearchParams(location.search).get('teamId') ?? '' };
+
+/** Whether a status or search filter narrows the list (the total then counts more than the list can show). */
+function narrowed() {
+  return filters.status !== '' || filters.q !== '';
+}
+
+function matches(view) {
+  return (!filters.status || view.status === filters.status)
+    && (!filters.q || view.agentId.toLowerCase().includes(filters.q.toLowerCase()))
+    && (!filters.teamId || view.teamId === filters.teamId);
+}
+
 // Ordinal order, as the API pages (JavaScript compares strings by UTF-16 code units, like the server's ordinal order).
 const before = (a, b) => a < b;
 
@@ -87,10 +102,16 @@ function renderAgent(id) {
 
 function renderCount() {
   const onePage = pageIndex === 0 && pageEnd === null;
-  $('roster-empty').hidden = !rosterRead || agents.size > 0 || !onePage;
+  $('roster-empty').hidden = !rosterRead || agents.size > 0 || !onePage || narrowed();
+  $('roster-none-match').hidden = !rosterRead || agents.size > 0 || !narrowed();
   $('roster-pages').hidden = onePage;
   setEnabled(previousButton, pageIndex > 0);
   setEnabled(nextButton, pageEnd !== null);
+  if (narrowed()) {
+    const shown = `${countText.format(agents.size)} matching ${agents.size === 1 ? 'agent' : 'agents'}`;
+    $('roster-count').textContent = !rosterRead ? '' : onePage ? `${shown}.` : `${shown} on this page.`;
+    return;
+  }
   const first = pageOffsets[pageIndex];
   const total = Math.max(rosterTotal, first + agents.size);
   $('roster-count').textContent = !rosterRead || (agents.size === 0 && onePage)
@@ -149,7 +170,7 @@ function isOpen(view) {
 /** Takes in an agent's view; one on another page shows when that page does. */
 function setAgent(view) {
   if (!view) return;
-  if (isOpen(view) && onPageShown(view.agentId)) agents.set(view.agentId, view);
+  if (isOpen(view) && matches(view) && onPageShown(view.agentId)) agents.set(view.agentId, view);
   else agents.delete(view.agentId);
   renderAgent(view.agentId);
 }
@@ -159,7 +180,9 @@ let reading = 0;                   // the latest page read asked for: an older a
 /** Reads page <index> (again) and shows it in place of the one shown. */
 async function showPage(index) {
   const ticket = ++reading;
-  const { data } = await api('/work-sessions?' + query({ state: 'open', limit: ROSTER_PAGE, cursor: pageStarts[index] }));
+  const { data } = await api('/work-sessions?' + query({
+    state: 'open', status: filters.status, q: filters.q, teamId: filters.teamId, limit: ROSTER_PAGE, cursor: pageStarts[index],
+  }));
   if (ticket !== reading) return false;
   pageIndex = index;
   pageEnd = data.nextCursor ?? null;
@@ -171,7 +194,7 @@ async function showPage(index) {
   }
   rosterTotal = data.total ?? 0;
   rosterRead = true;
-  const fresh = new Map((data.items ?? []).filter(isOpen).map((view) => [view.agentId, view]));
+  const fresh = new Map((data.items ?? []).filter((view) => isOpen(view) && matches(view)).map((view) => [view.agentId, view]));
   for (const id of [...agents.keys()]) {
     if (!fresh.has(id)) {
       agents.delete(id);
@@ -204,6 +227,30 @@ async function turnPage(button, index) {
   }
 }
 
+// A new filter starts the list again from its first page.
+$('roster-filters').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const search = $('roster-search');
+  if (!search.checkValidity()) {
+    showError(errorRegion, new ApiError(400, {
+      title: 'Invalid search', detail: 'Search with letters, digits, \'.\', \'_\', \'@\' and \'-\' only.', code: 'invalid_argument',
+    }));
+    search.focus();
+    return;
+  }
+  showError(errorRegion, null);
+  filters.status = $('roster-status-filter').value;
+  filters.q = search.value.trim();
+  pageStarts.length = 1;
+  pageOffsets.length = 1;
+  pageEnd = null;
+  try {
+    if (await showPage(0)) $('roster-status').textContent = $('roster-count').textContent;
+  } catch (error) {
+    showError(errorRegion, error);
+  }
+});
+
 previousButton.addEventListener('click', () => turnPage(previousButton, pageIndex - 1));
 nextButton.addEventListener('click', () => turnPage(nextButton, pageIndex + 1));
 
@@ -228,15 +275,46 @@ function refreshAgent(agentId) {
   }, 100));
 }
 
+// ---- counts ------------------------------------------------------------------------------------------------------------
+
+// The summary the roster keeps: read when the feed opens and again after the changes it reports. The roster hears of a
+// change a moment after the feed can, so a change is read twice: soon, and once more a little later.
+const SUMMARY_KINDS = new Set([
+  'session-started', 'session-ended', 'status-changed', 'inactivity-warning', 'warning-cleared', 'agent-team-changed', 'team-changed',
+]);
+const summaryTimers = [];
+
+async function loadSummary() {
+  try {
+    const { data } = await api('/work-sessions/summary?' + query({ teamId: filters.teamId }));
+    const values = { open: data.open, ...data.byState, ...data.byStatus };
+    for (const cell of document.querySelectorAll('#roster-summary [data-count]')) {
+      cell.textContent = countText.format(values[cell.dataset.count] ?? 0);
+    }
+    const reasons = Object.entries(data.notReadyByReason ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    $('roster-reasons').textContent = reasons.length === 0
+      ? ''
+      : 'Not ready for: ' + reasons.map(([reason, count]) => `${reason} ${countText.format(count)}`).join(', ') + '.';
+  } catch (error) {
+    showError(errorRegion, error);
+  }
+}
+
+function scheduleSummary() {
+  while (summaryTimers.length > 0) clearTimeout(summaryTimers.pop());
+  summaryTimers.push(setTimeout(loadSummary, 300), setTimeout(loadSummary, 2000));
+}
+
 function onFeedEvent(kind, event) {
+  if (SUMMARY_KINDS.has(kind)) scheduleSummary();
   if (!event?.agentId) return;
   const view = agents.get(event.agentId);
   switch (kind) {
     case 'session-started':
-      rosterTotal++;
+      if (!filters.teamId || event.teamId === filters.teamId) rosterTotal++;
       break;
     case 'session-ended':
-      rosterTotal = Math.max(0, rosterTotal - 1);
+      if (!filters.teamId || event.teamId === filters.teamId) rosterTotal = Math.max(0, rosterTotal - 1);
       agents.delete(event.agentId);
       break;
     case 'inactivity-warning':
@@ -252,6 +330,8 @@ function onFeedEvent(kind, event) {
     default:
       break;
   }
+  const changed = agents.get(event.agentId);
+  if (changed && !matches(changed)) agents.delete(event.agentId);
   renderAgent(event.agentId);
   renderCount();
   // Agents on other pages are read when their page is: a busy tenant's feed does not become a read per event.
@@ -261,7 +341,10 @@ function onFeedEvent(kind, event) {
 followEvents('/events', {
   onEvent: onFeedEvent,
   // The feed starts at its live end; the list is read once it is open, so no change falls between the two.
-  onOpen: () => loadRoster(),
+  onOpen: () => {
+    loadRoster();
+    loadSummary();
+  },
   onState: (state) => {
     $('connection').textContent = state === 'live' ? 'Live' : state === 'reconnecting' ? 'Connection lost — reconnecting…' : '';
   },
