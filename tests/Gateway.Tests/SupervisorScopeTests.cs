@@ -85,6 +85,41 @@ public sealed class SupervisorScopeTests(GatewayFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task ScopedSupervisor_SeesOnlyTheirTeams_InTheRosterTheSummaryTheReportsAndTheFeed()
+    {
+        var tenant = await ScopedTenantAsync(SupervisorScope.Teams);
+        var supervisor = tenant.Supervisor("sup-red");
+        var admin = tenant.Admin();
+        var sessions = Paths.SessionsReport + "?" + RangeQuery();
+
+        // Each list, as the admin reads it (the whole tenant, once delivered) and as the scoped supervisor does.
+        async Task<string[]> AgentsAsync(ApiClient caller, string path) =>
+            [.. (await Http.ReadAsync<JsonObject>(await caller.GetAsync(path), HttpStatusCode.OK))["items"]!.AsArray()
+                .Select(item => (string?)item!["agentId"]).OfType<string>().Distinct().Order(StringComparer.Ordinal)];
+        await Http.EventuallyAsync(
+            async () => (await AgentsAsync(admin, Paths.Roster)).Length == 3 && (await AgentsAsync(admin, sessions)).Length == 3,
+            "the three sessions on the roster and in the sessions report");
+
+        Assert.Equal([Inside], await AgentsAsync(supervisor, Paths.Roster));
+        Assert.Equal([Inside], await AgentsAsync(supervisor, sessions));
+        Assert.Equal([Inside], await AgentsAsync(supervisor, Paths.Feed + "?after=0&limit=1000"));
+        Assert.Equal([Inside], await AgentsAsync(supervisor, Paths.Timecards + "?" + RangeQuery()));
+        var summary = await Http.ReadAsync<JsonObject>(await supervisor.GetAsync(Paths.Summary), HttpStatusCode.OK);
+        Assert.Equal(1, (int)summary["open"]!);
+
+        // Another team's filter selects nothing, as a team with no sessions does; their own narrows as for anyone.
+        Assert.Empty(await AgentsAsync(supervisor, Paths.Roster + "&teamId=blue"));
+        Assert.Empty(await AgentsAsync(supervisor, sessions + "&teamId=blue"));
+        Assert.Empty(await AgentsAsync(supervisor, Paths.Feed + "?after=0&limit=1000&teamId=blue"));
+        Assert.Equal(0, (int)(await Http.ReadAsync<JsonObject>(await supervisor.GetAsync(Paths.Summary + "?teamId=blue"), HttpStatusCode.OK))["open"]!);
+        Assert.Equal([Inside], await AgentsAsync(supervisor, Paths.Roster + "&teamId=red"));
+
+        // A supervisor no team lists sees nobody.
+        Assert.Empty(await AgentsAsync(tenant.Supervisor("sup-none"), Paths.Roster));
+        Assert.Equal(0, (int)(await Http.ReadAsync<JsonObject>(await tenant.Supervisor("sup-none").GetAsync(Paths.Summary), HttpStatusCode.OK))["open"]!);
+    }
+
     [Theory]
     [InlineData(SupervisorScope.Tenant, "sup-red")]
     [InlineData(SupervisorScope.Teams, "admin")]

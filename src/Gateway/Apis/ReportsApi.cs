@@ -76,14 +76,15 @@ public static partial class ReportsApi
         [Description(ToText)] string? to,
         [Description(AgentText)] string? agentId,
         [Description("Only sessions that ended for this reason: agentEnded, inactivityTimeout, endedBySupervisor, endedByAdmin or featureDisabled.")] string? endReason,
-        [Description(TeamText)] string? teamId,
         [Description(CursorText)] string? cursor,
         [Description(LimitText)] int? limit,
-        [Description(FormatText)] string? format)
+        [Description(FormatText)] string? format,
+        [Description(TeamText)] string? teamId,
+        SupervisorVisibility visibility)
     {
         var range = Range(from, to);
         var reason = EndReasonOf(endReason);
-        var teams = Teams(teamId);
+        var teams = await ScopedTeamsAsync(teamId, user, visibility);
         var reports = Reports(user, grains);
         return await PageOrCsvAsync(
             (after, size) => reports.GetSessions(new SessionQuery(range, agentId, reason, after, size, teams)),
@@ -97,13 +98,15 @@ public static partial class ReportsApi
         [Description(ToText)] string? to,
         [Description("The IANA time zone whose local days the rows are, such as Europe/Berlin; UTC when absent.")] string? timeZone,
         [Description(AgentText)] string? agentId,
-        [Description("Only the time of sessions that started in this team (the agent's team when the session started).")] string? teamId,
         [Description(CursorText)] string? cursor,
         [Description(LimitText)] int? limit,
-        [Description(FormatText)] string? format)
+        [Description(FormatText)] string? format,
+        // The filters added later come last: clients generated from an earlier document pass the others by position.
+        [Description("Only the time of sessions that started in this team (the agent's team when the session started).")] string? teamId,
+        SupervisorVisibility visibility)
     {
         var range = Range(from, to);
-        var teams = Teams(teamId);
+        var teams = await ScopedTeamsAsync(teamId, user, visibility);
         var reports = Reports(user, grains);
         return await PageOrCsvAsync(
             (after, size) => reports.GetTimecards(new TimecardQuery(range, timeZone ?? "UTC", agentId, after, size, teams)),
@@ -127,13 +130,16 @@ public static partial class ReportsApi
 
         // An agent outside a scoped supervisor's teams has the history of an agent never seen: empty. The query still
         // runs, so a bad cursor or id is rejected exactly as it is for any agent.
-        var visible = await visibility.VisibleTeamsAsync(caller) is null || await visibility.CanSeeAgentAsync(caller, agentId);
+        var scope = await visibility.VisibleTeamsAsync(caller);
+        var visible = scope is null || await visibility.CanSeeAgentAsync(caller, agentId);
+        // And of an agent in their teams, the rows of the time it was in one of them.
+        var teams = scope is null ? null : (IReadOnlyList<string>)[.. scope.Order(StringComparer.Ordinal)];
 
         // The first page validates the agent id before the file name, a header, is written.
         return await PageOrCsvAsync(
             async (after, size) =>
             {
-                var page = await reports.GetStatusHistory(new StatusHistoryQuery(agentId, range, after, size));
+                var page = await reports.GetStatusHistory(new StatusHistoryQuery(agentId, range, after, size, teams));
                 return visible ? page : new ReportPage<StatusHistoryItem>([], null);
             },
             cursor, limit, format, $"status-history-{agentId}.csv", CsvColumns.StatusHistory);
@@ -161,9 +167,10 @@ public static partial class ReportsApi
         [Description(FromText)] string? from,
         [Description(ToText)] string? to,
         [Description("An ISO 8601 duration of at least PT1M, such as PT15M (the default) or PT1H.")] string? interval,
-        [Description(TeamText)] string? teamId)
+        [Description(TeamText)] string? teamId,
+        SupervisorVisibility visibility)
     {
-        var query = new ConcurrencyQuery(Range(from, to), Interval(interval), Teams(teamId));
+        var query = new ConcurrencyQuery(Range(from, to), Interval(interval), await ScopedTeamsAsync(teamId, user, visibility));
         var rows = await Reports(user, grains).GetConcurrency(query);
         // Every interval comes in one answer; the page shape matches the other lists.
         return TypedResults.Ok(new ReportPage<ConcurrencyRow>(rows, null));
@@ -175,10 +182,11 @@ public static partial class ReportsApi
         IGrainFactory grains,
         [Description("The last feed position seen (default 0); a stream prefers the Last-Event-ID header and starts at the live end without either.")] string? after,
         [Description(LimitText)] int? limit,
-        [Description("Only this team's events: its agents' while they were in it, its own changes, agents joining or leaving it.")] string? teamId)
+        [Description("Only this team's events: its agents' while they were in it, its own changes, agents joining or leaving it.")] string? teamId,
+        SupervisorVisibility visibility)
     {
         var pageSize = ReportLimits.PageSize(limit);
-        var teams = Teams(teamId);
+        var teams = await ScopedTeamsAsync(teamId, user, visibility);
         var reports = Reports(user, grains);
         if (TenantEventFeed.IsRequested(context.Request))
         {
@@ -210,6 +218,22 @@ public static partial class ReportsApi
         "csv" => true,
         _ => throw new WorkSessionException(ErrorCodes.InvalidArgument, $"format must be json or csv, not '{format}'."),
     };
+
+    /// <summary>
+    /// The teams a report selects for the caller (docs/architecture.md#teams): <see cref="Teams"/> for a caller who sees the
+    /// whole tenant; for a scoped supervisor their own teams, or the team asked for when it is one of them (another team
+    /// selects nothing, as a team with no sessions does). A bad <c>teamId</c> is rejected either way.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>?> ScopedTeamsAsync(string? teamId, ClaimsPrincipal user, SupervisorVisibility visibility)
+    {
+        var asked = Teams(teamId);
+        if (await visibility.VisibleTeamsAsync(Caller.From(user)) is not { } visible)
+        {
+            return asked;
+        }
+
+        return asked is null ? [.. visible.Order(StringComparer.Ordinal)] : [.. asked.Where(visible.Contains)];
+    }
 
     /// <summary>A <c>teamId</c> parameter as the set of teams a report selects: null (absent) is every team and none.</summary>
     /// <exception cref="WorkSessionException"><c>invalid_id</c> for anything a team id cannot be.</exception>
