@@ -197,6 +197,55 @@ public sealed class SupervisorRosterTests(ConsoleSite site, ITestOutputHelper ou
         sam.AssertClean();
     }
 
+    [Fact]
+    public async Task TheTeamPicker_NarrowsTheListAndTheCounts_AndAScopedSupervisorSeesOnlyTheirTeams()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: false, 600, 60);
+        await AdminCallAsync(tenant, HttpMethod.Put, "api/v1/teams/red", """{"name":"Red","supervisors":["sam"]}""");
+        await AdminCallAsync(tenant, HttpMethod.Put, "api/v1/teams/blue", """{"name":"Blue","supervisors":["tess"]}""");
+        await AdminCallAsync(tenant, HttpMethod.Post, "api/v1/teams/red/members", """{"add":["ava","ben"]}""");
+        await AdminCallAsync(tenant, HttpMethod.Post, "api/v1/teams/blue/members", """{"add":["cy"]}""");
+        foreach (var agent in new[] { "ava", "ben", "cy", "dana" })
+        {
+            await StartSessionAsync(tenant, agent);
+        }
+
+        await using var sam = await site.NewPersonAsync("supervisor-sam", output: output);
+        var roster = await SupervisorPage.SignInAsync(sam, tenant, "sam");
+        var agentCells = roster.Roster.Locator("tbody tr th");
+        var open = sam.Page.Locator("#roster-summary [data-count='open']");
+        var filters = sam.Page.GetByRole(AriaRole.Search, new() { Name = "Filter agents", Exact = true });
+        var team = filters.GetByLabel("Team", new() { Exact = true });
+        var filter = filters.GetByRole(AriaRole.Button, new() { Name = "Filter", Exact = true });
+        await Expect(agentCells).ToHaveTextAsync(["ava", "ben", "cy", "dana"]);
+        await Expect(team.Locator("option")).ToHaveTextAsync(["All teams", "Blue (1 agent)", "Red (2 agents)"]);
+
+        await team.SelectOptionAsync("red");
+        await filter.ClickAsync();
+        await Expect(agentCells).ToHaveTextAsync(["ava", "ben"]);
+        await Expect(open).ToHaveTextAsync("2");
+        await Expect(sam.Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("teamId=red"));
+        await Accessibility.AssertAccessibleAsync(sam.Page, "supervisor with a team picked");
+
+        // Under supervisorScope teams, Sam sees his team alone: the picker offers it, the list and the counts hold it.
+        await AdminCallAsync(tenant, HttpMethod.Put, "api/v1/preferences/work-sessions",
+            """{"workSessionsEnabled":true,"autoEndEnabled":false,"inactivityTimeoutSeconds":600,"gracePeriodSeconds":60,"supervisorScope":"teams"}""");
+        await sam.Page.GotoAsync("/console/supervisor.html");
+        await Expect(team.Locator("option")).ToHaveTextAsync(["All teams", "Red (2 agents)"]);
+        await Expect(agentCells).ToHaveTextAsync(["ava", "ben"]);
+        await Expect(open).ToHaveTextAsync("2");
+        sam.AssertClean();
+    }
+
+    private async Task AdminCallAsync(string tenant, HttpMethod method, string path, string body)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, MediaTypeHeaderValue.Parse("application/json")) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await site.TokenAsync(tenant, "setup", "admin"));
+        using var response = await site.Http.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"{method} {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
     private async Task SetStatusAsync(string tenant, string agent, string body)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, "api/v1/me/status") { Content = new StringContent(body, MediaTypeHeaderValue.Parse("application/json")) };

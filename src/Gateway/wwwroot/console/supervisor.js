@@ -227,6 +227,28 @@ async function turnPage(button, index) {
   }
 }
 
+// The team picker: the teams the caller may see (a scoped supervisor's own; docs/http-api.md#teams), by name. Shown only
+// when the tenant has teams; the choice goes into the address too, so a reload or a shared link opens on the same team.
+async function loadTeams() {
+  let teams;
+  try {
+    teams = await allPages('/teams?limit=1000');
+  } catch (error) {
+    showError(errorRegion, error);
+    return;
+  }
+  const picker = $('roster-team-filter');
+  picker.replaceChildren(
+    el('option', { value: '' }, 'All teams'),
+    ...teams.map((team) => el('option', { value: team.teamId }, `${team.name} (${countText.format(team.agentCount)} agent${team.agentCount === 1 ? '' : 's'})`)));
+  if (filters.teamId && !teams.some((team) => team.teamId === filters.teamId)) {
+    // A team from the address that is gone or not the caller's: the list is empty, and the picker says which it is.
+    picker.append(el('option', { value: filters.teamId }, filters.teamId));
+  }
+  picker.value = filters.teamId;
+  $('roster-team-field').hidden = teams.length === 0 && !filters.teamId;
+}
+
 // A new filter starts the list again from its first page.
 $('roster-filters').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -241,6 +263,14 @@ $('roster-filters').addEventListener('submit', async (event) => {
   showError(errorRegion, null);
   filters.status = $('roster-status-filter').value;
   filters.q = search.value.trim();
+  const team = $('roster-team-filter').value;
+  if (team !== filters.teamId) {
+    filters.teamId = team;
+    const address = new URL(location.href);
+    if (team) address.searchParams.set('teamId', team); else address.searchParams.delete('teamId');
+    history.replaceState(null, '', address);
+    loadSummary();
+  }
   pageStarts.length = 1;
   pageOffsets.length = 1;
   pageEnd = null;
@@ -712,6 +742,7 @@ csvLink('concurrency-csv', async () => {
 });
 
 if (caller) {
+  loadTeams();
   loadSessions(true);
   loadTimecards(true);
   loadTimeline();
