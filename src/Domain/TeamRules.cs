@@ -117,6 +117,37 @@ public static partial class TeamRules
     }
 
     /// <summary>
+    /// The agents a members change adds (each once) and the ones it removes, before anything is asked of them: at most
+    /// <see cref="MaximumMembersPerChange"/> ids in all, each a valid agent id, none both added and removed.
+    /// </summary>
+    /// <exception cref="WorkSessionException"><c>invalid_argument</c> or <c>invalid_id</c>.</exception>
+    public static (List<string> Add, List<string> Remove) CheckMembersChange(IReadOnlyList<string>? add, IReadOnlyList<string>? remove)
+    {
+        add ??= [];
+        remove ??= [];
+        if (add.Count + remove.Count > MaximumMembersPerChange)
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidArgument, $"add and remove name at most {MaximumMembersPerChange} agent ids in all, not {add.Count + remove.Count}.");
+        }
+
+        foreach (var agentId in add.Concat(remove))
+        {
+            if (!AgentKey.IsValidAgentId(agentId))
+            {
+                throw new WorkSessionException(ErrorCodes.InvalidId, $"'{agentId}' is not a valid agent id.");
+            }
+        }
+
+        var adding = add.Distinct(StringComparer.Ordinal).ToList();
+        if (adding.Intersect(remove, StringComparer.Ordinal).Any())
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidArgument, "An agent id is both added and removed.");
+        }
+
+        return (adding, [.. remove.Distinct(StringComparer.Ordinal)]);
+    }
+
+    /// <summary>
     /// Whether an agent holding <paramref name="held"/> takes a push of <paramref name="pushed"/>: only from the team it
     /// belongs to, and never one older than what it holds (pushes of two changes may arrive out of order).
     /// </summary>

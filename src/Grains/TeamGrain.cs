@@ -25,12 +25,7 @@ internal sealed class TeamGrain(
 {
     private readonly OutboxedState<TeamGrainState> _state = new(state, reportWriter, reporting.Value.OutboxCapacity, timeProvider, logger);
 
-    // The members as stored, for lookups and pages that cost the page.
-    private readonly HashSet<string> _members = new(StringComparer.Ordinal);
-    private SortedIdList _order = new();
-
-    // Agents being added by a change not yet stored: an agent that activates meanwhile asks, and must hear it is a member.
-    private readonly HashSet<string> _joining = new(StringComparer.Ordinal);
+    private readonly TeamMembers _members = new();
 
     private IGrainTimer? _push;
     private long _pushedVersion;
@@ -47,11 +42,7 @@ internal sealed class TeamGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _state.Owner = this.GetGrainId();
-        foreach (var agentId in _state.State.Members)
-        {
-            _members.Add(agentId);
-            _order.Add(agentId);
-        }
+        _members.Apply(_state.State.Members, []);
 
         _pushedVersion = _state.State.PushedVersion;
         _state.HandOver();
@@ -76,7 +67,7 @@ internal sealed class TeamGrain(
     public async Task<TeamPutResult> Put(TeamDefinition definition, long? expectedVersion, string updatedBy)
     {
         var normalized = TeamRules.Normalize(TeamId, definition, options.Value.PreferenceRules);
-        ExpectVersion(expectedVersion);
+        ExpectedVersion.Check(expectedVersion, Current?.Version ?? 0, "The team is");
         var created = Current is null;
         if (created && _state.State.Members.Count > 0)
         {
@@ -95,7 +86,6 @@ internal sealed class TeamGrain(
         if (created)
         {
             _members.Clear();
-            _order = new();
         }
 
         await AnnounceAsync();
@@ -115,7 +105,7 @@ internal sealed class TeamGrain(
     public async Task Delete(long? expectedVersion, string deletedBy)
     {
         var team = RequireTeam();
-        ExpectVersion(expectedVersion);
+        ExpectedVersion.Check(expectedVersion, Current?.Version ?? 0, "The team is");
         var version = _state.State.Version + 1;
         var deleted = team with { Version = version, UpdatedAt = timeProvider.GetUtcNow(), UpdatedBy = deletedBy, AgentCount = 0 };
 
@@ -127,34 +117,15 @@ internal sealed class TeamGrain(
 
     public async Task<TeamMembersChange> ChangeMembers(IReadOnlyList<string> add, IReadOnlyList<string> remove, string updatedBy)
     {
-        add ??= [];
-        remove ??= [];
         var team = RequireTeam();
-        if (add.Count + remove.Count > TeamRules.MaximumMembersPerChange)
-        {
-            throw new WorkSessionException(ErrorCodes.InvalidArgument, $"add and remove name at most {TeamRules.MaximumMembersPerChange} agent ids in all, not {add.Count + remove.Count}.");
-        }
-
-        foreach (var agentId in add.Concat(remove))
-        {
-            if (!AgentKey.IsValidAgentId(agentId))
-            {
-                throw new WorkSessionException(ErrorCodes.InvalidId, $"'{agentId}' is not a valid agent id.");
-            }
-        }
-
-        var adding = add.Distinct(StringComparer.Ordinal).ToList();
-        var removing = remove.Distinct(StringComparer.Ordinal).Where(_members.Contains).ToList();
-        if (adding.Intersect(remove, StringComparer.Ordinal).Any())
-        {
-            throw new WorkSessionException(ErrorCodes.InvalidArgument, "An agent id is both added and removed.");
-        }
+        var (adding, removal) = TeamRules.CheckMembersChange(add, remove);
+        var removing = removal.Where(_members.Contains).ToList();
 
         var version = _state.State.Version + 1;
         var now = timeProvider.GetUtcNow();
         var membership = new TeamMembership(TeamId, team.Preferences, version);
         var previousTeams = new Dictionary<string, string?>(StringComparer.Ordinal);
-        _joining.UnionWith(adding);
+        _members.Adding(adding);
         try
         {
             // Each agent learns first: a member the agents do not know of would be worse than an agent whose team's
@@ -169,7 +140,7 @@ internal sealed class TeamGrain(
                 return new TeamMembersChange(0, 0, 0);
             }
 
-            var members = new HashSet<string>(_members, StringComparer.Ordinal);
+            var members = _members.Copy();
             members.UnionWith(adding);
             members.ExceptWith(removing);
             var entries = new List<ReportEntry>(joined.Count + removing.Count);
@@ -180,17 +151,7 @@ internal sealed class TeamGrain(
             await _state.WriteAsync(
                 _state.State with { Team = updated, Version = version, Members = [.. members.Order(StringComparer.Ordinal)] },
                 entries);
-            foreach (var agentId in adding)
-            {
-                _members.Add(agentId);
-                _order.Add(agentId);
-            }
-
-            foreach (var agentId in removing)
-            {
-                _members.Remove(agentId);
-                _order.Remove(agentId);
-            }
+            _members.Apply(adding, removing);
 
             if (wasPushed)
             {
@@ -209,30 +170,18 @@ internal sealed class TeamGrain(
         }
         finally
         {
-            _joining.ExceptWith(adding);
+            _members.DoneAdding(adding);
         }
     }
 
     public Task<TeamMembersPage> GetMembers(string? afterAgentId, int limit)
     {
         RequireTeam();
-        if (limit is < 1 or > TeamRules.MaximumMembersPerChange)
-        {
-            throw new WorkSessionException(ErrorCodes.InvalidArgument, $"limit must be between 1 and {TeamRules.MaximumMembersPerChange}.");
-        }
-
-        var page = _order.After(afterAgentId).Take(limit + 1).ToList();
-        if (page.Count <= limit)
-        {
-            return Task.FromResult(new TeamMembersPage(page, null));
-        }
-
-        page.RemoveAt(limit);
-        return Task.FromResult(new TeamMembersPage(page, page[^1]));
+        return Task.FromResult(_members.Page(afterAgentId, limit));
     }
 
     public Task<TeamMembership?> GetMembership(string agentId) =>
-        Task.FromResult(Current is { } team && (_members.Contains(agentId) || _joining.Contains(agentId))
+        Task.FromResult(Current is { } team && _members.HoldsOrIsAdding(agentId)
             ? new TeamMembership(TeamId, team.Preferences, team.Version)
             : null);
 
@@ -247,11 +196,7 @@ internal sealed class TeamGrain(
         var members = _state.State.Members.Where(agentId => !leaving.Contains(agentId, StringComparer.Ordinal)).ToList();
         var team = Current is { } current ? current with { AgentCount = members.Count } : null;
         await _state.WriteAsync(_state.State with { Team = team, Members = members }, []);
-        foreach (var agentId in leaving)
-        {
-            _members.Remove(agentId);
-            _order.Remove(agentId);
-        }
+        _members.Apply([], leaving);
 
         await AnnounceAsync();
     }
@@ -297,15 +242,6 @@ internal sealed class TeamGrain(
         new GrainTimerCreationOptions(due, AnnouncementRetryDelay) { KeepAlive = true });
 
     private Team RequireTeam() => Current ?? throw new WorkSessionException(ErrorCodes.TeamNotFound, $"The tenant has no team '{TeamId}'.");
-
-    private void ExpectVersion(long? expectedVersion)
-    {
-        var version = Current?.Version ?? 0;
-        if (expectedVersion is { } expected && expected != version)
-        {
-            throw new WorkSessionException(ErrorCodes.VersionMismatch, $"The team is at version {version}, not {expected}; read it again and retry.");
-        }
-    }
 
     private IAgentPreferencesTarget Agents(string agentId) => GrainFactory.GetAgentPreferencesTarget(TenantId, agentId);
 
@@ -378,7 +314,6 @@ internal sealed class TeamGrain(
                 if (team is null)
                 {
                     _members.Clear();
-                    _order = new();
                 }
             }
         }

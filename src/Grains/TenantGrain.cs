@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
 using WorkSessions.Contracts;
+using WorkSessions.Domain;
 using WorkSessions.Hosting;
 using WorkSessions.Reporting;
 using WorkSessions.Storage;
@@ -129,7 +130,7 @@ internal sealed class TenantGrain(
 
         preferences = Domain.PreferenceRules.Normalize(preferences);
         options.Value.PreferenceRules.Validate(preferences);
-        ExpectVersion(expectedVersion);
+        ExpectedVersion.Check(expectedVersion, _published.Version, "The preferences are");
         var updated = new TenantPreferences(preferences, _published.Version + 1, timeProvider.GetUtcNow(), updatedBy);
         try
         {
@@ -140,7 +141,7 @@ internal sealed class TenantGrain(
             // Another activation wrote this tenant's row (a duplicate during a silo failover). Take what it stored
             // and judge the request against that, rather than answering every later update with a conflict.
             await ReloadAsync();
-            ExpectVersion(expectedVersion);
+            ExpectedVersion.Check(expectedVersion, _published.Version, "The preferences are");
             updated = updated with { Version = _published.Version + 1 };
             await WritePreferencesAsync(updated);
         }
@@ -153,16 +154,6 @@ internal sealed class TenantGrain(
         StartPush();
         await SyncOutboxReminderAsync();
         return updated;
-    }
-
-    private void ExpectVersion(long? expectedVersion)
-    {
-        if (expectedVersion is { } expected && expected != _published.Version)
-        {
-            throw new WorkSessionException(
-                ErrorCodes.VersionMismatch,
-                $"The preferences are at version {_published.Version}, not {expected}; read them again and retry.");
-        }
     }
 
     /// <summary>The change and its report event in one write.</summary>
@@ -203,16 +194,7 @@ internal sealed class TenantGrain(
         }
     }
 
-    public Task<RosterPage> GetRosterPage(string? afterAgentId, int limit)
-    {
-        if (limit is < 1 or > RosterPage.MaxLimit)
-        {
-            throw new WorkSessionException(ErrorCodes.InvalidArgument, $"limit must be between 1 and {RosterPage.MaxLimit}.");
-        }
-
-        var (agentIds, nextAfter) = _roster.Page(RosterQuery.All, afterAgentId, limit);
-        return Task.FromResult(new RosterPage(agentIds, nextAfter, _roster.Count));
-    }
+    public Task<RosterPage> GetRosterPage(string? afterAgentId, int limit) => GetRosterPage(RosterQuery.All, afterAgentId, limit);
 
     public Task<RosterPage> GetRosterPage(RosterQuery query, string? afterAgentId, int limit)
     {

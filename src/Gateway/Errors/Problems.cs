@@ -57,7 +57,7 @@ public static class Problems
         new(ErrorCodes.WorkSessionsDisabled, StatusCodes.Status409Conflict, "Work sessions are turned off", "Work sessions are turned off for this tenant."),
         new(ErrorCodes.WebhookLimit, StatusCodes.Status409Conflict, "Too many webhooks", "A tenant has at most 10 webhooks; delete one first."),
         new(ConcurrentUpdate, StatusCodes.Status409Conflict, "Concurrent update", "The state changed in storage meanwhile; retry the request."),
-        new(ErrorCodes.VersionMismatch, StatusCodes.Status412PreconditionFailed, "Preferences changed meanwhile", "Read them again and retry."),
+        new(ErrorCodes.VersionMismatch, StatusCodes.Status412PreconditionFailed, "Changed meanwhile", "The preferences or the team changed since you read them: read them again and retry."),
         new(PayloadTooLarge, StatusCodes.Status413PayloadTooLarge, "Request body too large", "The request body exceeds the allowed size."),
         new(UnsupportedMediaType, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the body as UTF-8 JSON (application/json)."),
         new(RateLimited, StatusCodes.Status429TooManyRequests, "Too many requests", "Slow down; see Retry-After."),
