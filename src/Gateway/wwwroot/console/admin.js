@@ -58,6 +58,7 @@ function fill(preferences) {
   fields.gracePeriodSeconds.input.value = preferences.gracePeriodSeconds;
   for (const field of Object.values(secondsFields)) field.update();
   reasonsField.input.value = (preferences.notReadyReasons ?? []).join('\n');
+  form.scope.value = preferences.supervisorScope ?? 'tenant';
   $('version').textContent = preferences.updatedAt
     ? `Version ${preferences.version}, changed ${dateTimeText(preferences.updatedAt)} by ${preferences.updatedBy ?? 'unknown'}.`
     : `Version ${preferences.version} (defaults, never changed).`;
@@ -95,6 +96,7 @@ form.addEventListener('submit', async (event) => {
     }
   }
   body.notReadyReasons = reasonsOf(reasonsField.input.value);
+  body.supervisorScope = form.scope.value;
   if (invalid) {
     invalid.focus();
     return;
@@ -151,6 +153,7 @@ const labels = {
   inactivityTimeoutSeconds: ['Inactivity timeout', (v) => `${v} s`],
   gracePeriodSeconds: ['Grace period', (v) => `${v} s`],
   notReadyReasons: ['Not ready reasons', (v) => (v ?? []).join(', ')],
+  supervisorScope: ['Supervisors see', (v) => (v === 'teams' ? 'their teams' : 'every agent')],
 };
 
 // By value: the reasons are a list, and two lists are never === each other.
