@@ -170,21 +170,28 @@ public sealed partial class AgentPageTests(ConsoleSite site, ITestOutputHelper o
     public async Task ATeamsOverride_IsNamedAsTheSource(string autoEndSource, string timeoutSource, string graceSource, string shown)
     {
         var tenant = ConsoleSite.NewTenant();
-        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: true, inactivityTimeoutSeconds: 600, gracePeriodSeconds: 30);
-        await using var alice = await site.NewPersonAsync("agent-alice", output: output);
-        // What GET /me/preferences answers for an agent of the team night (docs/http-api.md#teams); teams themselves are
-        // made on the admin's Teams page, which this test does not need.
-        var preferences = JsonSerializer.Serialize(new
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: true, inactivityTimeoutSeconds: 120, gracePeriodSeconds: 30);
+        // Alice's team night overrides the fields whose source is the team, with the tenant's own values, so the rule
+        // reads the same in every case and only the source changes.
+        var overrides = new Dictionary<string, object>();
+        if (autoEndSource == "team")
         {
-            workSessionsEnabled = true,
-            autoEndEnabled = true,
-            inactivityTimeoutSeconds = 120,
-            gracePeriodSeconds = 30,
-            notReadyReasons = Array.Empty<string>(),
-            teamId = "night",
-            source = new { autoEndEnabled = autoEndSource, inactivityTimeoutSeconds = timeoutSource, gracePeriodSeconds = graceSource },
-        });
-        await alice.Page.RouteAsync("**/api/v1/me/preferences", route => route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = preferences }));
+            overrides["autoEndEnabled"] = true;
+        }
+
+        if (timeoutSource == "team")
+        {
+            overrides["inactivityTimeoutSeconds"] = 120;
+        }
+
+        if (graceSource == "team")
+        {
+            overrides["gracePeriodSeconds"] = 30;
+        }
+
+        await site.AsAdminAsync(tenant, HttpMethod.Put, "api/v1/teams/night", JsonSerializer.Serialize(new { name = "Night", preferences = overrides }));
+        await site.AsAdminAsync(tenant, HttpMethod.Post, "api/v1/teams/night/members", """{"add":["alice"]}""");
+        await using var alice = await site.NewPersonAsync("agent-alice", output: output);
 
         var agent = await AgentPage.SignInAsync(alice, tenant, "alice");
 

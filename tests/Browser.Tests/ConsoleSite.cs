@@ -217,6 +217,18 @@ public class ConsoleSite : IAsyncLifetime
         await EnsureSuccessAsync(response);
     }
 
+    /// <summary>
+    /// Calls the API as an admin named <c>setup</c> with a JSON body and fails the test on anything but a success: set-up
+    /// for tests about other pages (teams, members, preferences with fields the helper above does not take).
+    /// </summary>
+    public async Task AsAdminAsync(string tenant, HttpMethod method, string path, string body)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(tenant, "setup", "admin"));
+        using var response = await Http.SendAsync(request);
+        await EnsureSuccessAsync(response);
+    }
+
     /// <summary>The agent's view as the API answers it to the agent (<c>GET /api/v1/me/work-session</c>), to check what a page did.</summary>
     public async Task<JsonElement> AgentViewAsync(string tenant, string agent)
     {

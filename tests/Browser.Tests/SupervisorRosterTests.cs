@@ -202,10 +202,10 @@ public sealed class SupervisorRosterTests(ConsoleSite site, ITestOutputHelper ou
     {
         var tenant = ConsoleSite.NewTenant();
         await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: false, 600, 60);
-        await AdminCallAsync(tenant, HttpMethod.Put, "api/v1/teams/red", """{"name":"Red","supervisors":["sam"]}""");
-        await AdminCallAsync(tenant, HttpMethod.Put, "api/v1/teams/blue", """{"name":"Blue","supervisors":["tess"]}""");
-        await AdminCallAsync(tenant, HttpMethod.Post, "api/v1/teams/red/members", """{"add":["ava","ben"]}""");
-        await AdminCallAsync(tenant, HttpMethod.Post, "api/v1/teams/blue/members", """{"add":["cy"]}""");
+        await site.AsAdminAsync(tenant, HttpMethod.Put, "api/v1/teams/red", """{"name":"Red","supervisors":["sam"]}""");
+        await site.AsAdminAsync(tenant, HttpMethod.Put, "api/v1/teams/blue", """{"name":"Blue","supervisors":["tess"]}""");
+        await site.AsAdminAsync(tenant, HttpMethod.Post, "api/v1/teams/red/members", """{"add":["ava","ben"]}""");
+        await site.AsAdminAsync(tenant, HttpMethod.Post, "api/v1/teams/blue/members", """{"add":["cy"]}""");
         foreach (var agent in new[] { "ava", "ben", "cy", "dana" })
         {
             await StartSessionAsync(tenant, agent);
@@ -229,21 +229,13 @@ public sealed class SupervisorRosterTests(ConsoleSite site, ITestOutputHelper ou
         await Accessibility.AssertAccessibleAsync(sam.Page, "supervisor with a team picked");
 
         // Under supervisorScope teams, Sam sees his team alone: the picker offers it, the list and the counts hold it.
-        await AdminCallAsync(tenant, HttpMethod.Put, "api/v1/preferences/work-sessions",
+        await site.AsAdminAsync(tenant, HttpMethod.Put, "api/v1/preferences/work-sessions",
             """{"workSessionsEnabled":true,"autoEndEnabled":false,"inactivityTimeoutSeconds":600,"gracePeriodSeconds":60,"supervisorScope":"teams"}""");
         await sam.Page.GotoAsync("/console/supervisor.html");
         await Expect(team.Locator("option")).ToHaveTextAsync(["All teams", "Red (2 agents)"]);
         await Expect(agentCells).ToHaveTextAsync(["ava", "ben"]);
         await Expect(open).ToHaveTextAsync("2");
         sam.AssertClean();
-    }
-
-    private async Task AdminCallAsync(string tenant, HttpMethod method, string path, string body)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = new StringContent(body, MediaTypeHeaderValue.Parse("application/json")) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await site.TokenAsync(tenant, "setup", "admin"));
-        using var response = await site.Http.SendAsync(request);
-        Assert.True(response.IsSuccessStatusCode, $"{method} {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
     private async Task SetStatusAsync(string tenant, string agent, string body)
