@@ -45,7 +45,7 @@ public sealed class SignInTests(ConsoleSite site, ITestOutputHelper output) : IC
     [Theory]
     [InlineData("agent", "Contact Center", "Contact Center")]
     [InlineData("supervisor", "Supervisor", "Supervisor")]
-    [InlineData("admin", "Supervisor|Preferences|Webhooks", "Preferences")]
+    [InlineData("admin", "Supervisor|Preferences|Teams|Webhooks", "Preferences")]
     public async Task TheHeader_LinksThePagesTheRoleMayOpen_AndMarksTheOneShown(string role, string links, string current)
     {
         await using var person = await site.NewPersonAsync(role, output: output);
