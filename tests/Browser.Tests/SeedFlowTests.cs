@@ -66,7 +66,8 @@ public sealed partial class SeedFlowTests(ConsoleSite site, ITestOutputHelper ou
         await Expect(alicePage.Ended).ToBeVisibleAsync();
         await Expect(alicePage.Prompt).ToBeHiddenAsync();
         await Expect(alicePage.StartAgain).ToBeVisibleAsync();
-        await Expect(alicePage.Page.GetByText(new Regex("inactivity", RegexOptions.IgnoreCase))).ToBeVisibleAsync();
+        // Why it ended, beside the "ended" message (the page's "Inactivity timeout" card says "inactivity" too).
+        await Expect(alicePage.Page.Locator("#ended-why")).ToContainTextAsync(new Regex("inactivity", RegexOptions.IgnoreCase));
         await alice.ScreenshotAsync("flow-agent-auto-ended");
         await Expect(roster.Row("alice")).ToHaveCountAsync(0);
 
