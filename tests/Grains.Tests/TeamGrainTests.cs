@@ -27,9 +27,13 @@ public sealed class TeamGrainTests(ClusterFixture fixture)
     {
         for (; duration >= WakeUpPeriod; duration -= WakeUpPeriod)
         {
+            // The next period is counted from the reminder's re-arming after the tick: the clock moves on only once it has
+            // re-armed, or a busy machine would let the next advance come first and leave that tick a period away.
             var ticked = ClusterFixture.WaitForReminderTickAsync(agent.GetGrainId());
+            var rearmed = ClusterFixture.WaitForReminderArmedAsync(agent.GetGrainId());
             await fixture.AdvanceAsync(WakeUpPeriod);
             await ticked;
+            await rearmed;
         }
 
         await fixture.AdvanceAsync(duration);
