@@ -128,12 +128,11 @@ public static partial class ReportsApi
         var reports = Reports(user, grains);
         var caller = Caller.From(user);
 
-        // An agent outside a scoped supervisor's teams has the history of an agent never seen: empty. The query still
-        // runs, so a bad cursor or id is rejected exactly as it is for any agent.
-        var scope = await visibility.VisibleTeamsAsync(caller);
-        var visible = scope is null || await visibility.CanSeeAgentAsync(caller, agentId);
-        // And of an agent in their teams, the rows of the time it was in one of them.
-        var teams = scope is null ? null : (IReadOnlyList<string>)[.. scope.Order(StringComparer.Ordinal)];
+        // An agent outside a scoped supervisor's teams has the history of an agent never seen: empty (the query still
+        // runs, so a bad cursor or id is rejected exactly as it is for any agent); of one in their teams, the rows of the
+        // time it was in one of them.
+        var teams = await visibility.NarrowAsync(caller, null);
+        var visible = teams is null || await visibility.CanSeeAgentAsync(caller, agentId);
 
         // The first page validates the agent id before the file name, a header, is written.
         return await PageOrCsvAsync(
@@ -219,21 +218,9 @@ public static partial class ReportsApi
         _ => throw new WorkSessionException(ErrorCodes.InvalidArgument, $"format must be json or csv, not '{format}'."),
     };
 
-    /// <summary>
-    /// The teams a report selects for the caller (docs/architecture.md#teams): <see cref="Teams"/> for a caller who sees the
-    /// whole tenant; for a scoped supervisor their own teams, or the team asked for when it is one of them (another team
-    /// selects nothing, as a team with no sessions does). A bad <c>teamId</c> is rejected either way.
-    /// </summary>
-    private static async Task<IReadOnlyList<string>?> ScopedTeamsAsync(string? teamId, ClaimsPrincipal user, SupervisorVisibility visibility)
-    {
-        var asked = Teams(teamId);
-        if (await visibility.VisibleTeamsAsync(Caller.From(user)) is not { } visible)
-        {
-            return asked;
-        }
-
-        return asked is null ? [.. visible.Order(StringComparer.Ordinal)] : [.. asked.Where(visible.Contains)];
-    }
+    /// <summary>A <c>teamId</c> parameter narrowed to the teams the caller sees (<see cref="SupervisorVisibility.NarrowAsync"/>); a bad one is rejected either way.</summary>
+    private static Task<IReadOnlyList<string>?> ScopedTeamsAsync(string? teamId, ClaimsPrincipal user, SupervisorVisibility visibility) =>
+        visibility.NarrowAsync(Caller.From(user), Teams(teamId));
 
     /// <summary>A <c>teamId</c> parameter as the set of teams a report selects: null (absent) is every team and none.</summary>
     /// <exception cref="WorkSessionException"><c>invalid_id</c> for anything a team id cannot be.</exception>

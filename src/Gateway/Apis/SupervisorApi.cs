@@ -88,7 +88,7 @@ public static class SupervisorApi
             },
             q));
         var caller = Caller.From(user);
-        query = await ScopedAsync(query, caller, visibility);
+        query = query with { TeamIds = await visibility.NarrowAsync(caller, query.TeamIds) };
         var tenant = grains.GetTenantGrain(caller.TenantId);
         var items = new List<AgentView>(pageSize);
         var after = cursor;
@@ -115,29 +115,14 @@ public static class SupervisorApi
         ClaimsPrincipal user, IGrainFactory grains, SupervisorVisibility visibility, [Description("Only the open sessions of this team.")] string? teamId)
     {
         var caller = Caller.From(user);
-        var query = await ScopedAsync(RosterQuery.Validate(new RosterQuery(TeamIds(teamId))), caller, visibility);
+        var query = RosterQuery.Validate(new RosterQuery(TeamIds(teamId)));
+        query = query with { TeamIds = await visibility.NarrowAsync(caller, query.TeamIds) };
         var summary = await grains.GetTenantGrain(caller.TenantId).GetRosterSummary(query.TeamIds);
         return TypedResults.Ok(WorkSessionsSummary.From(summary));
     }
 
     /// <summary>The team set of a request: null (any) without <c>teamId</c>.</summary>
     private static string[]? TeamIds(string? teamId) => teamId is null ? null : [teamId];
-
-    /// <summary>
-    /// A validated query narrowed to what the caller sees (docs/architecture.md#teams): unchanged for a caller who sees the
-    /// whole tenant; for a scoped supervisor, their own teams, or the team asked for when it is one of them (another team
-    /// lists nobody, as a team with no open session does).
-    /// </summary>
-    private static async Task<RosterQuery> ScopedAsync(RosterQuery query, Caller caller, SupervisorVisibility visibility)
-    {
-        if (await visibility.VisibleTeamsAsync(caller) is not { } visible)
-        {
-            return query;
-        }
-
-        var teams = query.TeamIds is { } asked ? asked.Where(visible.Contains) : visible.Order(StringComparer.Ordinal);
-        return query with { TeamIds = [.. teams] };
-    }
 
     /// <summary>Whether the agent's own view still has an open session the query selects.</summary>
     private static bool Matches(RosterQuery query, AgentView view) =>

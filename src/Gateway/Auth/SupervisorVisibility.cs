@@ -30,6 +30,23 @@ public sealed class SupervisorVisibility(IGrainFactory grains)
         return teams.ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// The teams a list selects for the caller (the roster, the summary, the reports, the feed): <paramref name="asked"/>
+    /// for a caller who sees the whole tenant (null: every team and none); for a scoped supervisor their own teams, or
+    /// those of <paramref name="asked"/> that are theirs (another team selects nothing, as a team with no agents does).
+    /// </summary>
+    /// <param name="caller">The supervisor or admin.</param>
+    /// <param name="asked">The teams the request names, already validated; null when it names none.</param>
+    public async Task<IReadOnlyList<string>?> NarrowAsync(Caller caller, IReadOnlyList<string>? asked)
+    {
+        if (await VisibleTeamsAsync(caller) is not { } visible)
+        {
+            return asked;
+        }
+
+        return asked is null ? [.. visible.Order(StringComparer.Ordinal)] : [.. asked.Where(visible.Contains)];
+    }
+
     /// <summary>Whether the caller sees only the teams that list them (a supervisor, not an admin, under <c>teams</c>).</summary>
     /// <param name="caller">The supervisor or admin.</param>
     public async Task<bool> IsScopedAsync(Caller caller)
