@@ -23,12 +23,13 @@ internal static class SuiteCommand
             case "roster": return await RosterFigure.RunAsync(arguments);
             case "teams": return await TeamPushFigure.RunAsync(arguments);
             case "feed": return await FeedFigure.RunAsync(arguments);
+            case "cluster": return await ClusterFigure.RunAsync(arguments);
             case "bare-kestrel": return await BareKestrel.RunAsync(arguments);
 #if BENCH_PEERS
             case "peer-storm": return await PeerStormFigure.RunAsync(arguments);
 #endif
             default:
-                Console.Error.WriteLine($"suite: unknown verb '{verb}': run, million, storm, starts, calls, heap, writes, preferences, roster, teams, feed, bare-kestrel");
+                Console.Error.WriteLine($"suite: unknown verb '{verb}': run, million, storm, starts, calls, heap, writes, preferences, roster, teams, feed, cluster, bare-kestrel");
                 return 2;
         }
     }
