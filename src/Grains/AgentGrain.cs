@@ -145,7 +145,10 @@ internal sealed class AgentGrain(
         ArgumentNullException.ThrowIfNull(preferences);
         _fence.Heard(preferences);
         var held = Current.Preferences;
-        await RunAsync(new WorkSessionCommand.ApplyPreferences(preferences), checkpointIfDue: false);
+        // A deadline the change put in the past is the deadline timer's, armed at once by RunAsync: the prompt is decided
+        // in the timer's turn right after this call and written on the deadline path, so the push's call never waits for
+        // a write of a prompt (docs/architecture.md#push-storms). Ending a session or withdrawing a prompt still writes here.
+        await RunAsync(new WorkSessionCommand.ApplyPreferences(preferences, ActOnDeadlines: false), checkpointIfDue: false);
         if (Current.Session is not null && Current.Preferences != held)
         {
             metrics.PreferencesAdopted();
