@@ -145,9 +145,7 @@ internal sealed class AgentGrain(
         ArgumentNullException.ThrowIfNull(preferences);
         _fence.Heard(preferences);
         var held = Current.Preferences;
-        // A deadline the change put in the past is the deadline timer's, armed at once by RunAsync: the prompt is decided
-        // in the timer's turn right after this call and written on the deadline path, so the push's call never waits for
-        // a write of a prompt (docs/architecture.md#push-storms). Ending a session or withdrawing a prompt still writes here.
+        // A deadline now past is left to the timer RunAsync arms at once: the push never waits for a prompt's write (docs/architecture.md#push-storms).
         await RunAsync(new WorkSessionCommand.ApplyPreferences(preferences, ActOnDeadlines: false), checkpointIfDue: false);
         if (Current.Session is not null && Current.Preferences != held)
         {
