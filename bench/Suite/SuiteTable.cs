@@ -119,6 +119,10 @@ internal static class SuiteTable
             $"a change that makes all {sizes.PreferenceAgents:N0} sessions due at once (timeout → 1 s): the admin's answer; until every session is warned (a deadline storm, each warning a write)",
             $"answer {Cell("preferences:preferences.due_answer_ms", Ms)}; all warned {Cell("preferences:preferences.due_warned_all_ms", Ms)}", "—", "—", "—", "answer ≤ 1,000 ms",
             !Has("preferences:preferences.due_warned_all_ms")));
+        rows.Add(new(
+            "the same change: warning lateness (warnedAt − the change's time)",
+            $"p50 {Cell("preferences:preferences.due_warn.p50", Ms)}, p99 {Cell("preferences:preferences.due_warn.p99", Ms)}, max {Cell("preferences:preferences.due_warn.max", Ms)}",
+            "—", "—", "—", "p99 ≤ 250 ms", !Has("preferences:preferences.due_warn.p99")));
         foreach (var (page, words) in new[] { ("first", "first"), ("middle", "middle"), ("last", "last") })
         {
             rows.Add(new(

@@ -210,7 +210,7 @@ internal static class WorkSessionMachine
             WorkSessionCommand.BeginEngagement begin => BeginEngagement(begin.EngagementId),
             WorkSessionCommand.EndEngagement end => EndEngagement(end.EngagementId),
             WorkSessionCommand.CheckDeadlines => CheckDeadlines(),
-            WorkSessionCommand.ApplyPreferences apply => AdoptPreferences(apply.Preferences, data.Team, checkDeadlines: true),
+            WorkSessionCommand.ApplyPreferences apply => AdoptPreferences(apply.Preferences, data.Team, apply.ActOnDeadlines),
             WorkSessionCommand.ApplyTeam apply => AdoptPreferences(data.Preferences, apply.Team, checkDeadlines: true),
             WorkSessionCommand.Activate activate => [.. Activate(activate.Preferences), .. Run(activate.Then)],
             WorkSessionCommand.None => Nothing,
@@ -658,9 +658,11 @@ internal abstract record WorkSessionCommand
     /// <summary>
     /// Applies the tenant's current preferences. The tenant grain is their only source, so anything other than the
     /// preferences held replaces them: a lower version too, or the same version with other values (a tenant
-    /// restored from a backup numbers its changes again).
+    /// restored from a backup numbers its changes again). Without <paramref name="ActOnDeadlines"/> a deadline the change
+    /// put in the past is left to the next <see cref="WorkSessionCommand.CheckDeadlines"/> (the grain's timer, at once):
+    /// the tenant's push then never waits for a prompt's write (docs/architecture.md#push-storms).
     /// </summary>
-    public sealed record ApplyPreferences(TenantPreferences Preferences) : WorkSessionCommand;
+    public sealed record ApplyPreferences(TenantPreferences Preferences, bool ActOnDeadlines = true) : WorkSessionCommand;
 
     /// <summary>
     /// Applies the agent's team as the team grain holds it: a team joined, left, moved to, or its overrides changed

@@ -145,7 +145,8 @@ internal sealed class AgentGrain(
         ArgumentNullException.ThrowIfNull(preferences);
         _fence.Heard(preferences);
         var held = Current.Preferences;
-        await RunAsync(new WorkSessionCommand.ApplyPreferences(preferences), checkpointIfDue: false);
+        // A deadline now past is left to the timer RunAsync arms at once: the push never waits for a prompt's write (docs/architecture.md#push-storms).
+        await RunAsync(new WorkSessionCommand.ApplyPreferences(preferences, ActOnDeadlines: false), checkpointIfDue: false);
         if (Current.Session is not null && Current.Preferences != held)
         {
             metrics.PreferencesAdopted();

@@ -89,6 +89,27 @@ public sealed class PreferenceChangeTests
     }
 
     [Fact]
+    public void TimeoutChangedByAPush_WhenNewDeadlineAlreadyPassed_LeavesThePromptToTheNextCheck_WhichWarnsWithFullGracePeriod()
+    {
+        var agent = new AgentUnderTest(timeoutSeconds: 600, graceSeconds: 180);
+        var open = agent.Start();
+        agent.Advance(500);
+        agent.Session.MarkSaved();
+
+        var events = agent.Session.Run(new WorkSessionCommand.ApplyPreferences(
+            agent.NextPreferences(enabled: true, autoEnd: true, timeoutSeconds: 120, graceSeconds: 90), ActOnDeadlines: false));
+
+        // Adopted in memory, nothing to store: the deadline is due, for the check that follows.
+        Assert.Empty(events);
+        Assert.False(agent.Session.HasUnsavedChanges);
+        Assert.Equal(SessionState.Active, agent.Session.State);
+        Assert.Equal(At(120), agent.Session.NextDeadline);
+
+        var warned = Assert.IsType<InactivityWarned>(Assert.Single(agent.Session.CheckDeadlines()));
+        Assert.Equal((At(500), At(590), open.SessionId), (warned.At, warned.Deadline, warned.SessionId));
+    }
+
+    [Fact]
     public void AutoEndTurnedOn_AfterLongIdle_WarnsNowWithFullGracePeriod()
     {
         var agent = new AgentUnderTest(autoEnd: false, timeoutSeconds: 600, graceSeconds: 180);

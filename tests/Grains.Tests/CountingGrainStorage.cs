@@ -16,6 +16,7 @@ public sealed class CountingGrainStorage(IGrainStorageSerializer serializer) : I
     private readonly ConcurrentDictionary<GrainId, bool> _failing = new();
     private readonly ConcurrentDictionary<GrainId, int> _attempts = new();
     private readonly ConcurrentDictionary<GrainId, TaskCompletionSource> _held = new();
+    private int _waitingAtHold;
 
     public int WritesOf(GrainId grainId) => _writes.GetValueOrDefault(grainId);
 
@@ -30,16 +31,31 @@ public sealed class CountingGrainStorage(IGrainStorageSerializer serializer) : I
     public void Heal(GrainId grainId) => _failing.TryRemove(grainId, out _);
 
     /// <summary>Writes of the grain wait, as on a stalled database, until the returned action lets them through.</summary>
-    public Action HoldWrites(GrainId grainId)
+    public Action HoldWrites(GrainId grainId) => HoldWrites([grainId]);
+
+    /// <summary>Writes of the grains wait, as on a stalled database, until the returned action lets them all through.</summary>
+    public Action HoldWrites(IEnumerable<GrainId> grainIds)
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _held[grainId] = gate;
+        var held = grainIds.ToList();
+        foreach (var grainId in held)
+        {
+            _held[grainId] = gate;
+        }
+
         return () =>
         {
-            _held.TryRemove(grainId, out _);
+            foreach (var grainId in held)
+            {
+                _held.TryRemove(grainId, out _);
+            }
+
             gate.TrySetResult();
         };
     }
+
+    /// <summary>Writes waiting for a <see cref="HoldWrites(GrainId)"/> now: the writes in flight at once while the database stalls.</summary>
+    public int WaitingAtHold => Volatile.Read(ref _waitingAtHold);
 
     /// <summary>Replaces a stored row behind the grain's back (another activation, a restored backup): its etag changes.</summary>
     public void Overwrite<T>(string stateName, GrainId grainId, T state)
@@ -80,7 +96,15 @@ public sealed class CountingGrainStorage(IGrainStorageSerializer serializer) : I
     {
         if (_held.TryGetValue(grainId, out var gate))
         {
-            await gate.Task;
+            Interlocked.Increment(ref _waitingAtHold);
+            try
+            {
+                await gate.Task;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waitingAtHold);
+            }
         }
 
         _attempts.AddOrUpdate(grainId, 1, (_, count) => count + 1);

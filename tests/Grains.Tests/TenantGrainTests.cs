@@ -355,6 +355,52 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         Assert.Equal(writes, fixture.Storage.WritesOf(alice.GetGrainId()));
     }
 
+    [Fact]
+    public async Task PushMakingAThousandAgentsDue_WarnsEveryOneAtTheChange_WithoutWaitingForTheirWritesInTurn()
+    {
+        const int agents = 1_000;
+        var manual = Valid with { AutoEndEnabled = false };
+        var tenantId = await fixture.NewTenantAsync(manual);
+        var tenant = fixture.Grains.GetTenantGrain(tenantId);
+        var all = Enumerable.Range(0, agents).Select(i => fixture.Agent(tenantId, $"agent-{i:D4}")).ToList();
+        await Task.WhenAll(all.Select(agent => agent.StartSession(AgentStatus.Ready, null)));
+        await WaitUntilAsync(async () => (await tenant.GetRosterSummary(null)).Open == agents);
+        // Idle longer than the timeout about to be set, not as long as a wake-up period.
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(5));
+
+        // The database stalls for every agent: a push that waited for each agent's write would stop at its concurrency.
+        var release = fixture.Storage.HoldWrites(all.Select(agent => agent.GetGrainId()));
+        TenantPreferences changed;
+        try
+        {
+            changed = await tenant.UpdatePreferences(manual with { AutoEndEnabled = true, InactivityTimeoutSeconds = 1 }, null, "admin-1");
+
+            // The push reached every agent, and every agent decided its prompt: all 1,000 writes are in flight at once.
+            await WaitForPushStoredAsync(tenant, changed.Version);
+            await Eventually.UntilAsync(
+                () => Task.FromResult(fixture.Storage.WaitingAtHold),
+                waiting => waiting == agents,
+                TimeSpan.FromSeconds(10),
+                "every agent's prompt to be waiting for its write",
+                poll: TimeSpan.FromMilliseconds(10));
+        }
+        finally
+        {
+            release();
+        }
+
+        // No clock moved since the change: the timeout was past, so each prompt is dated the change, with the full grace period.
+        var changedAt = changed.UpdatedAt!.Value;
+        foreach (var agent in all)
+        {
+            var view = await Eventually.UntilAsync(
+                () => agent.GetSnapshot(), view => view.State == SessionState.Warned, TimeSpan.FromSeconds(10), "the agent to be warned");
+            Assert.Equal(new PromptView(changedAt, changedAt + TimeSpan.FromSeconds(Valid.GracePeriodSeconds)), view.Prompt);
+        }
+
+        Assert.Equal(changedAt, fixture.Time.GetUtcNow());
+    }
+
     /// <summary>The push of <paramref name="version"/> reached every agent and its completion is stored.</summary>
     private Task WaitForPushStoredAsync(ITenantGrain tenant, long version) =>
         Eventually.UntilAsync(
