@@ -97,8 +97,9 @@ export function takeAlertEvent(kind, event, id = null, live = true) {
   const position = positionOf(event, id);
   if (CLEARING_KINDS.has(kind)) {
     const state = agentState(event.agentId);
+    const wasShown = isShown(state);
     state.clearedAt = Math.max(state.clearedAt, position);
-    render();
+    if (wasShown && !isShown(state)) scheduleRender();
     return;
   }
   const alertKind = alertKindOf(kind, event);
@@ -110,10 +111,22 @@ export function takeAlertEvent(kind, event, id = null, live = true) {
     kind, title: alertKind.title, what: alertKind.what(event),
   };
   if (live && isShown(state)) {
-    pendingAnnouncements.push(`${state.raise.agentId}: ${state.raise.title}. ${state.raise.what} ${teamText(state.raise.teamId)}.`);
+    pendingAnnouncements.push(state.raise);
     setTimeout(flushAnnouncements, 250);
   }
-  render();
+  scheduleRender();
+}
+
+// A busy feed (a page of 1000 events, a burst of session starts) becomes one rendering, not one per event.
+let renderScheduled = false;
+
+function scheduleRender() {
+  if (renderScheduled) return;
+  renderScheduled = true;
+  queueMicrotask(() => {
+    renderScheduled = false;
+    render();
+  });
 }
 
 /** The teams the caller sees, for the team names the alerts show. */
@@ -130,9 +143,11 @@ function teamText(teamId) {
 // One polite announcement per burst, of the new alerts only: the list itself is not a live region, so re-rendering it
 // (a dismissal, the clock) announces nothing again.
 function flushAnnouncements() {
-  if (pendingAnnouncements.length === 0) return;
-  const news = pendingAnnouncements;
+  // An alert cleared or dismissed in the meantime (the agent was back at once) is not news any more.
+  const news = pendingAnnouncements.filter((alert) => isShown(byAgent.get(alert.agentId)) && byAgent.get(alert.agentId).raise === alert)
+    .map((alert) => `${alert.agentId}: ${alert.title}. ${alert.what} ${teamText(alert.teamId)}.`);
   pendingAnnouncements = [];
+  if (news.length === 0) return;
   const first = news.slice(0, 3).join(' ');
   announcer.textContent = (news.length === 1 ? 'New alert. ' : `${news.length} new alerts. `) + first
     + (news.length > 3 ? ` And ${news.length - 3} more.` : '');
