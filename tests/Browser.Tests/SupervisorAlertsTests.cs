@@ -241,6 +241,62 @@ public sealed partial class SupervisorAlertsTests(ConsoleSite site, ITestOutputH
         sam.AssertClean();
     }
 
+    /// <summary>
+    /// The same kinds live: the feed's stream is served here (the Gateway cannot cause them yet). An agent whose client is
+    /// gone and back in the same moment is not announced, nor shown; the others are announced as they come.
+    /// </summary>
+    [Fact]
+    public async Task TheFeedKindsOfPresenceLimitsAndShifts_AreAnnouncedLive_ButNotAnAlertClearedAsItCame()
+    {
+        var tenant = ConsoleSite.NewTenant();
+        await site.SetPreferencesAsync(tenant, enabled: true, autoEnd: false, 600, 60);
+        await using var sam = await site.NewPersonAsync("supervisor-sam", output: output);
+        await sam.Page.AddInitScriptAsync(RecordAnnouncements);
+        // The roster reads the view of each agent an event names; these agents exist only in the served stream.
+        sam.ExpectFailedRequests(404);
+
+        var now = DateTimeOffset.UtcNow;
+        var position = 100L;
+        var stream = new System.Text.StringBuilder();
+        void Add(string kind, string agent, object? session = null, Dictionary<string, object?>? more = null)
+        {
+            position += 3;
+            var item = new Dictionary<string, object?>
+            {
+                ["position"] = position, ["eventId"] = Guid.NewGuid(), ["at"] = now, ["kind"] = kind, ["agentId"] = agent,
+                ["sessionId"] = Guid.NewGuid(), ["teamId"] = null, ["session"] = session,
+            };
+            foreach (var (key, value) in more ?? [])
+            {
+                item[key] = value;
+            }
+
+            stream.Append(System.Globalization.CultureInfo.InvariantCulture, $"id: {position}\nevent: {kind}\ndata: {JsonSerializer.Serialize(item)}\n\n");
+        }
+
+        Add("client-gone", "fay", more: new() { ["action"] = "notReady", ["goneSince"] = now.AddSeconds(-30) });
+        Add("client-back", "fay", more: new() { ["goneSince"] = now.AddSeconds(-30) });
+        Add("client-gone", "ava", more: new() { ["action"] = "endSession", ["goneSince"] = now.AddSeconds(-30) });
+        Add("status-limit-reached", "ben", more: new() { ["reason"] = "Lunch", ["action"] = "alert", ["since"] = now.AddMinutes(-31) });
+        Add("session-ended", "cy", new { endReason = "shiftEnded" });
+        var body = stream.ToString();
+
+        // The stream (the live feed has no query); the pages read when the page opens stay the Gateway's.
+        await sam.Context.RouteAsync(url => new Uri(url).AbsolutePath == "/api/v1/events" && new Uri(url).Query.Length == 0, route =>
+            route.FulfillAsync(new() { Status = 200, ContentType = "text/event-stream", Body = body }));
+
+        await SupervisorPage.SignInAsync(sam, tenant, "sam");
+        await Expect(Alert(sam, "ava")).ToContainTextAsync("their work session is ended");
+        await Expect(Alert(sam, "ben")).ToContainTextAsync("Not ready (Lunch)");
+        await Expect(Alert(sam, "cy")).ToContainTextAsync("Shift ended");
+        await Expect(Alert(sam, "fay")).ToHaveCountAsync(0);
+        var announced = await AnnouncedAsync(sam, texts => texts.Any(text => text.Contains("cy: Shift ended", StringComparison.Ordinal)), "the live alerts announced");
+        Assert.Contains(announced, text => text.Contains("ava: Client gone", StringComparison.Ordinal));
+        Assert.Contains(announced, text => text.Contains("ben: Over a limit", StringComparison.Ordinal));
+        Assert.DoesNotContain(announced, text => text.Contains("fay", StringComparison.Ordinal));
+        sam.AssertClean();
+    }
+
     private static ILocator Alerts(Person person) => person.Page.GetByRole(AriaRole.Region, new() { Name = "Alerts", Exact = true });
 
     /// <summary>The alert of <paramref name="agent"/> (one per agent).</summary>
