@@ -4,6 +4,7 @@ import {
   el, svg, countdownText, durationText, endedByText, statusText, showError, saveFile, timeText, dateTimeText, isoDate,
   localDayStart, addDays,
 } from './ui.js';
+import { takeAlertEvent, setAlertTeams, lookBack, onShowAgent } from './supervisor-alerts.js';
 
 const caller = requireCaller(['supervisor', 'admin']);
 const $ = (id) => document.getElementById(id);
@@ -246,6 +247,7 @@ async function loadTeams() {
     picker.append(el('option', { value: filters.teamId }, filters.teamId));
   }
   picker.value = filters.teamId;
+  setAlertTeams(teams);
   $('roster-team-field').hidden = teams.length === 0 && !filters.teamId;
 }
 
@@ -335,7 +337,8 @@ function scheduleSummary() {
   summaryTimers.push(setTimeout(loadSummary, 300), setTimeout(loadSummary, 2000));
 }
 
-function onFeedEvent(kind, event) {
+function onFeedEvent(kind, event, id) {
+  takeAlertEvent(kind, event, id);
   if (SUMMARY_KINDS.has(kind)) scheduleSummary();
   if (!event?.agentId) return;
   const view = agents.get(event.agentId);
@@ -741,7 +744,26 @@ csvLink('concurrency-csv', async () => {
   saveFile(new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' }), `concurrency-${$('day').value}.csv`);
 });
 
+// An alert's agent: their row when the roster shows it, else their sessions in the Sessions report.
+onShowAgent((agentId) => {
+  const row = rows.get(agentId);
+  if (row) {
+    row.setAttribute('tabindex', '-1');
+    row.scrollIntoView({ block: 'nearest' });
+    row.focus();
+    return;
+  }
+  $('agent-filter').value = agentId;
+  loadSessions(true);
+  loadTimecards(true);
+  const heading = $('sessions-heading');
+  heading.setAttribute('tabindex', '-1');
+  heading.scrollIntoView({ block: 'start' });
+  heading.focus();
+});
+
 if (caller) {
+  lookBack().catch((error) => showError(errorRegion, error));
   loadTeams();
   loadSessions(true);
   loadTimecards(true);
