@@ -247,6 +247,9 @@ internal static class WorkSessionMachine
             Record(events, new SessionStarted(NewEventId(now), agentId, now, data.Session.SessionId, Actor.Agent(agentId)));
             SetOwnStatus(events, now, status, reason);
             HasUnsavedChanges = true;
+
+            // A session started inside its shift's warning is told at once.
+            CheckLimits(events, Clock());
             return events;
         }
 

@@ -78,10 +78,10 @@ public sealed class ShiftEndTests
     {
         var agent = AgentAt(Utc("2026-06-15T14:58:00"), Team("17:00", 10));
         var events = agent.Session.Start(AgentStatus.Ready, null);
-        Assert.Empty(events.OfType<ShiftEnding>()); // the start itself records; the deadline is due now
-        Assert.Equal(Utc("2026-06-15T14:50:00"), agent.Session.NextDeadline);
-        var ending = Assert.IsType<ShiftEnding>(Assert.Single(agent.Session.CheckDeadlines()));
-        Assert.Equal(Utc("2026-06-15T15:00:00"), ending.EndsAt);
+
+        var ending = Assert.Single(events.OfType<ShiftEnding>());
+        Assert.Equal((Utc("2026-06-15T14:58:00"), Utc("2026-06-15T15:00:00")), (ending.At, ending.EndsAt));
+        Assert.Equal(Utc("2026-06-15T15:00:00"), agent.Session.NextDeadline);
     }
 
     [Fact]
