@@ -399,7 +399,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
             && entry.LimitAt is null && entry.LimitAction is null && entry.Since is null && entry.EndsAt is null
             ? null
             : JsonSerializer.Serialize(
-                new EventDetails(entry.Deadline, entry.Cause, entry.Session, entry.Preferences, Team: entry.Team, LimitAt: entry.LimitAt, Action: entry.LimitAction, Since: entry.Since, EndsAt: entry.EndsAt),
+                new EventDetails(entry.Deadline, entry.Cause, entry.Session, entry.Preferences, Team: entry.Team, LimitAt: entry.LimitAt, Action: Name(entry.LimitAction), Since: entry.Since, EndsAt: entry.EndsAt),
                 DetailsJson);
 
     /// <summary>
@@ -454,7 +454,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
         string? PreviousTeamId = null,
         Team? Team = null,
         DateTimeOffset? LimitAt = null,
-        StatusLimitAction? Action = null,
+        string? Action = null,
         DateTimeOffset? Since = null,
         DateTimeOffset? EndsAt = null);
 }

@@ -261,7 +261,7 @@ public sealed record EffectivePreferencesResponse(
     ImmutableArray<string> NotReadyReasons,
     string? TeamId,
     PreferenceSources Source,
-    ImmutableArray<NotReadyLimit> NotReadyLimits = default,
+    IReadOnlyList<NotReadyLimit>? NotReadyLimits = null,
     ShiftEnd? ShiftEnd = null,
     string? TimeZone = null)
 {

@@ -116,7 +116,7 @@ public sealed record PreferenceChange(
     [property: Id(6)] int GracePeriodSeconds,
     [property: Id(7)] ImmutableArray<string> NotReadyReasons,
     [property: Id(8)] SupervisorScope SupervisorScope = SupervisorScope.Tenant,
-    [property: Id(9)] ImmutableArray<NotReadyLimit> NotReadyLimits = default)
+    [property: Id(9)] IReadOnlyList<NotReadyLimit>? NotReadyLimits = null)
 {
     /// <summary>Equal when every value is, the reasons compared in order (an array compares by reference).</summary>
     /// <param name="other">The change to compare with.</param>
@@ -125,7 +125,7 @@ public sealed record PreferenceChange(
         && (Version, UpdatedAt, UpdatedBy, WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, SupervisorScope)
             == (other.Version, other.UpdatedAt, other.UpdatedBy, other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.SupervisorScope)
         && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan())
-        && NotReadyLimits.SameAs(other.NotReadyLimits);
+        && (NotReadyLimits ?? []).SequenceEqual(other.NotReadyLimits ?? []);
 
     /// <summary>A hash consistent with <see cref="Equals(PreferenceChange?)"/>.</summary>
     public override int GetHashCode() => HashCode.Combine(Version, UpdatedAt, UpdatedBy, WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds);
@@ -210,7 +210,7 @@ public static class FeedEventKinds
 /// <param name="PreviousTeamId">For an agent's team change, the team it left (null: none).</param>
 /// <param name="Team">For a team change, the team as stored; null when it was deleted.</param>
 /// <param name="LimitAt">For a not-ready limit's warning: when the limit is reached.</param>
-/// <param name="Action">For a not-ready limit reached: <c>alert</c> or <c>endSession</c>.</param>
+/// <param name="Action">For a not-ready limit reached: <c>alert</c> or <c>endSession</c> (a wire name, so other kinds can name their own actions).</param>
 /// <param name="Since">For a not-ready limit reached: since when the agent has been not ready for the reason.</param>
 /// <param name="EndsAt">For a shift's end announced: when the session ends.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.FeedEvent")]
@@ -234,6 +234,6 @@ public sealed record FeedEvent(
     [property: Id(16)] string? PreviousTeamId = null,
     [property: Id(17)] Team? Team = null,
     [property: Id(20)] DateTimeOffset? LimitAt = null,
-    [property: Id(21)] StatusLimitAction? Action = null,
+    [property: Id(21)] string? Action = null,
     [property: Id(22)] DateTimeOffset? Since = null,
     [property: Id(23)] DateTimeOffset? EndsAt = null);
