@@ -1,4 +1,5 @@
 using WorkSessions.Contracts;
+using WorkSessions.Domain.Limits;
 
 namespace WorkSessions.Domain;
 
@@ -89,6 +90,12 @@ internal sealed class OpenSession
     public double NotReadySeconds { get; set; }
 
     public double OccupiedSeconds { get; set; }
+
+    /// <summary>What the agent was told of its current status's not-ready limit (docs/architecture.md#limits).</summary>
+    public StatusLimitNotice? StatusLimitNotice { get; set; }
+
+    /// <summary>What the agent was told of its shift's end (docs/architecture.md#shift-end).</summary>
+    public ShiftNotice? ShiftNotice { get; set; }
 
     public OpenSession Copy() => (OpenSession)MemberwiseClone();
 }

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using WorkSessions.Contracts;
+using WorkSessions.Domain.Limits;
 
 namespace WorkSessions.Domain;
 
@@ -35,6 +36,7 @@ public sealed record PreferenceRules(int MinimumInactivityTimeoutSeconds, int Mi
         }
 
         problems.AddRange(NotReadyReasonProblems(preferences.NotReadyReasons));
+        problems.AddRange(LimitRules.NotReadyLimitProblems("notReadyLimits", preferences.NotReadyLimits, preferences.NotReadyReasons));
         if (!Enum.IsDefined(preferences.SupervisorScope))
         {
             problems.Add("supervisorScope must be tenant or teams");
@@ -50,7 +52,9 @@ public sealed record PreferenceRules(int MinimumInactivityTimeoutSeconds, int Mi
     /// Throws <c>invalid_preferences</c> naming every override out of range, in the same form as <see cref="Validate(WorkSessionPreferences)"/>;
     /// a field left null inherits the tenant's value and is not judged.
     /// </summary>
-    public void Validate(TeamPreferenceOverrides overrides)
+    /// <param name="overrides">The team's overrides.</param>
+    /// <param name="notReadyReasons">The tenant's not-ready reasons, which the team's not-ready limits must name.</param>
+    public void Validate(TeamPreferenceOverrides overrides, IReadOnlyList<string> notReadyReasons)
     {
         ArgumentNullException.ThrowIfNull(overrides);
         var problems = new List<string>();
@@ -63,6 +67,13 @@ public sealed record PreferenceRules(int MinimumInactivityTimeoutSeconds, int Mi
         {
             problems.Add($"preferences.gracePeriodSeconds must be between {MinimumGracePeriodSeconds} and {MaximumGracePeriodSeconds}");
         }
+
+        if (overrides.NotReadyLimits is { } limits)
+        {
+            problems.AddRange(LimitRules.NotReadyLimitProblems("preferences.notReadyLimits", limits, notReadyReasons));
+        }
+
+        problems.AddRange(LimitRules.ShiftEndProblems("preferences.shiftEnd", overrides.ShiftEnd));
 
         if (problems.Count > 0)
         {

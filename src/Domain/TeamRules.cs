@@ -29,10 +29,11 @@ public static partial class TeamRules
     /// <param name="teamId">The team's id: the pattern of tenant ids.</param>
     /// <param name="definition">What the admin sent.</param>
     /// <param name="rules">The bounds of each preference.</param>
+    /// <param name="notReadyReasons">The tenant's not-ready reasons, which the team's not-ready limits must name.</param>
     /// <exception cref="WorkSessionException">
     /// <c>invalid_id</c>, <c>invalid_argument</c> (name, supervisors), <c>invalid_time_zone</c>, <c>invalid_preferences</c>.
     /// </exception>
-    public static TeamDefinition Normalize(string? teamId, TeamDefinition? definition, PreferenceRules rules)
+    public static TeamDefinition Normalize(string? teamId, TeamDefinition? definition, PreferenceRules rules, IReadOnlyList<string>? notReadyReasons = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         if (!AgentKey.IsValidTenantId(teamId))
@@ -73,7 +74,7 @@ public static partial class TeamRules
         }
 
         var preferences = definition.Preferences ?? TeamPreferenceOverrides.None;
-        rules.Validate(preferences);
+        rules.Validate(preferences, notReadyReasons ?? WorkSessionPreferences.DefaultNotReadyReasons);
         return new TeamDefinition(name, TimeZone(definition.TimeZone), trimmed.ToImmutable(), preferences);
     }
 
@@ -90,8 +91,9 @@ public static partial class TeamRules
         var source = new PreferenceSources(
             SourceOf(overrides.AutoEndEnabled),
             SourceOf(overrides.InactivityTimeoutSeconds),
-            SourceOf(overrides.GracePeriodSeconds));
-        return new EffectivePreferences(EffectiveValues(tenant, team), team?.TeamId, source);
+            SourceOf(overrides.GracePeriodSeconds),
+            SourceOf(overrides.NotReadyLimits));
+        return new EffectivePreferences(EffectiveValues(tenant, team), team?.TeamId, source, overrides.ShiftEnd, team is null ? null : team.TimeZone ?? DefaultTimeZone);
     }
 
     /// <summary>
@@ -113,6 +115,7 @@ public static partial class TeamRules
             AutoEndEnabled = overrides.AutoEndEnabled ?? tenant.AutoEndEnabled,
             InactivityTimeoutSeconds = overrides.InactivityTimeoutSeconds ?? tenant.InactivityTimeoutSeconds,
             GracePeriodSeconds = overrides.GracePeriodSeconds ?? tenant.GracePeriodSeconds,
+            NotReadyLimits = overrides.NotReadyLimits ?? tenant.NotReadyLimits,
         };
     }
 
@@ -170,11 +173,22 @@ public static partial class TeamRules
     public static bool CatchesUp(TeamMembership held, TeamMembership? answer)
     {
         ArgumentNullException.ThrowIfNull(held);
-        return answer is null || (answer.TeamId == held.TeamId && answer.Version >= held.Version && answer.Preferences != held.Preferences);
+        return answer is null
+            || (answer.TeamId == held.TeamId && answer.Version >= held.Version && (answer.Preferences != held.Preferences || answer.TimeZone != held.TimeZone));
     }
 
     private static PreferenceSource SourceOf<T>(T? value)
         where T : struct => value is null ? PreferenceSource.Tenant : PreferenceSource.Team;
+
+    /// <summary>Whether a team change must reach its agents: other overrides, or another time zone (the shift's end is in it).</summary>
+    /// <param name="before">The team before the change.</param>
+    /// <param name="after">The team after it.</param>
+    public static bool AgentsMustLearn(Team before, Team after)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        return after.Preferences != before.Preferences || after.TimeZone != before.TimeZone;
+    }
 
     private static string TimeZone(string? name)
     {

@@ -1,4 +1,5 @@
 using WorkSessions.Contracts;
+using WorkSessions.Domain.Limits;
 
 namespace WorkSessions.Domain;
 
@@ -35,6 +36,8 @@ namespace WorkSessions.Domain;
 /// warned  BeginEngagement       → occupied: WarningCleared(engagementBegan)
 /// warned  grace deadline        → none: SessionEnded(inactivityTimeout), StatusChanged(offline)
 /// warned  Activate              → a grace deadline that passed meanwhile starts again in full: InactivityWarned
+/// open    limits (SessionLimits)→ StatusLimitWarned, StatusLimitReached (endSession: SessionEnded(statusLimit)); ShiftEnding,
+///                                 SessionEnded(shiftEnded) — never with an engagement open: checked again when it ends
 /// any     Preferences, Team     → feature off: SessionEnded(featureDisabled), status kept; auto-end off in warned:
 ///                                 WarningCleared(autoEndDisabled); a shorter timeout already past: InactivityWarned;
 ///                                 a longer grace period in warned: the prompt's deadline moves to warnedAt + grace
@@ -124,7 +127,8 @@ internal static class WorkSessionMachine
         TeamRules.EffectiveValues(state.Preferences.Preferences, state.Team);
 
     /// <summary>The earliest time at which <see cref="WorkSessionCommand.CheckDeadlines"/> has something to do.</summary>
-    public static DateTimeOffset? NextDeadline(AgentState state) => state.Session?.GraceDeadline ?? InactivityDeadline(state);
+    public static DateTimeOffset? NextDeadline(AgentState state) =>
+        Earlier(state.Session?.GraceDeadline ?? InactivityDeadline(state), SessionLimits.NextDeadline(state, EffectivePreferences(state)));
 
     /// <summary>
     /// Whether a durable wake-up is needed: while a session is open, so that its deadlines survive a lost silo and
@@ -184,6 +188,8 @@ internal static class WorkSessionMachine
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
+    private static DateTimeOffset? Earlier(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null || a < b ? a : b;
+
     /// <summary>One command's run over a copy of the state: the rules of the table above, the only code that changes an <see cref="AgentState"/>.</summary>
     private sealed class Step(string agentId, AgentState data, TimeProvider timeProvider)
     {
@@ -241,6 +247,9 @@ internal static class WorkSessionMachine
             Record(events, new SessionStarted(NewEventId(now), agentId, now, data.Session.SessionId, Actor.Agent(agentId)));
             SetOwnStatus(events, now, status, reason);
             HasUnsavedChanges = true;
+
+            // A session started inside its shift's warning is told at once.
+            CheckLimits(events, Clock());
             return events;
         }
 
@@ -362,6 +371,9 @@ internal static class WorkSessionMachine
             if (data.Session is { } session)
             {
                 session.LastActivityAt = Later(session.LastActivityAt, now);
+
+                // A limit's end that waited for the engagement comes now.
+                events.AddRange(CheckDeadlines());
             }
 
             return events;
@@ -381,7 +393,21 @@ internal static class WorkSessionMachine
                 Warn(events, Now());
             }
 
+            CheckLimits(events, clock);
             return events;
+        }
+
+        /// <summary>Not-ready limits and the shift's end (docs/architecture.md#limits): their warnings, and the end they call for.</summary>
+        private void CheckLimits(List<AgentEvent> events, DateTimeOffset clock)
+        {
+            var now = Now();
+            var found = new List<AgentEvent>();
+            var end = SessionLimits.Check(agentId, data, Preferences, clock, now, found);
+            found.ForEach(limitEvent => Record(events, limitEvent));
+            if (end is { } reason)
+            {
+                EndSession(events, now, reason, endedBy: null, note: null);
+            }
         }
 
         /// <summary>

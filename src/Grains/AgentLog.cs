@@ -29,6 +29,9 @@ internal static partial class AgentLog
                 case WarningCleared cleared:
                     WarningCleared(logger, agentKey, cleared.Cause);
                     break;
+                case StatusLimitWarned or StatusLimitReached or ShiftEnding:
+                    LimitNotice(logger, agentKey, agentEvent);
+                    break;
             }
         }
     }
@@ -53,6 +56,9 @@ internal static partial class AgentLog
 
     [LoggerMessage(LogLevel.Information, "Agent {AgentKey} status {From} → {To} ({Reason}) by {ActorRole}")]
     private static partial void StatusChanged(ILogger logger, string agentKey, AgentStatus from, AgentStatus to, string? reason, ActorRole actorRole);
+
+    [LoggerMessage(LogLevel.Information, "Agent {AgentKey}: {LimitEvent}")]
+    private static partial void LimitNotice(ILogger logger, string agentKey, AgentEvent limitEvent);
 
     [LoggerMessage(LogLevel.Information, "Agent {AgentKey} prompt withdrawn: {Cause}")]
     private static partial void WarningCleared(ILogger logger, string agentKey, WarningClearedCause cause);

@@ -66,7 +66,10 @@ internal sealed class TeamGrain(
 
     public async Task<TeamPutResult> Put(TeamDefinition definition, long? expectedVersion, string updatedBy)
     {
-        var normalized = TeamRules.Normalize(TeamId, definition, options.Value.PreferenceRules);
+        var reasons = definition?.Preferences?.NotReadyLimits is { Length: > 0 }
+            ? (await GrainFactory.GetTenantGrain(TenantId).GetPreferences()).Preferences.NotReadyReasons
+            : WorkSessionPreferences.DefaultNotReadyReasons;
+        var normalized = TeamRules.Normalize(TeamId, definition, options.Value.PreferenceRules, reasons);
         ExpectedVersion.Check(expectedVersion, Current?.Version ?? 0, "The team is");
         var created = Current is null;
         if (created && _state.State.Members.Count > 0)
@@ -78,7 +81,7 @@ internal sealed class TeamGrain(
         var version = _state.State.Version + 1;
         var team = new Team(
             TeamId, normalized.Name, normalized.TimeZone!, normalized.Supervisors, normalized.Preferences!, _members.Count, version, timeProvider.GetUtcNow(), updatedBy);
-        var pushOwed = !created && team.Preferences != Current!.Preferences;
+        var pushOwed = !created && TeamRules.AgentsMustLearn(Current!, team);
         var wasPushed = _pushedVersion == _state.State.Version;
         await _state.WriteAsync(
             _state.State with { Team = team, Version = version, Members = created ? [] : _state.State.Members },
@@ -123,7 +126,7 @@ internal sealed class TeamGrain(
 
         var version = _state.State.Version + 1;
         var now = timeProvider.GetUtcNow();
-        var membership = new TeamMembership(TeamId, team.Preferences, version);
+        var membership = new TeamMembership(TeamId, team.Preferences, version, team.TimeZone);
         var previousTeams = new Dictionary<string, string?>(StringComparer.Ordinal);
         _members.Adding(adding);
         try
@@ -182,7 +185,7 @@ internal sealed class TeamGrain(
 
     public Task<TeamMembership?> GetMembership(string agentId) =>
         Task.FromResult(Current is { } team && _members.HoldsOrIsAdding(agentId)
-            ? new TeamMembership(TeamId, team.Preferences, team.Version)
+            ? new TeamMembership(TeamId, team.Preferences, team.Version, team.TimeZone)
             : null);
 
     public async Task MembersLeft(IReadOnlyList<string> agentIds)
@@ -287,7 +290,7 @@ internal sealed class TeamGrain(
                     {
                         await (team is null
                             ? Agents(agentId).LeaveTeam(TeamId)
-                            : Agents(agentId).TeamChanged(new TeamMembership(TeamId, team.Preferences, version)));
+                            : Agents(agentId).TeamChanged(new TeamMembership(TeamId, team.Preferences, version, team.TimeZone)));
                     }
                     catch (Exception exception) when (exception is not OperationCanceledException)
                     {

@@ -383,7 +383,11 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
             details?.Preferences,
             reader.IsDBNull(13) ? details?.TeamId : reader.GetString(13),
             reader.IsDBNull(14) ? details?.PreviousTeamId : reader.GetString(14),
-            details?.Team);
+            details?.Team,
+            details?.LimitAt,
+            details?.Action,
+            details?.Since,
+            details?.EndsAt);
     }
 
     /// <summary>
@@ -392,8 +396,11 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
     /// </summary>
     private static string? Details(ReportEntry entry) =>
         entry.Deadline is null && entry.Cause is null && entry.Session is null && entry.Preferences is null && entry.Team is null
+            && entry.LimitAt is null && entry.LimitAction is null && entry.Since is null && entry.EndsAt is null
             ? null
-            : JsonSerializer.Serialize(new EventDetails(entry.Deadline, entry.Cause, entry.Session, entry.Preferences, Team: entry.Team), DetailsJson);
+            : JsonSerializer.Serialize(
+                new EventDetails(entry.Deadline, entry.Cause, entry.Session, entry.Preferences, Team: entry.Team, LimitAt: entry.LimitAt, Action: Name(entry.LimitAction), Since: entry.Since, EndsAt: entry.EndsAt),
+                DetailsJson);
 
     /// <summary>
     /// Text as both databases take it. PostgreSQL refuses NUL in text and Npgsql refuses half a surrogate pair; one such
@@ -445,5 +452,9 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
         TenantPreferences? Preferences,
         string? TeamId = null,
         string? PreviousTeamId = null,
-        Team? Team = null);
+        Team? Team = null,
+        DateTimeOffset? LimitAt = null,
+        string? Action = null,
+        DateTimeOffset? Since = null,
+        DateTimeOffset? EndsAt = null);
 }

@@ -26,7 +26,11 @@ internal sealed record ReportEntry(
     TenantPreferences? Preferences = null,
     string? TeamId = null,
     string? PreviousTeamId = null,
-    Team? Team = null)
+    Team? Team = null,
+    DateTimeOffset? LimitAt = null,
+    StatusLimitAction? LimitAction = null,
+    DateTimeOffset? Since = null,
+    DateTimeOffset? EndsAt = null)
 {
     /// <summary>The entries of a stored transition, in order, each with the agent's team at the time.</summary>
     /// <param name="tenantId">The agent's tenant.</param>
@@ -59,6 +63,15 @@ internal sealed record ReportEntry(
                 SessionEnded ended => new ReportEntry(
                     ended.EventId, tenantId, ended.AgentId, ended.Record.SessionId, ended.At, FeedEventKinds.SessionEnded,
                     Reason: null, Actor: EndActor(ended.Record), Note: ended.Record.Note, Session: ended.Record, TeamId: teamId),
+                StatusLimitWarned warned => new ReportEntry(
+                    warned.EventId, tenantId, warned.AgentId, warned.SessionId, warned.At, FeedEventKinds.StatusLimitWarning,
+                    Reason: warned.Reason, Actor: Actor.System, TeamId: teamId, LimitAt: warned.LimitAt),
+                StatusLimitReached reached => new ReportEntry(
+                    reached.EventId, tenantId, reached.AgentId, reached.SessionId, reached.At, FeedEventKinds.StatusLimitReached,
+                    Reason: reached.Reason, Actor: Actor.System, TeamId: teamId, LimitAction: reached.Action, Since: reached.Since),
+                ShiftEnding ending => new ReportEntry(
+                    ending.EventId, tenantId, ending.AgentId, ending.SessionId, ending.At, FeedEventKinds.ShiftEnding,
+                    Actor: Actor.System, TeamId: teamId, EndsAt: ending.EndsAt),
                 _ => throw new InvalidOperationException($"No report entry for {agentEvent.GetType().Name}."),
             });
         }

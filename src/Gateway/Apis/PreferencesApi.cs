@@ -74,7 +74,7 @@ public static class PreferencesApi
         var expectedVersion = ParseIfMatch(httpRequest.Headers.IfMatch.ToString());
         var tenant = grains.GetTenantGrain(caller.TenantId);
         var preferences = request.ToPreferences();
-        if (request.NotReadyReasons is null || request.SupervisorScope is null)
+        if (request.NotReadyReasons is null || request.SupervisorScope is null || request.NotReadyLimits is null)
         {
             // A client from before the reasons (or the scope) existed sends the settings it knows only: it must not
             // reset the tenant's reasons to the defaults, nor widen a scoped tenant back to tenant-wide. A change of
@@ -85,6 +85,7 @@ public static class PreferencesApi
             {
                 NotReadyReasons = request.NotReadyReasons is null ? stored.NotReadyReasons : preferences.NotReadyReasons,
                 SupervisorScope = request.SupervisorScope is null ? stored.SupervisorScope : preferences.SupervisorScope,
+                NotReadyLimits = request.NotReadyLimits is null ? stored.NotReadyLimits : preferences.NotReadyLimits,
             };
         }
 
@@ -129,13 +130,15 @@ public static class PreferencesApi
 /// <param name="GracePeriodSeconds">Seconds the agent has to answer the prompt.</param>
 /// <param name="NotReadyReasons">The not-ready reasons the status menu offers; left out, the tenant keeps its own.</param>
 /// <param name="SupervisorScope"><c>tenant</c> (every supervisor sees the whole tenant) or <c>teams</c> (a supervisor sees the agents of the teams that list them).</param>
+/// <param name="NotReadyLimits">Time limits on not-ready reasons (docs/architecture.md#limits); left out, the tenant keeps its own.</param>
 public sealed record PreferencesRequest(
     bool? WorkSessionsEnabled,
     bool? AutoEndEnabled,
     int? InactivityTimeoutSeconds,
     int? GracePeriodSeconds,
     IReadOnlyList<string>? NotReadyReasons = null,
-    string? SupervisorScope = null)
+    string? SupervisorScope = null,
+    IReadOnlyList<NotReadyLimit>? NotReadyLimits = null)
 {
     /// <summary>The wire names of <see cref="Contracts.SupervisorScope"/>.</summary>
     public static IReadOnlyDictionary<string, SupervisorScope> SupervisorScopes { get; } =
@@ -168,6 +171,7 @@ public sealed record PreferencesRequest(
         {
             NotReadyReasons = NotReadyReasons is null ? default : [.. NotReadyReasons],
             SupervisorScope = scope,
+            NotReadyLimits = NotReadyLimits is null ? [] : [.. NotReadyLimits],
         };
     }
 }
@@ -182,7 +186,8 @@ public sealed record PreferencesResponse(
     long Version,
     DateTimeOffset? UpdatedAt,
     string? UpdatedBy,
-    SupervisorScope SupervisorScope = SupervisorScope.Tenant)
+    SupervisorScope SupervisorScope = SupervisorScope.Tenant,
+    IReadOnlyList<NotReadyLimit>? NotReadyLimits = null)
 {
     public static PreferencesResponse From(TenantPreferences stored) => new(
         stored.Preferences.WorkSessionsEnabled,
@@ -193,14 +198,16 @@ public sealed record PreferencesResponse(
         stored.Version,
         stored.UpdatedAt,
         stored.UpdatedBy,
-        stored.Preferences.SupervisorScope);
+        stored.Preferences.SupervisorScope,
+        stored.Preferences.NotReadyLimits);
 
     /// <summary>Equal when every value is, the reasons compared in order (a list compares by reference).</summary>
     public bool Equals(PreferencesResponse? other) =>
         other is not null
         && (WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, Version, UpdatedAt, UpdatedBy, SupervisorScope)
             == (other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.Version, other.UpdatedAt, other.UpdatedBy, other.SupervisorScope)
-        && NotReadyReasons.SequenceEqual(other.NotReadyReasons, StringComparer.Ordinal);
+        && NotReadyReasons.SequenceEqual(other.NotReadyReasons, StringComparer.Ordinal)
+        && (NotReadyLimits ?? []).SequenceEqual(other.NotReadyLimits ?? []);
 
     public override int GetHashCode() =>
         HashCode.Combine(WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, NotReadyReasons.Count, Version, UpdatedAt, UpdatedBy);

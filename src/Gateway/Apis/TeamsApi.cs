@@ -250,6 +250,9 @@ public sealed record TeamMember(string AgentId);
 /// <param name="NotReadyReasons">Tenant-wide: the not-ready reasons the status menu offers.</param>
 /// <param name="TeamId">The agent's team; null when it belongs to none.</param>
 /// <param name="Source">Where each field a team may override comes from: <c>tenant</c> or <c>team</c>.</param>
+/// <param name="NotReadyLimits">Time limits on not-ready reasons: the team's list when it has one, else the tenant's.</param>
+/// <param name="ShiftEnd">The team's end of shift, in <paramref name="TimeZone"/>; null when none.</param>
+/// <param name="TimeZone">The team's time zone; null in no team.</param>
 public sealed record EffectivePreferencesResponse(
     bool WorkSessionsEnabled,
     bool AutoEndEnabled,
@@ -257,12 +260,15 @@ public sealed record EffectivePreferencesResponse(
     int GracePeriodSeconds,
     ImmutableArray<string> NotReadyReasons,
     string? TeamId,
-    PreferenceSources Source)
+    PreferenceSources Source,
+    IReadOnlyList<NotReadyLimit>? NotReadyLimits = null,
+    ShiftEnd? ShiftEnd = null,
+    string? TimeZone = null)
 {
     public static EffectivePreferencesResponse From(EffectivePreferences effective)
     {
         ArgumentNullException.ThrowIfNull(effective);
         var p = effective.Preferences;
-        return new(p.WorkSessionsEnabled, p.AutoEndEnabled, p.InactivityTimeoutSeconds, p.GracePeriodSeconds, p.NotReadyReasons, effective.TeamId, effective.Source);
+        return new(p.WorkSessionsEnabled, p.AutoEndEnabled, p.InactivityTimeoutSeconds, p.GracePeriodSeconds, p.NotReadyReasons, effective.TeamId, effective.Source, p.NotReadyLimits, effective.ShiftEnd, effective.TimeZone);
     }
 }

@@ -152,6 +152,9 @@ public static class AgentEventStream
         SessionEnded ended => ("session-ended", ended.Record),
         StatusChanged changed => ("status-changed", new { changed.SessionId, changed.At, changed.From, changed.To, changed.Reason, changed.Actor }),
         SessionStarted started => ("session-started", new { started.SessionId, StartedAt = started.At }),
+        StatusLimitWarned warned => ("status-limit-warning", new { warned.SessionId, warned.At, warned.Reason, warned.LimitAt }),
+        StatusLimitReached reached => ("status-limit-reached", new { reached.SessionId, reached.At, reached.Reason, reached.Action, reached.Since }),
+        ShiftEnding ending => ("shift-ending", new { ending.SessionId, ending.At, ending.EndsAt }),
         _ => ("event", agentEvent),
     };
 

@@ -15,6 +15,9 @@ namespace WorkSessions.Contracts;
 [JsonDerivedType(typeof(InactivityWarned), "inactivityWarned")]
 [JsonDerivedType(typeof(WarningCleared), "warningCleared")]
 [JsonDerivedType(typeof(SessionEnded), "sessionEnded")]
+[JsonDerivedType(typeof(StatusLimitWarned), "statusLimitWarned")]
+[JsonDerivedType(typeof(StatusLimitReached), "statusLimitReached")]
+[JsonDerivedType(typeof(ShiftEnding), "shiftEnding")]
 public abstract record AgentEvent(
     [property: Id(0)] Guid EventId,
     [property: Id(1)] string AgentId,

@@ -46,6 +46,12 @@ public enum EndReason
 
     /// <summary>An admin turned the work-sessions feature off for the tenant.</summary>
     FeatureDisabled = 4,
+
+    /// <summary>The agent stayed not ready for a reason longer than its limit, whose action ends the session.</summary>
+    StatusLimit = 6,
+
+    /// <summary>The agent's team's shift ended.</summary>
+    ShiftEnded = 7,
 }
 
 /// <summary>The role in which someone acted on a session.</summary>

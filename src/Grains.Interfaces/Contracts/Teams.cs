@@ -9,14 +9,44 @@ namespace WorkSessions.Contracts;
 /// <param name="AutoEndEnabled">Whether inactive agents of the team are prompted and then switched to offline.</param>
 /// <param name="InactivityTimeoutSeconds">Seconds without activity before the prompt.</param>
 /// <param name="GracePeriodSeconds">Seconds the agent has to answer the prompt.</param>
+/// <param name="NotReadyLimits">The time limits on not-ready reasons: the whole list replaces the tenant's ([] limits nothing).</param>
+/// <param name="ShiftEnd">The end of the team's shift in its time zone; a team-only preference (null: none).</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.TeamPreferenceOverrides")]
 public sealed record TeamPreferenceOverrides(
     [property: Id(0)] bool? AutoEndEnabled = null,
     [property: Id(1)] int? InactivityTimeoutSeconds = null,
-    [property: Id(2)] int? GracePeriodSeconds = null)
+    [property: Id(2)] int? GracePeriodSeconds = null,
+    [property: Id(5)] ImmutableArray<NotReadyLimit>? NotReadyLimits = null,
+    [property: Id(6)] ShiftEnd? ShiftEnd = null)
 {
     /// <summary>Nothing overridden: the team's agents follow the tenant.</summary>
     public static TeamPreferenceOverrides None { get; } = new();
+
+    /// <summary>Equal when every value is, the limits compared by value (an array compares by reference).</summary>
+    /// <param name="other">The overrides to compare with.</param>
+    public bool Equals(TeamPreferenceOverrides? other) =>
+        other is not null
+        && AutoEndEnabled == other.AutoEndEnabled
+        && InactivityTimeoutSeconds == other.InactivityTimeoutSeconds
+        && GracePeriodSeconds == other.GracePeriodSeconds
+        && NotReadyLimits.SameAs(other.NotReadyLimits)
+        && ShiftEnd == other.ShiftEnd;
+
+    /// <summary>A hash consistent with <see cref="Equals(TeamPreferenceOverrides?)"/>.</summary>
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(AutoEndEnabled);
+        hash.Add(InactivityTimeoutSeconds);
+        hash.Add(GracePeriodSeconds);
+        hash.Add(ShiftEnd);
+        foreach (var limit in NotReadyLimits ?? [])
+        {
+            hash.Add(limit);
+        }
+
+        return hash.ToHashCode();
+    }
 }
 
 /// <summary>A team as an admin defines it: everything but its members, its version and its audit fields.</summary>
@@ -60,11 +90,13 @@ public sealed record Team(
 /// <param name="TeamId">The team.</param>
 /// <param name="Preferences">The team's overrides.</param>
 /// <param name="Version">The team's version these overrides come from.</param>
+/// <param name="TimeZone">The team's IANA time zone, which its <see cref="TeamPreferenceOverrides.ShiftEnd"/> is in; null is <c>UTC</c>.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.TeamMembership")]
 public sealed record TeamMembership(
     [property: Id(0)] string TeamId,
     [property: Id(1)] TeamPreferenceOverrides Preferences,
-    [property: Id(2)] long Version);
+    [property: Id(2)] long Version,
+    [property: Id(3)] string? TimeZone = null);
 
 /// <summary>Where an effective preference comes from.</summary>
 public enum PreferenceSource
@@ -80,21 +112,27 @@ public enum PreferenceSource
 /// <param name="AutoEndEnabled">Where <c>autoEndEnabled</c> comes from.</param>
 /// <param name="InactivityTimeoutSeconds">Where <c>inactivityTimeoutSeconds</c> comes from.</param>
 /// <param name="GracePeriodSeconds">Where <c>gracePeriodSeconds</c> comes from.</param>
+/// <param name="NotReadyLimits">Where <c>notReadyLimits</c> comes from.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.PreferenceSources")]
 public sealed record PreferenceSources(
     [property: Id(0)] PreferenceSource AutoEndEnabled,
     [property: Id(1)] PreferenceSource InactivityTimeoutSeconds,
-    [property: Id(2)] PreferenceSource GracePeriodSeconds);
+    [property: Id(2)] PreferenceSource GracePeriodSeconds,
+    [property: Id(5)] PreferenceSource NotReadyLimits = PreferenceSource.Tenant);
 
 /// <summary>The preferences that apply to one agent: its team's overrides over its tenant's.</summary>
 /// <param name="Preferences">The values in force.</param>
 /// <param name="TeamId">The agent's team; null when it belongs to none.</param>
 /// <param name="Source">Where each field a team may override comes from.</param>
+/// <param name="ShiftEnd">The team's end of shift (a team-only preference); null when none.</param>
+/// <param name="TimeZone">The team's time zone, which <paramref name="ShiftEnd"/> is in; null in no team.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.EffectivePreferences")]
 public sealed record EffectivePreferences(
     [property: Id(0)] WorkSessionPreferences Preferences,
     [property: Id(1)] string? TeamId,
-    [property: Id(2)] PreferenceSources Source);
+    [property: Id(2)] PreferenceSources Source,
+    [property: Id(3)] ShiftEnd? ShiftEnd = null,
+    [property: Id(4)] string? TimeZone = null);
 
 /// <summary>What a bulk change of a team's members did.</summary>
 /// <param name="Added">Agents that were in no team and joined this one.</param>

@@ -43,6 +43,21 @@ public sealed record WorkSessionPreferences(
     [Id(5)]
     public SupervisorScope SupervisorScope { get; init; }
 
+    // Orleans and System.Text.Json fill this without a constructor, as the reasons above: an older silo's message or
+    // stored JSON without the field leaves the list empty (no limits).
+    [Id(8)]
+    private readonly ImmutableArray<NotReadyLimit> _notReadyLimits = [];
+
+    /// <summary>
+    /// Time limits on not-ready reasons (docs/architecture.md#limits): at most one per reason, each reason one of
+    /// <see cref="NotReadyReasons"/>; empty (the default) limits nothing.
+    /// </summary>
+    public ImmutableArray<NotReadyLimit> NotReadyLimits
+    {
+        get => _notReadyLimits.IsDefault ? [] : _notReadyLimits;
+        init => _notReadyLimits = value.IsDefault ? [] : value;
+    }
+
     /// <summary>The inactivity timeout as a duration.</summary>
     [JsonIgnore]
     public TimeSpan InactivityTimeout => TimeSpan.FromSeconds(InactivityTimeoutSeconds);
@@ -60,7 +75,8 @@ public sealed record WorkSessionPreferences(
         && InactivityTimeoutSeconds == other.InactivityTimeoutSeconds
         && GracePeriodSeconds == other.GracePeriodSeconds
         && SupervisorScope == other.SupervisorScope
-        && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan());
+        && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan())
+        && NotReadyLimits.SameAs(other.NotReadyLimits);
 
     /// <summary>A hash of every value, consistent with <see cref="Equals(WorkSessionPreferences?)"/>.</summary>
     public override int GetHashCode()
@@ -74,6 +90,11 @@ public sealed record WorkSessionPreferences(
         foreach (var reason in NotReadyReasons)
         {
             hash.Add(reason, StringComparer.Ordinal);
+        }
+
+        foreach (var limit in NotReadyLimits)
+        {
+            hash.Add(limit);
         }
 
         return hash.ToHashCode();

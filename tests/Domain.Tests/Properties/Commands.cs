@@ -1,5 +1,7 @@
+using System.Globalization;
 using CsCheck;
 using WorkSessions.Contracts;
+using WorkSessions.Domain.Limits;
 
 namespace WorkSessions.Domain.Tests.Properties;
 
@@ -31,13 +33,33 @@ internal enum Staleness
 /// The tenant pushes preferences; <see cref="Staleness"/> picks a newer, the same or an older version than the agent
 /// holds (older: the tenant was restored from a backup, and its version is the one that counts).
 /// </summary>
-internal sealed record PreferencesCommand(bool Enabled, bool AutoEnd, int TimeoutSeconds, int GraceSeconds, Staleness Staleness, string UpdatedBy) : Command;
+internal sealed record PreferencesCommand(bool Enabled, bool AutoEnd, int TimeoutSeconds, int GraceSeconds, Staleness Staleness, string UpdatedBy) : Command
+{
+    /// <summary>The tenant's not-ready limits (docs/architecture.md#limits).</summary>
+    public NotReadyLimit[] Limits { get; init; } = [];
+
+    public override string ToString() =>
+        $"PreferencesCommand {{ Enabled = {Enabled}, AutoEnd = {AutoEnd}, TimeoutSeconds = {TimeoutSeconds}, GraceSeconds = {GraceSeconds}, Staleness = {Staleness}, UpdatedBy = {UpdatedBy}, Limits = [{string.Join(", ", Limits.Select(l => l.ToString()))}] }}";
+}
 
 /// <summary>
 /// The agent's team as the team grain pushes it: joined, moved to another team, left (<paramref name="TeamId"/> null), or
 /// its team's overrides changed (each null inherits the tenant's).
 /// </summary>
-internal sealed record TeamCommand(string? TeamId, bool? AutoEnd, int? TimeoutSeconds, int? GraceSeconds) : Command;
+internal sealed record TeamCommand(string? TeamId, bool? AutoEnd, int? TimeoutSeconds, int? GraceSeconds) : Command
+{
+    /// <summary>The team's not-ready limits: null inherits the tenant's, [] limits nothing (docs/architecture.md#limits).</summary>
+    public NotReadyLimit[]? Limits { get; init; }
+
+    /// <summary>The team's shift end (docs/architecture.md#shift-end), in <see cref="TimeZone"/>.</summary>
+    public ShiftEnd? ShiftEnd { get; init; }
+
+    public string TimeZone { get; init; } = "UTC";
+
+    public override string ToString() =>
+        $"TeamCommand {{ TeamId = {TeamId}, AutoEnd = {AutoEnd}, TimeoutSeconds = {TimeoutSeconds}, GraceSeconds = {GraceSeconds}, " +
+        $"Limits = {(Limits is null ? "inherit" : $"[{string.Join(", ", Limits.Select(l => l.ToString()))}]")}, ShiftEnd = {ShiftEnd}, TimeZone = {TimeZone} }}";
+}
 
 /// <summary>Time passes with the silo up: every deadline fires at its time.</summary>
 internal sealed record AdvanceCommand(long Milliseconds) : Command;
@@ -90,6 +112,9 @@ internal static class ScenarioGen
 {
     public static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
 
+    /// <summary>Where every sequence's clock starts (the runner's origin).</summary>
+    public static readonly DateTimeOffset Origin = new(2025, 1, 6, 7, 0, 0, TimeSpan.Zero);
+
     private static readonly string[] EngagementIds = ["call-1", "call-2", "chat-3"];
 
     private static readonly Gen<(AgentStatus Status, string? Reason)> OwnStatus = Gen.Frequency(
@@ -110,7 +135,7 @@ internal static class ScenarioGen
         var timeout = Gen.Frequency((3, Gen.Int[1, 60]), (1, Gen.Int[1, p.MaxTimeoutSeconds]));
         var grace = Gen.Frequency((3, Gen.Int[1, 30]), (1, Gen.Int[1, p.MaxGraceSeconds]));
         var engagement = Gen.OneOf(EngagementIds);
-        var preferences = Gen.Select(
+        var preferencesOnly = Gen.Select(
             Gen.Frequency((5, Gen.Const(true)), (1, Gen.Const(false))),
             Gen.Frequency((4, Gen.Const(true)), (1, Gen.Const(false))),
             timeout,
@@ -119,12 +144,31 @@ internal static class ScenarioGen
             Gen.OneOf("admin-1", "admin-2"),
             (enabled, autoEnd, t, g, staleness, by) => new PreferencesCommand(enabled, autoEnd, t, g, staleness, by));
 
+        // Not-ready limits short enough to be reached within a sequence, on the reasons the agent picks.
+        var limit = Gen.Select(
+            Gen.OneOf("lunch", "break", "training"),
+            Gen.Frequency((3, Gen.Int[60, 300]), (1, Gen.Int[60, 3600])),
+            Gen.Double[0, 1],
+            Gen.OneOf(StatusLimitAction.Alert, StatusLimitAction.EndSession),
+            (reason, max, warn, action) => new NotReadyLimit(reason, max, (int)(warn * (max - 1)), action));
+        var limits = limit.Array[0, 3].Select(found => found.DistinctBy(l => l.Reason).ToArray());
+        var preferences = Gen.Select(preferencesOnly, Gen.Frequency((1, Gen.Const(Array.Empty<NotReadyLimit>())), (2, limits)), (c, l) => c with { Limits = l });
+
+        // A shift end within the next hours of the sequence's clock, as the team's wall clock in one of three zones shows it.
+        var shift = Gen.Select(
+            Gen.OneOf("UTC", "Europe/Berlin", "America/New_York"),
+            Gen.Int[0, 300],
+            Gen.Frequency((2, Gen.Int[0, 5]), (1, Gen.Int[0, 60])),
+            (zone, minutes, warn) => (Zone: zone, Shift: new ShiftEnd(TimeZoneInfo.ConvertTime(Origin.AddMinutes(minutes), ShiftClock.Zone(zone)).ToString("HH:mm", CultureInfo.InvariantCulture), warn)));
+
         var team = Gen.Select(
             Gen.Frequency((1, Gen.Const((string?)null)), (2, Gen.Const<string?>("day")), (2, Gen.Const<string?>("night"))),
             Gen.Frequency((3, Gen.Const((bool?)null)), (2, Gen.Const<bool?>(true)), (1, Gen.Const<bool?>(false))),
             Gen.Frequency((1, Gen.Const((int?)null)), (2, timeout.Select(t => (int?)t))),
             Gen.Frequency((1, Gen.Const((int?)null)), (2, grace.Select(g => (int?)g))),
-            (id, autoEnd, t, g) => new TeamCommand(id, autoEnd, t, g));
+            Gen.Frequency((2, Gen.Const((NotReadyLimit[]?)null)), (1, limits.Select(l => (NotReadyLimit[]?)l))),
+            Gen.Frequency((1, Gen.Const(((string Zone, ShiftEnd Shift)?)null)), (2, shift.Select(s => ((string Zone, ShiftEnd Shift)?)s))),
+            (id, autoEnd, t, g, l, sh) => new TeamCommand(id, autoEnd, t, g) { Limits = l, ShiftEnd = sh?.Shift, TimeZone = sh?.Zone ?? "UTC" });
 
         var command = Gen.Frequency<Command>(
             (p.Start, OwnStatus.Select(s => (Command)new StartCommand(s.Status, s.Reason))),

@@ -16,7 +16,10 @@ internal sealed class Coverage
     private long _recoveryPrompts;
     private long _teamChanges;
     private long _graceExtensions;
-    private readonly long[] _ends = new long[Enum.GetValues<EndReason>().Length];
+    private readonly long[] _ends = new long[(int)Enum.GetValues<EndReason>().Max() + 1];
+    private long _limitWarnings;
+    private long _limitAlerts;
+    private long _shiftWarnings;
 
     public long Sequences => Interlocked.Read(ref _sequences);
 
@@ -37,6 +40,16 @@ internal sealed class Coverage
     public long GraceExtensions => Interlocked.Read(ref _graceExtensions);
 
     public long Ends(EndReason reason) => Interlocked.Read(ref _ends[(int)reason]);
+
+    /// <summary>Not-ready limit warnings, alerts (limits reached with the action alert) and shift-end warnings given.</summary>
+    public (long LimitWarnings, long LimitAlerts, long ShiftWarnings) LimitNotices =>
+        (Interlocked.Read(ref _limitWarnings), Interlocked.Read(ref _limitAlerts), Interlocked.Read(ref _shiftWarnings));
+
+    public void LimitWarning() => Interlocked.Increment(ref _limitWarnings);
+
+    public void LimitAlert() => Interlocked.Increment(ref _limitAlerts);
+
+    public void ShiftWarning() => Interlocked.Increment(ref _shiftWarnings);
 
     public void Sequence() => Interlocked.Increment(ref _sequences);
 
@@ -59,7 +72,8 @@ internal sealed class Coverage
     public override string ToString() =>
         $"{Sequences} sequences, {Steps} steps ({Rejections} rejected, {TimerFirings} timer firings), {Sessions} sessions; ends: " +
         string.Join(", ", Enum.GetValues<EndReason>().Select(r => $"{r} {Ends(r)}")) +
-        $"; prompts re-issued after an outage: {RecoveryPrompts}; team changes with a session open: {TeamChanges}, prompts extended by a longer grace: {GraceExtensions}";
+        $"; prompts re-issued after an outage: {RecoveryPrompts}; team changes with a session open: {TeamChanges}, prompts extended by a longer grace: {GraceExtensions}" +
+        $"; limit warnings {LimitNotices.LimitWarnings}, limit alerts {LimitNotices.LimitAlerts}, shift warnings {LimitNotices.ShiftWarnings}";
 }
 
 /// <summary>
@@ -74,7 +88,7 @@ internal sealed class SequenceRunner
     private const string AdminId = "admin-9";
     private const double SecondsTolerance = 1e-6;
 
-    private static readonly DateTimeOffset Origin = new(2025, 1, 6, 7, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Origin = ScenarioGen.Origin;
 
     private readonly Scenario _scenario;
     private readonly Coverage _coverage;
@@ -100,6 +114,12 @@ internal sealed class SequenceRunner
     private DateTimeOffset _promptDeadline;
     private long _teamVersion;
     private bool _warningCleared;
+
+    // The open session's limit notices as the events tell them, and whether the running command closes the last engagement.
+    private StatusLimitWarned? _limitWarning;
+    private StatusLimitReached? _limitReached;
+    private ShiftEnding? _shiftEnding;
+    private bool _closingLastEngagement;
 
     private bool _clockWentBack;
     private DateTimeOffset _clockHigh = Origin;
@@ -254,7 +274,9 @@ internal sealed class SequenceRunner
                 break;
 
             case EndEngagementCommand(var id):
+                _closingLastEngagement = _data.OpenEngagements is [var last] && last == id;
                 Step(null, () => _session.EndEngagement(id));
+                _closingLastEngagement = false;
                 Check(!_data.OpenEngagements.Contains(id), "an ended engagement is no longer open");
                 break;
 
@@ -289,12 +311,16 @@ internal sealed class SequenceRunner
             case TeamCommand team:
                 var membership = team.TeamId is null
                     ? null
-                    : new TeamMembership(team.TeamId, new TeamPreferenceOverrides(team.AutoEnd, team.TimeoutSeconds, team.GraceSeconds), ++_teamVersion);
+                    : new TeamMembership(
+                        team.TeamId,
+                        new TeamPreferenceOverrides(team.AutoEnd, team.TimeoutSeconds, team.GraceSeconds, team.Limits is null ? null : [.. team.Limits], team.ShiftEnd),
+                        ++_teamVersion,
+                        team.TimeZone);
                 var teamApplied = Step(null, () => _session.ApplyTeam(membership));
                 Check(_data.Team == membership, "the agent holds the team it was given");
                 Check(
-                    teamApplied!.All(e => e is InactivityWarned or WarningCleared { Cause: WarningClearedCause.AutoEndDisabled }),
-                    "a team change only warns (a timeout already past) or withdraws a prompt (auto-end off), never ends a session");
+                    teamApplied!.Where(e => !IsLimitEvent(e)).All(e => e is InactivityWarned or WarningCleared { Cause: WarningClearedCause.AutoEndDisabled }),
+                    "a team change only warns (a timeout already past) or withdraws a prompt (auto-end off), never ends a session but by a limit");
                 if (open)
                 {
                     _coverage.TeamChange();
@@ -334,9 +360,10 @@ internal sealed class SequenceRunner
         var graceBefore = _session.GraceDeadline;
         var recovered = Step(null, () => _session.Activate(_data.Preferences));
         var gracePassed = graceBefore is { } g && g <= Now;
+        var recoveredOwn = recovered!.Where(e => !IsLimitEvent(e)).ToList();
         Check(
-            gracePassed ? recovered is [InactivityWarned] : recovered!.Count == 0,
-            "recovery prompts again, in full, exactly when a grace deadline passed during the gap, and never ends a session");
+            gracePassed ? recoveredOwn is [InactivityWarned] : recoveredOwn.Count == 0,
+            "recovery prompts again, in full, exactly when a grace deadline passed during the gap, and never ends a session for inactivity");
         if (gracePassed)
         {
             _coverage.RecoveryPrompt();
@@ -425,6 +452,9 @@ internal sealed class SequenceRunner
                 _continues = 0;
                 _lastWarning = null;
                 _warningCleared = false;
+                _limitWarning = null;
+                _limitReached = null;
+                _shiftEnding = null;
                 _coverage.Session();
                 break;
 
@@ -473,7 +503,21 @@ internal sealed class SequenceRunner
                 Check(Math.Abs(accounted - (record.EndedAt - record.StartedAt).TotalSeconds) < SecondsTolerance, "every second of a session is in exactly one status (never offline)");
                 _coverage.End(record.EndReason);
 
-                if (record.EndReason == EndReason.InactivityTimeout)
+                if (record.EndReason is EndReason.StatusLimit or EndReason.ShiftEnded)
+                {
+                    // Never while an engagement is open: the end waits for the last one.
+                    Check(record.EndedBy is null, "nobody ends a session for a limit");
+                    Check(engagementsBefore == 0 || _closingLastEngagement, "no limit end while an engagement is open");
+                    if (record.EndReason == EndReason.StatusLimit)
+                    {
+                        Check(_limitReached is { Action: StatusLimitAction.EndSession } r && r.At == e.At, "a statusLimit end follows its limit reached");
+                    }
+                    else
+                    {
+                        Check(_shiftEnding is { } ending && ending.SessionId == record.SessionId && record.EndedAt >= ending.EndsAt, "a shiftEnded end comes after its warning, at or after the end it announced");
+                    }
+                }
+                else if (record.EndReason == EndReason.InactivityTimeout)
                 {
                     // Invariants 3, 4 and 5.
                     Check(record.EndedBy is null, "nobody ends a session for inactivity");
@@ -491,6 +535,35 @@ internal sealed class SequenceRunner
                     Check(record.EndedBy is not null, "a person ends every other session");
                 }
 
+                break;
+
+            case StatusLimitWarned warned:
+                Check(_openId == warned.SessionId, "a limit warning belongs to the open session");
+                Check(_data.OpenEngagements.Count == 0, "no limit runs while engaged");
+                Check(_limitWarning is null || _limitWarning.At < warned.At || _limitWarning.Reason != warned.Reason || _limitReached is not null, "one warning per status period");
+                Check(warned.LimitAt >= warned.At, "a warning comes before its limit");
+                _limitWarning = warned;
+                _limitReached = null;
+                _coverage.LimitWarning();
+                break;
+
+            case StatusLimitReached reached:
+                Check(_openId == reached.SessionId, "a limit reached belongs to the open session");
+                Check(_limitWarning is { } limitWarning && limitWarning.Reason == reached.Reason && limitWarning.SessionId == reached.SessionId && reached.At >= limitWarning.LimitAt, "a limit is reached after its warning, at or after the limit it announced");
+                Check(_statusFromEvents == AgentStatus.NotReady, "a limit is reached while not ready");
+                _limitReached = reached;
+                if (reached.Action == StatusLimitAction.Alert)
+                {
+                    _coverage.LimitAlert();
+                }
+
+                break;
+
+            case ShiftEnding ending:
+                Check(_openId == ending.SessionId, "a shift warning belongs to the open session");
+                Check(ending.EndsAt >= ending.At, "a shift warning comes before the end");
+                _shiftEnding = ending;
+                _coverage.ShiftWarning();
                 break;
 
             default:
@@ -533,7 +606,12 @@ internal sealed class SequenceRunner
         Check(_session.NextDeadline is null || _session.NeedsWakeUps, "a session with a deadline has a durable wake-up");
         var expectedDeadline = session.GraceDeadline
             ?? (_session.Preferences.AutoEndEnabled && _data.OpenEngagements.Count == 0 ? session.LastActivityAt + _session.Preferences.InactivityTimeout : null);
-        Check(_session.NextDeadline == expectedDeadline, "the next deadline is the grace deadline, or lastActivity + timeout unless auto-end is off or engaged");
+        if (WorkSessions.Domain.Limits.SessionLimits.NextDeadline(_data, _session.Preferences) is { } limitDeadline && (expectedDeadline is null || limitDeadline < expectedDeadline))
+        {
+            expectedDeadline = limitDeadline;
+        }
+
+        Check(_session.NextDeadline == expectedDeadline, "the next deadline is the earliest of the grace deadline (or lastActivity + timeout unless auto-end is off or engaged) and the limits'");
         Check((session.WarnedAt is null) == (session.GraceDeadline is null), "a prompt has a deadline");
         if (session.WarnedAt is { } warnedAt)
         {
@@ -563,6 +641,11 @@ internal sealed class SequenceRunner
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
+    /// <summary>The events of not-ready limits and shift ends (docs/architecture.md#limits), with the ends they cause.</summary>
+    private static bool IsLimitEvent(AgentEvent e) =>
+        e is StatusLimitWarned or StatusLimitReached or ShiftEnding or SessionEnded { Record.EndReason: EndReason.StatusLimit or EndReason.ShiftEnded }
+        || (e is StatusChanged { To: AgentStatus.Offline, Actor.Role: ActorRole.System });
+
     private void Check(bool condition, string invariant)
     {
         if (!condition)
@@ -582,7 +665,7 @@ internal sealed class SequenceRunner
     };
 
     private TenantPreferences ToPreferences(PreferencesCommand p, long version) =>
-        new(new WorkSessionPreferences(p.Enabled, p.AutoEnd, p.TimeoutSeconds, p.GraceSeconds), version, Now, p.UpdatedBy);
+        new(new WorkSessionPreferences(p.Enabled, p.AutoEnd, p.TimeoutSeconds, p.GraceSeconds) { NotReadyLimits = [.. p.Limits] }, version, Now, p.UpdatedBy);
 
     private string Snapshot() => JsonSerializer.Serialize(_data);
 

@@ -37,6 +37,7 @@ public sealed class WorkSessionPropertyTests(ITestOutputHelper output)
         Assert.True(coverage.RecoveryPrompts > 0, "no outage outlived a grace deadline");
         Assert.True(coverage.TeamChanges > 0, "no team change reached an open session");
         Assert.True(coverage.GraceExtensions > 0, "no pending prompt met a longer grace period");
+        Assert.True(coverage.LimitNotices.LimitWarnings > 0 && coverage.LimitNotices.LimitAlerts > 0 && coverage.LimitNotices.ShiftWarnings > 0, "no not-ready limit or shift end was announced");
         foreach (var reason in Enum.GetValues<EndReason>())
         {
             Assert.True(coverage.Ends(reason) > 0, $"no session ended {reason}");

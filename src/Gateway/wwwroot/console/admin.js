@@ -1,6 +1,7 @@
 import { api, ApiError } from './api.js';
 import { requireCaller } from './auth.js';
 import { el, showError, dateTimeText } from './ui.js';
+import { limitsEditor, limitsText } from './limits.js';
 
 const caller = requireCaller(['admin']);
 const $ = (id) => document.getElementById(id);
@@ -15,8 +16,11 @@ const secondsFields = {
   gracePeriodSeconds: { input: $('grace'), error: $('grace-error'), hint: $('grace-hint') },
 };
 const reasonsField = { input: $('reasons'), error: $('reasons-error') };
+const limits = limitsEditor($('limits'), $('limits-add'), 'limit');
+// The limits' problems name a row ("notReadyLimits: limit 2 …"): the row's reason is marked, not the table.
+const limitsField = { input: { setAttribute() {}, removeAttribute() { limits.clear(); } }, error: $('limits-error') };
 // Every field the API names in an invalid_preferences detail, by its JSON name.
-const fields = { ...secondsFields, notReadyReasons: reasonsField };
+const fields = { ...secondsFields, notReadyReasons: reasonsField, notReadyLimits: limitsField };
 
 function minutesHint(seconds) {
   if (!Number.isFinite(seconds) || seconds <= 0) return '';
@@ -59,6 +63,7 @@ function fill(preferences) {
   for (const field of Object.values(secondsFields)) field.update();
   reasonsField.input.value = (preferences.notReadyReasons ?? []).join('\n');
   form.scope.value = preferences.supervisorScope ?? 'tenant';
+  limits.set(preferences.notReadyLimits);
   $('version').textContent = preferences.updatedAt
     ? `Version ${preferences.version}, changed ${dateTimeText(preferences.updatedAt)} by ${preferences.updatedBy ?? 'unknown'}.`
     : `Version ${preferences.version} (defaults, never changed).`;
@@ -97,6 +102,11 @@ form.addEventListener('submit', async (event) => {
   }
   body.notReadyReasons = reasonsOf(reasonsField.input.value);
   body.supervisorScope = form.scope.value;
+  body.notReadyLimits = limits.get();
+  if (body.notReadyLimits === null) {
+    limitsField.error.textContent = 'Enter the limit and the warning in minutes.';
+    invalid ??= document.activeElement;
+  }
   if (invalid) {
     invalid.focus();
     return;
@@ -130,6 +140,8 @@ function placeFieldErrors(detail) {
     if (!name) continue;
     const bounds = /between (\d+) and (\d+)/.exec(part);
     fieldError(name, name in secondsFields && bounds ? `Must be between ${bounds[1]} and ${bounds[2]} seconds.` : sentence(part.slice(name.length)));
+    const row = name === 'notReadyLimits' ? /limit (\d+)/.exec(part) : null;
+    if (row) limits.markRow(Number(row[1]));
     placed = true;
   }
   if (!placed) showError(errorRegion, { title: 'Invalid preferences', detail, code: 'invalid_preferences' });
@@ -154,10 +166,11 @@ const labels = {
   gracePeriodSeconds: ['Grace period', (v) => `${v} s`],
   notReadyReasons: ['Not ready reasons', (v) => (v ?? []).join(', ')],
   supervisorScope: ['Supervisors see', (v) => (v === 'teams' ? 'their teams' : 'every agent')],
+  notReadyLimits: ['Not ready limits', (v) => limitsText(v)],
 };
 
 // By value: the reasons are a list, and two lists are never === each other.
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+const same = (a, b) => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 
 let previousOfLastShown = null;
 let lastShown = null;

@@ -104,6 +104,18 @@ function applyView(next) {
   render();
 }
 
+// A limit's notice: a live region the page keeps (empty when there is none), so a screen reader announces each change.
+let noticeKind = null;
+
+function showLimitNotice(text, kind = null) {
+  $('limit-notice').textContent = text;
+  noticeKind = text ? kind : null;
+}
+
+function clockTime(instant) {
+  return new Date(instant).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
 function onEvent(name, data) {
   switch (name) {
     case 'snapshot':
@@ -124,12 +136,29 @@ function onEvent(name, data) {
       loadPreferences();
       resync();
       break;
+    case 'status-limit-warning':
+      showLimitNotice(`You have been not ready (${data.reason}) for a long time: your limit is reached at ${clockTime(data.limitAt)}.`, 'limit');
+      break;
+    case 'status-limit-reached':
+      showLimitNotice(data.action === 'endSession'
+        ? `Your not-ready limit (${data.reason}) is reached: your work session ends.`
+        : `Your not-ready limit (${data.reason}) is reached: your supervisor has been told.`, 'limit');
+      break;
+    case 'shift-ending':
+      showLimitNotice(`Your shift ends at ${clockTime(data.endsAt)}: your work session ends then (after a contact you are in).`, 'shift');
+      break;
     case 'session-ended':
       lastEnded = data;
+      showLimitNotice('');
       applyView({ ...(view ?? {}), state: 'none', status: 'offline', statusReason: null, session: null, prompt: null });
       break;
+    case 'status-changed':
+      // A new status ends the limit that was announced for the one before.
+      if (noticeKind === 'limit' && data.from === 'notReady') showLimitNotice('');
+      resync();
+      break;
     default:
-      // session-started, status-changed: the view says it all.
+      // session-started: the view says it all.
       resync();
   }
 }

@@ -3,6 +3,7 @@
 import { api, ApiError, allPages } from './api.js';
 import { requireCaller } from './auth.js';
 import { el, showError } from './ui.js';
+import { limitsEditor, limitsText } from './limits.js';
 
 requireCaller(['admin']);
 const $ = (id) => document.getElementById(id);
@@ -10,6 +11,8 @@ const errorRegion = $('error');
 const formError = $('form-error');
 const membersError = $('members-error');
 const form = $('team-form');
+const teamLimits = limitsEditor($('team-limits'), $('team-limits-add'), 'team-limit');
+form.ownLimits.addEventListener('change', () => { $('team-limits-panel').hidden = !form.ownLimits.checked; });
 
 // The API takes at most this many ids a call (added and removed together).
 const CHUNK = 1000;
@@ -31,6 +34,7 @@ async function loadTenant() {
   $('team-auto-end-tenant').textContent = `Tenant: ${onOff(data.autoEndEnabled)}`;
   $('team-timeout-tenant').textContent = `Tenant: ${data.inactivityTimeoutSeconds} seconds; empty follows the tenant.`;
   $('team-grace-tenant').textContent = `Tenant: ${data.gracePeriodSeconds} seconds; empty follows the tenant.`;
+  $('team-limits-tenant').textContent = `Tenant: ${limitsText(data.notReadyLimits)}; unchecked follows the tenant.`;
 }
 
 async function loadTeams() {
@@ -57,6 +61,11 @@ function fill(team) {
   form.autoEnd.value = overrides.autoEndEnabled === null || overrides.autoEndEnabled === undefined ? '' : String(overrides.autoEndEnabled);
   form.timeout.value = overrides.inactivityTimeoutSeconds ?? '';
   form.grace.value = overrides.gracePeriodSeconds ?? '';
+  form.ownLimits.checked = Array.isArray(overrides.notReadyLimits);
+  $('team-limits-panel').hidden = !form.ownLimits.checked;
+  teamLimits.set(overrides.notReadyLimits ?? []);
+  form.shiftTime.value = overrides.shiftEnd?.time ?? '';
+  form.shiftWarn.value = overrides.shiftEnd?.warnMinutes ?? 10;
   $('form-heading').textContent = team ? `Edit ${team.name}` : 'New team';
   $('team-version').textContent = team ? `Version ${team.version}.` : '';
   $('members-panel').hidden = !team;
@@ -91,8 +100,14 @@ form.addEventListener('submit', async (event) => {
       autoEndEnabled: form.autoEnd.value === '' ? null : form.autoEnd.value === 'true',
       inactivityTimeoutSeconds: numberOrNull(form.timeout),
       gracePeriodSeconds: numberOrNull(form.grace),
+      notReadyLimits: form.ownLimits.checked ? teamLimits.get() : null,
+      shiftEnd: form.shiftTime.value ? { time: form.shiftTime.value.slice(0, 5), warnMinutes: numberOrNull(form.shiftWarn) ?? 0 } : null,
     },
   };
+  if (form.ownLimits.checked && body.preferences.notReadyLimits === null) {
+    showError(formError, { title: 'Invalid limit', detail: 'Enter the limit and the warning in minutes.', code: 'invalid_preferences' });
+    return;
+  }
   try {
     // A new team only if no one made one of that id meanwhile; an edit only over the version read.
     const ifMatch = editing ? `"${editing.version}"` : '"0"';

@@ -111,6 +111,14 @@ const END_REASONS = {
     told: () => 'It ended because work sessions were turned off for your organisation.',
     by: (record) => `feature turned off (${record.endedBy ?? 'admin'})`,
   },
+  statusLimit: {
+    told: () => 'It ended because you stayed not ready longer than the limit for that reason.',
+    by: () => 'not-ready limit',
+  },
+  shiftEnded: {
+    told: () => 'It ended because your shift ended.',
+    by: () => 'shift ended',
+  },
 };
 
 function noteText(record) {

@@ -104,6 +104,7 @@ public sealed record ConcurrencyRow(
 /// <param name="GracePeriodSeconds">The new value.</param>
 /// <param name="NotReadyReasons">The new value; the defaults for changes made before tenants had reasons of their own.</param>
 /// <param name="SupervisorScope">The new value; <c>tenant</c> for changes made before the field existed.</param>
+/// <param name="NotReadyLimits">The new value; none for changes made before the field existed.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.PreferenceChange")]
 public sealed record PreferenceChange(
     [property: Id(0)] long Version,
@@ -114,7 +115,8 @@ public sealed record PreferenceChange(
     [property: Id(5)] int InactivityTimeoutSeconds,
     [property: Id(6)] int GracePeriodSeconds,
     [property: Id(7)] ImmutableArray<string> NotReadyReasons,
-    [property: Id(8)] SupervisorScope SupervisorScope = SupervisorScope.Tenant)
+    [property: Id(8)] SupervisorScope SupervisorScope = SupervisorScope.Tenant,
+    [property: Id(9)] IReadOnlyList<NotReadyLimit>? NotReadyLimits = null)
 {
     /// <summary>Equal when every value is, the reasons compared in order (an array compares by reference).</summary>
     /// <param name="other">The change to compare with.</param>
@@ -122,7 +124,8 @@ public sealed record PreferenceChange(
         other is not null
         && (Version, UpdatedAt, UpdatedBy, WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, SupervisorScope)
             == (other.Version, other.UpdatedAt, other.UpdatedBy, other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.SupervisorScope)
-        && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan());
+        && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan())
+        && (NotReadyLimits ?? []).SequenceEqual(other.NotReadyLimits ?? []);
 
     /// <summary>A hash consistent with <see cref="Equals(PreferenceChange?)"/>.</summary>
     public override int GetHashCode() => HashCode.Combine(Version, UpdatedAt, UpdatedBy, WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds);
@@ -161,8 +164,23 @@ public static class FeedEventKinds
     /// </summary>
     public const string AgentTeamChanged = "agent-team-changed";
 
+    /// <summary>
+    /// An agent's time in a not-ready reason nears its limit: <see cref="FeedEvent.Reason"/> is the reason,
+    /// <see cref="FeedEvent.LimitAt"/> the limit.
+    /// </summary>
+    public const string StatusLimitWarning = "status-limit-warning";
+
+    /// <summary>
+    /// An agent's time in a not-ready reason passed its limit: <see cref="FeedEvent.Reason"/>, <see cref="FeedEvent.Action"/>
+    /// (<c>alert</c>, or <c>endSession</c> and a <c>session-ended</c> with <c>statusLimit</c> follows) and <see cref="FeedEvent.Since"/>.
+    /// </summary>
+    public const string StatusLimitReached = "status-limit-reached";
+
+    /// <summary>The agent's shift ends soon: <see cref="FeedEvent.EndsAt"/> is when its session ends <c>shiftEnded</c>.</summary>
+    public const string ShiftEnding = "shift-ending";
+
     /// <summary>Every kind, in the order above.</summary>
-    public static IReadOnlyList<string> All { get; } = [SessionStarted, SessionEnded, StatusChanged, InactivityWarning, WarningCleared, PreferencesChanged, TeamChanged, AgentTeamChanged];
+    public static IReadOnlyList<string> All { get; } = [SessionStarted, SessionEnded, StatusChanged, InactivityWarning, WarningCleared, PreferencesChanged, TeamChanged, AgentTeamChanged, StatusLimitWarning, StatusLimitReached, ShiftEnding];
 }
 
 /// <summary>
@@ -191,6 +209,10 @@ public static class FeedEventKinds
 /// </param>
 /// <param name="PreviousTeamId">For an agent's team change, the team it left (null: none).</param>
 /// <param name="Team">For a team change, the team as stored; null when it was deleted.</param>
+/// <param name="LimitAt">For a not-ready limit's warning: when the limit is reached.</param>
+/// <param name="Action">For a not-ready limit reached: <c>alert</c> or <c>endSession</c> (a wire name, so other kinds can name their own actions).</param>
+/// <param name="Since">For a not-ready limit reached: since when the agent has been not ready for the reason.</param>
+/// <param name="EndsAt">For a shift's end announced: when the session ends.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.FeedEvent")]
 public sealed record FeedEvent(
     [property: Id(0)] long Position,
@@ -210,4 +232,8 @@ public sealed record FeedEvent(
     [property: Id(14)] TenantPreferences? Preferences,
     [property: Id(15)] string? TeamId = null,
     [property: Id(16)] string? PreviousTeamId = null,
-    [property: Id(17)] Team? Team = null);
+    [property: Id(17)] Team? Team = null,
+    [property: Id(20)] DateTimeOffset? LimitAt = null,
+    [property: Id(21)] string? Action = null,
+    [property: Id(22)] DateTimeOffset? Since = null,
+    [property: Id(23)] DateTimeOffset? EndsAt = null);
