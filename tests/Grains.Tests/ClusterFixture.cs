@@ -40,6 +40,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     internal ReportStore ReportStore { get; private set; } = null!;
 
+    /// <summary>The wake shards' members, in the same file as the report tables.</summary>
+    internal WakeStore WakeStore { get; private set; } = null!;
+
     private long _siloBacklog;
 
     /// <summary>The work the silo's <see cref="DeadlineWritePacer"/> sees queued: above two it holds deadlines' writes.</summary>
@@ -59,6 +62,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         Reports = WorkSessionsDatabase.Open(new StorageOptions { ConnectionString = $"Data Source={_reportsFile}" });
         await Reports.MigrateAsync(NullLogger.Instance);
         ReportStore = new ReportStore(Reports);
+        WakeStore = new WakeStore(Reports, "grains-tests");
 
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
@@ -73,6 +77,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 StorageNames.WorkSessions,
                 (services, _) => new CountingGrainStorage(services.GetRequiredService<IGrainStorageSerializer>()));
             silo.Services.AddSingleton<IReportStore>(ReportStore);
+            silo.Services.AddSingleton<IWakeStore>(WakeStore);
             silo.Services.AddSingleton<Webhooks.IWebhookSender>(WebhookSender);
             silo.Services.PostConfigure<ReportingOptions>(options =>
             {
