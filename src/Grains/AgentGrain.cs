@@ -182,6 +182,12 @@ internal sealed class AgentGrain(
         }
     }
 
+    public Task Reannounce()
+    {
+        _tenant.AnnounceOpenSession(GrainFactory, Current);
+        return Task.CompletedTask;
+    }
+
     public async Task<EffectivePreferences> GetEffectivePreferences()
     {
         await RefreshPreferencesWithoutSessionAsync();
@@ -419,7 +425,8 @@ internal sealed class AgentGrain(
         // After the session closed, the member keeps the session it joined with until its events are delivered.
         var session = Current.Session?.SessionId ?? _wake.Joined ?? Guid.Empty;
         await _wake.SyncAsync(this, WakeShard, WakeNeeded, session, Here, options.Value.WakeUpReminderPeriod, logger, Key);
-        if (_state.HasUndelivered && _outboxTimer is null)
+        // While a session is open its next transition hands the outbox over (and trims it); after it, only this timer does.
+        if (Current.Session is null && _state.HoldsEntries && _outboxTimer is null)
         {
             _outboxTimer = this.RegisterGrainTimer(OnOutboxTimerAsync, new GrainTimerCreationOptions(options.Value.WakeUpReminderPeriod, Timeout.InfiniteTimeSpan));
         }

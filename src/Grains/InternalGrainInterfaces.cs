@@ -31,6 +31,13 @@ internal interface IAgentPreferencesTarget : IGrainWithStringKey
     /// <param name="team">The team with its current overrides.</param>
     [Alias("TeamChanged")]
     Task TeamChanged(TeamMembership team);
+
+    /// <summary>
+    /// The tenant rebuilt its roster without this agent's status (after it activated): the agent tells it again about
+    /// its open session. Nothing without one.
+    /// </summary>
+    [OneWay, Alias("Reannounce")]
+    Task Reannounce();
 }
 
 /// <summary>What agent grains and other teams call on a team grain. Internal to the silo.</summary>

@@ -306,8 +306,6 @@ internal sealed class TenantGrain(
 
     private async Task RepairRosterAsync(CancellationToken cancellationToken)
     {
-        _rosterRepair?.Dispose();
-        _rosterRepair = null;
         try
         {
             foreach (var (agentId, sessionId) in await reportStore.ReadOpenSessionsAsync(TenantId, cancellationToken))
@@ -320,8 +318,18 @@ internal sealed class TenantGrain(
             TenantLog.RosterLoadFailed(logger, exception, TenantId);
         }
 
+        // Sessions the roster holds without their status ask their agents to tell it again (one-way, once per activation).
+        foreach (var (agentId, _) in _roster.Entries().Where(entry => _roster.FactsOf(entry.Key) is null))
+        {
+            GrainFactory.GetAgentPreferencesTarget(TenantId, agentId).Reannounce().Ignore();
+        }
+
         _owed.PushedVersion = -1;
         StartPush();
+
+        // Disposed last: disposing a timer cancels its running tick's token.
+        _rosterRepair?.Dispose();
+        _rosterRepair = null;
     }
 
     private void StorePushedVersion() => _pushedVersionWrite ??= this.RegisterGrainTimer(

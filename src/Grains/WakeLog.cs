@@ -5,6 +5,9 @@ namespace WorkSessions;
 /// <summary>What the wake shards and the agents' side of them log.</summary>
 internal static partial class WakeLog
 {
+    [LoggerMessage(LogLevel.Information, "Wake shard {Shard} active with {Members} members")]
+    public static partial void ShardActivated(ILogger logger, string shard, int members);
+
     [LoggerMessage(LogLevel.Information, "Wake shard {Shard} called {Agents} agents that may have been stranded ({Failures} failed)")]
     public static partial void Scanned(ILogger logger, string shard, int agents, int failures);
 

@@ -52,6 +52,7 @@ internal sealed partial class WakeShardGrain(
             _members.TryAdd(member.AgentKey, new Member(member.SessionId, member.AgentHash));
         }
 
+        WakeLog.ShardActivated(logger, this.GetPrimaryKeyString(), _members.Count);
         await this.RegisterOrUpdateReminder(ReminderName, options.Value.WakeUpReminderPeriod, options.Value.WakeUpReminderPeriod);
         _scanTimer = this.RegisterGrainTimer(
             _ => ScanAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, options.Value.WakeScanPeriod) { KeepAlive = true, Interleave = true });

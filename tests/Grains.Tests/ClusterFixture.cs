@@ -35,6 +35,11 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     private readonly string _reportsFile = Path.Combine(Path.GetTempPath(), $"work-sessions-grain-tests-{Guid.NewGuid():N}.db");
 
+    private readonly string _wakesFile = Path.Combine(Path.GetTempPath(), $"work-sessions-grain-tests-wakes-{Guid.NewGuid():N}.db");
+
+    /// <summary>The database holding the wake shards' members.</summary>
+    public WorkSessionsDatabase Wakes { get; private set; } = null!;
+
     /// <summary>The database holding the report tables.</summary>
     public WorkSessionsDatabase Reports { get; private set; } = null!;
 
@@ -62,7 +67,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         Reports = WorkSessionsDatabase.Open(new StorageOptions { ConnectionString = $"Data Source={_reportsFile}" });
         await Reports.MigrateAsync(NullLogger.Instance);
         ReportStore = new ReportStore(Reports);
-        WakeStore = new WakeStore(Reports, "grains-tests");
+        // The wake shards' members live with the grain state, never in the report database: a file of their own here.
+        Wakes = WorkSessionsDatabase.Open(new StorageOptions { ConnectionString = $"Data Source={_wakesFile}" });
+        await Wakes.MigrateAsync(NullLogger.Instance);
+        WakeStore = new WakeStore(Wakes, "grains-tests");
 
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
@@ -105,7 +113,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         await Cluster.DisposeAsync();
         await Reports.DisposeAsync();
-        foreach (var file in new[] { _reportsFile, _reportsFile + "-wal", _reportsFile + "-shm", _reportsFile + ".migrations.lock" })
+        await Wakes.DisposeAsync();
+        foreach (var file in new[] { _reportsFile, _wakesFile }.SelectMany(file => new[] { file, file + "-wal", file + "-shm", file + ".migrations.lock" }))
         {
             File.Delete(file);
         }
