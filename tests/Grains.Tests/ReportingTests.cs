@@ -343,6 +343,7 @@ public sealed class ReportingTests(ClusterFixture fixture)
         var agent = fixture.Agent(tenant, "erin");
         var grainId = agent.GetGrainId();
         await agent.StartSession(AgentStatus.Ready, null);
+        Assert.Equal(0, await ReminderCountAsync(grainId));
         await agent.EndSession(Actor.Agent("erin"), null);
         await Eventually.UntilAsync(
             () => fixture.Grains.GetReportGrain(tenant).GetEvents(0, 100), page => page.Items.Count(e => e.AgentId == "erin") == 4,
