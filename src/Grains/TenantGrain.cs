@@ -49,6 +49,7 @@ internal sealed class TenantGrain(
 
     // The roster's repair a period after activation, and the retry of agents a push missed.
     private IGrainTimer? _rosterRepair;
+    private bool _rosterLoaded;
     private IGrainTimer? _retryPush;
 
     private string TenantId => WorkSessionsGrains.TenantIdOf(this.GetPrimaryKeyString());
@@ -62,7 +63,13 @@ internal sealed class TenantGrain(
         _published = _state.State.Preferences;
         _owed.PushedVersion = _state.State.PushedVersion;
         _state.HandOver();
-        _rosterRepair = this.RegisterGrainTimer(RepairRosterAsync, new GrainTimerCreationOptions(options.Value.WakeUpReminderPeriod, Timeout.InfiniteTimeSpan));
+        if (_roster.Count > 0 || !_rosterLoaded)
+        {
+            // Sessions it did not hear of itself (or could not read): repaired a period later. A tenant that starts with
+            // none hears of every session from its agent.
+            _rosterRepair = this.RegisterGrainTimer(RepairRosterAsync, new GrainTimerCreationOptions(options.Value.WakeUpReminderPeriod, Timeout.InfiniteTimeSpan));
+        }
+
         if (_owed.SweepPending(_published))
         {
             TenantLog.PushResumed(logger, TenantId, _published.Version, _roster.Count);
@@ -82,6 +89,8 @@ internal sealed class TenantGrain(
             {
                 _roster.Set(agentId, sessionId);
             }
+
+            _rosterLoaded = true;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
