@@ -12,9 +12,9 @@ namespace WorkSessions;
 
 /// <summary>
 /// Routes the agent's commands to <see cref="WorkSessionMachine"/>, stores transitions, tells the tenant
-/// when a session opens, closes or changes team, status or state, and keeps one grain timer at the next deadline plus a durable
-/// reminder while a session is open or report events wait in its outbox (docs/architecture.md#timers-and-reminders,
-/// docs/architecture.md#reporting).
+/// when a session opens, closes or changes team, status or state, and keeps one grain timer at the next deadline; while a
+/// session is open or report events wait in its outbox it is a member of its wake shard, which wakes it after a lost
+/// silo (docs/architecture.md#timers-and-reminders, docs/architecture.md#reporting).
 /// </summary>
 [GrainType("agent")]
 internal sealed class AgentGrain(
@@ -26,7 +26,7 @@ internal sealed class AgentGrain(
     StateWriteGate writeGate,
     LocalSiloStatus silo,
     WorkSessionsMetrics metrics,
-    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IRemindable
+    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IAgentWake, IRemindable
 {
     // Built here, not on activation, so that the grain keeps no field of its own for what only the state needs.
     private readonly OutboxedState<AgentGrainState> _state = new(state, reportWriter, reporting.Value.OutboxCapacity, timeProvider, logger);
@@ -37,7 +37,8 @@ internal sealed class AgentGrain(
     private AgentState _live = null!;
     private DateTimeOffset? _storedLastActivity;
     private DeadlineTimer _deadlineTimer;
-    private bool? _wakeUpRegistered;
+    private readonly AgentWakeLink _wake = new();
+    private IGrainTimer? _outboxTimer;
     private readonly ActivationFence _fence = new();
     private OpenSessionGauge _openSession;
     private AgentObservers _observers;
@@ -77,7 +78,9 @@ internal sealed class AgentGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // Nothing to write: the next activation counts as activity and re-reads the tenant's preferences.
+        _wake.Away(WakeShard, Key, Here, WorkSessionMachine.NextDeadline(Current) is not null || _state.HasUndelivered);
         _deadlineTimer.Dispose();
+        _outboxTimer?.Dispose();
         _openSession.Hold(false, metrics);
         return Task.CompletedTask;
     }
@@ -180,12 +183,24 @@ internal sealed class AgentGrain(
         }
     }
 
+    public Task Reannounce()
+    {
+        _tenant.AnnounceOpenSession(GrainFactory, Current);
+        return Task.CompletedTask;
+    }
+
     public async Task<EffectivePreferences> GetEffectivePreferences()
     {
         await RefreshPreferencesWithoutSessionAsync();
         return TeamRules.Effective(Current.Preferences.Preferences, Current.Team);
     }
 
+    public Task<WakeAnswer> Wake() => Task.FromResult(new WakeAnswer(WakeNeeded, _wake.Joined ?? Guid.Empty, Here));
+
+    /// <summary>
+    /// A tick of a wake-up reminder stored before wake shards (or kept after a failed join): honoured once as such a
+    /// tick was, then retired by joining the shard.
+    /// </summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != WakeUpReminder.Name || !silo.IsActive)
@@ -193,23 +208,35 @@ internal sealed class AgentGrain(
             return;
         }
 
-        // A push of its team lost while this activation stayed up (the call or the agent's write failed) is caught up here,
-        // within one period; the tenant's is caught up by the announcement below. Before the deadlines: a timeout the
-        // team shortened may be past already.
+        _wake.ReminderTicked();
         await QuietlyAsync(CatchUpWithTeamAsync());
 
         // Ticks may repeat or be missed; checking deadlines against the clock is idempotent.
         await CheckDeadlinesAsync();
-        _tenant.AnnounceOpenSession(GrainFactory, Current);
+        await OnOutboxTimerAsync(CancellationToken.None);
+        if (_wake.Joined is not null)
+        {
+            WakeLog.LegacyReminderRetired(logger, Key);
+        }
+    }
+
+    /// <summary>
+    /// Report events still undelivered a period after they were stored: handed over again (the writer may have refused
+    /// them), and once all are delivered with no session open, one write trims them, so a later activation has nothing
+    /// to hand over; then the agent leaves its shard.
+    /// </summary>
+    private async Task OnOutboxTimerAsync(CancellationToken cancellationToken)
+    {
+        _outboxTimer?.Dispose();
+        _outboxTimer = null;
         _state.HandOver();
         if (!WorkSessionMachine.NeedsWakeUps(Current) && _state.HoldsEntries && !_state.HasUndelivered)
         {
-            // All delivered and nothing else will write soon: one write trims the outbox before the wake-up goes, so a
-            // later activation has nothing to hand over again. A failed one leaves them until a later write.
+            // A failed one leaves them until a later write.
             await QuietlyAsync(WriteAsync(Current, [], WriteNow));
         }
 
-        await SyncWakeUpReminderAsync();
+        await SyncWakeAsync();
     }
 
     private async Task OnDeadlineTimerAsync(CancellationToken cancellationToken)
@@ -273,6 +300,9 @@ internal sealed class AgentGrain(
 
         if (mustWrite)
         {
+            // A session this write opens is a member of its wake shard before it is stored.
+            await _wake.BeforeWriteAsync(this, WakeShard, transition.State, Here, options.Value.WakeUpReminderPeriod, logger, Key);
+
             // Hands the outbox over once stored.
             await WriteAsync(transition.State, ReportEntry.FromTransition(_tenant.TenantId, transition.Events, transition.State), writePath ?? WriteNow);
         }
@@ -293,9 +323,9 @@ internal sealed class AgentGrain(
             await _observers.NotifyAsync(transition.Events);
         }
 
-        // The timer first: a reminder service that fails now must not leave a stored session without a deadline.
+        // The timer first: a shard that fails now must not leave a stored session without a deadline.
         ArmDeadlineTimer();
-        await SyncWakeUpReminderAsync();
+        await SyncWakeAsync();
         return transition.Events;
     }
 
@@ -384,13 +414,22 @@ internal sealed class AgentGrain(
         return preferences;
     }
 
-    private async Task SyncWakeUpReminderAsync()
+    // While a session is open, and until every report event of this agent is delivered.
+    private bool WakeNeeded => WorkSessionMachine.NeedsWakeUps(Current) || _state.HasUndelivered;
+
+    private IWakeShard WakeShard => GrainFactory.GetWakeShard(options.Value.WakeShards, this.GetGrainId());
+
+    private WakeLocation Here => new(silo.Address, GrainContext.ActivationId);
+
+    private async Task SyncWakeAsync()
     {
-        // While a session is open, and until every report event of this agent is delivered.
-        var needed = WorkSessionMachine.NeedsWakeUps(Current) || _state.HasUndelivered;
-        if (_wakeUpRegistered != needed)
+        // After the session closed, the member keeps the session it joined with until its events are delivered.
+        var session = Current.Session?.SessionId ?? _wake.Joined ?? Guid.Empty;
+        await _wake.SyncAsync(this, WakeShard, WakeNeeded, session, Here, options.Value.WakeUpReminderPeriod, logger, Key);
+        // While a session is open its next transition hands the outbox over (and trims it); after it, only this timer does.
+        if (Current.Session is null && _state.HoldsEntries && _outboxTimer is null)
         {
-            _wakeUpRegistered = await WakeUpReminder.SyncAsync(this, needed, options.Value.WakeUpReminderPeriod, logger, Key);
+            _outboxTimer = this.RegisterGrainTimer(OnOutboxTimerAsync, new GrainTimerCreationOptions(options.Value.WakeUpReminderPeriod, Timeout.InfiniteTimeSpan));
         }
     }
 }

@@ -31,6 +31,13 @@ internal interface IAgentPreferencesTarget : IGrainWithStringKey
     /// <param name="team">The team with its current overrides.</param>
     [Alias("TeamChanged")]
     Task TeamChanged(TeamMembership team);
+
+    /// <summary>
+    /// The tenant rebuilt its roster without this agent's status (after it activated): the agent tells it again about
+    /// its open session. Nothing without one.
+    /// </summary>
+    [OneWay, Alias("Reannounce")]
+    Task Reannounce();
 }
 
 /// <summary>What agent grains and other teams call on a team grain. Internal to the silo.</summary>
@@ -113,3 +120,68 @@ internal static class InternalGrains
     public static IAgentPreferencesTarget GetAgentPreferencesTarget(this IGrainFactory grains, string tenantId, string agentId) =>
         GrainReferences<IAgentPreferencesTarget>.Get(grains, AgentKey.Format(tenantId, agentId));
 }
+
+/// <summary>
+/// What an agent grain tells its wake shard (docs/architecture.md#timers-and-reminders). Internal to the silo. Never
+/// on the heartbeat path: a join when a session opens, where the agent runs when it activates, away when it
+/// deactivates, a leave when nothing more needs it woken.
+/// </summary>
+[Alias("WorkSessions.IWakeShard")]
+internal interface IWakeShard : IGrainWithStringKey
+{
+    /// <summary>Stores the agent as a member with <paramref name="sessionId"/>; answers once the row is committed.</summary>
+    /// <param name="agentKey">The agent grain's key.</param>
+    /// <param name="sessionId">The session about to be stored (<see cref="Guid.Empty"/>: report events only).</param>
+    /// <param name="at">Where the agent's activation runs.</param>
+    [Alias("Join")]
+    Task Join(string agentKey, Guid sessionId, WakeLocation at);
+
+    /// <summary>An activation that needs wake-ups runs at <paramref name="at"/>; stores the member if the shard lacks it.</summary>
+    /// <param name="agentKey">The agent grain's key.</param>
+    /// <param name="sessionId">The open session (<see cref="Guid.Empty"/>: report events only).</param>
+    /// <param name="at">Where the activation runs.</param>
+    [Alias("Here")]
+    Task Here(string agentKey, Guid sessionId, WakeLocation at);
+
+    /// <summary>The activation at <paramref name="at"/> went away; ignored when a newer one has said where it runs.</summary>
+    /// <param name="agentKey">The agent grain's key.</param>
+    /// <param name="at">Where the activation ran.</param>
+    /// <param name="wantsWake">Whether something is due without a caller: a deadline, or undelivered report events.</param>
+    [OneWay, Alias("Away")]
+    Task Away(string agentKey, WakeLocation at, bool wantsWake);
+
+    /// <summary>The agent needs no more wake-ups for <paramref name="sessionId"/>; nothing when it joined with a newer one since.</summary>
+    /// <param name="agentKey">The agent grain's key.</param>
+    /// <param name="sessionId">The session it joined with.</param>
+    [OneWay, Alias("Leave")]
+    Task Leave(string agentKey, Guid sessionId);
+
+    /// <summary>Looks for members to wake now (a silo left the cluster); otherwise the shard's timer does within a scan period.</summary>
+    [OneWay, Alias("Poke")]
+    Task Poke();
+}
+
+/// <summary>What a wake shard calls on an agent grain. Internal to the silo.</summary>
+[Alias("WorkSessions.IAgentWake")]
+internal interface IAgentWake : IGrainWithStringKey
+{
+    /// <summary>
+    /// Answers where the agent runs and whether it still needs wake-ups. A live activation answers from memory; a call
+    /// that finds none creates one, and the activation applies the recovery rule (docs/architecture.md#recovery-rule).
+    /// </summary>
+    [AlwaysInterleave, Alias("Wake")]
+    Task<WakeAnswer> Wake();
+}
+
+/// <summary>Where an agent's activation runs.</summary>
+/// <param name="Silo">The silo.</param>
+/// <param name="Activation">The activation.</param>
+[GenerateSerializer, Immutable, Alias("WorkSessions.WakeLocation")]
+internal sealed record WakeLocation([property: Id(0)] SiloAddress Silo, [property: Id(1)] ActivationId Activation);
+
+/// <summary>An agent's answer to its wake shard.</summary>
+/// <param name="Needed">Whether it still needs wake-ups.</param>
+/// <param name="SessionId">The session it is a member with (<see cref="Guid.Empty"/>: report events only).</param>
+/// <param name="At">Where it runs.</param>
+[GenerateSerializer, Immutable, Alias("WorkSessions.WakeAnswer")]
+internal sealed record WakeAnswer([property: Id(0)] bool Needed, [property: Id(1)] Guid SessionId, [property: Id(2)] WakeLocation At);

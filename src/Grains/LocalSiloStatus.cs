@@ -8,5 +8,8 @@ namespace WorkSessions;
 /// </summary>
 internal sealed class LocalSiloStatus(ILocalSiloDetails silo, IClusterMembershipService membership)
 {
+    /// <summary>This silo's address.</summary>
+    public SiloAddress Address => silo.SiloAddress;
+
     public bool IsActive => membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress) == SiloStatus.Active;
 }

@@ -13,6 +13,19 @@ internal sealed class PreferencePush(IGrainFactory grains, string tenantId, Rost
     // Agents that announced themselves holding other preferences than the published ones: pushed one by one.
     private readonly HashSet<string> _stragglers = new(StringComparer.Ordinal);
 
+    // Agents the push could not reach (the call or the agent's write failed): pushed again a period later.
+    private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
+
+    /// <summary>Whether some agents could not be reached and wait for <see cref="RetryFailed"/>.</summary>
+    public bool HasFailed => _failed.Count > 0;
+
+    /// <summary>The agents that could not be reached are pushed to next.</summary>
+    public void RetryFailed()
+    {
+        _stragglers.UnionWith(_failed);
+        _failed.Clear();
+    }
+
     /// <summary>The version this activation has pushed to the whole roster (the stored one may lag behind a failed write).</summary>
     public long PushedVersion { get; set; }
 
@@ -64,8 +77,9 @@ internal sealed class PreferencePush(IGrainFactory grains, string tenantId, Rost
                 }
                 catch (Exception exception)
                 {
-                    // The agent re-reads preferences when it next activates and re-announces itself with the ones it
-                    // holds on its next wake-up, which pushes again; keep it on the roster.
+                    // The agent re-reads preferences when it next activates; while it stays active the tenant pushes to
+                    // it again a period later. Keep it on the roster.
+                    _failed.Add(entry.Key);
                     failures++;
                     firstFailure ??= exception;
                 }

@@ -262,6 +262,16 @@ internal sealed class TeamGrain(
         await Task.WhenAll(Enumerable.Range(0, Math.Min(options.Value.PreferencePushConcurrency, agentIds.Count)).Select(_ => WorkAsync()));
     }
 
+    private IGrainTimer? _retryPush;
+
+    private Task RetryPushAsync(CancellationToken cancellationToken)
+    {
+        _retryPush?.Dispose();
+        _retryPush = null;
+        StartPush();
+        return Task.CompletedTask;
+    }
+
     // Not interleaved: the push's own writes must not run beside a change's. A change waits for a push under way; reads
     // and an activating agent's question interleave with it.
     private void StartPush() => _push ??= this.RegisterGrainTimer(
@@ -303,8 +313,10 @@ internal sealed class TeamGrain(
                 {
                     if (failed > 0)
                     {
-                        // The next activation pushes again; meanwhile each agent asks its team whenever it activates.
+                        // Pushed again a wake-up period later (and by the next activation); each agent also asks its team
+                        // whenever it activates.
                         TenantLog.PushFailed(logger, firstFailure, TenantId, failed, agents.Count);
+                        _retryPush ??= this.RegisterGrainTimer(RetryPushAsync, new GrainTimerCreationOptions(options.Value.WakeUpReminderPeriod, Timeout.InfiniteTimeSpan));
                         return;
                     }
 

@@ -47,6 +47,11 @@ internal sealed class TenantGrain(
     // one at a time with the preference changes' writes.
     private IGrainTimer? _pushedVersionWrite;
 
+    // The roster's repair a period after activation, and the retry of agents a push missed.
+    private IGrainTimer? _rosterRepair;
+    private bool _rosterLoaded;
+    private IGrainTimer? _retryPush;
+
     private string TenantId => WorkSessionsGrains.TenantIdOf(this.GetPrimaryKeyString());
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -58,6 +63,13 @@ internal sealed class TenantGrain(
         _published = _state.State.Preferences;
         _owed.PushedVersion = _state.State.PushedVersion;
         _state.HandOver();
+        if (_roster.Count > 0 || !_rosterLoaded)
+        {
+            // Sessions it did not hear of itself (or could not read): repaired a period later. A tenant that starts with
+            // none hears of every session from its agent.
+            _rosterRepair = this.RegisterGrainTimer(RepairRosterAsync, new GrainTimerCreationOptions(options.Value.WakeUpReminderPeriod, Timeout.InfiniteTimeSpan));
+        }
+
         if (_owed.SweepPending(_published))
         {
             TenantLog.PushResumed(logger, TenantId, _published.Version, _roster.Count);
@@ -77,6 +89,8 @@ internal sealed class TenantGrain(
             {
                 _roster.Set(agentId, sessionId);
             }
+
+            _rosterLoaded = true;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -276,7 +290,55 @@ internal sealed class TenantGrain(
             var push = _push;
             _push = null;
             push?.Dispose();
+            if (_owed.HasFailed)
+            {
+                _retryPush ??= this.RegisterGrainTimer(RetryFailedPushAsync, new GrainTimerCreationOptions(options.Value.WakeUpReminderPeriod, Timeout.InfiniteTimeSpan));
+            }
         }
+    }
+
+    /// <summary>
+    /// A period after a push that failed for some agents, and a period after activation: agents the push missed are
+    /// pushed again, and the roster re-reads the open sessions the report tables know by now (sessions whose start was
+    /// still in an agent's outbox when it was first read) and, after activation, sweeps them all once: an agent that
+    /// holds other preferences (a push lost with a silo, a tenant restored from a backup) takes the published ones.
+    /// Replaces what each open session's wake-up tick re-announced before wake shards.
+    /// </summary>
+    private Task RetryFailedPushAsync(CancellationToken cancellationToken)
+    {
+        _retryPush?.Dispose();
+        _retryPush = null;
+        _owed.RetryFailed();
+        StartPush();
+        return Task.CompletedTask;
+    }
+
+    private async Task RepairRosterAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var (agentId, sessionId) in await reportStore.ReadOpenSessionsAsync(TenantId, cancellationToken))
+            {
+                _roster.TryAdd(agentId, sessionId);
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            TenantLog.RosterLoadFailed(logger, exception, TenantId);
+        }
+
+        // Sessions the roster holds without their status ask their agents to tell it again (one-way, once per activation).
+        foreach (var (agentId, _) in _roster.Entries().Where(entry => _roster.FactsOf(entry.Key) is null))
+        {
+            GrainFactory.GetAgentPreferencesTarget(TenantId, agentId).Reannounce().Ignore();
+        }
+
+        _owed.PushedVersion = -1;
+        StartPush();
+
+        // Disposed last: disposing a timer cancels its running tick's token.
+        _rosterRepair?.Dispose();
+        _rosterRepair = null;
     }
 
     private void StorePushedVersion() => _pushedVersionWrite ??= this.RegisterGrainTimer(

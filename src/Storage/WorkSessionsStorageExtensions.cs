@@ -39,6 +39,10 @@ public static class WorkSessionsStorageExtensions
         builder.Services.TryAddSingleton(services => new ReportStore(services.GetRequiredService<ReportDatabase>().Database));
         builder.Services.TryAddSingleton<IReportStore>(services => services.GetRequiredService<ReportStore>());
 
+        // The wake shards' members live with the grain state, never in a separate report database.
+        builder.Services.TryAddSingleton<IWakeStore>(services => new WakeStore(
+            services.GetRequiredService<WorkSessionsDatabase>(), services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+
         if (options.Kind == StorageProvider.Sqlite)
         {
             // Written on the file's one writer thread, batched (docs/architecture.md#sqlites-writer).

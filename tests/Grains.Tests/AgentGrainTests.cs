@@ -253,31 +253,6 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task DeactivatedGrain_IsWokenByItsReminder_AndTheGapCountsAsActivity()
-    {
-        var tenant = await fixture.NewTenantAsync(AutoEnd);
-        var agent = fixture.Agent(tenant, "alice");
-        var armed = ClusterFixture.WaitForReminderArmedAsync(agent.GetGrainId());
-        await agent.StartSession(AgentStatus.Ready, null);
-        await armed;
-
-        // A graceful deactivation (a shutdown, a deploy, a rebalancing) with the deadline inside the gap.
-        await fixture.DeactivateAsync(agent);
-        var ticked = ClusterFixture.WaitForReminderTickAsync(agent.GetGrainId());
-        await fixture.AdvanceAsync(Timeout);
-        await ticked;
-        var wokenAt = fixture.Time.GetUtcNow();
-
-        Assert.True(fixture.Cluster.TryGetGrainContext(agent.GetGrainId(), out _), "the reminder should have activated the grain");
-        Assert.Equal(SessionState.Active, (await agent.GetSnapshot()).State);
-
-        await fixture.AdvanceAsync(Timeout);
-        Assert.Equal(new PromptView(wokenAt + Timeout, wokenAt + Timeout + Grace), (await agent.GetSnapshot()).Prompt);
-        await fixture.AdvanceAsync(Grace);
-        Assert.Equal(SessionState.None, (await agent.GetSnapshot()).State);
-    }
-
-    [Fact]
     public async Task GracefulDeactivationWhileWarned_PromptsAgainWithAFullGracePeriod_AndContinueWorks()
     {
         var tenant = await fixture.NewTenantAsync(AutoEnd);
@@ -352,9 +327,7 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
     {
         var tenant = await fixture.NewTenantAsync(AutoEnd);
         var agent = fixture.Agent(tenant, "alice");
-        var armed = ClusterFixture.WaitForReminderArmedAsync(agent.GetGrainId());
         await agent.StartSession(AgentStatus.Ready, null);
-        await armed;
 
         // The tenant's row is restored from a backup taken before work sessions had auto-end: version 0.
         var tenantGrain = fixture.Grains.GetTenantGrain(tenant);
@@ -362,11 +335,11 @@ public sealed class AgentGrainTests(ClusterFixture fixture)
         fixture.Storage.Overwrite(StateNames.Tenant, tenantGrain.GetGrainId(), restored);
         await fixture.DeactivateAsync(tenantGrain);
 
-        var ticked = ClusterFixture.WaitForReminderTickAsync(agent.GetGrainId());
+        // A period after it activates, the tenant sweeps its roster once: the agent takes the tenant's preferences.
+        await tenantGrain.GetPreferences();
         await fixture.AdvanceAsync(TimeSpan.FromMinutes(1));
-        await ticked;
-
-        await Eventually.UntilAsync(agent.GetSnapshot, view => view.State == SessionState.Active, TimeSpan.FromSeconds(10), "the session after the wake-up", TimeSpan.FromMilliseconds(10));
+        await Eventually.UntilAsync(
+            agent.GetEffectivePreferences, effective => !effective.Preferences.AutoEndEnabled, TimeSpan.FromSeconds(10), "the tenant's preferences", TimeSpan.FromMilliseconds(10));
 
         await fixture.AdvanceAsync(TimeSpan.FromMinutes(5));
         Assert.Equal(SessionState.Active, (await agent.GetSnapshot()).State);

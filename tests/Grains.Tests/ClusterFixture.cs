@@ -35,10 +35,18 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     private readonly string _reportsFile = Path.Combine(Path.GetTempPath(), $"work-sessions-grain-tests-{Guid.NewGuid():N}.db");
 
+    private readonly string _wakesFile = Path.Combine(Path.GetTempPath(), $"work-sessions-grain-tests-wakes-{Guid.NewGuid():N}.db");
+
+    /// <summary>The database holding the wake shards' members.</summary>
+    public WorkSessionsDatabase Wakes { get; private set; } = null!;
+
     /// <summary>The database holding the report tables.</summary>
     public WorkSessionsDatabase Reports { get; private set; } = null!;
 
     internal ReportStore ReportStore { get; private set; } = null!;
+
+    /// <summary>The wake shards' members, in the same file as the report tables.</summary>
+    internal WakeStore WakeStore { get; private set; } = null!;
 
     private long _siloBacklog;
 
@@ -59,6 +67,10 @@ public sealed class ClusterFixture : IAsyncLifetime
         Reports = WorkSessionsDatabase.Open(new StorageOptions { ConnectionString = $"Data Source={_reportsFile}" });
         await Reports.MigrateAsync(NullLogger.Instance);
         ReportStore = new ReportStore(Reports);
+        // The wake shards' members live with the grain state, never in the report database: a file of their own here.
+        Wakes = WorkSessionsDatabase.Open(new StorageOptions { ConnectionString = $"Data Source={_wakesFile}" });
+        await Wakes.MigrateAsync(NullLogger.Instance);
+        WakeStore = new WakeStore(Wakes, "grains-tests");
 
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
@@ -73,6 +85,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 StorageNames.WorkSessions,
                 (services, _) => new CountingGrainStorage(services.GetRequiredService<IGrainStorageSerializer>()));
             silo.Services.AddSingleton<IReportStore>(ReportStore);
+            silo.Services.AddSingleton<IWakeStore>(WakeStore);
             silo.Services.AddSingleton<Webhooks.IWebhookSender>(WebhookSender);
             silo.Services.PostConfigure<ReportingOptions>(options =>
             {
@@ -100,7 +113,8 @@ public sealed class ClusterFixture : IAsyncLifetime
     {
         await Cluster.DisposeAsync();
         await Reports.DisposeAsync();
-        foreach (var file in new[] { _reportsFile, _reportsFile + "-wal", _reportsFile + "-shm", _reportsFile + ".migrations.lock" })
+        await Wakes.DisposeAsync();
+        foreach (var file in new[] { _reportsFile, _wakesFile }.SelectMany(file => new[] { file, file + "-wal", file + "-shm", file + ".migrations.lock" }))
         {
             File.Delete(file);
         }

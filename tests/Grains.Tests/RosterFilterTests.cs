@@ -188,7 +188,8 @@ public sealed class RosterFilterTests(ClusterFixture fixture)
 
         await fixture.DeactivateAsync(tenant);
 
-        // The report tables give the sessions, not their status: open at once, the rest with the next wake-up tick.
+        // The report tables give the sessions, not their status: open at once, the rest once the tenant, a period after it
+        // activated, asks those agents to tell it again.
         var rebuilt = await tenant.GetRosterSummary(null);
         Assert.Equal(5, rebuilt.Open);
         Assert.Equal(0, rebuilt.Ready + rebuilt.NotReady);

@@ -27,13 +27,9 @@ public sealed class TeamGrainTests(ClusterFixture fixture)
     {
         for (; duration >= WakeUpPeriod; duration -= WakeUpPeriod)
         {
-            // The next period is counted from the reminder's re-arming after the tick: the clock moves on only once it has
-            // re-armed, or a busy machine would let the next advance come first and leave that tick a period away.
-            var ticked = ClusterFixture.WaitForReminderTickAsync(agent.GetGrainId());
-            var rearmed = ClusterFixture.WaitForReminderArmedAsync(agent.GetGrainId());
+            // A period at a time, each answered by the agent before the next, so its timers keep up with the clock.
             await fixture.AdvanceAsync(WakeUpPeriod);
-            await ticked;
-            await rearmed;
+            await agent.GetSnapshot();
         }
 
         await fixture.AdvanceAsync(duration);
@@ -163,9 +159,7 @@ public sealed class TeamGrainTests(ClusterFixture fixture)
         await team.Put(Team(timeoutSeconds: 3600), null, "admin-1");
         await team.ChangeMembers(["alice"], [], "admin-1");
         var alice = fixture.Agent(tenant, "alice");
-        var armed = ClusterFixture.WaitForReminderArmedAsync(alice.GetGrainId());
         await alice.StartSession(AgentStatus.Ready, null);
-        await armed;
         await AdvanceTickByTickAsync(alice, TimeSpan.FromSeconds(700));
 
         // The team's row says it is deleted and every member was told, but alice never heard (a push lost with a silo).
@@ -191,13 +185,11 @@ public sealed class TeamGrainTests(ClusterFixture fixture)
         var created = await team.Put(Team(timeoutSeconds: 600), null, "admin-1");
         await team.ChangeMembers(["alice"], [], "admin-1");
         var alice = fixture.Agent(tenant, "alice");
-        var armed = ClusterFixture.WaitForReminderArmedAsync(alice.GetGrainId());
         await alice.StartSession(AgentStatus.Ready, null);
-        await armed;
         await AdvanceTickByTickAsync(alice, TimeSpan.FromSeconds(200));
 
         // The push reaches alice, but her write of the change fails: she keeps the old overrides, and the team, which
-        // pushes again only when it next activates, stays behind.
+        // pushes again only a wake-up period later, stays behind until then.
         var attempts = fixture.Storage.AttemptsOf(alice.GetGrainId());
         fixture.Storage.FailNextWrite(alice.GetGrainId());
         var changedAt = fixture.Time.GetUtcNow();
@@ -207,40 +199,17 @@ public sealed class TeamGrainTests(ClusterFixture fixture)
         Assert.Equal(SessionState.Active, (await alice.GetSnapshot()).State);
         Assert.Equal(600, (await alice.GetEffectivePreferences()).Preferences.InactivityTimeoutSeconds);
 
-        // Within one wake-up period she asks her team, adopts the change, and the timeout already past warns now.
-        var ticked = ClusterFixture.WaitForReminderTickAsync(alice.GetGrainId());
+        // Within one wake-up period the team pushes again, she adopts the change, and the timeout already past warns now.
         await fixture.AdvanceAsync(WakeUpPeriod);
-        await ticked;
 
         var view = await Eventually.UntilAsync(alice.GetSnapshot, v => v.State == SessionState.Warned, Push, "the lost change to be caught up");
         Assert.InRange(view.Prompt!.WarnedAt, changedAt.AddSeconds(1), changedAt + WakeUpPeriod);
         Assert.Equal(view.Prompt.WarnedAt.AddSeconds(45), view.Prompt.Deadline);
         var effective = await alice.GetEffectivePreferences();
         Assert.Equal((120, 45, PreferenceSource.Team), (effective.Preferences.InactivityTimeoutSeconds, effective.Preferences.GracePeriodSeconds, effective.Source.InactivityTimeoutSeconds));
-        Assert.NotEqual(created.Team.Version + 1, fixture.Storage.Read<TeamGrainState>(StateNames.Team, team.GetGrainId())!.PushedVersion);
-    }
-
-    [Fact]
-    public async Task AWakeUp_AfterAChangeOfTheTeamsMembersOnly_WritesNothing()
-    {
-        var tenant = await fixture.NewTenantAsync(Tenant);
-        var team = TeamGrain(tenant, "night");
-        await team.Put(Team(timeoutSeconds: 900), null, "admin-1");
-        await team.ChangeMembers(["alice"], [], "admin-1");
-        var alice = fixture.Agent(tenant, "alice");
-        var armed = ClusterFixture.WaitForReminderArmedAsync(alice.GetGrainId());
-        await alice.StartSession(AgentStatus.Ready, null);
-        await armed;
-
-        // A new version of the team that changes no override: alice holds an older version with the same overrides.
-        await team.ChangeMembers(["bob"], [], "admin-1");
-        var writes = fixture.Storage.WritesOf(alice.GetGrainId());
-        var ticked = ClusterFixture.WaitForReminderTickAsync(alice.GetGrainId());
-        await fixture.AdvanceAsync(WakeUpPeriod);
-        await ticked;
-
-        Assert.Equal(writes, fixture.Storage.WritesOf(alice.GetGrainId()));
-        Assert.Equal(SessionState.Active, (await alice.GetSnapshot()).State);
+        await Eventually.UntilAsync(
+            () => Task.FromResult(fixture.Storage.Read<TeamGrainState>(StateNames.Team, team.GetGrainId())!.PushedVersion),
+            pushed => pushed == fixture.Storage.Read<TeamGrainState>(StateNames.Team, team.GetGrainId())!.Version, Push, "the retried push to be stored");
     }
 
     [Fact]

@@ -22,7 +22,10 @@ public sealed class WorkSessionsOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ActivityCheckpointInterval { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>The period of the durable reminder that wakes an agent grain with an open auto-end session (Orleans' minimum is one minute).</summary>
+    /// <summary>
+    /// The period of each wake shard's durable reminder (Orleans' minimum is one minute): a shard lost with its silo is
+    /// back within failure detection plus this, and checks every member it holds (docs/architecture.md#timers-and-reminders).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "01:00:00")]
     public TimeSpan WakeUpReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -49,6 +52,17 @@ public sealed class WorkSessionsOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan DeadlineWriteDelayLimit { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How many wake shards share the agents (docs/architecture.md#timers-and-reminders): each is one grain with one
+    /// reminder. The shards' keys carry the count, so silos configured differently never share a shard.
+    /// </summary>
+    [Range(1, 65_536)]
+    public int WakeShards { get; set; } = 256;
+
+    /// <summary>How often a wake shard looks for members on a silo that is gone, or away with a deadline or undelivered events.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan WakeScanPeriod { get; set; } = TimeSpan.FromSeconds(10);
 
     public Domain.PreferenceRules PreferenceRules => new(MinimumInactivityTimeoutSeconds, MinimumGracePeriodSeconds);
 }

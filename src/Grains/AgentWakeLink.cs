@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Logging;
+using WorkSessions.Domain;
+
+namespace WorkSessions;
+
+/// <summary>
+/// The agent grain's side of its wake shard (docs/architecture.md#timers-and-reminders): it joins before the write
+/// that opens a session, says where it runs when it activates with something to be woken for, says it went away when
+/// it deactivates, and leaves once nothing is left (no session, every report event delivered). If the shard cannot be
+/// reached it keeps the per-agent wake-up reminder instead, which the next tick retires by joining. Never on the
+/// heartbeat path. A class, not a struct: its async methods change its fields.
+/// </summary>
+internal sealed class AgentWakeLink
+{
+    // The session this agent is a member of its shard with (Guid.Empty: report events only); null when not a member.
+    private Guid? _joined;
+
+    // The wake-up reminder is registered (a stored one from before wake shards, or the fallback of a failed join).
+    private bool _reminderHeld;
+
+    /// <summary>The session the agent is a member with; null when it is none.</summary>
+    public Guid? Joined => _joined;
+
+    /// <summary>
+    /// Before the write that stores <paramref name="next"/>: a session it opens joins the shard first, so a stored open
+    /// session always has a member row. A shard that cannot be reached is replaced by the agent's own reminder; when
+    /// that fails too, so does the command, and nothing is stored.
+    /// </summary>
+    public async Task BeforeWriteAsync(Grain grain, IWakeShard shard, AgentState next, WakeLocation here, TimeSpan period, ILogger logger, string key)
+    {
+        if (next.Session is not { } open || _joined == open.SessionId)
+        {
+            return;
+        }
+
+        try
+        {
+            await shard.Join(key, open.SessionId, here);
+            _joined = open.SessionId;
+        }
+        catch (Exception exception)
+        {
+            WakeLog.JoinFailed(logger, exception, key);
+            if (await WakeUpReminder.SyncAsync(grain, needed: true, period, logger, key) is not true)
+            {
+                throw;
+            }
+
+            _reminderHeld = true;
+        }
+    }
+
+    /// <summary>
+    /// After a transition (or the activation): a member while <paramref name="needed"/>, with the open session or
+    /// <see cref="Guid.Empty"/>; otherwise a leave, and the reminder goes if it is held.
+    /// </summary>
+    public async Task SyncAsync(Grain grain, IWakeShard shard, bool needed, Guid sessionId, WakeLocation here, TimeSpan period, ILogger logger, string key)
+    {
+        if (needed && _joined != sessionId)
+        {
+            try
+            {
+                await shard.Here(key, sessionId, here);
+                _joined = sessionId;
+            }
+            catch (Exception exception)
+            {
+                WakeLog.JoinFailed(logger, exception, key);
+                _reminderHeld = await WakeUpReminder.SyncAsync(grain, needed: true, period, logger, key) ?? _reminderHeld;
+                return;
+            }
+        }
+        else if (!needed && _joined is { } joined)
+        {
+            shard.Leave(key, joined).Ignore();
+            _joined = null;
+        }
+
+        if (_reminderHeld && (!needed || _joined is not null))
+        {
+            // A member, or nothing to wake for: the reminder has done its part.
+            _reminderHeld = await WakeUpReminder.SyncAsync(grain, needed: false, period, logger, key) is not false;
+        }
+    }
+
+    /// <summary>A tick of a stored wake-up reminder: held until the next sync retires it.</summary>
+    public void ReminderTicked() => _reminderHeld = true;
+
+    /// <summary>The activation goes away: the shard calls it again only if <paramref name="wantsWake"/>.</summary>
+    public void Away(IWakeShard shard, string key, WakeLocation here, bool wantsWake)
+    {
+        if (_joined is not null)
+        {
+            shard.Away(key, here, wantsWake).Ignore();
+        }
+    }
+}
