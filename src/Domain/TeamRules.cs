@@ -90,7 +90,11 @@ public static partial class TeamRules
         var source = new PreferenceSources(
             SourceOf(overrides.AutoEndEnabled),
             SourceOf(overrides.InactivityTimeoutSeconds),
-            SourceOf(overrides.GracePeriodSeconds));
+            SourceOf(overrides.GracePeriodSeconds))
+        {
+            ClientGoneSeconds = SourceOf(overrides.ClientGoneSeconds),
+            ClientGoneAction = SourceOf(overrides.ClientGoneAction),
+        };
         return new EffectivePreferences(EffectiveValues(tenant, team), team?.TeamId, source);
     }
 
@@ -113,6 +117,8 @@ public static partial class TeamRules
             AutoEndEnabled = overrides.AutoEndEnabled ?? tenant.AutoEndEnabled,
             InactivityTimeoutSeconds = overrides.InactivityTimeoutSeconds ?? tenant.InactivityTimeoutSeconds,
             GracePeriodSeconds = overrides.GracePeriodSeconds ?? tenant.GracePeriodSeconds,
+            ClientGoneSeconds = overrides.ClientGoneSeconds ?? tenant.ClientGoneSeconds,
+            ClientGoneAction = overrides.ClientGoneAction ?? tenant.ClientGoneAction,
         };
     }
 

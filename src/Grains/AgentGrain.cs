@@ -26,7 +26,7 @@ internal sealed class AgentGrain(
     StateWriteGate writeGate,
     LocalSiloStatus silo,
     WorkSessionsMetrics metrics,
-    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IRemindable
+    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IAgentPresenceTarget, IRemindable
 {
     // Built here, not on activation, so that the grain keeps no field of its own for what only the state needs.
     private readonly OutboxedState<AgentGrainState> _state = new(state, reportWriter, reporting.Value.OutboxCapacity, timeProvider, logger);
@@ -41,6 +41,7 @@ internal sealed class AgentGrain(
     private readonly ActivationFence _fence = new();
     private OpenSessionGauge _openSession;
     private AgentObservers _observers;
+    private AgentPresence _presence;
 
     private string Key => this.GetPrimaryKeyString();
 
@@ -69,6 +70,7 @@ internal sealed class AgentGrain(
         }
 
         _tenant.AnnounceOpenSession(GrainFactory, Current);
+        await QuietlyAsync(PresenceAsync(_presence.Activated(timeProvider.GetUtcNow() + IAgentGrain.PresenceReannounceWindow, Current)));
 
         // Whatever the previous activation stored but may not have delivered: inserts are idempotent.
         _state.HandOver();
@@ -140,6 +142,13 @@ internal sealed class AgentGrain(
         return Task.CompletedTask;
     }
 
+    public Task ClientConnected(string gatewayId, Guid streamId) => PresenceAsync(_presence.Connect(GrainFactory, Key, gatewayId, streamId, Current));
+
+    public Task ClientDisconnected(string gatewayId, Guid streamId) =>
+        PresenceAsync(_presence.Disconnect(GrainFactory, Key, gatewayId, streamId, timeProvider.GetUtcNow(), Current));
+
+    public Task GatewayLost(string gatewayId, DateTimeOffset lastRenewedAt) => QuietlyAsync(PresenceAsync(_presence.Lose(gatewayId, lastRenewedAt, Current)));
+
     public async Task<bool> ApplyPreferences(TenantPreferences preferences)
     {
         ArgumentNullException.ThrowIfNull(preferences);
@@ -196,6 +205,7 @@ internal sealed class AgentGrain(
         // within one period; the tenant's is caught up by the announcement below. Before the deadlines: a timeout the
         // team shortened may be past already.
         await QuietlyAsync(CatchUpWithTeamAsync());
+        await QuietlyAsync(PresenceAsync(_presence.Rewatch(GrainFactory, Key, Current)));
 
         // Ticks may repeat or be missed; checking deadlines against the clock is idempotent.
         await CheckDeadlinesAsync();
@@ -322,17 +332,10 @@ internal sealed class AgentGrain(
         }
     }
 
-    private static async Task QuietlyAsync(Task command)
-    {
-        try
-        {
-            await command;
-        }
-        catch (Exception exception) when (exception is not WorkSessionException)
-        {
-            // Logged where it failed; the deadline timer retries the write.
-        }
-    }
+    private static Task QuietlyAsync(Task command) => GrainTasks.QuietlyAsync(command);
+
+    /// <summary>Tells the machine what <see cref="AgentPresence"/> holds, if it holds otherwise (memory only, unless that acts).</summary>
+    private Task PresenceAsync(WorkSessionCommand? command) => command is null ? Task.CompletedTask : RunAsync(command, checkpointIfDue: false);
 
     private void Swap(AgentState next, bool stored)
     {

@@ -383,7 +383,9 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
             details?.Preferences,
             reader.IsDBNull(13) ? details?.TeamId : reader.GetString(13),
             reader.IsDBNull(14) ? details?.PreviousTeamId : reader.GetString(14),
-            details?.Team);
+            details?.Team,
+            details?.Action,
+            details?.GoneSince);
     }
 
     /// <summary>
@@ -392,8 +394,11 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
     /// </summary>
     private static string? Details(ReportEntry entry) =>
         entry.Deadline is null && entry.Cause is null && entry.Session is null && entry.Preferences is null && entry.Team is null
+            && entry.Action is null && entry.GoneSince is null
             ? null
-            : JsonSerializer.Serialize(new EventDetails(entry.Deadline, entry.Cause, entry.Session, entry.Preferences, Team: entry.Team), DetailsJson);
+            : JsonSerializer.Serialize(
+                new EventDetails(entry.Deadline, entry.Cause, entry.Session, entry.Preferences, Team: entry.Team, Action: entry.Action, GoneSince: entry.GoneSince),
+                DetailsJson);
 
     /// <summary>
     /// Text as both databases take it. PostgreSQL refuses NUL in text and Npgsql refuses half a surrogate pair; one such
@@ -445,5 +450,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
         TenantPreferences? Preferences,
         string? TeamId = null,
         string? PreviousTeamId = null,
-        Team? Team = null);
+        Team? Team = null,
+        string? Action = null,
+        DateTimeOffset? GoneSince = null);
 }

@@ -26,7 +26,9 @@ internal sealed record ReportEntry(
     TenantPreferences? Preferences = null,
     string? TeamId = null,
     string? PreviousTeamId = null,
-    Team? Team = null)
+    Team? Team = null,
+    string? Action = null,
+    DateTimeOffset? GoneSince = null)
 {
     /// <summary>The entries of a stored transition, in order, each with the agent's team at the time.</summary>
     /// <param name="tenantId">The agent's tenant.</param>
@@ -59,6 +61,12 @@ internal sealed record ReportEntry(
                 SessionEnded ended => new ReportEntry(
                     ended.EventId, tenantId, ended.AgentId, ended.Record.SessionId, ended.At, FeedEventKinds.SessionEnded,
                     Reason: null, Actor: EndActor(ended.Record), Note: ended.Record.Note, Session: ended.Record, TeamId: teamId),
+                ClientGone gone => new ReportEntry(
+                    gone.EventId, tenantId, gone.AgentId, gone.SessionId, gone.At, FeedEventKinds.ClientGone,
+                    Actor: Actor.System, TeamId: teamId, Action: System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(gone.Action.ToString()), GoneSince: gone.GoneSince),
+                ClientBack back => new ReportEntry(
+                    back.EventId, tenantId, back.AgentId, back.SessionId, back.At, FeedEventKinds.ClientBack,
+                    Actor: Actor.System, TeamId: teamId, GoneSince: back.GoneSince),
                 _ => throw new InvalidOperationException($"No report entry for {agentEvent.GetType().Name}."),
             });
         }

@@ -74,7 +74,7 @@ public static class PreferencesApi
         var expectedVersion = ParseIfMatch(httpRequest.Headers.IfMatch.ToString());
         var tenant = grains.GetTenantGrain(caller.TenantId);
         var preferences = request.ToPreferences();
-        if (request.NotReadyReasons is null || request.SupervisorScope is null)
+        if (request.NotReadyReasons is null || request.SupervisorScope is null || request.ClientGoneAction is null)
         {
             // A client from before the reasons (or the scope) existed sends the settings it knows only: it must not
             // reset the tenant's reasons to the defaults, nor widen a scoped tenant back to tenant-wide. A change of
@@ -85,6 +85,10 @@ public static class PreferencesApi
             {
                 NotReadyReasons = request.NotReadyReasons is null ? stored.NotReadyReasons : preferences.NotReadyReasons,
                 SupervisorScope = request.SupervisorScope is null ? stored.SupervisorScope : preferences.SupervisorScope,
+                // Both left out: a client from before the rule. clientGoneSeconds alone is null for "off" too, so it
+                // counts as sent only beside clientGoneAction.
+                ClientGoneSeconds = request.ClientGoneAction is null ? stored.ClientGoneSeconds : preferences.ClientGoneSeconds,
+                ClientGoneAction = request.ClientGoneAction is null ? stored.ClientGoneAction : preferences.ClientGoneAction,
             };
         }
 
@@ -129,14 +133,25 @@ public static class PreferencesApi
 /// <param name="GracePeriodSeconds">Seconds the agent has to answer the prompt.</param>
 /// <param name="NotReadyReasons">The not-ready reasons the status menu offers; left out, the tenant keeps its own.</param>
 /// <param name="SupervisorScope"><c>tenant</c> (every supervisor sees the whole tenant) or <c>teams</c> (a supervisor sees the agents of the teams that list them).</param>
+/// <param name="ClientGoneSeconds">
+/// Seconds (15 to 3600) an agent with an open session may have no event stream open before <c>clientGoneAction</c>;
+/// null turns the rule off. Taken only beside <c>clientGoneAction</c>: with both left out the tenant keeps its own.
+/// </param>
+/// <param name="ClientGoneAction"><c>notReady</c> (status not ready, reason <c>Disconnected</c>) or <c>endSession</c> (the session ends <c>clientGone</c>).</param>
 public sealed record PreferencesRequest(
     bool? WorkSessionsEnabled,
     bool? AutoEndEnabled,
     int? InactivityTimeoutSeconds,
     int? GracePeriodSeconds,
     IReadOnlyList<string>? NotReadyReasons = null,
-    string? SupervisorScope = null)
+    string? SupervisorScope = null,
+    int? ClientGoneSeconds = null,
+    string? ClientGoneAction = null)
 {
+    /// <summary>The wire names of <see cref="Contracts.ClientGoneAction"/>.</summary>
+    public static IReadOnlyDictionary<string, ClientGoneAction> ClientGoneActions { get; } =
+        new Dictionary<string, ClientGoneAction>(StringComparer.Ordinal) { ["notReady"] = Contracts.ClientGoneAction.NotReady, ["endSession"] = Contracts.ClientGoneAction.EndSession };
+
     /// <summary>The wire names of <see cref="Contracts.SupervisorScope"/>.</summary>
     public static IReadOnlyDictionary<string, SupervisorScope> SupervisorScopes { get; } =
         new Dictionary<string, SupervisorScope>(StringComparer.Ordinal) { ["tenant"] = Contracts.SupervisorScope.Tenant, ["teams"] = Contracts.SupervisorScope.Teams };
@@ -163,11 +178,19 @@ public sealed record PreferencesRequest(
             throw new WorkSessionException(ErrorCodes.InvalidPreferences, "supervisorScope must be tenant or teams.");
         }
 
+        var action = Contracts.ClientGoneAction.NotReady;
+        if (ClientGoneAction is not null && !ClientGoneActions.TryGetValue(ClientGoneAction, out action))
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidPreferences, "clientGoneAction must be notReady or endSession.");
+        }
+
         // Left out, the reasons are the defaults here; the PUT fills in the tenant's own. The tenant grain judges them.
         return new WorkSessionPreferences(WorkSessionsEnabled!.Value, AutoEndEnabled!.Value, InactivityTimeoutSeconds!.Value, GracePeriodSeconds!.Value)
         {
             NotReadyReasons = NotReadyReasons is null ? default : [.. NotReadyReasons],
             SupervisorScope = scope,
+            ClientGoneSeconds = ClientGoneSeconds,
+            ClientGoneAction = action,
         };
     }
 }
@@ -182,7 +205,9 @@ public sealed record PreferencesResponse(
     long Version,
     DateTimeOffset? UpdatedAt,
     string? UpdatedBy,
-    SupervisorScope SupervisorScope = SupervisorScope.Tenant)
+    SupervisorScope SupervisorScope = SupervisorScope.Tenant,
+    int? ClientGoneSeconds = null,
+    ClientGoneAction ClientGoneAction = ClientGoneAction.NotReady)
 {
     public static PreferencesResponse From(TenantPreferences stored) => new(
         stored.Preferences.WorkSessionsEnabled,
@@ -193,13 +218,15 @@ public sealed record PreferencesResponse(
         stored.Version,
         stored.UpdatedAt,
         stored.UpdatedBy,
-        stored.Preferences.SupervisorScope);
+        stored.Preferences.SupervisorScope,
+        stored.Preferences.ClientGoneSeconds,
+        stored.Preferences.ClientGoneAction);
 
     /// <summary>Equal when every value is, the reasons compared in order (a list compares by reference).</summary>
     public bool Equals(PreferencesResponse? other) =>
         other is not null
-        && (WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, Version, UpdatedAt, UpdatedBy, SupervisorScope)
-            == (other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.Version, other.UpdatedAt, other.UpdatedBy, other.SupervisorScope)
+        && (WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, Version, UpdatedAt, UpdatedBy, SupervisorScope, ClientGoneSeconds, ClientGoneAction)
+            == (other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.Version, other.UpdatedAt, other.UpdatedBy, other.SupervisorScope, other.ClientGoneSeconds, other.ClientGoneAction)
         && NotReadyReasons.SequenceEqual(other.NotReadyReasons, StringComparer.Ordinal);
 
     public override int GetHashCode() =>

@@ -250,6 +250,8 @@ public sealed record TeamMember(string AgentId);
 /// <param name="NotReadyReasons">Tenant-wide: the not-ready reasons the status menu offers.</param>
 /// <param name="TeamId">The agent's team; null when it belongs to none.</param>
 /// <param name="Source">Where each field a team may override comes from: <c>tenant</c> or <c>team</c>.</param>
+/// <param name="ClientGoneSeconds">Seconds without an open event stream before <c>clientGoneAction</c>; null: off.</param>
+/// <param name="ClientGoneAction"><c>notReady</c> (reason <c>Disconnected</c>) or <c>endSession</c> (ends <c>clientGone</c>).</param>
 public sealed record EffectivePreferencesResponse(
     bool WorkSessionsEnabled,
     bool AutoEndEnabled,
@@ -257,12 +259,14 @@ public sealed record EffectivePreferencesResponse(
     int GracePeriodSeconds,
     ImmutableArray<string> NotReadyReasons,
     string? TeamId,
-    PreferenceSources Source)
+    PreferenceSources Source,
+    int? ClientGoneSeconds = null,
+    ClientGoneAction ClientGoneAction = ClientGoneAction.NotReady)
 {
     public static EffectivePreferencesResponse From(EffectivePreferences effective)
     {
         ArgumentNullException.ThrowIfNull(effective);
         var p = effective.Preferences;
-        return new(p.WorkSessionsEnabled, p.AutoEndEnabled, p.InactivityTimeoutSeconds, p.GracePeriodSeconds, p.NotReadyReasons, effective.TeamId, effective.Source);
+        return new(p.WorkSessionsEnabled, p.AutoEndEnabled, p.InactivityTimeoutSeconds, p.GracePeriodSeconds, p.NotReadyReasons, effective.TeamId, effective.Source, p.ClientGoneSeconds, p.ClientGoneAction);
     }
 }

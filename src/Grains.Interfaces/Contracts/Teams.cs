@@ -15,6 +15,14 @@ public sealed record TeamPreferenceOverrides(
     [property: Id(1)] int? InactivityTimeoutSeconds = null,
     [property: Id(2)] int? GracePeriodSeconds = null)
 {
+    /// <summary>Seconds without an open event stream before <see cref="ClientGoneAction"/> applies; null inherits the tenant's.</summary>
+    [Id(3)]
+    public int? ClientGoneSeconds { get; init; }
+
+    /// <summary>What happens once the client is gone; null inherits the tenant's.</summary>
+    [Id(4)]
+    public ClientGoneAction? ClientGoneAction { get; init; }
+
     /// <summary>Nothing overridden: the team's agents follow the tenant.</summary>
     public static TeamPreferenceOverrides None { get; } = new();
 }
@@ -84,7 +92,16 @@ public enum PreferenceSource
 public sealed record PreferenceSources(
     [property: Id(0)] PreferenceSource AutoEndEnabled,
     [property: Id(1)] PreferenceSource InactivityTimeoutSeconds,
-    [property: Id(2)] PreferenceSource GracePeriodSeconds);
+    [property: Id(2)] PreferenceSource GracePeriodSeconds)
+{
+    /// <summary>Where <c>clientGoneSeconds</c> comes from.</summary>
+    [Id(3)]
+    public PreferenceSource ClientGoneSeconds { get; init; }
+
+    /// <summary>Where <c>clientGoneAction</c> comes from.</summary>
+    [Id(4)]
+    public PreferenceSource ClientGoneAction { get; init; }
+}
 
 /// <summary>The preferences that apply to one agent: its team's overrides over its tenant's.</summary>
 /// <param name="Preferences">The values in force.</param>

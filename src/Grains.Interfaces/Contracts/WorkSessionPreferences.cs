@@ -43,6 +43,17 @@ public sealed record WorkSessionPreferences(
     [Id(5)]
     public SupervisorScope SupervisorScope { get; init; }
 
+    /// <summary>
+    /// Seconds an open session's agent may have no event stream open before <see cref="ClientGoneAction"/> applies
+    /// (docs/architecture.md#client-presence); null (the default) turns the rule off.
+    /// </summary>
+    [Id(6)]
+    public int? ClientGoneSeconds { get; init; }
+
+    /// <summary>What happens once the client has been gone for <see cref="ClientGoneSeconds"/>: not ready (the default) or the session ends.</summary>
+    [Id(7)]
+    public ClientGoneAction ClientGoneAction { get; init; }
+
     /// <summary>The inactivity timeout as a duration.</summary>
     [JsonIgnore]
     public TimeSpan InactivityTimeout => TimeSpan.FromSeconds(InactivityTimeoutSeconds);
@@ -60,6 +71,8 @@ public sealed record WorkSessionPreferences(
         && InactivityTimeoutSeconds == other.InactivityTimeoutSeconds
         && GracePeriodSeconds == other.GracePeriodSeconds
         && SupervisorScope == other.SupervisorScope
+        && ClientGoneSeconds == other.ClientGoneSeconds
+        && ClientGoneAction == other.ClientGoneAction
         && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan());
 
     /// <summary>A hash of every value, consistent with <see cref="Equals(WorkSessionPreferences?)"/>.</summary>
@@ -71,6 +84,8 @@ public sealed record WorkSessionPreferences(
         hash.Add(InactivityTimeoutSeconds);
         hash.Add(GracePeriodSeconds);
         hash.Add(SupervisorScope);
+        hash.Add(ClientGoneSeconds);
+        hash.Add(ClientGoneAction);
         foreach (var reason in NotReadyReasons)
         {
             hash.Add(reason, StringComparer.Ordinal);

@@ -198,7 +198,9 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
             preferences.Preferences.InactivityTimeoutSeconds,
             preferences.Preferences.GracePeriodSeconds,
             preferences.Preferences.NotReadyReasons,
-            preferences.Preferences.SupervisorScope);
+            preferences.Preferences.SupervisorScope,
+            preferences.Preferences.ClientGoneSeconds,
+            preferences.Preferences.ClientGoneAction);
     }
 
     private async Task<List<TimecardRow>> AgentTimecardsAsync(

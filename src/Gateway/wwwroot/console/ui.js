@@ -111,6 +111,10 @@ const END_REASONS = {
     told: () => 'It ended because work sessions were turned off for your organisation.',
     by: (record) => `feature turned off (${record.endedBy ?? 'admin'})`,
   },
+  clientGone: {
+    told: () => 'It ended because your Contact Center window was closed or lost its connection for too long.',
+    by: () => 'client gone (system)',
+  },
 };
 
 function noteText(record) {

@@ -104,6 +104,8 @@ public sealed record ConcurrencyRow(
 /// <param name="GracePeriodSeconds">The new value.</param>
 /// <param name="NotReadyReasons">The new value; the defaults for changes made before tenants had reasons of their own.</param>
 /// <param name="SupervisorScope">The new value; <c>tenant</c> for changes made before the field existed.</param>
+/// <param name="ClientGoneSeconds">The new value; null (off) for changes made before the field existed.</param>
+/// <param name="ClientGoneAction">The new value; <c>notReady</c> for changes made before the field existed.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.PreferenceChange")]
 public sealed record PreferenceChange(
     [property: Id(0)] long Version,
@@ -114,14 +116,16 @@ public sealed record PreferenceChange(
     [property: Id(5)] int InactivityTimeoutSeconds,
     [property: Id(6)] int GracePeriodSeconds,
     [property: Id(7)] ImmutableArray<string> NotReadyReasons,
-    [property: Id(8)] SupervisorScope SupervisorScope = SupervisorScope.Tenant)
+    [property: Id(8)] SupervisorScope SupervisorScope = SupervisorScope.Tenant,
+    [property: Id(9)] int? ClientGoneSeconds = null,
+    [property: Id(10)] ClientGoneAction ClientGoneAction = ClientGoneAction.NotReady)
 {
     /// <summary>Equal when every value is, the reasons compared in order (an array compares by reference).</summary>
     /// <param name="other">The change to compare with.</param>
     public bool Equals(PreferenceChange? other) =>
         other is not null
-        && (Version, UpdatedAt, UpdatedBy, WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, SupervisorScope)
-            == (other.Version, other.UpdatedAt, other.UpdatedBy, other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.SupervisorScope)
+        && (Version, UpdatedAt, UpdatedBy, WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, SupervisorScope, ClientGoneSeconds, ClientGoneAction)
+            == (other.Version, other.UpdatedAt, other.UpdatedBy, other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.SupervisorScope, other.ClientGoneSeconds, other.ClientGoneAction)
         && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan());
 
     /// <summary>A hash consistent with <see cref="Equals(PreferenceChange?)"/>.</summary>
@@ -161,8 +165,17 @@ public static class FeedEventKinds
     /// </summary>
     public const string AgentTeamChanged = "agent-team-changed";
 
+    /// <summary>
+    /// An agent's client had no event stream open for <c>clientGoneSeconds</c> and the action was taken:
+    /// <see cref="FeedEvent.Action"/> says which, <see cref="FeedEvent.GoneSince"/> since when.
+    /// </summary>
+    public const string ClientGone = "client-gone";
+
+    /// <summary>A stream opened again for an agent whose client had been judged gone; <see cref="FeedEvent.GoneSince"/> since when.</summary>
+    public const string ClientBack = "client-back";
+
     /// <summary>Every kind, in the order above.</summary>
-    public static IReadOnlyList<string> All { get; } = [SessionStarted, SessionEnded, StatusChanged, InactivityWarning, WarningCleared, PreferencesChanged, TeamChanged, AgentTeamChanged];
+    public static IReadOnlyList<string> All { get; } = [SessionStarted, SessionEnded, StatusChanged, InactivityWarning, WarningCleared, PreferencesChanged, TeamChanged, AgentTeamChanged, ClientGone, ClientBack];
 }
 
 /// <summary>
@@ -191,6 +204,8 @@ public static class FeedEventKinds
 /// </param>
 /// <param name="PreviousTeamId">For an agent's team change, the team it left (null: none).</param>
 /// <param name="Team">For a team change, the team as stored; null when it was deleted.</param>
+/// <param name="Action">For a client gone: <c>notReady</c> or <c>endSession</c>.</param>
+/// <param name="GoneSince">For a client gone or back: when the client had gone.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.FeedEvent")]
 public sealed record FeedEvent(
     [property: Id(0)] long Position,
@@ -210,4 +225,6 @@ public sealed record FeedEvent(
     [property: Id(14)] TenantPreferences? Preferences,
     [property: Id(15)] string? TeamId = null,
     [property: Id(16)] string? PreviousTeamId = null,
-    [property: Id(17)] Team? Team = null);
+    [property: Id(17)] Team? Team = null,
+    [property: Id(18)] string? Action = null,
+    [property: Id(19)] DateTimeOffset? GoneSince = null);
