@@ -31,7 +31,15 @@ internal enum Staleness
 /// The tenant pushes preferences; <see cref="Staleness"/> picks a newer, the same or an older version than the agent
 /// holds (older: the tenant was restored from a backup, and its version is the one that counts).
 /// </summary>
-internal sealed record PreferencesCommand(bool Enabled, bool AutoEnd, int TimeoutSeconds, int GraceSeconds, Staleness Staleness, string UpdatedBy) : Command;
+internal sealed record PreferencesCommand(
+    bool Enabled, bool AutoEnd, int TimeoutSeconds, int GraceSeconds, Staleness Staleness, string UpdatedBy,
+    int? ClientGoneSeconds = null, ClientGoneAction ClientGoneAction = ClientGoneAction.NotReady) : Command;
+
+/// <summary>An event stream of the agent opened on some Gateway: the client is connected.</summary>
+internal sealed record ClientConnectedCommand : Command;
+
+/// <summary>The agent's last event stream closed (or its Gateway's lease lapsed) now: the client-gone clock starts.</summary>
+internal sealed record ClientAbsentCommand : Command;
 
 /// <summary>
 /// The agent's team as the team grain pushes it: joined, moved to another team, left (<paramref name="TeamId"/> null), or
@@ -77,13 +85,14 @@ internal sealed record Profile(
     int Outage,
     int Deactivation,
     int ClockBehind,
+    int Presence,
     int MaxTimeoutSeconds,
     int MaxGraceSeconds,
     int MaxCommands)
 {
-    public static Profile Mixed { get; } = new("mixed", 8, 8, 6, 6, 3, 5, 5, 4, 20, 2, 2, 2, 600, 240, 60);
+    public static Profile Mixed { get; } = new("mixed", 8, 8, 6, 6, 3, 5, 5, 4, 20, 2, 2, 2, 5, 600, 240, 60);
 
-    public static Profile IdleAgents { get; } = new("idle agents", 6, 2, 4, 3, 1, 2, 2, 5, 25, 5, 4, 2, 120, 60, 50);
+    public static Profile IdleAgents { get; } = new("idle agents", 6, 2, 4, 3, 1, 2, 2, 5, 25, 5, 4, 2, 4, 120, 60, 50);
 }
 
 internal static class ScenarioGen
@@ -118,6 +127,11 @@ internal static class ScenarioGen
             Gen.Frequency((8, Gen.Const(Staleness.Newer)), (1, Gen.Const(Staleness.Equal)), (1, Gen.Const(Staleness.Older))),
             Gen.OneOf("admin-1", "admin-2"),
             (enabled, autoEnd, t, g, staleness, by) => new PreferencesCommand(enabled, autoEnd, t, g, staleness, by));
+        preferences = Gen.Select(
+            preferences,
+            Gen.Frequency((1, Gen.Const((int?)null)), (3, Gen.Int[15, 120].Select(s => (int?)s))),
+            Gen.OneOf(ClientGoneAction.NotReady, ClientGoneAction.EndSession),
+            (p, seconds, action) => p with { ClientGoneSeconds = seconds, ClientGoneAction = action });
 
         var team = Gen.Select(
             Gen.Frequency((1, Gen.Const((string?)null)), (2, Gen.Const<string?>("day")), (2, Gen.Const<string?>("night"))),
@@ -139,7 +153,9 @@ internal static class ScenarioGen
             (p.Advance, Millis.Select(ms => (Command)new AdvanceCommand(ms))),
             (p.Outage, Millis.Select(ms => (Command)new OutageCommand(ms))),
             (p.Deactivation, Gen.Int[0, (int)ReminderPeriod.TotalMilliseconds].Select(ms => (Command)new DeactivationCommand(ms))),
-            (p.ClockBehind, Gen.Int[1, 120_000].Select(ms => (Command)new ClockBehindCommand(ms))));
+            (p.ClockBehind, Gen.Int[1, 120_000].Select(ms => (Command)new ClockBehindCommand(ms))),
+            (p.Presence, Gen.Const<Command>(new ClientConnectedCommand())),
+            (p.Presence, Gen.Const<Command>(new ClientAbsentCommand())));
 
         var initial = Gen.Frequency(
             (9, preferences.Select(c => (PreferencesCommand?)(c with { Staleness = Staleness.Newer }))),
