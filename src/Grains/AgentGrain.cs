@@ -149,6 +149,8 @@ internal sealed class AgentGrain(
 
     public Task GatewayLost(string gatewayId, DateTimeOffset lastRenewedAt) => QuietlyAsync(PresenceAsync(_presence.Lose(gatewayId, lastRenewedAt, Current)));
 
+    public Task<DateTimeOffset?> GetClientAbsentSince() => Task.FromResult(Current.ClientAbsentSince);
+
     public async Task<bool> ApplyPreferences(TenantPreferences preferences)
     {
         ArgumentNullException.ThrowIfNull(preferences);

@@ -42,6 +42,10 @@ internal interface IAgentPresenceTarget : IGrainWithStringKey
     /// <param name="lastRenewedAt">When the Gateway last renewed its lease.</param>
     [OneWay, Alias("GatewayLost")]
     Task GatewayLost(string gatewayId, DateTimeOffset lastRenewedAt);
+
+    /// <summary>Since when the agent's state machine holds the client absent; null while connected. For diagnostics and tests.</summary>
+    [ReadOnly, Alias("GetClientAbsentSince")]
+    Task<DateTimeOffset?> GetClientAbsentSince();
 }
 
 /// <summary>What agent grains call on a Gateway's lease grain. Internal to the silo.</summary>
