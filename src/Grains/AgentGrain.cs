@@ -63,14 +63,14 @@ internal sealed class AgentGrain(
         // The team may have changed its overrides, been deleted or lost this agent while no activation was listening.
         var team = await AgentTeamLink.AskAsync(GrainFactory, _tenant.TenantId, _tenant.AgentId, Current.Team);
         // A failed write must not fail the activation: heartbeats still work, and the timer retries the write.
-        await QuietlyAsync(RunAsync(team == Current.Team ? new WorkSessionCommand.None() : new WorkSessionCommand.ApplyTeam(team)));
+        await GrainTasks.QuietlyAsync(RunAsync(team == Current.Team ? new WorkSessionCommand.None() : new WorkSessionCommand.ApplyTeam(team)));
         if (recovered)
         {
             AgentLog.Recovered(logger, Key);
         }
 
         _tenant.AnnounceOpenSession(GrainFactory, Current);
-        await QuietlyAsync(PresenceAsync(_presence.Activated(timeProvider.GetUtcNow() + IAgentGrain.PresenceReannounceWindow, Current)));
+        await GrainTasks.QuietlyAsync(PresenceAsync(_presence.Activated(timeProvider.GetUtcNow() + IAgentGrain.PresenceReannounceWindow, Current)));
 
         // Whatever the previous activation stored but may not have delivered: inserts are idempotent.
         _state.HandOver();
@@ -147,7 +147,7 @@ internal sealed class AgentGrain(
     public Task ClientDisconnected(string gatewayId, Guid streamId) =>
         PresenceAsync(_presence.Disconnect(GrainFactory, Key, gatewayId, streamId, timeProvider.GetUtcNow(), Current));
 
-    public Task GatewayLost(string gatewayId, DateTimeOffset lastRenewedAt) => QuietlyAsync(PresenceAsync(_presence.Lose(gatewayId, lastRenewedAt, Current)));
+    public Task GatewayLost(string gatewayId, DateTimeOffset lastRenewedAt) => GrainTasks.QuietlyAsync(PresenceAsync(_presence.Lose(gatewayId, lastRenewedAt, Current)));
 
     public Task<DateTimeOffset?> GetClientAbsentSince() => Task.FromResult(Current.ClientAbsentSince);
 
@@ -206,8 +206,8 @@ internal sealed class AgentGrain(
         // A push of its team lost while this activation stayed up (the call or the agent's write failed) is caught up here,
         // within one period; the tenant's is caught up by the announcement below. Before the deadlines: a timeout the
         // team shortened may be past already.
-        await QuietlyAsync(CatchUpWithTeamAsync());
-        await QuietlyAsync(PresenceAsync(_presence.Rewatch(GrainFactory, Key, Current)));
+        await GrainTasks.QuietlyAsync(CatchUpWithTeamAsync());
+        await GrainTasks.QuietlyAsync(PresenceAsync(_presence.Rewatch(GrainFactory, Key, Current)));
 
         // Ticks may repeat or be missed; checking deadlines against the clock is idempotent.
         await CheckDeadlinesAsync();
@@ -217,7 +217,7 @@ internal sealed class AgentGrain(
         {
             // All delivered and nothing else will write soon: one write trims the outbox before the wake-up goes, so a
             // later activation has nothing to hand over again. A failed one leaves them until a later write.
-            await QuietlyAsync(WriteAsync(Current, [], WriteNow));
+            await GrainTasks.QuietlyAsync(WriteAsync(Current, [], WriteNow));
         }
 
         await SyncWakeUpReminderAsync();
@@ -233,7 +233,7 @@ internal sealed class AgentGrain(
     }
 
     /// <summary>A timer's or reminder's check: a failed write is logged and retried with backoff rather than thrown to nobody.</summary>
-    private Task CheckDeadlinesAsync() => QuietlyAsync(RunAsync(new WorkSessionCommand.CheckDeadlines(), writePath: WriteAfterQueuedWork));
+    private Task CheckDeadlinesAsync() => GrainTasks.QuietlyAsync(RunAsync(new WorkSessionCommand.CheckDeadlines(), writePath: WriteAfterQueuedWork));
 
     /// <summary>A command's write: at once.</summary>
     private Task WriteNow(Func<Task> write) => writeGate.WriteAsync(write);
@@ -241,10 +241,7 @@ internal sealed class AgentGrain(
     /// <summary>What a deadline check decided: after the silo's queued work (docs/architecture.md#deadline-writes-go-last).</summary>
     private Task WriteAfterQueuedWork(Func<Task> write) => writeGate.WriteAsync(write, deadline: true);
 
-    /// <summary>
-    /// A client's command. With no open session the agent holds no live subscription to preference changes (the tenant
-    /// pushes only to its roster), so it asks the tenant first: the feature may have been turned on since it last looked.
-    /// </summary>
+    /// <summary>A client's command. With no open session nothing pushes preferences to the agent (the tenant pushes to its roster): it asks first.</summary>
     private async Task<IReadOnlyList<AgentEvent>> RunCommandAsync(WorkSessionCommand command)
     {
         await RefreshPreferencesWithoutSessionAsync();
@@ -334,8 +331,6 @@ internal sealed class AgentGrain(
         }
     }
 
-    private static Task QuietlyAsync(Task command) => GrainTasks.QuietlyAsync(command);
-
     /// <summary>Tells the machine what <see cref="AgentPresence"/> holds, if it holds otherwise (memory only, unless that acts).</summary>
     private Task PresenceAsync(WorkSessionCommand? command) => command is null ? Task.CompletedTask : RunAsync(command, checkpointIfDue: false);
 
@@ -366,10 +361,7 @@ internal sealed class AgentGrain(
         }
     }
 
-    /// <summary>
-    /// Asks the team the agent holds how it holds the agent now (a read the team serves from memory, interleaved), and
-    /// adopts the answer when it says a push was missed (<see cref="TeamRules.CatchesUp"/>).
-    /// </summary>
+    /// <summary>Asks the agent's team how it holds the agent now (served from memory) and adopts a push it missed (<see cref="TeamRules.CatchesUp"/>).</summary>
     private async Task CatchUpWithTeamAsync()
     {
         if (Current.Team is { } held
