@@ -15,8 +15,10 @@ const secondsFields = {
   gracePeriodSeconds: { input: $('grace'), error: $('grace-error'), hint: $('grace-hint') },
 };
 const reasonsField = { input: $('reasons'), error: $('reasons-error') };
+const clientGoneField = { input: $('client-gone'), error: $('client-gone-error') };
+const clientGoneActionField = { input: $('client-gone-action'), error: $('client-gone-action-error') };
 // Every field the API names in an invalid_preferences detail, by its JSON name.
-const fields = { ...secondsFields, notReadyReasons: reasonsField };
+const fields = { ...secondsFields, notReadyReasons: reasonsField, clientGoneSeconds: clientGoneField, clientGoneAction: clientGoneActionField };
 
 function minutesHint(seconds) {
   if (!Number.isFinite(seconds) || seconds <= 0) return '';
@@ -59,6 +61,8 @@ function fill(preferences) {
   for (const field of Object.values(secondsFields)) field.update();
   reasonsField.input.value = (preferences.notReadyReasons ?? []).join('\n');
   form.scope.value = preferences.supervisorScope ?? 'tenant';
+  clientGoneField.input.value = preferences.clientGoneSeconds ?? '';
+  clientGoneActionField.input.value = preferences.clientGoneAction ?? 'notReady';
   $('version').textContent = preferences.updatedAt
     ? `Version ${preferences.version}, changed ${dateTimeText(preferences.updatedAt)} by ${preferences.updatedBy ?? 'unknown'}.`
     : `Version ${preferences.version} (defaults, never changed).`;
@@ -97,6 +101,14 @@ form.addEventListener('submit', async (event) => {
   }
   body.notReadyReasons = reasonsOf(reasonsField.input.value);
   body.supervisorScope = form.scope.value;
+  // Empty is off (null); both fields go together, so the API takes the seconds as sent.
+  const goneText = clientGoneField.input.value.trim();
+  if (goneText !== '' && !/^\d+$/.test(goneText)) {
+    fieldError('clientGoneSeconds', 'Enter a whole number of seconds, or leave it empty to turn it off.');
+    invalid ??= clientGoneField.input;
+  }
+  body.clientGoneSeconds = goneText === '' ? null : Number(goneText);
+  body.clientGoneAction = clientGoneActionField.input.value;
   if (invalid) {
     invalid.focus();
     return;
@@ -154,6 +166,8 @@ const labels = {
   gracePeriodSeconds: ['Grace period', (v) => `${v} s`],
   notReadyReasons: ['Not ready reasons', (v) => (v ?? []).join(', ')],
   supervisorScope: ['Supervisors see', (v) => (v === 'teams' ? 'their teams' : 'every agent')],
+  clientGoneSeconds: ['Client gone after', (v) => (v == null ? 'off' : `${v} s`)],
+  clientGoneAction: ['When the client is gone', (v) => (v === 'endSession' ? 'end the session' : 'not ready')],
 };
 
 // By value: the reasons are a list, and two lists are never === each other.

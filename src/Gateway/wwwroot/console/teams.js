@@ -31,6 +31,10 @@ async function loadTenant() {
   $('team-auto-end-tenant').textContent = `Tenant: ${onOff(data.autoEndEnabled)}`;
   $('team-timeout-tenant').textContent = `Tenant: ${data.inactivityTimeoutSeconds} seconds; empty follows the tenant.`;
   $('team-grace-tenant').textContent = `Tenant: ${data.gracePeriodSeconds} seconds; empty follows the tenant.`;
+  $('team-client-gone-tenant').textContent = data.clientGoneSeconds == null
+    ? 'Tenant: off; empty follows the tenant.'
+    : `Tenant: ${data.clientGoneSeconds} seconds; empty follows the tenant.`;
+  $('team-client-gone-action-tenant').textContent = `Tenant: ${data.clientGoneAction === 'endSession' ? 'end the work session' : 'set not ready'}.`;
 }
 
 async function loadTeams() {
@@ -57,6 +61,8 @@ function fill(team) {
   form.autoEnd.value = overrides.autoEndEnabled === null || overrides.autoEndEnabled === undefined ? '' : String(overrides.autoEndEnabled);
   form.timeout.value = overrides.inactivityTimeoutSeconds ?? '';
   form.grace.value = overrides.gracePeriodSeconds ?? '';
+  form.clientGone.value = overrides.clientGoneSeconds ?? '';
+  form.clientGoneAction.value = overrides.clientGoneAction ?? '';
   $('form-heading').textContent = team ? `Edit ${team.name}` : 'New team';
   $('team-version').textContent = team ? `Version ${team.version}.` : '';
   $('members-panel').hidden = !team;
@@ -91,6 +97,8 @@ form.addEventListener('submit', async (event) => {
       autoEndEnabled: form.autoEnd.value === '' ? null : form.autoEnd.value === 'true',
       inactivityTimeoutSeconds: numberOrNull(form.timeout),
       gracePeriodSeconds: numberOrNull(form.grace),
+      clientGoneSeconds: numberOrNull(form.clientGone),
+      clientGoneAction: form.clientGoneAction.value || null,
     },
   };
   try {
