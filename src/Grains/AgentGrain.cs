@@ -54,6 +54,9 @@ internal sealed class AgentGrain(
         // One copy per tenant instead of one per agent (the report entries refer to it too); tenants are few.
         _tenant = new(string.Intern(tenantId), agentId);
         _state.Owner = this.GetGrainId();
+        // Presence is never stored: the loaded state holds the client absent from when open streams will have announced
+        // themselves again (docs/architecture.md#client-presence), set before any command so that it costs no write.
+        _state.State.Agent.ClientAbsentSince = _presence.Activated(timeProvider.GetUtcNow() + IAgentGrain.PresenceReannounceWindow);
         Swap(_state.State.Agent, stored: true);
 
         // Every activation follows a gap in which no timer ran, whatever caused it: the recovery rule applies, and with
@@ -70,7 +73,6 @@ internal sealed class AgentGrain(
         }
 
         _tenant.AnnounceOpenSession(GrainFactory, Current);
-        await GrainTasks.QuietlyAsync(PresenceAsync(_presence.Activated(timeProvider.GetUtcNow() + IAgentGrain.PresenceReannounceWindow, Current)));
 
         // Whatever the previous activation stored but may not have delivered: inserts are idempotent.
         _state.HandOver();

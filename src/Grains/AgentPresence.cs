@@ -20,11 +20,11 @@ internal struct AgentPresence
     /// A new activation knows no stream: it counts the client as absent only from <paramref name="absentFrom"/>, by
     /// which time every open stream has announced itself again (<see cref="IAgentGrain.PresenceReannounceWindow"/>).
     /// </summary>
-    /// <returns>The machine's command for <paramref name="current"/>, as <see cref="Command"/>.</returns>
-    public WorkSessionCommand? Activated(DateTimeOffset absentFrom, AgentState current)
+    /// <returns>The absence the loaded state is to hold.</returns>
+    public DateTimeOffset Activated(DateTimeOffset absentFrom)
     {
-        _absentSince ??= absentFrom;
-        return Command(current);
+        _absentSince = absentFrom;
+        return absentFrom;
     }
 
     /// <summary>A stream opened (or announced itself again): the agent watches its Gateway's lease.</summary>
