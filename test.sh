@@ -96,6 +96,7 @@ done
 if [ -f "$work/results/Faults.Tests.trx" ]; then
   grep -o '\[faults\][^<]*' "$work/results/Faults.Tests.trx" | sed -e 's/&gt;/>/g' -e 's/&lt;/</g' -e 's/&amp;/\&/g' | awk '!seen[$0]++' || true
   grep -o '\[webhook-faults\][^<]*' "$work/results/Faults.Tests.trx" | sed -e 's/&gt;/>/g' -e 's/&lt;/</g' -e 's/&amp;/\&/g' | awk '!seen[$0]++' || true
+  grep -o '\[presence\][^<]*' "$work/results/Faults.Tests.trx" | sed -e 's/&gt;/>/g' -e 's/&lt;/</g' -e 's/&amp;/\&/g' | awk '!seen[$0]++' || true
 fi
 # The webhook delivery figures (lag from the event to the receiver, events per second of one endpoint).
 if [ -f "$work/results/Gateway.Tests.trx" ]; then

@@ -39,6 +39,14 @@ internal sealed class AgentState
     /// </summary>
     public DateTimeOffset? LatestRecordedAt { get; set; }
 
+    /// <summary>
+    /// Since when no event stream of the agent is open on any Gateway (docs/architecture.md#client-presence); null while
+    /// one is. Memory only: an activation does not know the streams and holds the client absent from when the streams
+    /// have had time to announce themselves again.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DateTimeOffset? ClientAbsentSince { get; set; }
+
     /// <summary>A copy whose own lists and session are its own, for a command to change.</summary>
     public AgentState Copy()
     {
@@ -77,6 +85,9 @@ internal sealed class OpenSession
 
     /// <summary>Set while the inactivity prompt is pending: the session ends then unless the agent continues.</summary>
     public DateTimeOffset? GraceDeadline { get; set; }
+
+    /// <summary>Set once the client-gone action was taken: when the client had gone. Cleared when a stream opens again.</summary>
+    public DateTimeOffset? ClientGoneSince { get; set; }
 
     public int PromptCount { get; set; }
 

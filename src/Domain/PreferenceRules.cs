@@ -11,6 +11,11 @@ public sealed record PreferenceRules(int MinimumInactivityTimeoutSeconds, int Mi
 
     public const int MaximumGracePeriodSeconds = 1800;
 
+    /// <summary>The shortest <c>clientGoneSeconds</c>: a reload or a short network blip must not count as gone.</summary>
+    public const int MinimumClientGoneSeconds = 15;
+
+    public const int MaximumClientGoneSeconds = 3600;
+
     /// <summary>The most not-ready reasons a tenant lists: the agent's status menu shows every one of them.</summary>
     public const int MaximumNotReadyReasons = 20;
 
@@ -35,6 +40,7 @@ public sealed record PreferenceRules(int MinimumInactivityTimeoutSeconds, int Mi
             problems.Add($"gracePeriodSeconds must be between {MinimumGracePeriodSeconds} and {MaximumGracePeriodSeconds}");
         }
 
+        problems.AddRange(ClientGoneProblems("", preferences.ClientGoneSeconds, preferences.ClientGoneAction));
         problems.AddRange(NotReadyReasonProblems(preferences.NotReadyReasons));
         problems.AddRange(LimitRules.NotReadyLimitProblems("notReadyLimits", preferences.NotReadyLimits, preferences.NotReadyReasons));
         if (!Enum.IsDefined(preferences.SupervisorScope))
@@ -75,9 +81,23 @@ public sealed record PreferenceRules(int MinimumInactivityTimeoutSeconds, int Mi
 
         problems.AddRange(LimitRules.ShiftEndProblems("preferences.shiftEnd", overrides.ShiftEnd));
 
+        problems.AddRange(ClientGoneProblems("preferences.", overrides.ClientGoneSeconds, overrides.ClientGoneAction));
         if (problems.Count > 0)
         {
             throw new WorkSessionException(ErrorCodes.InvalidPreferences, string.Join("; ", problems) + ".");
+        }
+    }
+
+    private static IEnumerable<string> ClientGoneProblems(string prefix, int? seconds, ClientGoneAction? action)
+    {
+        if (seconds is { } value && (value < MinimumClientGoneSeconds || value > MaximumClientGoneSeconds))
+        {
+            yield return $"{prefix}clientGoneSeconds must be between {MinimumClientGoneSeconds} and {MaximumClientGoneSeconds}, or null (off)";
+        }
+
+        if (action is { } some && !Enum.IsDefined(some))
+        {
+            yield return $"{prefix}clientGoneAction must be notReady or endSession";
         }
     }
 

@@ -92,7 +92,11 @@ public static partial class TeamRules
             SourceOf(overrides.AutoEndEnabled),
             SourceOf(overrides.InactivityTimeoutSeconds),
             SourceOf(overrides.GracePeriodSeconds),
-            SourceOf(overrides.NotReadyLimits));
+            SourceOf(overrides.NotReadyLimits))
+        {
+            ClientGoneSeconds = SourceOf(overrides.ClientGoneSeconds),
+            ClientGoneAction = SourceOf(overrides.ClientGoneAction),
+        };
         return new EffectivePreferences(EffectiveValues(tenant, team), team?.TeamId, source, overrides.ShiftEnd, team is null ? null : team.TimeZone ?? DefaultTimeZone);
     }
 
@@ -116,6 +120,8 @@ public static partial class TeamRules
             InactivityTimeoutSeconds = overrides.InactivityTimeoutSeconds ?? tenant.InactivityTimeoutSeconds,
             GracePeriodSeconds = overrides.GracePeriodSeconds ?? tenant.GracePeriodSeconds,
             NotReadyLimits = overrides.NotReadyLimits ?? tenant.NotReadyLimits,
+            ClientGoneSeconds = overrides.ClientGoneSeconds ?? tenant.ClientGoneSeconds,
+            ClientGoneAction = overrides.ClientGoneAction ?? tenant.ClientGoneAction,
         };
     }
 

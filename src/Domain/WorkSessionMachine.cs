@@ -1,5 +1,6 @@
 using WorkSessions.Contracts;
 using WorkSessions.Domain.Limits;
+using WorkSessions.Domain.Presence;
 
 namespace WorkSessions.Domain;
 
@@ -38,6 +39,9 @@ namespace WorkSessions.Domain;
 /// warned  Activate              → a grace deadline that passed meanwhile starts again in full: InactivityWarned
 /// open    limits (SessionLimits)→ StatusLimitWarned, StatusLimitReached (endSession: SessionEnded(statusLimit)); ShiftEnding,
 ///                                 SessionEnded(shiftEnded) — never with an engagement open: checked again when it ends
+/// open    ClientConnected       → a client judged gone is back: ClientBack; otherwise memory only
+/// open    ClientAbsent          → memory only; clientGoneSeconds later, no engagement open: ClientGone, then
+///                                 StatusChanged(notReady, Disconnected) or SessionEnded(clientGone) (ClientPresenceRule)
 /// any     Preferences, Team     → feature off: SessionEnded(featureDisabled), status kept; auto-end off in warned:
 ///                                 WarningCleared(autoEndDisabled); a shorter timeout already past: InactivityWarned;
 ///                                 a longer grace period in warned: the prompt's deadline moves to warnedAt + grace
@@ -128,7 +132,12 @@ internal static class WorkSessionMachine
 
     /// <summary>The earliest time at which <see cref="WorkSessionCommand.CheckDeadlines"/> has something to do.</summary>
     public static DateTimeOffset? NextDeadline(AgentState state) =>
-        Earlier(state.Session?.GraceDeadline ?? InactivityDeadline(state), SessionLimits.NextDeadline(state, EffectivePreferences(state)));
+        NextDeadline(state, EffectivePreferences(state));
+
+    private static DateTimeOffset? NextDeadline(AgentState state, WorkSessionPreferences preferences) =>
+        Earlier(
+            Earlier(state.Session?.GraceDeadline ?? InactivityDeadline(state), SessionLimits.NextDeadline(state, preferences)),
+            ClientPresenceRule.Deadline(state, preferences));
 
     /// <summary>
     /// Whether a durable wake-up is needed: while a session is open, so that its deadlines survive a lost silo and
@@ -219,6 +228,8 @@ internal static class WorkSessionMachine
             WorkSessionCommand.ApplyPreferences apply => AdoptPreferences(apply.Preferences, data.Team, apply.ActOnDeadlines),
             WorkSessionCommand.ApplyTeam apply => AdoptPreferences(data.Preferences, apply.Team, checkDeadlines: true),
             WorkSessionCommand.Activate activate => [.. Activate(activate.Preferences), .. Run(activate.Then)],
+            WorkSessionCommand.ClientConnected => ClientConnected(),
+            WorkSessionCommand.ClientAbsent absent => ClientAbsent(absent.Since),
             WorkSessionCommand.None => Nothing,
             _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Not a work-session command."),
         };
@@ -372,11 +383,58 @@ internal static class WorkSessionMachine
             {
                 session.LastActivityAt = Later(session.LastActivityAt, now);
 
-                // A limit's end that waited for the engagement comes now.
+                // A limit's end, or a client-gone action, that waited for the engagement comes now.
                 events.AddRange(CheckDeadlines());
             }
 
             return events;
+        }
+
+        private IReadOnlyList<AgentEvent> ClientConnected()
+        {
+            data.ClientAbsentSince = null;
+            if (data.Session is not { ClientGoneSince: { } goneSince } session)
+            {
+                return Nothing;
+            }
+
+            var now = Now();
+            session.ClientGoneSince = null;
+            var events = new List<AgentEvent>();
+            Record(events, new ClientBack(NewEventId(now), agentId, now, session.SessionId, goneSince));
+            return events;
+        }
+
+        private IReadOnlyList<AgentEvent> ClientAbsent(DateTimeOffset since)
+        {
+            data.ClientAbsentSince = since;
+            var events = new List<AgentEvent>();
+            ActOnClientGone(events);
+            return events;
+        }
+
+        /// <summary>Takes the client-gone action when <see cref="ClientPresenceRule"/> says it is due.</summary>
+        private void ActOnClientGone(List<AgentEvent> events)
+        {
+            var preferences = Preferences;
+            if (!ClientPresenceRule.IsDue(data, preferences, Clock()))
+            {
+                return;
+            }
+
+            var session = data.Session!;
+            var now = Now();
+            var goneSince = ClientPresenceRule.GoneSince(data, session);
+            session.ClientGoneSince = goneSince;
+            Record(events, new ClientGone(NewEventId(now), agentId, now, session.SessionId, preferences.ClientGoneAction, goneSince));
+            if (preferences.ClientGoneAction == ClientGoneAction.EndSession)
+            {
+                EndSession(events, now, EndReason.ClientGone, endedBy: null, note: null);
+            }
+            else
+            {
+                ChangeStatus(events, now, AgentStatus.NotReady, ClientPresenceRule.DisconnectedReason, Actor.System);
+            }
         }
 
         /// <summary>Acts on deadlines that have passed: shows the prompt, or ends the session after the grace period.</summary>
@@ -394,6 +452,7 @@ internal static class WorkSessionMachine
             }
 
             CheckLimits(events, clock);
+            ActOnClientGone(events);
             return events;
         }
 
@@ -707,6 +766,12 @@ internal abstract record WorkSessionCommand
         {
         }
     }
+
+    /// <summary>An event stream of the agent is open on some Gateway (docs/architecture.md#client-presence).</summary>
+    public sealed record ClientConnected : WorkSessionCommand;
+
+    /// <summary>No event stream of the agent is open since <paramref name="Since"/>; the client-gone clock runs from then.</summary>
+    public sealed record ClientAbsent(DateTimeOffset Since) : WorkSessionCommand;
 
     /// <summary>Nothing: after <see cref="Activate"/>, the recovery rule alone.</summary>
     public sealed record None : WorkSessionCommand;

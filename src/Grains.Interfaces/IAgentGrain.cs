@@ -91,6 +91,28 @@ public interface IAgentGrain : IGrainWithStringKey
     [Alias("Unsubscribe")]
     Task Unsubscribe(IAgentObserver observer);
 
+    /// <summary>
+    /// An event stream of the agent opened on a Gateway (docs/architecture.md#client-presence); repeating it is harmless,
+    /// and a Gateway repeats it when its subscription renewal finds a new activation. Writes nothing unless a client
+    /// judged gone is back (<c>client-back</c>).
+    /// </summary>
+    /// <param name="gatewayId">The Gateway's instance id, the key of its <see cref="IGatewayLeaseGrain"/>.</param>
+    /// <param name="streamId">The stream, unique on its Gateway.</param>
+    [Alias("ClientConnected")]
+    Task ClientConnected(string gatewayId, Guid streamId);
+
+    /// <summary>An event stream of the agent closed; with none left on any Gateway the client-gone clock starts.</summary>
+    /// <param name="gatewayId">The Gateway's instance id.</param>
+    /// <param name="streamId">The stream given to <see cref="ClientConnected"/>.</param>
+    [Alias("ClientDisconnected")]
+    Task ClientDisconnected(string gatewayId, Guid streamId);
+
+    /// <summary>
+    /// How long after an activation open streams may take to announce themselves again: a Gateway's stream renews its
+    /// subscription at least twice in this time, and an activation counts its client gone only from then.
+    /// </summary>
+    static TimeSpan PresenceReannounceWindow => TimeSpan.FromSeconds(30);
+
     /// <summary>How long a subscription lasts without renewal.</summary>
     static TimeSpan ObserverLease => TimeSpan.FromMinutes(3);
 

@@ -27,6 +27,7 @@ internal sealed class AgentGrain(
     LocalSiloStatus silo,
     WorkSessionsMetrics metrics,
     ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IAgentWake, IRemindable
+    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IAgentPresenceTarget, IRemindable
 {
     // Built here, not on activation, so that the grain keeps no field of its own for what only the state needs.
     private readonly OutboxedState<AgentGrainState> _state = new(state, reportWriter, reporting.Value.OutboxCapacity, timeProvider, logger);
@@ -42,6 +43,7 @@ internal sealed class AgentGrain(
     private readonly ActivationFence _fence = new();
     private OpenSessionGauge _openSession;
     private AgentObservers _observers;
+    private AgentPresence _presence;
 
     private string Key => this.GetPrimaryKeyString();
 
@@ -54,6 +56,9 @@ internal sealed class AgentGrain(
         // One copy per tenant instead of one per agent (the report entries refer to it too); tenants are few.
         _tenant = new(string.Intern(tenantId), agentId);
         _state.Owner = this.GetGrainId();
+        // Presence is never stored: the loaded state holds the client absent from when open streams will have announced
+        // themselves again (docs/architecture.md#client-presence), set before any command so that it costs no write.
+        _state.State.Agent.ClientAbsentSince = _presence.Activated(timeProvider.GetUtcNow() + IAgentGrain.PresenceReannounceWindow);
         Swap(_state.State.Agent, stored: true);
 
         // Every activation follows a gap in which no timer ran, whatever caused it: the recovery rule applies, and with
@@ -63,7 +68,7 @@ internal sealed class AgentGrain(
         // The team may have changed its overrides, been deleted or lost this agent while no activation was listening.
         var team = await AgentTeamLink.AskAsync(GrainFactory, _tenant.TenantId, _tenant.AgentId, Current.Team);
         // A failed write must not fail the activation: heartbeats still work, and the timer retries the write.
-        await QuietlyAsync(RunAsync(team == Current.Team ? new WorkSessionCommand.None() : new WorkSessionCommand.ApplyTeam(team)));
+        await GrainTasks.QuietlyAsync(RunAsync(team == Current.Team ? new WorkSessionCommand.None() : new WorkSessionCommand.ApplyTeam(team)));
         if (recovered)
         {
             AgentLog.Recovered(logger, Key);
@@ -143,6 +148,15 @@ internal sealed class AgentGrain(
         return Task.CompletedTask;
     }
 
+    public Task ClientConnected(string gatewayId, Guid streamId) => PresenceAsync(_presence.Connect(GrainFactory, Key, gatewayId, streamId, Current));
+
+    public Task ClientDisconnected(string gatewayId, Guid streamId) =>
+        PresenceAsync(_presence.Disconnect(GrainFactory, Key, gatewayId, streamId, timeProvider.GetUtcNow(), Current));
+
+    public Task GatewayLost(string gatewayId, DateTimeOffset lastRenewedAt) => GrainTasks.QuietlyAsync(PresenceAsync(_presence.Lose(gatewayId, lastRenewedAt, Current)));
+
+    public Task<DateTimeOffset?> GetClientAbsentSince() => Task.FromResult(Current.ClientAbsentSince);
+
     public async Task<bool> ApplyPreferences(TenantPreferences preferences)
     {
         ArgumentNullException.ThrowIfNull(preferences);
@@ -210,6 +224,11 @@ internal sealed class AgentGrain(
 
         _wake.ReminderTicked();
         await QuietlyAsync(CatchUpWithTeamAsync());
+        // A push of its team lost while this activation stayed up (the call or the agent's write failed) is caught up here,
+        // within one period; the tenant's is caught up by the announcement below. Before the deadlines: a timeout the
+        // team shortened may be past already.
+        await GrainTasks.QuietlyAsync(CatchUpWithTeamAsync());
+        await GrainTasks.QuietlyAsync(PresenceAsync(_presence.Rewatch(GrainFactory, Key, Current)));
 
         // Ticks may repeat or be missed; checking deadlines against the clock is idempotent.
         await CheckDeadlinesAsync();
@@ -234,6 +253,9 @@ internal sealed class AgentGrain(
         {
             // A failed one leaves them until a later write.
             await QuietlyAsync(WriteAsync(Current, [], WriteNow));
+            // All delivered and nothing else will write soon: one write trims the outbox before the wake-up goes, so a
+            // later activation has nothing to hand over again. A failed one leaves them until a later write.
+            await GrainTasks.QuietlyAsync(WriteAsync(Current, [], WriteNow));
         }
 
         await SyncWakeAsync();
@@ -249,7 +271,7 @@ internal sealed class AgentGrain(
     }
 
     /// <summary>A timer's or reminder's check: a failed write is logged and retried with backoff rather than thrown to nobody.</summary>
-    private Task CheckDeadlinesAsync() => QuietlyAsync(RunAsync(new WorkSessionCommand.CheckDeadlines(), writePath: WriteAfterQueuedWork));
+    private Task CheckDeadlinesAsync() => GrainTasks.QuietlyAsync(RunAsync(new WorkSessionCommand.CheckDeadlines(), writePath: WriteAfterQueuedWork));
 
     /// <summary>A command's write: at once.</summary>
     private Task WriteNow(Func<Task> write) => writeGate.WriteAsync(write);
@@ -257,10 +279,7 @@ internal sealed class AgentGrain(
     /// <summary>What a deadline check decided: after the silo's queued work (docs/architecture.md#deadline-writes-go-last).</summary>
     private Task WriteAfterQueuedWork(Func<Task> write) => writeGate.WriteAsync(write, deadline: true);
 
-    /// <summary>
-    /// A client's command. With no open session the agent holds no live subscription to preference changes (the tenant
-    /// pushes only to its roster), so it asks the tenant first: the feature may have been turned on since it last looked.
-    /// </summary>
+    /// <summary>A client's command. With no open session nothing pushes preferences to the agent (the tenant pushes to its roster): it asks first.</summary>
     private async Task<IReadOnlyList<AgentEvent>> RunCommandAsync(WorkSessionCommand command)
     {
         await RefreshPreferencesWithoutSessionAsync();
@@ -353,17 +372,8 @@ internal sealed class AgentGrain(
         }
     }
 
-    private static async Task QuietlyAsync(Task command)
-    {
-        try
-        {
-            await command;
-        }
-        catch (Exception exception) when (exception is not WorkSessionException)
-        {
-            // Logged where it failed; the deadline timer retries the write.
-        }
-    }
+    /// <summary>Tells the machine what <see cref="AgentPresence"/> holds, if it holds otherwise (memory only, unless that acts).</summary>
+    private Task PresenceAsync(WorkSessionCommand? command) => command is null ? Task.CompletedTask : RunAsync(command, checkpointIfDue: false);
 
     private void Swap(AgentState next, bool stored)
     {
@@ -392,10 +402,7 @@ internal sealed class AgentGrain(
         }
     }
 
-    /// <summary>
-    /// Asks the team the agent holds how it holds the agent now (a read the team serves from memory, interleaved), and
-    /// adopts the answer when it says a push was missed (<see cref="TeamRules.CatchesUp"/>).
-    /// </summary>
+    /// <summary>Asks the agent's team how it holds the agent now (served from memory) and adopts a push it missed (<see cref="TeamRules.CatchesUp"/>).</summary>
     private async Task CatchUpWithTeamAsync()
     {
         if (Current.Team is { } held

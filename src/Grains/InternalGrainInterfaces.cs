@@ -40,6 +40,36 @@ internal interface IAgentPreferencesTarget : IGrainWithStringKey
     Task Reannounce();
 }
 
+/// <summary>What a Gateway's lease grain calls on an agent grain (docs/architecture.md#client-presence). Internal to the silo.</summary>
+[Alias("WorkSessions.IAgentPresenceTarget")]
+internal interface IAgentPresenceTarget : IGrainWithStringKey
+{
+    /// <summary>The Gateway's lease lapsed: its streams of this agent count as gone since <paramref name="lastRenewedAt"/>.</summary>
+    /// <param name="gatewayId">The Gateway.</param>
+    /// <param name="lastRenewedAt">When the Gateway last renewed its lease.</param>
+    [OneWay, Alias("GatewayLost")]
+    Task GatewayLost(string gatewayId, DateTimeOffset lastRenewedAt);
+
+    /// <summary>Since when the agent's state machine holds the client absent; null while connected. For diagnostics and tests.</summary>
+    [ReadOnly, Alias("GetClientAbsentSince")]
+    Task<DateTimeOffset?> GetClientAbsentSince();
+}
+
+/// <summary>What agent grains call on a Gateway's lease grain. Internal to the silo.</summary>
+[Alias("WorkSessions.IGatewayLeaseWatch")]
+internal interface IGatewayLeaseWatch : IGrainWithStringKey
+{
+    /// <summary>The agent has a stream open on this Gateway: tell it when the lease lapses (at once if it has). Repeating it is harmless.</summary>
+    /// <param name="agentKey">The agent, <c>"{tenantId}/{agentId}"</c>.</param>
+    [OneWay, Alias("Watch")]
+    Task Watch(string agentKey);
+
+    /// <summary>The agent has no stream open on this Gateway any more.</summary>
+    /// <param name="agentKey">The agent.</param>
+    [OneWay, Alias("Unwatch")]
+    Task Unwatch(string agentKey);
+}
+
 /// <summary>What agent grains and other teams call on a team grain. Internal to the silo.</summary>
 [Alias("WorkSessions.ITeamMembership")]
 internal interface ITeamMembership : IGrainWithStringKey

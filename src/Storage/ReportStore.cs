@@ -387,7 +387,8 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
             details?.LimitAt,
             details?.Action,
             details?.Since,
-            details?.EndsAt);
+            details?.EndsAt,
+            details?.GoneSince);
     }
 
     /// <summary>
@@ -397,9 +398,12 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
     private static string? Details(ReportEntry entry) =>
         entry.Deadline is null && entry.Cause is null && entry.Session is null && entry.Preferences is null && entry.Team is null
             && entry.LimitAt is null && entry.LimitAction is null && entry.Since is null && entry.EndsAt is null
+            && entry.Action is null && entry.GoneSince is null
             ? null
             : JsonSerializer.Serialize(
-                new EventDetails(entry.Deadline, entry.Cause, entry.Session, entry.Preferences, Team: entry.Team, LimitAt: entry.LimitAt, Action: Name(entry.LimitAction), Since: entry.Since, EndsAt: entry.EndsAt),
+                new EventDetails(
+                    entry.Deadline, entry.Cause, entry.Session, entry.Preferences, Team: entry.Team, LimitAt: entry.LimitAt,
+                    Action: entry.Action ?? Name(entry.LimitAction), Since: entry.Since, EndsAt: entry.EndsAt, GoneSince: entry.GoneSince),
                 DetailsJson);
 
     /// <summary>
@@ -456,5 +460,6 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
         DateTimeOffset? LimitAt = null,
         string? Action = null,
         DateTimeOffset? Since = null,
-        DateTimeOffset? EndsAt = null);
+        DateTimeOffset? EndsAt = null,
+        DateTimeOffset? GoneSince = null);
 }

@@ -466,12 +466,14 @@ public sealed class TenantGrainTests(ClusterFixture fixture)
         string[] team = [.. typeof(ITeamGrain).GetMethods().Select(m => m.Name).Order()];
 
         Assert.Equal(
-            ["BeginEngagement", "Continue", "EndEngagement", "EndSession", "FindSnapshot", "GetEffectivePreferences", "GetSnapshot", "RecordActivity", "SetStatus", "StartSession", "Subscribe", "Unsubscribe", "get_ObserverLease"],
+            ["BeginEngagement", "ClientConnected", "ClientDisconnected", "Continue", "EndEngagement", "EndSession", "FindSnapshot", "GetEffectivePreferences", "GetSnapshot", "RecordActivity", "SetStatus", "StartSession", "Subscribe", "Unsubscribe", "get_ObserverLease", "get_PresenceReannounceWindow"],
             agent);
         Assert.Equal(["GetPreferences", "GetRosterPage", "GetRosterPage", "GetRosterSummary", "UpdatePreferences"], tenant);
         Assert.Equal(["ChangeMembers", "Delete", "Get", "GetMembers", "Put"], team);
         Assert.False(typeof(IAgentPreferencesTarget).IsPublic);
         Assert.False(typeof(ITeamMembership).IsPublic);
         Assert.False(typeof(ITenantRoster).IsPublic);
+        Assert.False(typeof(IAgentPresenceTarget).IsPublic);
+        Assert.False(typeof(IGatewayLeaseWatch).IsPublic);
     }
 }

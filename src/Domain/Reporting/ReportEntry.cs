@@ -30,7 +30,9 @@ internal sealed record ReportEntry(
     DateTimeOffset? LimitAt = null,
     StatusLimitAction? LimitAction = null,
     DateTimeOffset? Since = null,
-    DateTimeOffset? EndsAt = null)
+    DateTimeOffset? EndsAt = null,
+    string? Action = null,
+    DateTimeOffset? GoneSince = null)
 {
     /// <summary>The entries of a stored transition, in order, each with the agent's team at the time.</summary>
     /// <param name="tenantId">The agent's tenant.</param>
@@ -72,6 +74,12 @@ internal sealed record ReportEntry(
                 ShiftEnding ending => new ReportEntry(
                     ending.EventId, tenantId, ending.AgentId, ending.SessionId, ending.At, FeedEventKinds.ShiftEnding,
                     Actor: Actor.System, TeamId: teamId, EndsAt: ending.EndsAt),
+                ClientGone gone => new ReportEntry(
+                    gone.EventId, tenantId, gone.AgentId, gone.SessionId, gone.At, FeedEventKinds.ClientGone,
+                    Actor: Actor.System, TeamId: teamId, Action: System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(gone.Action.ToString()), GoneSince: gone.GoneSince),
+                ClientBack back => new ReportEntry(
+                    back.EventId, tenantId, back.AgentId, back.SessionId, back.At, FeedEventKinds.ClientBack,
+                    Actor: Actor.System, TeamId: teamId, GoneSince: back.GoneSince),
                 _ => throw new InvalidOperationException($"No report entry for {agentEvent.GetType().Name}."),
             });
         }

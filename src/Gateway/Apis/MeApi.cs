@@ -55,7 +55,7 @@ public static class MeApi
             .ProducesProblems(ErrorCodes.NoOpenSession, ErrorCodes.WorkSessionsDisabled);
         me.MapGet("/events", AgentEventStream.StreamAsync)
             .WithName("StreamMyEvents")
-            .WithSummary("Server-sent events: snapshot (first, and again after a gap), session-started, inactivity-warning, warning-cleared, session-ended, status-changed, and stream-closed (superseded, token-expired or shutdown) when the server ends the stream.")
+            .WithSummary("Server-sent events: snapshot (first, and again after a gap), session-started, inactivity-warning, warning-cleared, session-ended, status-changed, client-gone, client-back, and stream-closed (superseded, token-expired or shutdown) when the server ends the stream.")
             .Produces<string>(StatusCodes.Status200OK, contentType: TenantEventFeed.ContentType);
         return routes;
     }

@@ -74,7 +74,7 @@ public static class PreferencesApi
         var expectedVersion = ParseIfMatch(httpRequest.Headers.IfMatch.ToString());
         var tenant = grains.GetTenantGrain(caller.TenantId);
         var preferences = request.ToPreferences();
-        if (request.NotReadyReasons is null || request.SupervisorScope is null || request.NotReadyLimits is null)
+        if (request.NotReadyReasons is null || request.SupervisorScope is null || request.NotReadyLimits is null || request.ClientGoneAction is null)
         {
             // A client from before the reasons (or the scope) existed sends the settings it knows only: it must not
             // reset the tenant's reasons to the defaults, nor widen a scoped tenant back to tenant-wide. A change of
@@ -86,6 +86,10 @@ public static class PreferencesApi
                 NotReadyReasons = request.NotReadyReasons is null ? stored.NotReadyReasons : preferences.NotReadyReasons,
                 SupervisorScope = request.SupervisorScope is null ? stored.SupervisorScope : preferences.SupervisorScope,
                 NotReadyLimits = request.NotReadyLimits is null ? stored.NotReadyLimits : preferences.NotReadyLimits,
+                // Both left out: a client from before the rule. clientGoneSeconds alone is null for "off" too, so it
+                // counts as sent only beside clientGoneAction.
+                ClientGoneSeconds = request.ClientGoneAction is null ? stored.ClientGoneSeconds : preferences.ClientGoneSeconds,
+                ClientGoneAction = request.ClientGoneAction is null ? stored.ClientGoneAction : preferences.ClientGoneAction,
             };
         }
 
@@ -131,6 +135,11 @@ public static class PreferencesApi
 /// <param name="NotReadyReasons">The not-ready reasons the status menu offers; left out, the tenant keeps its own.</param>
 /// <param name="SupervisorScope"><c>tenant</c> (every supervisor sees the whole tenant) or <c>teams</c> (a supervisor sees the agents of the teams that list them).</param>
 /// <param name="NotReadyLimits">Time limits on not-ready reasons (docs/architecture.md#limits); left out, the tenant keeps its own.</param>
+/// <param name="ClientGoneSeconds">
+/// Seconds (15 to 3600) an agent with an open session may have no event stream open before <c>clientGoneAction</c>;
+/// null turns the rule off. Taken only beside <c>clientGoneAction</c>: with both left out the tenant keeps its own.
+/// </param>
+/// <param name="ClientGoneAction"><c>notReady</c> (status not ready, reason <c>Disconnected</c>) or <c>endSession</c> (the session ends <c>clientGone</c>).</param>
 public sealed record PreferencesRequest(
     bool? WorkSessionsEnabled,
     bool? AutoEndEnabled,
@@ -138,8 +147,14 @@ public sealed record PreferencesRequest(
     int? GracePeriodSeconds,
     IReadOnlyList<string>? NotReadyReasons = null,
     string? SupervisorScope = null,
-    IReadOnlyList<NotReadyLimit>? NotReadyLimits = null)
+    IReadOnlyList<NotReadyLimit>? NotReadyLimits = null,
+    int? ClientGoneSeconds = null,
+    string? ClientGoneAction = null)
 {
+    /// <summary>The wire names of <see cref="Contracts.ClientGoneAction"/>.</summary>
+    public static IReadOnlyDictionary<string, ClientGoneAction> ClientGoneActions { get; } =
+        new Dictionary<string, ClientGoneAction>(StringComparer.Ordinal) { ["notReady"] = Contracts.ClientGoneAction.NotReady, ["endSession"] = Contracts.ClientGoneAction.EndSession };
+
     /// <summary>The wire names of <see cref="Contracts.SupervisorScope"/>.</summary>
     public static IReadOnlyDictionary<string, SupervisorScope> SupervisorScopes { get; } =
         new Dictionary<string, SupervisorScope>(StringComparer.Ordinal) { ["tenant"] = Contracts.SupervisorScope.Tenant, ["teams"] = Contracts.SupervisorScope.Teams };
@@ -166,12 +181,20 @@ public sealed record PreferencesRequest(
             throw new WorkSessionException(ErrorCodes.InvalidPreferences, "supervisorScope must be tenant or teams.");
         }
 
+        var action = Contracts.ClientGoneAction.NotReady;
+        if (ClientGoneAction is not null && !ClientGoneActions.TryGetValue(ClientGoneAction, out action))
+        {
+            throw new WorkSessionException(ErrorCodes.InvalidPreferences, "clientGoneAction must be notReady or endSession.");
+        }
+
         // Left out, the reasons are the defaults here; the PUT fills in the tenant's own. The tenant grain judges them.
         return new WorkSessionPreferences(WorkSessionsEnabled!.Value, AutoEndEnabled!.Value, InactivityTimeoutSeconds!.Value, GracePeriodSeconds!.Value)
         {
             NotReadyReasons = NotReadyReasons is null ? default : [.. NotReadyReasons],
             SupervisorScope = scope,
             NotReadyLimits = NotReadyLimits is null ? [] : [.. NotReadyLimits],
+            ClientGoneSeconds = ClientGoneSeconds,
+            ClientGoneAction = action,
         };
     }
 }
@@ -187,7 +210,9 @@ public sealed record PreferencesResponse(
     DateTimeOffset? UpdatedAt,
     string? UpdatedBy,
     SupervisorScope SupervisorScope = SupervisorScope.Tenant,
-    IReadOnlyList<NotReadyLimit>? NotReadyLimits = null)
+    IReadOnlyList<NotReadyLimit>? NotReadyLimits = null,
+    int? ClientGoneSeconds = null,
+    ClientGoneAction ClientGoneAction = ClientGoneAction.NotReady)
 {
     public static PreferencesResponse From(TenantPreferences stored) => new(
         stored.Preferences.WorkSessionsEnabled,
@@ -199,13 +224,15 @@ public sealed record PreferencesResponse(
         stored.UpdatedAt,
         stored.UpdatedBy,
         stored.Preferences.SupervisorScope,
-        stored.Preferences.NotReadyLimits);
+        stored.Preferences.NotReadyLimits,
+        stored.Preferences.ClientGoneSeconds,
+        stored.Preferences.ClientGoneAction);
 
     /// <summary>Equal when every value is, the reasons compared in order (a list compares by reference).</summary>
     public bool Equals(PreferencesResponse? other) =>
         other is not null
-        && (WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, Version, UpdatedAt, UpdatedBy, SupervisorScope)
-            == (other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.Version, other.UpdatedAt, other.UpdatedBy, other.SupervisorScope)
+        && (WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, Version, UpdatedAt, UpdatedBy, SupervisorScope, ClientGoneSeconds, ClientGoneAction)
+            == (other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.Version, other.UpdatedAt, other.UpdatedBy, other.SupervisorScope, other.ClientGoneSeconds, other.ClientGoneAction)
         && NotReadyReasons.SequenceEqual(other.NotReadyReasons, StringComparer.Ordinal)
         && (NotReadyLimits ?? []).SequenceEqual(other.NotReadyLimits ?? []);
 

@@ -75,7 +75,7 @@ public static partial class ReportsApi
         [Description(FromText)] string? from,
         [Description(ToText)] string? to,
         [Description(AgentText)] string? agentId,
-        [Description("Only sessions that ended for this reason: agentEnded, inactivityTimeout, endedBySupervisor, endedByAdmin or featureDisabled.")] string? endReason,
+        [Description("Only sessions that ended for this reason: agentEnded, inactivityTimeout, endedBySupervisor, endedByAdmin, featureDisabled or clientGone.")] string? endReason,
         [Description(CursorText)] string? cursor,
         [Description(LimitText)] int? limit,
         [Description(FormatText)] string? format,

@@ -253,6 +253,8 @@ public sealed record TeamMember(string AgentId);
 /// <param name="NotReadyLimits">Time limits on not-ready reasons: the team's list when it has one, else the tenant's.</param>
 /// <param name="ShiftEnd">The team's end of shift, in <paramref name="TimeZone"/>; null when none.</param>
 /// <param name="TimeZone">The team's time zone; null in no team.</param>
+/// <param name="ClientGoneSeconds">Seconds without an open event stream before <c>clientGoneAction</c>; null: off.</param>
+/// <param name="ClientGoneAction"><c>notReady</c> (reason <c>Disconnected</c>) or <c>endSession</c> (ends <c>clientGone</c>).</param>
 public sealed record EffectivePreferencesResponse(
     bool WorkSessionsEnabled,
     bool AutoEndEnabled,
@@ -263,12 +265,16 @@ public sealed record EffectivePreferencesResponse(
     PreferenceSources Source,
     IReadOnlyList<NotReadyLimit>? NotReadyLimits = null,
     ShiftEnd? ShiftEnd = null,
-    string? TimeZone = null)
+    string? TimeZone = null,
+    int? ClientGoneSeconds = null,
+    ClientGoneAction ClientGoneAction = ClientGoneAction.NotReady)
 {
     public static EffectivePreferencesResponse From(EffectivePreferences effective)
     {
         ArgumentNullException.ThrowIfNull(effective);
         var p = effective.Preferences;
-        return new(p.WorkSessionsEnabled, p.AutoEndEnabled, p.InactivityTimeoutSeconds, p.GracePeriodSeconds, p.NotReadyReasons, effective.TeamId, effective.Source, p.NotReadyLimits, effective.ShiftEnd, effective.TimeZone);
+        return new(
+            p.WorkSessionsEnabled, p.AutoEndEnabled, p.InactivityTimeoutSeconds, p.GracePeriodSeconds, p.NotReadyReasons, effective.TeamId, effective.Source,
+            p.NotReadyLimits, effective.ShiftEnd, effective.TimeZone, p.ClientGoneSeconds, p.ClientGoneAction);
     }
 }

@@ -105,7 +105,7 @@ public static class WebhooksApi
 
 /// <summary>Body of <c>POST /webhooks</c>.</summary>
 /// <param name="Url">Where events are posted: https and a public address outside Development, except the hosts in Webhooks:AllowedHosts.</param>
-/// <param name="Kinds">Only events of these kinds (session-started, session-ended, status-changed, inactivity-warning, warning-cleared, preferences-changed); left out or empty for all.</param>
+/// <param name="Kinds">Only events of these kinds (session-started, session-ended, status-changed, inactivity-warning, warning-cleared, preferences-changed, team-changed, agent-team-changed, client-gone, client-back); left out or empty for all.</param>
 /// <param name="Description">A note for people, at most 200 characters.</param>
 public sealed record CreateWebhookRequest(string? Url, IReadOnlyList<string>? Kinds, string? Description);
 

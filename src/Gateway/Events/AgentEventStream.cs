@@ -25,6 +25,7 @@ public static class AgentEventStream
         IHostApplicationLifetime lifetime,
         EventStreamSlots slots,
         Diagnostics.GatewayMetrics metrics,
+        GatewayPresence presence,
         CancellationToken cancellationToken)
     {
         // Streams stay open all shift: end them when the host stops (clients reconnect and get a snapshot), or
@@ -53,11 +54,16 @@ public static class AgentEventStream
         var keepAlive = options.Value.EventStreamKeepAlive;
         // Renewing often matters more than the lease: a reactivated agent grain (after a lost silo or a failed
         // write) has no subscribers, and renewing is how the stream notices and resends a snapshot.
-        var renewEvery = keepAlive < IAgentGrain.ObserverLease / 3 ? keepAlive : IAgentGrain.ObserverLease / 3;
+        // It is also how a reactivated grain learns that this stream is open (docs/architecture.md#client-presence).
+        var renewEvery = new[] { keepAlive, IAgentGrain.ObserverLease / 3, IAgentGrain.PresenceReannounceWindow / 2 }.Min();
+        var streamId = Guid.NewGuid();
+        var connected = false;
 
         try
         {
             var snapshot = (await agent.Subscribe(reference)).View;
+            await presence.ConnectedAsync(agent.GetPrimaryKeyString(), streamId);
+            connected = true;
             // Lease renewal is infrastructure liveness on the real monotonic clock, not domain time.
             var renewedAt = TimeProvider.System.GetTimestamp();
             context.Response.ContentType = "text/event-stream";
@@ -94,6 +100,7 @@ public static class AgentEventStream
                     renewedAt = TimeProvider.System.GetTimestamp();
                     if (!renewal.Renewed)
                     {
+                        await presence.ConnectedAsync(agent.GetPrimaryKeyString(), streamId);
                         // Events may have been missed meanwhile: the current state stands in for them.
                         await WriteAsync(context.Response, "snapshot", null, renewal.View, serializer, writes.Token);
                     }
@@ -120,6 +127,11 @@ public static class AgentEventStream
         }
         finally
         {
+            if (connected)
+            {
+                await presence.DisconnectedAsync(agent.GetPrimaryKeyString(), streamId);
+            }
+
             try
             {
                 await agent.Unsubscribe(reference);
@@ -155,6 +167,8 @@ public static class AgentEventStream
         StatusLimitWarned warned => ("status-limit-warning", new { warned.SessionId, warned.At, warned.Reason, warned.LimitAt }),
         StatusLimitReached reached => ("status-limit-reached", new { reached.SessionId, reached.At, reached.Reason, reached.Action, reached.Since }),
         ShiftEnding ending => ("shift-ending", new { ending.SessionId, ending.At, ending.EndsAt }),
+        ClientGone gone => ("client-gone", new { gone.SessionId, gone.At, gone.Action, gone.GoneSince }),
+        ClientBack back => ("client-back", new { back.SessionId, back.At, back.GoneSince }),
         _ => ("event", agentEvent),
     };
 

@@ -55,6 +55,20 @@ public sealed class GatewayOptions
     public TimeSpan EventStreamKeepAlive { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// How often this Gateway renews its presence lease (docs/architecture.md#client-presence): one call per Gateway,
+    /// whatever the number of streams it holds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan PresenceLeaseRenewal { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long this Gateway's streams count as open without a renewal: after a Gateway dies, its agents' clients count
+    /// as gone since its last renewal once this much has passed. At least twice <see cref="PresenceLeaseRenewal"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:05:00")]
+    public TimeSpan PresenceLease { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
     /// How often a caught-up <c>text/event-stream</c> reader of the tenant's feed (<c>GET /events</c>) asks the report
     /// tables for new events: the feed's added latency, against one small query per open stream and interval.
     /// </summary>

@@ -115,6 +115,8 @@ public static class GatewaySetup
             kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
         });
         services.AddSingleton<Events.EventStreamSlots>();
+        services.AddSingleton<Events.GatewayPresence>();
+        services.AddHostedService(provider => provider.GetRequiredService<Events.GatewayPresence>());
         services.AddSingleton<Auth.SupervisorVisibility>();
 
         services.AddRateLimiter(limiter =>

@@ -18,6 +18,8 @@ namespace WorkSessions.Contracts;
 [JsonDerivedType(typeof(StatusLimitWarned), "statusLimitWarned")]
 [JsonDerivedType(typeof(StatusLimitReached), "statusLimitReached")]
 [JsonDerivedType(typeof(ShiftEnding), "shiftEnding")]
+[JsonDerivedType(typeof(ClientGone), "clientGone")]
+[JsonDerivedType(typeof(ClientBack), "clientBack")]
 public abstract record AgentEvent(
     [property: Id(0)] Guid EventId,
     [property: Id(1)] string AgentId,
@@ -81,3 +83,30 @@ public sealed record WarningCleared(Guid EventId, string AgentId, DateTimeOffset
 [GenerateSerializer, Immutable, Alias("WorkSessions.SessionEnded")]
 public sealed record SessionEnded(Guid EventId, string AgentId, DateTimeOffset At,
     [property: Id(0)] SessionRecord Record) : AgentEvent(EventId, AgentId, At);
+
+/// <summary>
+/// The agent's client had no event stream open for <c>clientGoneSeconds</c> and the action was taken
+/// (docs/architecture.md#client-presence): a status change to not ready or the session's end follows in the same transition.
+/// </summary>
+/// <param name="EventId">Unique id.</param>
+/// <param name="AgentId">The agent.</param>
+/// <param name="At">When the action was taken.</param>
+/// <param name="SessionId">The session.</param>
+/// <param name="Action">What was done.</param>
+/// <param name="GoneSince">When the last stream went (or its Gateway was last heard from).</param>
+[GenerateSerializer, Immutable, Alias("WorkSessions.ClientGone")]
+public sealed record ClientGone(Guid EventId, string AgentId, DateTimeOffset At,
+    [property: Id(0)] Guid SessionId,
+    [property: Id(1)] ClientGoneAction Action,
+    [property: Id(2)] DateTimeOffset GoneSince) : AgentEvent(EventId, AgentId, At);
+
+/// <summary>A stream opened again for an agent whose client had been judged gone, its session still open.</summary>
+/// <param name="EventId">Unique id.</param>
+/// <param name="AgentId">The agent.</param>
+/// <param name="At">When the stream opened.</param>
+/// <param name="SessionId">The session.</param>
+/// <param name="GoneSince">When the client had gone.</param>
+[GenerateSerializer, Immutable, Alias("WorkSessions.ClientBack")]
+public sealed record ClientBack(Guid EventId, string AgentId, DateTimeOffset At,
+    [property: Id(0)] Guid SessionId,
+    [property: Id(1)] DateTimeOffset GoneSince) : AgentEvent(EventId, AgentId, At);

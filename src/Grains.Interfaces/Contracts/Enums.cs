@@ -47,11 +47,27 @@ public enum EndReason
     /// <summary>An admin turned the work-sessions feature off for the tenant.</summary>
     FeatureDisabled = 4,
 
+    /// <summary>
+    /// The agent's client was gone (no event stream open) for the tenant's <c>clientGoneSeconds</c> and its
+    /// <c>clientGoneAction</c> is <c>endSession</c> (docs/architecture.md#client-presence).
+    /// </summary>
+    ClientGone = 5,
+
     /// <summary>The agent stayed not ready for a reason longer than its limit, whose action ends the session.</summary>
     StatusLimit = 6,
 
     /// <summary>The agent's team's shift ended.</summary>
     ShiftEnded = 7,
+}
+
+/// <summary>What happens to an agent whose client has been gone for <c>clientGoneSeconds</c>.</summary>
+public enum ClientGoneAction
+{
+    /// <summary>The agent becomes not ready with the reason <c>Disconnected</c>; the session stays open. The default.</summary>
+    NotReady = 0,
+
+    /// <summary>The session ends with the reason <c>clientGone</c>.</summary>
+    EndSession = 1,
 }
 
 /// <summary>The role in which someone acted on a session.</summary>

@@ -19,6 +19,14 @@ public sealed record TeamPreferenceOverrides(
     [property: Id(5)] ImmutableArray<NotReadyLimit>? NotReadyLimits = null,
     [property: Id(6)] ShiftEnd? ShiftEnd = null)
 {
+    /// <summary>Seconds without an open event stream before <see cref="ClientGoneAction"/> applies; null inherits the tenant's.</summary>
+    [Id(3)]
+    public int? ClientGoneSeconds { get; init; }
+
+    /// <summary>What happens once the client is gone; null inherits the tenant's.</summary>
+    [Id(4)]
+    public ClientGoneAction? ClientGoneAction { get; init; }
+
     /// <summary>Nothing overridden: the team's agents follow the tenant.</summary>
     public static TeamPreferenceOverrides None { get; } = new();
 
@@ -30,7 +38,9 @@ public sealed record TeamPreferenceOverrides(
         && InactivityTimeoutSeconds == other.InactivityTimeoutSeconds
         && GracePeriodSeconds == other.GracePeriodSeconds
         && NotReadyLimits.SameAs(other.NotReadyLimits)
-        && ShiftEnd == other.ShiftEnd;
+        && ShiftEnd == other.ShiftEnd
+        && ClientGoneSeconds == other.ClientGoneSeconds
+        && ClientGoneAction == other.ClientGoneAction;
 
     /// <summary>A hash consistent with <see cref="Equals(TeamPreferenceOverrides?)"/>.</summary>
     public override int GetHashCode()
@@ -40,6 +50,8 @@ public sealed record TeamPreferenceOverrides(
         hash.Add(InactivityTimeoutSeconds);
         hash.Add(GracePeriodSeconds);
         hash.Add(ShiftEnd);
+        hash.Add(ClientGoneSeconds);
+        hash.Add(ClientGoneAction);
         foreach (var limit in NotReadyLimits ?? [])
         {
             hash.Add(limit);
@@ -118,7 +130,16 @@ public sealed record PreferenceSources(
     [property: Id(0)] PreferenceSource AutoEndEnabled,
     [property: Id(1)] PreferenceSource InactivityTimeoutSeconds,
     [property: Id(2)] PreferenceSource GracePeriodSeconds,
-    [property: Id(5)] PreferenceSource NotReadyLimits = PreferenceSource.Tenant);
+    [property: Id(5)] PreferenceSource NotReadyLimits = PreferenceSource.Tenant)
+{
+    /// <summary>Where <c>clientGoneSeconds</c> comes from.</summary>
+    [Id(3)]
+    public PreferenceSource ClientGoneSeconds { get; init; }
+
+    /// <summary>Where <c>clientGoneAction</c> comes from.</summary>
+    [Id(4)]
+    public PreferenceSource ClientGoneAction { get; init; }
+}
 
 /// <summary>The preferences that apply to one agent: its team's overrides over its tenant's.</summary>
 /// <param name="Preferences">The values in force.</param>

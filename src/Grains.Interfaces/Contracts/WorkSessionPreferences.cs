@@ -58,6 +58,17 @@ public sealed record WorkSessionPreferences(
         init => _notReadyLimits = value.IsDefault ? [] : value;
     }
 
+    /// <summary>
+    /// Seconds an open session's agent may have no event stream open before <see cref="ClientGoneAction"/> applies
+    /// (docs/architecture.md#client-presence); null (the default) turns the rule off.
+    /// </summary>
+    [Id(6)]
+    public int? ClientGoneSeconds { get; init; }
+
+    /// <summary>What happens once the client has been gone for <see cref="ClientGoneSeconds"/>: not ready (the default) or the session ends.</summary>
+    [Id(7)]
+    public ClientGoneAction ClientGoneAction { get; init; }
+
     /// <summary>The inactivity timeout as a duration.</summary>
     [JsonIgnore]
     public TimeSpan InactivityTimeout => TimeSpan.FromSeconds(InactivityTimeoutSeconds);
@@ -76,6 +87,9 @@ public sealed record WorkSessionPreferences(
         && GracePeriodSeconds == other.GracePeriodSeconds
         && SupervisorScope == other.SupervisorScope
         && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan())
+        && ClientGoneSeconds == other.ClientGoneSeconds
+        && ClientGoneAction == other.ClientGoneAction
+        && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan())
         && NotReadyLimits.SameAs(other.NotReadyLimits);
 
     /// <summary>A hash of every value, consistent with <see cref="Equals(WorkSessionPreferences?)"/>.</summary>
@@ -87,6 +101,8 @@ public sealed record WorkSessionPreferences(
         hash.Add(InactivityTimeoutSeconds);
         hash.Add(GracePeriodSeconds);
         hash.Add(SupervisorScope);
+        hash.Add(ClientGoneSeconds);
+        hash.Add(ClientGoneAction);
         foreach (var reason in NotReadyReasons)
         {
             hash.Add(reason, StringComparer.Ordinal);

@@ -102,6 +102,7 @@ public sealed class WorkSessionsMetrics
         EndReason.EndedBySupervisor => "endedBySupervisor",
         EndReason.EndedByAdmin => "endedByAdmin",
         EndReason.FeatureDisabled => "featureDisabled",
+        EndReason.ClientGone => "clientGone",
         _ => reason.ToString(),
     };
 }

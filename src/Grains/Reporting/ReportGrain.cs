@@ -200,6 +200,8 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
             preferences.Preferences.NotReadyReasons,
             preferences.Preferences.SupervisorScope,
             preferences.Preferences.NotReadyLimits);
+            preferences.Preferences.ClientGoneSeconds,
+            preferences.Preferences.ClientGoneAction);
     }
 
     private async Task<List<TimecardRow>> AgentTimecardsAsync(

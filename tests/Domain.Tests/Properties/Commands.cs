@@ -41,6 +41,15 @@ internal sealed record PreferencesCommand(bool Enabled, bool AutoEnd, int Timeou
     public override string ToString() =>
         $"PreferencesCommand {{ Enabled = {Enabled}, AutoEnd = {AutoEnd}, TimeoutSeconds = {TimeoutSeconds}, GraceSeconds = {GraceSeconds}, Staleness = {Staleness}, UpdatedBy = {UpdatedBy}, Limits = [{string.Join(", ", Limits.Select(l => l.ToString()))}] }}";
 }
+internal sealed record PreferencesCommand(
+    bool Enabled, bool AutoEnd, int TimeoutSeconds, int GraceSeconds, Staleness Staleness, string UpdatedBy,
+    int? ClientGoneSeconds = null, ClientGoneAction ClientGoneAction = ClientGoneAction.NotReady) : Command;
+
+/// <summary>An event stream of the agent opened on some Gateway: the client is connected.</summary>
+internal sealed record ClientConnectedCommand : Command;
+
+/// <summary>The agent's last event stream closed (or its Gateway's lease lapsed) now: the client-gone clock starts.</summary>
+internal sealed record ClientAbsentCommand : Command;
 
 /// <summary>
 /// The agent's team as the team grain pushes it: joined, moved to another team, left (<paramref name="TeamId"/> null), or
@@ -99,13 +108,14 @@ internal sealed record Profile(
     int Outage,
     int Deactivation,
     int ClockBehind,
+    int Presence,
     int MaxTimeoutSeconds,
     int MaxGraceSeconds,
     int MaxCommands)
 {
-    public static Profile Mixed { get; } = new("mixed", 8, 8, 6, 6, 3, 5, 5, 4, 20, 2, 2, 2, 600, 240, 60);
+    public static Profile Mixed { get; } = new("mixed", 8, 8, 6, 6, 3, 5, 5, 4, 20, 2, 2, 2, 5, 600, 240, 60);
 
-    public static Profile IdleAgents { get; } = new("idle agents", 6, 2, 4, 3, 1, 2, 2, 5, 25, 5, 4, 2, 120, 60, 50);
+    public static Profile IdleAgents { get; } = new("idle agents", 6, 2, 4, 3, 1, 2, 2, 5, 25, 5, 4, 2, 4, 120, 60, 50);
 }
 
 internal static class ScenarioGen
@@ -143,6 +153,11 @@ internal static class ScenarioGen
             Gen.Frequency((8, Gen.Const(Staleness.Newer)), (1, Gen.Const(Staleness.Equal)), (1, Gen.Const(Staleness.Older))),
             Gen.OneOf("admin-1", "admin-2"),
             (enabled, autoEnd, t, g, staleness, by) => new PreferencesCommand(enabled, autoEnd, t, g, staleness, by));
+        preferences = Gen.Select(
+            preferences,
+            Gen.Frequency((1, Gen.Const((int?)null)), (3, Gen.Int[15, 120].Select(s => (int?)s))),
+            Gen.OneOf(ClientGoneAction.NotReady, ClientGoneAction.EndSession),
+            (p, seconds, action) => p with { ClientGoneSeconds = seconds, ClientGoneAction = action });
 
         // Not-ready limits short enough to be reached within a sequence, on the reasons the agent picks.
         var limit = Gen.Select(
@@ -183,7 +198,9 @@ internal static class ScenarioGen
             (p.Advance, Millis.Select(ms => (Command)new AdvanceCommand(ms))),
             (p.Outage, Millis.Select(ms => (Command)new OutageCommand(ms))),
             (p.Deactivation, Gen.Int[0, (int)ReminderPeriod.TotalMilliseconds].Select(ms => (Command)new DeactivationCommand(ms))),
-            (p.ClockBehind, Gen.Int[1, 120_000].Select(ms => (Command)new ClockBehindCommand(ms))));
+            (p.ClockBehind, Gen.Int[1, 120_000].Select(ms => (Command)new ClockBehindCommand(ms))),
+            (p.Presence, Gen.Const<Command>(new ClientConnectedCommand())),
+            (p.Presence, Gen.Const<Command>(new ClientAbsentCommand())));
 
         var initial = Gen.Frequency(
             (9, preferences.Select(c => (PreferencesCommand?)(c with { Staleness = Staleness.Newer }))),

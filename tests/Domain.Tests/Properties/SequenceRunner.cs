@@ -122,6 +122,10 @@ internal sealed class SequenceRunner
     private bool _closingLastEngagement;
 
     private bool _clockWentBack;
+
+    // The client's presence as the Gateways report it: connected until a stream closes (a new AgentState holds it so).
+    private bool _clientConnected = true;
+    private DateTimeOffset _clientAbsentSince;
     private DateTimeOffset _clockHigh = Origin;
 
     private string _where = "set-up";
@@ -321,11 +325,26 @@ internal sealed class SequenceRunner
                 Check(
                     teamApplied!.Where(e => !IsLimitEvent(e)).All(e => e is InactivityWarned or WarningCleared { Cause: WarningClearedCause.AutoEndDisabled }),
                     "a team change only warns (a timeout already past) or withdraws a prompt (auto-end off), never ends a session but by a limit");
+                    teamApplied!.TakeWhile(e => e is not ClientGone).All(e => e is InactivityWarned or WarningCleared { Cause: WarningClearedCause.AutoEndDisabled }),
+                    "a team change only warns (a timeout already past), withdraws a prompt (auto-end off), or acts on a client gone long enough");
                 if (open)
                 {
                     _coverage.TeamChange();
                 }
 
+                break;
+
+            case ClientConnectedCommand:
+                _clientConnected = true;
+                var back = Step(null, () => _session.Run(new WorkSessionCommand.ClientConnected()));
+                Check(back!.All(e => e is ClientBack), "a client that connects is at most back");
+                Check(back!.Count > 0 || !_session.HasUnsavedChanges, "presence alone writes nothing");
+                break;
+
+            case ClientAbsentCommand:
+                _clientConnected = false;
+                _clientAbsentSince = Now;
+                Step(null, () => _session.Run(new WorkSessionCommand.ClientAbsent(Now)));
                 break;
 
             case AdvanceCommand(var milliseconds):
@@ -357,6 +376,14 @@ internal sealed class SequenceRunner
     /// <summary>The grain activates after a gap in which no timer ran, whatever caused it, with the tenant's current preferences.</summary>
     private void Activate()
     {
+        // An activation knows no stream (presence is never stored): the grain counts an absent client absent only from
+        // when open streams have had time to announce themselves again, and a connected one is announced.
+        if (!_clientConnected)
+        {
+            _clientAbsentSince = Now + TimeSpan.FromSeconds(30);
+        }
+
+        _data.ClientAbsentSince = _clientConnected ? null : _clientAbsentSince;
         var graceBefore = _session.GraceDeadline;
         var recovered = Step(null, () => _session.Activate(_data.Preferences));
         var gracePassed = graceBefore is { } g && g <= Now;
@@ -467,6 +494,17 @@ internal sealed class SequenceRunner
                 _statusFromEvents = changed.To;
                 break;
 
+            case ClientGone gone:
+                Check(!_clientConnected, "a connected client is never judged gone");
+                Check(_openId == gone.SessionId, "a client gone belongs to the open session");
+                Check(_data.OpenEngagements.Count == 0, "no client-gone action while an engagement is open");
+                Check(gone.Action == _session.Preferences.ClientGoneAction, "the action in force is taken");
+                break;
+
+            case ClientBack back:
+                Check(_clientConnected && _openId == back.SessionId, "a client is back in the open session only once it connected");
+                break;
+
             case InactivityWarned warned:
                 Check(_openId == warned.SessionId, "a prompt belongs to the open session");
                 Check(warned.Deadline - warned.At == _session.Preferences.GracePeriod, "a prompt gives the full grace period in force");
@@ -529,6 +567,14 @@ internal sealed class SequenceRunner
                     Check(record.EndedAt >= _promptDeadline, "an inactivity end waits for the grace deadline, the longest grace in force since the prompt");
                     Check(record.EndedAt - _promptDeadline <= allowedLateness, "a grace deadline fires on time while the silo is up");
                     Check(record.StartedAt <= warning.At && warning.At < record.EndedAt, "startedAt <= warnedAt < endedAt");
+                }
+                else if (record.EndReason == EndReason.ClientGone)
+                {
+                    Check(!_clientConnected, "an agent whose client is connected is never ended clientGone");
+                    Check(record.EndedBy is null, "nobody ends a session for a client gone");
+                    Check(engagementsBefore == 0 || _data.OpenEngagements.Count == 0, "no client-gone end while an engagement is open");
+                    var seconds = _session.Preferences.ClientGoneSeconds;
+                    Check(seconds is { } s && record.EndedAt >= Later(_clientAbsentSince, record.StartedAt) + TimeSpan.FromSeconds(s), "a client-gone end waits clientGoneSeconds");
                 }
                 else
                 {
@@ -612,6 +658,14 @@ internal sealed class SequenceRunner
         }
 
         Check(_session.NextDeadline == expectedDeadline, "the next deadline is the earliest of the grace deadline (or lastActivity + timeout unless auto-end is off or engaged) and the limits'");
+        // The client-gone deadline, once per absence, never while engaged.
+        var goneDeadline = !_clientConnected && session.ClientGoneSince is null && _data.OpenEngagements.Count == 0 && _session.Preferences.ClientGoneSeconds is { } goneSeconds
+            ? Later(_clientAbsentSince, session.StartedAt) + TimeSpan.FromSeconds(goneSeconds)
+            : (DateTimeOffset?)null;
+        expectedDeadline = expectedDeadline is null || (goneDeadline is { } gone && gone < expectedDeadline) ? goneDeadline ?? expectedDeadline : expectedDeadline;
+        Check(
+            _session.NextDeadline == expectedDeadline,
+            "the next deadline is the earliest of the grace deadline (or lastActivity + timeout unless auto-end is off or engaged) and the client-gone deadline");
         Check((session.WarnedAt is null) == (session.GraceDeadline is null), "a prompt has a deadline");
         if (session.WarnedAt is { } warnedAt)
         {
@@ -666,6 +720,9 @@ internal sealed class SequenceRunner
 
     private TenantPreferences ToPreferences(PreferencesCommand p, long version) =>
         new(new WorkSessionPreferences(p.Enabled, p.AutoEnd, p.TimeoutSeconds, p.GraceSeconds) { NotReadyLimits = [.. p.Limits] }, version, Now, p.UpdatedBy);
+        new(new WorkSessionPreferences(p.Enabled, p.AutoEnd, p.TimeoutSeconds, p.GraceSeconds) { ClientGoneSeconds = p.ClientGoneSeconds, ClientGoneAction = p.ClientGoneAction }, version, Now, p.UpdatedBy);
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private string Snapshot() => JsonSerializer.Serialize(_data);
 

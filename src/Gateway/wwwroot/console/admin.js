@@ -21,6 +21,10 @@ const limits = limitsEditor($('limits'), $('limits-add'), 'limit');
 const limitsField = { input: { setAttribute() {}, removeAttribute() { limits.clear(); } }, error: $('limits-error') };
 // Every field the API names in an invalid_preferences detail, by its JSON name.
 const fields = { ...secondsFields, notReadyReasons: reasonsField, notReadyLimits: limitsField };
+const clientGoneField = { input: $('client-gone'), error: $('client-gone-error') };
+const clientGoneActionField = { input: $('client-gone-action'), error: $('client-gone-action-error') };
+// Every field the API names in an invalid_preferences detail, by its JSON name.
+const fields = { ...secondsFields, notReadyReasons: reasonsField, clientGoneSeconds: clientGoneField, clientGoneAction: clientGoneActionField };
 
 function minutesHint(seconds) {
   if (!Number.isFinite(seconds) || seconds <= 0) return '';
@@ -64,6 +68,8 @@ function fill(preferences) {
   reasonsField.input.value = (preferences.notReadyReasons ?? []).join('\n');
   form.scope.value = preferences.supervisorScope ?? 'tenant';
   limits.set(preferences.notReadyLimits);
+  clientGoneField.input.value = preferences.clientGoneSeconds ?? '';
+  clientGoneActionField.input.value = preferences.clientGoneAction ?? 'notReady';
   $('version').textContent = preferences.updatedAt
     ? `Version ${preferences.version}, changed ${dateTimeText(preferences.updatedAt)} by ${preferences.updatedBy ?? 'unknown'}.`
     : `Version ${preferences.version} (defaults, never changed).`;
@@ -107,6 +113,14 @@ form.addEventListener('submit', async (event) => {
     limitsField.error.textContent = 'Enter the limit and the warning in minutes.';
     invalid ??= document.activeElement;
   }
+  // Empty is off (null); both fields go together, so the API takes the seconds as sent.
+  const goneText = clientGoneField.input.value.trim();
+  if (goneText !== '' && !/^\d+$/.test(goneText)) {
+    fieldError('clientGoneSeconds', 'Enter a whole number of seconds, or leave it empty to turn it off.');
+    invalid ??= clientGoneField.input;
+  }
+  body.clientGoneSeconds = goneText === '' ? null : Number(goneText);
+  body.clientGoneAction = clientGoneActionField.input.value;
   if (invalid) {
     invalid.focus();
     return;
@@ -167,6 +181,8 @@ const labels = {
   notReadyReasons: ['Not ready reasons', (v) => (v ?? []).join(', ')],
   supervisorScope: ['Supervisors see', (v) => (v === 'teams' ? 'their teams' : 'every agent')],
   notReadyLimits: ['Not ready limits', (v) => limitsText(v)],
+  clientGoneSeconds: ['Client gone after', (v) => (v == null ? 'off' : `${v} s`)],
+  clientGoneAction: ['When the client is gone', (v) => (v === 'endSession' ? 'end the session' : 'not ready')],
 };
 
 // By value: the reasons are a list, and two lists are never === each other.

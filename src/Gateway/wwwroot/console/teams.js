@@ -35,6 +35,10 @@ async function loadTenant() {
   $('team-timeout-tenant').textContent = `Tenant: ${data.inactivityTimeoutSeconds} seconds; empty follows the tenant.`;
   $('team-grace-tenant').textContent = `Tenant: ${data.gracePeriodSeconds} seconds; empty follows the tenant.`;
   $('team-limits-tenant').textContent = `Tenant: ${limitsText(data.notReadyLimits)}; unchecked follows the tenant.`;
+  $('team-client-gone-tenant').textContent = data.clientGoneSeconds == null
+    ? 'Tenant: off; empty follows the tenant.'
+    : `Tenant: ${data.clientGoneSeconds} seconds; empty follows the tenant.`;
+  $('team-client-gone-action-tenant').textContent = `Tenant: ${data.clientGoneAction === 'endSession' ? 'end the work session' : 'set not ready'}.`;
 }
 
 async function loadTeams() {
@@ -66,6 +70,8 @@ function fill(team) {
   teamLimits.set(overrides.notReadyLimits ?? []);
   form.shiftTime.value = overrides.shiftEnd?.time ?? '';
   form.shiftWarn.value = overrides.shiftEnd?.warnMinutes ?? 10;
+  form.clientGone.value = overrides.clientGoneSeconds ?? '';
+  form.clientGoneAction.value = overrides.clientGoneAction ?? '';
   $('form-heading').textContent = team ? `Edit ${team.name}` : 'New team';
   $('team-version').textContent = team ? `Version ${team.version}.` : '';
   $('members-panel').hidden = !team;
@@ -102,6 +108,8 @@ form.addEventListener('submit', async (event) => {
       gracePeriodSeconds: numberOrNull(form.grace),
       notReadyLimits: form.ownLimits.checked ? teamLimits.get() : null,
       shiftEnd: form.shiftTime.value ? { time: form.shiftTime.value.slice(0, 5), warnMinutes: numberOrNull(form.shiftWarn) ?? 0 } : null,
+      clientGoneSeconds: numberOrNull(form.clientGone),
+      clientGoneAction: form.clientGoneAction.value || null,
     },
   };
   if (form.ownLimits.checked && body.preferences.notReadyLimits === null) {

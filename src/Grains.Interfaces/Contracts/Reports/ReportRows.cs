@@ -105,6 +105,8 @@ public sealed record ConcurrencyRow(
 /// <param name="NotReadyReasons">The new value; the defaults for changes made before tenants had reasons of their own.</param>
 /// <param name="SupervisorScope">The new value; <c>tenant</c> for changes made before the field existed.</param>
 /// <param name="NotReadyLimits">The new value; none for changes made before the field existed.</param>
+/// <param name="ClientGoneSeconds">The new value; null (off) for changes made before the field existed.</param>
+/// <param name="ClientGoneAction">The new value; <c>notReady</c> for changes made before the field existed.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.PreferenceChange")]
 public sealed record PreferenceChange(
     [property: Id(0)] long Version,
@@ -116,14 +118,16 @@ public sealed record PreferenceChange(
     [property: Id(6)] int GracePeriodSeconds,
     [property: Id(7)] ImmutableArray<string> NotReadyReasons,
     [property: Id(8)] SupervisorScope SupervisorScope = SupervisorScope.Tenant,
-    [property: Id(9)] IReadOnlyList<NotReadyLimit>? NotReadyLimits = null)
+    [property: Id(9)] IReadOnlyList<NotReadyLimit>? NotReadyLimits = null,
+    [property: Id(10)] int? ClientGoneSeconds = null,
+    [property: Id(11)] ClientGoneAction ClientGoneAction = ClientGoneAction.NotReady)
 {
     /// <summary>Equal when every value is, the reasons compared in order (an array compares by reference).</summary>
     /// <param name="other">The change to compare with.</param>
     public bool Equals(PreferenceChange? other) =>
         other is not null
-        && (Version, UpdatedAt, UpdatedBy, WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, SupervisorScope)
-            == (other.Version, other.UpdatedAt, other.UpdatedBy, other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.SupervisorScope)
+        && (Version, UpdatedAt, UpdatedBy, WorkSessionsEnabled, AutoEndEnabled, InactivityTimeoutSeconds, GracePeriodSeconds, SupervisorScope, ClientGoneSeconds, ClientGoneAction)
+            == (other.Version, other.UpdatedAt, other.UpdatedBy, other.WorkSessionsEnabled, other.AutoEndEnabled, other.InactivityTimeoutSeconds, other.GracePeriodSeconds, other.SupervisorScope, other.ClientGoneSeconds, other.ClientGoneAction)
         && NotReadyReasons.AsSpan().SequenceEqual(other.NotReadyReasons.AsSpan())
         && (NotReadyLimits ?? []).SequenceEqual(other.NotReadyLimits ?? []);
 
@@ -179,8 +183,16 @@ public static class FeedEventKinds
     /// <summary>The agent's shift ends soon: <see cref="FeedEvent.EndsAt"/> is when its session ends <c>shiftEnded</c>.</summary>
     public const string ShiftEnding = "shift-ending";
 
+    /// An agent's client had no event stream open for <c>clientGoneSeconds</c> and the action was taken:
+    /// <see cref="FeedEvent.Action"/> says which, <see cref="FeedEvent.GoneSince"/> since when.
+    /// </summary>
+    public const string ClientGone = "client-gone";
+
+    /// <summary>A stream opened again for an agent whose client had been judged gone; <see cref="FeedEvent.GoneSince"/> since when.</summary>
+    public const string ClientBack = "client-back";
+
     /// <summary>Every kind, in the order above.</summary>
-    public static IReadOnlyList<string> All { get; } = [SessionStarted, SessionEnded, StatusChanged, InactivityWarning, WarningCleared, PreferencesChanged, TeamChanged, AgentTeamChanged, StatusLimitWarning, StatusLimitReached, ShiftEnding];
+    public static IReadOnlyList<string> All { get; } = [SessionStarted, SessionEnded, StatusChanged, InactivityWarning, WarningCleared, PreferencesChanged, TeamChanged, AgentTeamChanged, StatusLimitWarning, StatusLimitReached, ShiftEnding, ClientGone, ClientBack];
 }
 
 /// <summary>
@@ -210,9 +222,13 @@ public static class FeedEventKinds
 /// <param name="PreviousTeamId">For an agent's team change, the team it left (null: none).</param>
 /// <param name="Team">For a team change, the team as stored; null when it was deleted.</param>
 /// <param name="LimitAt">For a not-ready limit's warning: when the limit is reached.</param>
-/// <param name="Action">For a not-ready limit reached: <c>alert</c> or <c>endSession</c> (a wire name, so other kinds can name their own actions).</param>
+/// <param name="Action">
+/// A wire name: for a not-ready limit reached, <c>alert</c> or <c>endSession</c>; for a client gone, <c>notReady</c> or
+/// <c>endSession</c>.
+/// </param>
 /// <param name="Since">For a not-ready limit reached: since when the agent has been not ready for the reason.</param>
 /// <param name="EndsAt">For a shift's end announced: when the session ends.</param>
+/// <param name="GoneSince">For a client gone or back: when the client had gone.</param>
 [GenerateSerializer, Immutable, Alias("WorkSessions.FeedEvent")]
 public sealed record FeedEvent(
     [property: Id(0)] long Position,
@@ -236,4 +252,5 @@ public sealed record FeedEvent(
     [property: Id(20)] DateTimeOffset? LimitAt = null,
     [property: Id(21)] string? Action = null,
     [property: Id(22)] DateTimeOffset? Since = null,
-    [property: Id(23)] DateTimeOffset? EndsAt = null);
+    [property: Id(23)] DateTimeOffset? EndsAt = null,
+    [property: Id(19)] DateTimeOffset? GoneSince = null);

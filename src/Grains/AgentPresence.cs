@@ -1,0 +1,113 @@
+using WorkSessions.Domain;
+
+namespace WorkSessions;
+
+/// <summary>
+/// The agent grain's side of client presence (docs/architecture.md#client-presence): which Gateways hold which of the
+/// agent's event streams and since when none has, in memory only, and the watch on each such Gateway's lease.
+/// <see cref="Command"/> gives the state machine's command that brings its view of the client in line (or nothing), so
+/// a command that failed to store is simply given again with the next change or wake-up. A mutable struct held in a
+/// field of the grain; the dictionary exists only once a stream was open.
+/// </summary>
+internal struct AgentPresence
+{
+    private Dictionary<string, HashSet<Guid>>? _streams;
+    private DateTimeOffset? _absentSince;
+
+    private readonly bool Connected => _streams is { Count: > 0 };
+
+    /// <summary>
+    /// A new activation knows no stream: it counts the client as absent only from <paramref name="absentFrom"/>, by
+    /// which time every open stream has announced itself again (<see cref="IAgentGrain.PresenceReannounceWindow"/>).
+    /// </summary>
+    /// <returns>The absence the loaded state is to hold.</returns>
+    public DateTimeOffset Activated(DateTimeOffset absentFrom)
+    {
+        _absentSince = absentFrom;
+        return absentFrom;
+    }
+
+    /// <summary>A stream opened (or announced itself again): the agent watches its Gateway's lease.</summary>
+    /// <returns>The machine's command for <paramref name="current"/>, as <see cref="Command"/>.</returns>
+    public WorkSessionCommand? Connect(IGrainFactory grains, string agentKey, string gatewayId, Guid streamId, AgentState current)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(gatewayId);
+        _streams ??= new(StringComparer.Ordinal);
+        if (!_streams.TryGetValue(gatewayId, out var onGateway))
+        {
+            _streams[gatewayId] = onGateway = [];
+        }
+
+        onGateway.Add(streamId);
+        _absentSince = null;
+        // Every time, not only for the Gateway's first stream: a lease activation that lost its watchers relies on it.
+        Lease(grains, gatewayId).Watch(agentKey).Ignore();
+        return Command(current);
+    }
+
+    /// <summary>A stream closed: absent since <paramref name="now"/> when it was the last one.</summary>
+    /// <returns>The machine's command for <paramref name="current"/>, as <see cref="Command"/>.</returns>
+    public WorkSessionCommand? Disconnect(IGrainFactory grains, string agentKey, string gatewayId, Guid streamId, DateTimeOffset now, AgentState current)
+    {
+        if (_streams?.GetValueOrDefault(gatewayId) is not { } onGateway || !onGateway.Remove(streamId))
+        {
+            return Command(current);
+        }
+
+        if (onGateway.Count == 0)
+        {
+            _streams.Remove(gatewayId);
+            Lease(grains, gatewayId).Unwatch(agentKey).Ignore();
+        }
+
+        if (!Connected)
+        {
+            _absentSince = now;
+        }
+
+        return Command(current);
+    }
+
+    /// <summary>A Gateway's lease lapsed: its streams count as gone since it was last heard from.</summary>
+    /// <returns>The machine's command for <paramref name="current"/>, as <see cref="Command"/>.</returns>
+    public WorkSessionCommand? Lose(string gatewayId, DateTimeOffset lastRenewedAt, AgentState current)
+    {
+        if (_streams?.Remove(gatewayId) == true && !Connected)
+        {
+            _absentSince = lastRenewedAt;
+        }
+
+        return Command(current);
+    }
+
+    /// <summary>The command that tells the state machine what this presence is, when it holds otherwise; null when it agrees.</summary>
+    /// <param name="current">The agent's state as the grain holds it.</param>
+    public readonly WorkSessionCommand? Command(AgentState current)
+    {
+        if (Connected)
+        {
+            return current.ClientAbsentSince is not null || current.Session?.ClientGoneSince is not null
+                ? new WorkSessionCommand.ClientConnected()
+                : null;
+        }
+
+        return _absentSince is { } since && current.ClientAbsentSince != since ? new WorkSessionCommand.ClientAbsent(since) : null;
+    }
+
+    /// <summary>
+    /// Watches each Gateway held again (on the agent's wake-up): a watch lost with a silo, or a Gateway and its lease's
+    /// silo lost together, is noticed within a period, as the lease activation the watch re-creates lapses unrenewed.
+    /// </summary>
+    /// <returns>The machine's command for <paramref name="current"/>, as <see cref="Command"/>: one that failed before is given again.</returns>
+    public readonly WorkSessionCommand? Rewatch(IGrainFactory grains, string agentKey, AgentState current)
+    {
+        foreach (var gatewayId in _streams?.Keys ?? Enumerable.Empty<string>())
+        {
+            Lease(grains, gatewayId).Watch(agentKey).Ignore();
+        }
+
+        return Command(current);
+    }
+
+    private static IGatewayLeaseWatch Lease(IGrainFactory grains, string gatewayId) => GrainReferences<IGatewayLeaseWatch>.Get(grains, gatewayId);
+}
