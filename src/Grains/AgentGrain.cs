@@ -25,9 +25,9 @@ internal sealed class AgentGrain(
     ReportWriter reportWriter,
     StateWriteGate writeGate,
     LocalSiloStatus silo,
+    LocalLeaseWatches leaseWatches,
     WorkSessionsMetrics metrics,
-    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IAgentWake, IRemindable
-    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IAgentPresenceTarget, IRemindable
+    ILogger<AgentGrain> logger) : Grain, IAgentGrain, IAgentPreferencesTarget, IAgentPresenceTarget, IAgentWake, IRemindable
 {
     // Built here, not on activation, so that the grain keeps no field of its own for what only the state needs.
     private readonly OutboxedState<AgentGrainState> _state = new(state, reportWriter, reporting.Value.OutboxCapacity, timeProvider, logger);
@@ -84,6 +84,7 @@ internal sealed class AgentGrain(
     {
         // Nothing to write: the next activation counts as activity and re-reads the tenant's preferences.
         _wake.Away(WakeShard, Key, Here, WorkSessionMachine.NextDeadline(Current) is not null || _state.HasUndelivered);
+        _presence.Forget(leaseWatches, Key);
         _deadlineTimer.Dispose();
         _outboxTimer?.Dispose();
         _openSession.Hold(false, metrics);
@@ -148,12 +149,12 @@ internal sealed class AgentGrain(
         return Task.CompletedTask;
     }
 
-    public Task ClientConnected(string gatewayId, Guid streamId) => PresenceAsync(_presence.Connect(GrainFactory, Key, gatewayId, streamId, Current));
+    public Task ClientConnected(string gatewayId, Guid streamId) => PresenceAsync(_presence.Connect(GrainFactory, leaseWatches, Key, gatewayId, streamId, Current));
 
     public Task ClientDisconnected(string gatewayId, Guid streamId) =>
-        PresenceAsync(_presence.Disconnect(GrainFactory, Key, gatewayId, streamId, timeProvider.GetUtcNow(), Current));
+        PresenceAsync(_presence.Disconnect(GrainFactory, leaseWatches, Key, gatewayId, streamId, timeProvider.GetUtcNow(), Current));
 
-    public Task GatewayLost(string gatewayId, DateTimeOffset lastRenewedAt) => GrainTasks.QuietlyAsync(PresenceAsync(_presence.Lose(gatewayId, lastRenewedAt, Current)));
+    public Task GatewayLost(string gatewayId, DateTimeOffset lastRenewedAt) => GrainTasks.QuietlyAsync(PresenceAsync(_presence.Lose(leaseWatches, Key, gatewayId, lastRenewedAt, Current)));
 
     public Task<DateTimeOffset?> GetClientAbsentSince() => Task.FromResult(Current.ClientAbsentSince);
 
@@ -223,10 +224,6 @@ internal sealed class AgentGrain(
         }
 
         _wake.ReminderTicked();
-        await QuietlyAsync(CatchUpWithTeamAsync());
-        // A push of its team lost while this activation stayed up (the call or the agent's write failed) is caught up here,
-        // within one period; the tenant's is caught up by the announcement below. Before the deadlines: a timeout the
-        // team shortened may be past already.
         await GrainTasks.QuietlyAsync(CatchUpWithTeamAsync());
         await GrainTasks.QuietlyAsync(PresenceAsync(_presence.Rewatch(GrainFactory, Key, Current)));
 
@@ -252,9 +249,6 @@ internal sealed class AgentGrain(
         if (!WorkSessionMachine.NeedsWakeUps(Current) && _state.HoldsEntries && !_state.HasUndelivered)
         {
             // A failed one leaves them until a later write.
-            await QuietlyAsync(WriteAsync(Current, [], WriteNow));
-            // All delivered and nothing else will write soon: one write trims the outbox before the wake-up goes, so a
-            // later activation has nothing to hand over again. A failed one leaves them until a later write.
             await GrainTasks.QuietlyAsync(WriteAsync(Current, [], WriteNow));
         }
 

@@ -47,6 +47,14 @@ internal sealed class GatewayLeaseGrain(TimeProvider timeProvider) : Grain, IGat
         return Task.CompletedTask;
     }
 
+    public async Task WatchMany(string[] agentKeys)
+    {
+        foreach (var agentKey in agentKeys)
+        {
+            await Watch(agentKey);
+        }
+    }
+
     public Task Unwatch(string agentKey)
     {
         _watchers.Remove(agentKey);

@@ -64,6 +64,14 @@ internal interface IGatewayLeaseWatch : IGrainWithStringKey
     [OneWay, Alias("Watch")]
     Task Watch(string agentKey);
 
+    /// <summary>
+    /// Agents of one silo with a stream open on this Gateway, watched again together after a silo left the cluster
+    /// (<see cref="LocalLeaseWatches"/>): as <see cref="Watch"/> for each.
+    /// </summary>
+    /// <param name="agentKeys">The agents.</param>
+    [OneWay, Alias("WatchMany")]
+    Task WatchMany(string[] agentKeys);
+
     /// <summary>The agent has no stream open on this Gateway any more.</summary>
     /// <param name="agentKey">The agent.</param>
     [OneWay, Alias("Unwatch")]

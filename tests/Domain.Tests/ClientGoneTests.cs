@@ -216,7 +216,7 @@ public sealed class ClientGoneTests
     {
         var rules = new PreferenceRules(1, 1);
         var tenant = Assert.Throws<WorkSessionException>(() => rules.Validate(WorkSessionPreferences.Default with { ClientGoneSeconds = seconds }));
-        var team = Assert.Throws<WorkSessionException>(() => rules.Validate(new TeamPreferenceOverrides { ClientGoneSeconds = seconds }));
+        var team = Assert.Throws<WorkSessionException>(() => rules.Validate(new TeamPreferenceOverrides { ClientGoneSeconds = seconds }, WorkSessionPreferences.DefaultNotReadyReasons));
         var action = Assert.Throws<WorkSessionException>(() => rules.Validate(WorkSessionPreferences.Default with { ClientGoneAction = (ClientGoneAction)7 }));
 
         Assert.Equal((ErrorCodes.InvalidPreferences, expected + "."), (tenant.Code, tenant.Message));

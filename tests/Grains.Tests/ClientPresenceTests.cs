@@ -1,3 +1,4 @@
+using WorkSessions.TestSupport;
 using WorkSessions.Contracts;
 using WorkSessions.Domain.Presence;
 
@@ -157,5 +158,40 @@ public sealed class ClientPresenceTests(ClusterFixture fixture)
         await AdvanceWithLiveGatewaysAsync(TimeSpan.FromSeconds(120), "gw-r");
 
         Assert.NotNull((await agent.GetSnapshot()).Session);
+    }
+
+    [Fact]
+    public async Task GatewayLostWithItsLeasesSilo_TheSilosReWatchAfterAMembershipChange_ActsOnTheAgentOnce()
+    {
+        var (agent, presence) = await StartAsync(GoneAfter30 with { ClientGoneAction = ClientGoneAction.EndSession });
+        var gateway = "gw-" + Guid.NewGuid().ToString("N");
+        var lease = fixture.Grains.GetGrain<IGatewayLeaseGrain>(gateway);
+        await lease.Renew(Lease);
+        await agent.ClientConnected(gateway, Guid.NewGuid());
+
+        // The Gateway dies with the silo of its lease grain: the lease's activation and its watchers are gone, and
+        // nothing renews it. Nothing tells the agent, however long it waits.
+        await fixture.DeactivateAsync(lease);
+        await fixture.AdvanceAsync(TimeSpan.FromMinutes(2));
+        Assert.Null(await presence.GetClientAbsentSince());
+
+        // The silos see the membership change and watch their agents' Gateways again: the re-created lease lapses
+        // unrenewed one default lease later, and the client-gone clock runs from then.
+        var watches = fixture.Cluster.GetActiveSilos()
+            .Select(silo => (LocalLeaseWatches)fixture.Cluster.GetSiloServiceProvider(silo.SiloAddress).GetService(typeof(LocalLeaseWatches))!)
+            .ToList();
+        Assert.Contains(watches.SelectMany(silo => silo.Snapshot()), entry => entry.GatewayId == gateway);
+        watches.ForEach(silo => silo.WatchAllAgain());
+        await Eventually.UntilAsync(() => fixture.Cluster.TryGetGrainContext(lease.GetGrainId(), out _), TimeSpan.FromSeconds(10), "the lease re-created by the re-watch", TimeSpan.FromMilliseconds(10));
+        var rewatchedAt = fixture.Time.GetUtcNow();
+        await fixture.AdvanceAsync(IGatewayLeaseGrain.DefaultLease);
+        await WaitForAbsenceAsync(presence, rewatchedAt);
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(30 - 1) - IGatewayLeaseGrain.DefaultLease);
+        Assert.NotNull((await agent.GetSnapshot()).Session);
+
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(1));
+        var view = await agent.GetSnapshot();
+        Assert.Null(view.Session);
+        Assert.Equal(AgentStatus.Offline, view.Status);
     }
 }

@@ -35,6 +35,8 @@ public static class WorkSessionsSiloBuilderExtensions
         builder.Services.TryAddSingleton<Storage.StorageWriteHealth>();
         builder.Services.TryAddSingleton<Storage.StateWriteGate>();
         builder.Services.TryAddSingleton<LocalSiloStatus>();
+        builder.Services.TryAddSingleton<LocalLeaseWatches>();
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<LocalLeaseWatches>());
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(services => services.GetRequiredService<ReportWriter>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddMetrics();

@@ -199,7 +199,7 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
             preferences.Preferences.GracePeriodSeconds,
             preferences.Preferences.NotReadyReasons,
             preferences.Preferences.SupervisorScope,
-            preferences.Preferences.NotReadyLimits);
+            preferences.Preferences.NotReadyLimits,
             preferences.Preferences.ClientGoneSeconds,
             preferences.Preferences.ClientGoneAction);
     }

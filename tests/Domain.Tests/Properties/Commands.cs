@@ -38,12 +38,15 @@ internal sealed record PreferencesCommand(bool Enabled, bool AutoEnd, int Timeou
     /// <summary>The tenant's not-ready limits (docs/architecture.md#limits).</summary>
     public NotReadyLimit[] Limits { get; init; } = [];
 
+    /// <summary>The tenant's client-gone rule (docs/architecture.md#client-presence); null is off.</summary>
+    public int? ClientGoneSeconds { get; init; }
+
+    public ClientGoneAction ClientGoneAction { get; init; }
+
     public override string ToString() =>
-        $"PreferencesCommand {{ Enabled = {Enabled}, AutoEnd = {AutoEnd}, TimeoutSeconds = {TimeoutSeconds}, GraceSeconds = {GraceSeconds}, Staleness = {Staleness}, UpdatedBy = {UpdatedBy}, Limits = [{string.Join(", ", Limits.Select(l => l.ToString()))}] }}";
+        $"PreferencesCommand {{ Enabled = {Enabled}, AutoEnd = {AutoEnd}, TimeoutSeconds = {TimeoutSeconds}, GraceSeconds = {GraceSeconds}, Staleness = {Staleness}, UpdatedBy = {UpdatedBy}, " +
+        $"Limits = [{string.Join(", ", Limits.Select(l => l.ToString()))}], ClientGoneSeconds = {ClientGoneSeconds}, ClientGoneAction = {ClientGoneAction} }}";
 }
-internal sealed record PreferencesCommand(
-    bool Enabled, bool AutoEnd, int TimeoutSeconds, int GraceSeconds, Staleness Staleness, string UpdatedBy,
-    int? ClientGoneSeconds = null, ClientGoneAction ClientGoneAction = ClientGoneAction.NotReady) : Command;
 
 /// <summary>An event stream of the agent opened on some Gateway: the client is connected.</summary>
 internal sealed record ClientConnectedCommand : Command;
@@ -153,11 +156,6 @@ internal static class ScenarioGen
             Gen.Frequency((8, Gen.Const(Staleness.Newer)), (1, Gen.Const(Staleness.Equal)), (1, Gen.Const(Staleness.Older))),
             Gen.OneOf("admin-1", "admin-2"),
             (enabled, autoEnd, t, g, staleness, by) => new PreferencesCommand(enabled, autoEnd, t, g, staleness, by));
-        preferences = Gen.Select(
-            preferences,
-            Gen.Frequency((1, Gen.Const((int?)null)), (3, Gen.Int[15, 120].Select(s => (int?)s))),
-            Gen.OneOf(ClientGoneAction.NotReady, ClientGoneAction.EndSession),
-            (p, seconds, action) => p with { ClientGoneSeconds = seconds, ClientGoneAction = action });
 
         // Not-ready limits short enough to be reached within a sequence, on the reasons the agent picks.
         var limit = Gen.Select(
@@ -167,7 +165,12 @@ internal static class ScenarioGen
             Gen.OneOf(StatusLimitAction.Alert, StatusLimitAction.EndSession),
             (reason, max, warn, action) => new NotReadyLimit(reason, max, (int)(warn * (max - 1)), action));
         var limits = limit.Array[0, 3].Select(found => found.DistinctBy(l => l.Reason).ToArray());
-        var preferences = Gen.Select(preferencesOnly, Gen.Frequency((1, Gen.Const(Array.Empty<NotReadyLimit>())), (2, limits)), (c, l) => c with { Limits = l });
+        var withLimits = Gen.Select(preferencesOnly, Gen.Frequency((1, Gen.Const(Array.Empty<NotReadyLimit>())), (2, limits)), (c, l) => c with { Limits = l });
+        var preferences = Gen.Select(
+            withLimits,
+            Gen.Frequency((1, Gen.Const((int?)null)), (3, Gen.Int[15, 120].Select(s => (int?)s))),
+            Gen.OneOf(ClientGoneAction.NotReady, ClientGoneAction.EndSession),
+            (c, seconds, action) => c with { ClientGoneSeconds = seconds, ClientGoneAction = action });
 
         // A shift end within the next hours of the sequence's clock, as the team's wall clock in one of three zones shows it.
         var shift = Gen.Select(

@@ -323,10 +323,8 @@ internal sealed class SequenceRunner
                 var teamApplied = Step(null, () => _session.ApplyTeam(membership));
                 Check(_data.Team == membership, "the agent holds the team it was given");
                 Check(
-                    teamApplied!.Where(e => !IsLimitEvent(e)).All(e => e is InactivityWarned or WarningCleared { Cause: WarningClearedCause.AutoEndDisabled }),
-                    "a team change only warns (a timeout already past) or withdraws a prompt (auto-end off), never ends a session but by a limit");
-                    teamApplied!.TakeWhile(e => e is not ClientGone).All(e => e is InactivityWarned or WarningCleared { Cause: WarningClearedCause.AutoEndDisabled }),
-                    "a team change only warns (a timeout already past), withdraws a prompt (auto-end off), or acts on a client gone long enough");
+                    teamApplied!.Where(e => !IsLimitEvent(e)).TakeWhile(e => e is not ClientGone).All(e => e is InactivityWarned or WarningCleared { Cause: WarningClearedCause.AutoEndDisabled }),
+                    "a team change only warns (a timeout already past) or withdraws a prompt (auto-end off), never ends a session but by a limit or a client gone long enough");
                 if (open)
                 {
                     _coverage.TeamChange();
@@ -657,7 +655,6 @@ internal sealed class SequenceRunner
             expectedDeadline = limitDeadline;
         }
 
-        Check(_session.NextDeadline == expectedDeadline, "the next deadline is the earliest of the grace deadline (or lastActivity + timeout unless auto-end is off or engaged) and the limits'");
         // The client-gone deadline, once per absence, never while engaged.
         var goneDeadline = !_clientConnected && session.ClientGoneSince is null && _data.OpenEngagements.Count == 0 && _session.Preferences.ClientGoneSeconds is { } goneSeconds
             ? Later(_clientAbsentSince, session.StartedAt) + TimeSpan.FromSeconds(goneSeconds)
@@ -665,7 +662,7 @@ internal sealed class SequenceRunner
         expectedDeadline = expectedDeadline is null || (goneDeadline is { } gone && gone < expectedDeadline) ? goneDeadline ?? expectedDeadline : expectedDeadline;
         Check(
             _session.NextDeadline == expectedDeadline,
-            "the next deadline is the earliest of the grace deadline (or lastActivity + timeout unless auto-end is off or engaged) and the client-gone deadline");
+            "the next deadline is the earliest of the grace deadline (or lastActivity + timeout unless auto-end is off or engaged), the limits' and the client-gone deadline");
         Check((session.WarnedAt is null) == (session.GraceDeadline is null), "a prompt has a deadline");
         if (session.WarnedAt is { } warnedAt)
         {
@@ -719,10 +716,16 @@ internal sealed class SequenceRunner
     };
 
     private TenantPreferences ToPreferences(PreferencesCommand p, long version) =>
-        new(new WorkSessionPreferences(p.Enabled, p.AutoEnd, p.TimeoutSeconds, p.GraceSeconds) { NotReadyLimits = [.. p.Limits] }, version, Now, p.UpdatedBy);
-        new(new WorkSessionPreferences(p.Enabled, p.AutoEnd, p.TimeoutSeconds, p.GraceSeconds) { ClientGoneSeconds = p.ClientGoneSeconds, ClientGoneAction = p.ClientGoneAction }, version, Now, p.UpdatedBy);
-
-    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+        new(
+            new WorkSessionPreferences(p.Enabled, p.AutoEnd, p.TimeoutSeconds, p.GraceSeconds)
+            {
+                NotReadyLimits = [.. p.Limits],
+                ClientGoneSeconds = p.ClientGoneSeconds,
+                ClientGoneAction = p.ClientGoneAction,
+            },
+            version,
+            Now,
+            p.UpdatedBy);
 
     private string Snapshot() => JsonSerializer.Serialize(_data);
 

@@ -19,12 +19,10 @@ const reasonsField = { input: $('reasons'), error: $('reasons-error') };
 const limits = limitsEditor($('limits'), $('limits-add'), 'limit');
 // The limits' problems name a row ("notReadyLimits: limit 2 …"): the row's reason is marked, not the table.
 const limitsField = { input: { setAttribute() {}, removeAttribute() { limits.clear(); } }, error: $('limits-error') };
-// Every field the API names in an invalid_preferences detail, by its JSON name.
-const fields = { ...secondsFields, notReadyReasons: reasonsField, notReadyLimits: limitsField };
 const clientGoneField = { input: $('client-gone'), error: $('client-gone-error') };
 const clientGoneActionField = { input: $('client-gone-action'), error: $('client-gone-action-error') };
 // Every field the API names in an invalid_preferences detail, by its JSON name.
-const fields = { ...secondsFields, notReadyReasons: reasonsField, clientGoneSeconds: clientGoneField, clientGoneAction: clientGoneActionField };
+const fields = { ...secondsFields, notReadyReasons: reasonsField, notReadyLimits: limitsField, clientGoneSeconds: clientGoneField, clientGoneAction: clientGoneActionField };
 
 function minutesHint(seconds) {
   if (!Number.isFinite(seconds) || seconds <= 0) return '';

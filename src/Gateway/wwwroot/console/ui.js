@@ -118,6 +118,7 @@ const END_REASONS = {
   shiftEnded: {
     told: () => 'It ended because your shift ended.',
     by: () => 'shift ended',
+  },
   clientGone: {
     told: () => 'It ended because your Contact Center window was closed or lost its connection for too long.',
     by: () => 'client gone (system)',

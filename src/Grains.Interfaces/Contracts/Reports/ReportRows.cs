@@ -183,6 +183,7 @@ public static class FeedEventKinds
     /// <summary>The agent's shift ends soon: <see cref="FeedEvent.EndsAt"/> is when its session ends <c>shiftEnded</c>.</summary>
     public const string ShiftEnding = "shift-ending";
 
+    /// <summary>
     /// An agent's client had no event stream open for <c>clientGoneSeconds</c> and the action was taken:
     /// <see cref="FeedEvent.Action"/> says which, <see cref="FeedEvent.GoneSince"/> since when.
     /// </summary>
