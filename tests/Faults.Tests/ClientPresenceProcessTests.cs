@@ -111,7 +111,7 @@ public sealed class ClientPresenceProcessTests(ITestOutputHelper output)
         return response;
     }
 
-    private static async Task ReadSnapshotAsync(Stream body)
+    internal static async Task ReadSnapshotAsync(Stream body)
     {
         var reader = new StreamReader(body);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -182,7 +182,7 @@ public sealed class ClientPresenceProcessTests(ITestOutputHelper output)
         }
     }
 
-    private static string Percentiles(IEnumerable<TimeSpan> samples)
+    internal static string Percentiles(IEnumerable<TimeSpan> samples)
     {
         var sorted = samples.Select(s => s.TotalSeconds).Order().ToList();
         double At(double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];

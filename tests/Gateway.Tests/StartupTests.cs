@@ -52,6 +52,20 @@ public sealed class StartupTests
         Assert.Equal($"Orleans:Mode must be 'cohosted' or 'client', not '{mode}'.", failure.Message);
     }
 
+    [Theory]
+    [InlineData("00:00:04")]
+    [InlineData("00:00:00.500")]
+    [InlineData("-00:00:05")]
+    [InlineData("01:00:01")]
+    public async Task DeadConnectionTimeoutTooShortOrTooLong_RefusesToStart(string timeout)
+    {
+        await using var gateway = new TestGateway(configure: settings => settings["Gateway:DeadConnectionTimeout"] = timeout);
+
+        var failure = Assert.IsType<OptionsValidationException>(gateway.StartupFailure());
+
+        Assert.Contains("DeadConnectionTimeout", failure.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Development_WithTheDevelopmentKey_Starts()
     {

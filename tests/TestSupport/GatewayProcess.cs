@@ -34,13 +34,29 @@ public sealed class GatewayProcess : ProductProcess
     /// <param name="environmentVariables">Variables of the process besides the test's own (e.g. <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>).</param>
     /// <param name="port">The HTTP port, when another process must know the Gateway's address first (an identity
     /// provider's redirect URIs); a free one otherwise.</param>
+    /// <param name="launcher">A command the Gateway runs under, e.g. <c>nsenter --net=… --</c> to start it in a network
+    /// namespace of its own.</param>
+    /// <param name="unixSocket">A Unix socket to listen on besides the HTTP port: reachable from every network namespace.</param>
     public static async Task<GatewayProcess> StartAsync(
         string environment, IEnumerable<string> settings, string? temporaryDirectory = null,
-        IReadOnlyDictionary<string, string>? environmentVariables = null, int? port = null)
+        IReadOnlyDictionary<string, string>? environmentVariables = null, int? port = null,
+        IReadOnlyList<string>? launcher = null, string? unixSocket = null)
     {
         var httpPort = port ?? LoopbackPorts.Take(1)[0];
         var assembly = RepositoryPaths.ProductAssembly("Gateway", "WorkSessions.Gateway.dll");
         var start = DotnetStart(assembly, Path.GetDirectoryName(assembly)!);
+        if (launcher is { Count: > 0 })
+        {
+            // launcher[0] launcher[1..] dotnet <the Gateway's arguments>
+            var prefix = launcher.Skip(1).Append(start.FileName).ToList();
+            for (var i = prefix.Count - 1; i >= 0; i--)
+            {
+                start.ArgumentList.Insert(0, prefix[i]);
+            }
+
+            start.FileName = launcher[0];
+        }
+
         start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         start.Environment["DOTNET_ENVIRONMENT"] = environment;
         foreach (var (name, value) in environmentVariables ?? new Dictionary<string, string>())
@@ -49,7 +65,7 @@ public sealed class GatewayProcess : ProductProcess
         }
 
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}");
+        start.ArgumentList.Add($"http://127.0.0.1:{httpPort.ToString(CultureInfo.InvariantCulture)}" + (unixSocket is null ? "" : $";http://unix:{unixSocket}"));
         start.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
         foreach (var setting in settings)
         {

@@ -55,6 +55,17 @@ public sealed class GatewayOptions
     public TimeSpan EventStreamKeepAlive { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// How long data the Gateway sent may stay unacknowledged before it aborts the connection, and how long a connection
+    /// with nothing to send may stay silent to keep-alive probes (Linux; docs/architecture.md#client-presence). It is how
+    /// a client that vanished without closing its connection (asleep, off the network) is noticed: its event stream's
+    /// next keep-alive comment goes unanswered. The default, the shortest <c>clientGoneSeconds</c>, notices one within
+    /// this plus <see cref="EventStreamKeepAlive"/>; a live network silent that long costs a reconnect. At least 5 s;
+    /// <c>00:00:00</c> leaves it to the operating system (about 15 minutes).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan DeadConnectionTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
     /// How often this Gateway renews its presence lease (docs/architecture.md#client-presence): one call per Gateway,
     /// whatever the number of streams it holds.
     /// </summary>

@@ -97,6 +97,7 @@ public static class GatewaySetup
     {
         var services = builder.Services;
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddDeadConnectionDetection();
         services.TryAddSingletonTimeProvider();
 
         services.ConfigureHttpJsonOptions(options => ConfigureJson(options.SerializerOptions));
