@@ -47,13 +47,17 @@ public interface IReportGrain : IGrainWithStringKey
     /// Only the events of these teams (an agent's while it was in one, a team's changes, agents joining or leaving one);
     /// an empty set selects nothing; null, the whole tenant.
     /// </param>
+    /// <param name="since">
+    /// Only events at or after this time (null: any time): a reader that wants the recent feed starts here instead of
+    /// searching positions. With <paramref name="after"/> too, both hold.
+    /// </param>
     /// <returns>
     /// Events with a position greater than <paramref name="after"/>; the cursor is the last one's position when the page
-    /// is full (with a team set, the next page may be empty).
+    /// is full (with a team set or a time, the next page may be empty).
     /// </returns>
     /// <exception cref="WorkSessionException"><c>invalid_cursor</c> for a negative position, <c>invalid_id</c> for a malformed team id, <c>invalid_argument</c>.</exception>
     [ReadOnly, Alias("GetEvents")]
-    Task<ReportPage<FeedEvent>> GetEvents(long after, int limit, IReadOnlyList<string>? teamIds = null);
+    Task<ReportPage<FeedEvent>> GetEvents(long after, int limit, IReadOnlyList<string>? teamIds = null, DateTimeOffset? since = null);
 
     /// <summary>The position of the tenant's latest stored event, where a live reader without a position starts.</summary>
     /// <returns>The position, or 0 when the tenant has no events.</returns>

@@ -246,6 +246,7 @@ internal sealed class ReportStore(WorkSessionsDatabase database) : IReportStore
             .AddIfSet("kind", filter.Kind)
             .AddIfSet("from", filter.From?.UtcTicks)
             .AddIfSet("to", filter.To?.UtcTicks)
+            .AddIfSet("since", filter.Since?.UtcTicks)
             .AddIfSet("after", filter.AfterPosition)
             .AddIfSet("before", filter.BeforePosition)
             .Flag("descending", filter.Descending)

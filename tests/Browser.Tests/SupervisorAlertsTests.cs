@@ -166,9 +166,10 @@ public sealed partial class SupervisorAlertsTests(ConsoleSite site, ITestOutputH
     }
 
     /// <summary>
-    /// The kinds other parts add to the feed (client gone, limits, shift ends) cannot be caused on this Gateway yet: the
-    /// feed's JSON pages the page reads when it opens are served here with them, in the contract's shape, and every one
-    /// raises or clears an alert as the table says. The live stream stays the real Gateway's.
+    /// Every kind of the contract in one look back, with clearing kinds and an agent ended for another reason among them:
+    /// the feed's JSON pages the page reads when it opens are served here, in the contract's shape, and every one raises
+    /// or clears an alert as the table says; the page reads them with one request from an hour back. The live stream
+    /// stays the real Gateway's.
     /// </summary>
     [Fact]
     public async Task TheFeedKindsOfPresenceLimitsAndShifts_RaiseAndClearAlerts_AndAnythingOlderThanAnHourIsNotRead()
@@ -208,14 +209,16 @@ public sealed partial class SupervisorAlertsTests(ConsoleSite site, ITestOutputH
         Add(TimeSpan.FromMinutes(6), "status-limit-reached", "hal", more: new() { ["reason"] = "Break", ["action"] = "endSession", ["since"] = now.AddMinutes(-30) });
         Add(TimeSpan.FromMinutes(5), "session-started", "hal");
 
-        var probes = 0;
+        var requests = new System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset?>();
         await sam.Context.RouteAsync("**/api/v1/events?*", route =>
         {
             var query = System.Web.HttpUtility.ParseQueryString(new Uri(route.Request.Url).Query);
             var after = long.Parse(query["after"] ?? "0", System.Globalization.CultureInfo.InvariantCulture);
             var limit = int.Parse(query["limit"] ?? "100", System.Globalization.CultureInfo.InvariantCulture);
-            Interlocked.Increment(ref probes);
-            var page = feed.Where(item => (long)item["position"]! > after).Take(limit).ToList();
+            // As the Gateway reads since: the events at or after it.
+            var since = query["since"] is { } text ? DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : (DateTimeOffset?)null;
+            requests.Enqueue(since);
+            var page = feed.Where(item => (long)item["position"]! > after && (since is null || (DateTimeOffset)item["at"]! >= since)).Take(limit).ToList();
             var body = JsonSerializer.Serialize(new { items = page, nextCursor = page.Count == limit ? page[^1]["position"]!.ToString() : null });
             return route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = body });
         });
@@ -236,14 +239,17 @@ public sealed partial class SupervisorAlertsTests(ConsoleSite site, ITestOutputH
         await Expect(alerts.Locator("#alerts-count")).ToHaveTextAsync("5 alerts.");
         // Nothing from the look back is announced: it is not news.
         await Expect(sam.Page.Locator("#alerts-live")).ToHaveTextAsync("");
-        Assert.InRange(probes, 2, 80);
+        // One request from the hour before the page opened: the feed's since, no search over positions.
+        var since = Assert.Single(requests);
+        Assert.NotNull(since);
+        Assert.InRange(since.Value, now.AddMinutes(-61), DateTimeOffset.UtcNow.AddMinutes(-59));
         await Accessibility.AssertAccessibleAsync(sam.Page, "supervisor with an alert of each kind");
         sam.AssertClean();
     }
 
     /// <summary>
-    /// The same kinds live: the feed's stream is served here (the Gateway cannot cause them yet). An agent whose client is
-    /// gone and back in the same moment is not announced, nor shown; the others are announced as they come.
+    /// The same kinds live: the feed's stream is served here, so that an agent whose client is gone and back in the same
+    /// moment can be shown to be neither announced nor shown; the others are announced as they come.
     /// </summary>
     [Fact]
     public async Task TheFeedKindsOfPresenceLimitsAndShifts_AreAnnouncedLive_ButNotAnAlertClearedAsItCame()

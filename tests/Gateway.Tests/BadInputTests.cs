@@ -300,6 +300,13 @@ public sealed class BadInputTests(GatewayFixture fixture)
         { Paths.Feed + "?after=99999999999999999999", ErrorCodes.InvalidCursor },
         { Paths.Feed + "?limit=0", ErrorCodes.InvalidArgument },
         { Paths.Feed + "?limit=1001", ErrorCodes.InvalidArgument },
+        // The feed's time: ISO 8601 with an offset, as a report's from and to.
+        { Paths.Feed + "?since=yesterday", ErrorCodes.InvalidRange },
+        { Paths.Feed + "?since=2026-12-01T08:00:00", ErrorCodes.InvalidRange },
+        { Paths.Feed + "?since=2026-12-01", ErrorCodes.InvalidRange },
+        { Paths.Feed + "?since=1764576000", ErrorCodes.InvalidRange },
+        { Paths.Feed + "?since=", ErrorCodes.InvalidRange },
+        { Paths.Feed + "?after=abc&since=2026-12-01T08:00:00Z", ErrorCodes.InvalidCursor },
         { Paths.PreferenceHistory + "?cursor=bm9wZQ", ErrorCodes.InvalidCursor },
         { Paths.PreferenceHistory + "?limit=1001", ErrorCodes.InvalidArgument },
     };

@@ -14,7 +14,7 @@ namespace WorkSessions.Gateway.Tests;
 /// Reports fill asynchronously from the agents' outboxes, so every test first waits until what it scripted arrived.
 /// </summary>
 [Collection(GatewayCollection.Name)]
-public sealed class ReportsTests(GatewayFixture fixture)
+public sealed partial class ReportsTests(GatewayFixture fixture)
 {
     private static readonly TimeSpan Delivery = TimeSpan.FromSeconds(30);
 

@@ -60,6 +60,12 @@ internal sealed record EventFilter(string TenantId, int Limit)
     /// <summary>Events before this time.</summary>
     public DateTimeOffset? To { get; init; }
 
+    /// <summary>
+    /// Events at or after this time, as <see cref="From"/> selects them, but read from the first position that holds one:
+    /// the feed's pages go in position order, and a reader of the recent feed should not scan the tenant's whole history.
+    /// </summary>
+    public DateTimeOffset? Since { get; init; }
+
     /// <summary>Events with a greater position, in ascending position order.</summary>
     public long? AfterPosition { get; init; }
 

@@ -57,8 +57,8 @@ public static partial class ReportsApi
             .ProducesProblems(ErrorCodes.InvalidRange, ErrorCodes.InvalidInterval, ErrorCodes.InvalidId);
         reports.MapGet("/events", GetEventsAsync)
             .WithName("ReadEventFeed")
-            .WithSummary("The tenant's event feed after a position: JSON pages, or with Accept: text/event-stream a live stream resumable with Last-Event-ID.")
-            .ProducesProblems(ErrorCodes.InvalidCursor, ErrorCodes.InvalidId, ErrorCodes.InvalidArgument);
+            .WithSummary("The tenant's event feed after a position (JSON pages: also since a time), or with Accept: text/event-stream a live stream resumable with Last-Event-ID.")
+            .ProducesProblems(ErrorCodes.InvalidCursor, ErrorCodes.InvalidId, ErrorCodes.InvalidArgument, ErrorCodes.InvalidRange);
 
         routes.MapGet("/preferences/work-sessions/history", GetPreferenceHistoryAsync)
             .RequireAuthorization(Policies.Admin)
@@ -75,7 +75,7 @@ public static partial class ReportsApi
         [Description(FromText)] string? from,
         [Description(ToText)] string? to,
         [Description(AgentText)] string? agentId,
-        [Description("Only sessions that ended for this reason: agentEnded, inactivityTimeout, endedBySupervisor, endedByAdmin, featureDisabled or clientGone.")] string? endReason,
+        [Description("Only sessions that ended for this reason: agentEnded, inactivityTimeout, endedBySupervisor, endedByAdmin, featureDisabled, clientGone, statusLimit or shiftEnded.")] string? endReason,
         [Description(CursorText)] string? cursor,
         [Description(LimitText)] int? limit,
         [Description(FormatText)] string? format,
@@ -182,17 +182,23 @@ public static partial class ReportsApi
         [Description("The last feed position seen (default 0); a stream prefers the Last-Event-ID header and starts at the live end without either.")] string? after,
         [Description(LimitText)] int? limit,
         [Description("Only this team's events: its agents' while they were in it, its own changes, agents joining or leaving it.")] string? teamId,
+        // Added after the others: clients generated from an earlier document pass them by position.
+        [Description("Only events at or after this time (ISO 8601 with an offset, such as 2026-12-01T08:00:00Z): the page starts at the first of them. JSON pages only; a stream resumes by position.")] string? since,
         SupervisorVisibility visibility)
     {
         var pageSize = ReportLimits.PageSize(limit);
+        var from = since is null ? (DateTimeOffset?)null : Time(since, "since");
         var teams = await ScopedTeamsAsync(teamId, user, visibility);
         var reports = Reports(user, grains);
         if (TenantEventFeed.IsRequested(context.Request))
         {
-            return await TenantEventFeed.OpenAsync(context.Request, reports, after, teams);
+            // A live stream starts at a position (Last-Event-ID, after, or the live end); a time would be a second start.
+            return from is null
+                ? await TenantEventFeed.OpenAsync(context.Request, reports, after, teams)
+                : throw new WorkSessionException(ErrorCodes.InvalidArgument, "since applies to the feed's JSON pages; a stream starts after a position (after or Last-Event-ID).");
         }
 
-        return TypedResults.Ok(await reports.GetEvents(Position(after, "after") ?? 0, pageSize, teams));
+        return TypedResults.Ok(await reports.GetEvents(Position(after, "after") ?? 0, pageSize, teams, from));
     }
 
     private static async Task<Ok<ReportPage<PreferenceChange>>> GetPreferenceHistoryAsync(

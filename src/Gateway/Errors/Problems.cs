@@ -40,7 +40,7 @@ public static class Problems
         new(ErrorCodes.InvalidStatus, StatusCodes.Status400BadRequest, "Status not allowed", "That status cannot be set now."),
         new(ErrorCodes.InvalidPreferences, StatusCodes.Status400BadRequest, "Invalid preferences", "The four settings are required, within their bounds; not-ready reasons are 1 to 20 distinct texts of 1 to 40 characters."),
         new(ErrorCodes.InvalidArgument, StatusCodes.Status400BadRequest, "Invalid request", "An argument cannot be used."),
-        new(ErrorCodes.InvalidRange, StatusCodes.Status400BadRequest, "Invalid range", "from and to are ISO 8601 times with an offset, from before to, at most 93 days apart."),
+        new(ErrorCodes.InvalidRange, StatusCodes.Status400BadRequest, "Invalid range", "from, to and since are ISO 8601 times with an offset; from before to, at most 93 days apart."),
         new(ErrorCodes.InvalidCursor, StatusCodes.Status400BadRequest, "Invalid cursor", "That cursor or position was not handed out by this report; start again without one."),
         new(ErrorCodes.InvalidTimeZone, StatusCodes.Status400BadRequest, "Invalid time zone", "timeZone is an IANA time zone name, such as Europe/Berlin."),
         new(ErrorCodes.InvalidInterval, StatusCodes.Status400BadRequest, "Invalid interval", "interval is an ISO 8601 duration of at least PT1M, such as PT15M."),

@@ -151,7 +151,7 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
         return Concurrency.Compute(spans, range, query.Interval, timeProvider.GetUtcNow());
     }
 
-    public async Task<ReportPage<FeedEvent>> GetEvents(long after, int limit, IReadOnlyList<string>? teamIds = null)
+    public async Task<ReportPage<FeedEvent>> GetEvents(long after, int limit, IReadOnlyList<string>? teamIds = null, DateTimeOffset? since = null)
     {
         if (after < 0)
         {
@@ -159,7 +159,7 @@ internal sealed partial class ReportGrain(IReportStore store, TimeProvider timeP
         }
 
         var pageSize = ReportLimits.PageSize(limit);
-        var events = await store.ReadEventsAsync(new EventFilter(TenantId, pageSize) { AfterPosition = after, TeamIds = Teams(teamIds) }, CancellationToken.None);
+        var events = await store.ReadEventsAsync(new EventFilter(TenantId, pageSize) { AfterPosition = after, TeamIds = Teams(teamIds), Since = since }, CancellationToken.None);
         return new ReportPage<FeedEvent>(events, events.Count == pageSize ? events[^1].Position.ToString(CultureInfo.InvariantCulture) : null);
     }
 

@@ -3,31 +3,17 @@
 // the page opens, so a supervisor who reloads still sees what they have not dismissed. The feed is already narrowed to
 // the caller's scope by the Gateway (a supervisor under supervisorScope teams reads only their teams' events).
 import { api, serverNow } from './api.js';
-import { el, timeText, dateTimeText } from './ui.js';
+import { el, timeText, dateTimeText, endReasonAlerts } from './ui.js';
 
 // ==== what raises an alert and what clears it ==========================================================================
 
 /**
  * Every feed event that raises an alert: its kind, for a `session-ended` the end reason, the alert's title and what it
- * says happened. Kinds the feed does not carry yet simply never match; once it does, they raise alerts as written here.
+ * says happened.
  */
 const ALERT_KINDS = [
-  {
-    kind: 'session-ended', endReason: 'inactivityTimeout', title: 'Auto-ended',
-    what: () => 'Their work session ended for inactivity: the prompt went unanswered.',
-  },
-  {
-    kind: 'session-ended', endReason: 'clientGone', title: 'Client gone',
-    what: () => 'Their work session ended: their console was gone (closed, asleep or cut off).',
-  },
-  {
-    kind: 'session-ended', endReason: 'statusLimit', title: 'Over a limit',
-    what: () => 'Their work session ended: they stayed not ready past the limit.',
-  },
-  {
-    kind: 'session-ended', endReason: 'shiftEnded', title: 'Shift ended',
-    what: () => 'Their work session ended at the end of their shift.',
-  },
+  // A session's end: the end reasons' alerts are kept with the rest of their text, in ui.js.
+  ...endReasonAlerts().map(([endReason, alert]) => ({ kind: 'session-ended', endReason, title: alert.title, what: () => alert.what })),
   {
     kind: 'client-gone', title: 'Client gone',
     what: (event) => `Their console is gone${event.goneSince ? ` since ${timeText(event.goneSince)}` : ''}: `
@@ -55,8 +41,6 @@ const SHOWN = 100;
 const LOOK_BACK_MINUTES = [60, 10, 2];
 /** Pages of 1000 events read per look back, at most. */
 const LOOK_BACK_PAGES = 10;
-/** Probes of the feed to find where a look back starts, at most (a binary search over positions needs about 64). */
-const MAX_PROBES = 80;
 const DISMISSED_KEY = 'worksessions.dismissed-alerts';
 /** How long a dismissal is remembered: longer than any look back, so a dismissed alert never comes back. */
 const REMEMBER_MS = 2 * 24 * 3600 * 1000;
@@ -289,39 +273,6 @@ setInterval(() => {
 
 // ==== the look back ====================================================================================================
 
-async function firstAfter(position) {
-  const { data } = await api(`/events?after=${position}&limit=1`);
-  return data.items?.[0] ?? null;
-}
-
-/**
- * The feed position to read on from so that the look back starts with the first event at or after `since`: the feed's
- * JSON pages go forward from a position, and positions grow with time, so a binary search over positions finds it
- * (about 2·log2 of the latest position, each a one-event page; bounded by MAX_PROBES).
- */
-async function positionBefore(since) {
-  let probes = 0;
-  const startsLate = async (position) => {
-    probes++;
-    const first = await firstAfter(position);
-    return first === null || Date.parse(first.at) >= since;
-  };
-  if (await startsLate(0)) return 0;
-  let low = 0;
-  let high = 1024;
-  while (!(await startsLate(high))) {
-    low = high;
-    high *= 4;
-    if (probes >= MAX_PROBES / 2 || high > Number.MAX_SAFE_INTEGER / 4) return null;
-  }
-  while (high - low > 1 && probes < MAX_PROBES) {
-    const middle = low + Math.floor((high - low) / 2);
-    if (await startsLate(middle)) high = middle;
-    else low = middle;
-  }
-  return high;
-}
-
 /**
  * Reads the recent feed once, when the page opens: the last hour, or less when the feed is busier than the pages allowed
  * can read (then the most recent part). Alerts found are shown but not announced: they are not news.
@@ -336,14 +287,14 @@ export async function lookBack() {
   }
 }
 
+// The feed's pages start at a time (since) and go on by position (after, with the same since): a shorter look back that
+// follows a longer one skips to its own start, or carries on from where the longer one got to if that is later.
 async function readRecentFeed() {
-  let after = -1;
+  let after = 0;
   for (const minutes of LOOK_BACK_MINUTES) {
-    const start = await positionBefore(serverNow() - minutes * 60000);
-    if (start === null) return;
-    after = Math.max(after, start);
+    const since = encodeURIComponent(new Date(serverNow() - minutes * 60000).toISOString());
     for (let page = 0; page < LOOK_BACK_PAGES; page++) {
-      const { data } = await api(`/events?after=${after}&limit=1000`);
+      const { data } = await api(`/events?after=${after}&limit=1000&since=${since}`);
       for (const event of data.items ?? []) takeAlertEvent(event.kind, event, null, false);
       if (!data.nextCursor) return;
       after = Number(data.nextCursor);

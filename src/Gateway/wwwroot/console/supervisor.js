@@ -1,8 +1,8 @@
 import { api, ApiError, allPages, downloadCsv, followEvents, serverNow, noteServerInstant } from './api.js';
 import { requireCaller } from './auth.js';
 import {
-  el, svg, countdownText, durationText, endedByText, statusText, showError, saveFile, timeText, dateTimeText, isoDate,
-  localDayStart, addDays,
+  el, svg, countdownText, durationText, endedByText, endReasonChoices, statusText, showError, saveFile, timeText, dateTimeText,
+  isoDate, localDayStart, addDays,
 } from './ui.js';
 import { takeAlertEvent, setAlertTeams, lookBack, onShowAgent } from './supervisor-alerts.js';
 
@@ -454,6 +454,9 @@ function query(parameters) {
 // ---- Sessions ----------------------------------------------------------------------------------------------------------
 
 let sessionsCursor = null;
+
+// "Ended for" offers every end reason the API knows, in the words the rest of the console uses for them.
+$('end-reason').append(...endReasonChoices().map(([endReason, label]) => el('option', { value: endReason }, label)));
 
 function sessionsQuery() {
   const { from, to } = sessionsRange();

@@ -89,41 +89,64 @@ export function saveFile(blob, fileName) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
-// Each way a work session ends: how the agent is told it, and who ended it as a report shows it.
+// Each way a work session ends (the API's EndReason, in its order): its name in a filter, how the agent is told it, who
+// ended it as a report shows it, and for the ends a supervisor is alerted of, the alert's title and what it says.
 const END_REASONS = {
   agentEnded: {
+    label: 'Agent ended',
     told: () => 'You ended it.',
     by: (record) => `agent (${record.endedBy ?? record.agentId})`,
   },
   inactivityTimeout: {
+    label: 'Inactivity',
     told: () => 'It ended for inactivity: the prompt was not answered in time.',
     by: () => 'inactivity (auto-end)',
+    alert: { title: 'Auto-ended', what: 'Their work session ended for inactivity: the prompt went unanswered.' },
   },
   endedBySupervisor: {
+    label: 'Ended by a supervisor',
     told: (record) => `It was ended by a supervisor (${record.endedBy}).` + noteText(record),
     by: (record) => `supervisor (${record.endedBy})`,
   },
   endedByAdmin: {
+    label: 'Ended by an admin',
     told: (record) => `It was ended by an admin (${record.endedBy}).` + noteText(record),
     by: (record) => `admin (${record.endedBy})`,
   },
   featureDisabled: {
+    label: 'Feature turned off',
     told: () => 'It ended because work sessions were turned off for your organisation.',
     by: (record) => `feature turned off (${record.endedBy ?? 'admin'})`,
   },
-  statusLimit: {
-    told: () => 'It ended because you stayed not ready longer than the limit for that reason.',
-    by: () => 'not-ready limit',
-  },
-  shiftEnded: {
-    told: () => 'It ended because your shift ended.',
-    by: () => 'shift ended',
-  },
   clientGone: {
+    label: 'Client gone (console closed or cut off)',
     told: () => 'It ended because your Contact Center window was closed or lost its connection for too long.',
     by: () => 'client gone (system)',
+    alert: { title: 'Client gone', what: 'Their work session ended: their console was gone (closed, asleep or cut off).' },
+  },
+  statusLimit: {
+    label: 'Not-ready limit',
+    told: () => 'It ended because you stayed not ready longer than the limit for that reason.',
+    by: () => 'not-ready limit',
+    alert: { title: 'Over a limit', what: 'Their work session ended: they stayed not ready past the limit.' },
+  },
+  shiftEnded: {
+    label: 'Shift ended',
+    told: () => 'It ended because your shift ended.',
+    by: () => 'shift ended',
+    alert: { title: 'Shift ended', what: 'Their work session ended at the end of their shift.' },
   },
 };
+
+/** Every end reason as a filter offers it: `[endReason, label]`, in the API's order. */
+export function endReasonChoices() {
+  return Object.entries(END_REASONS).map(([endReason, reason]) => [endReason, reason.label]);
+}
+
+/** The ends a supervisor is alerted of: `[endReason, { title, what }]`. */
+export function endReasonAlerts() {
+  return Object.entries(END_REASONS).filter(([, reason]) => reason.alert).map(([endReason, reason]) => [endReason, reason.alert]);
+}
 
 function noteText(record) {
   return record.note ? ` Note: ${record.note}` : '';
