@@ -149,10 +149,10 @@ internal sealed class AgentGrain(
         return Task.CompletedTask;
     }
 
-    public Task ClientConnected(string gatewayId, Guid streamId) => PresenceAsync(_presence.Connect(GrainFactory, leaseWatches, Key, gatewayId, streamId, Current));
+    public Task ClientConnected(string gatewayId, Guid streamId) => PresenceAsync(_presence.Connect(leaseWatches, Key, gatewayId, streamId, Current));
 
     public Task ClientDisconnected(string gatewayId, Guid streamId) =>
-        PresenceAsync(_presence.Disconnect(GrainFactory, leaseWatches, Key, gatewayId, streamId, timeProvider.GetUtcNow(), Current));
+        PresenceAsync(_presence.Disconnect(leaseWatches, Key, gatewayId, streamId, timeProvider.GetUtcNow(), Current));
 
     public Task GatewayLost(string gatewayId, DateTimeOffset lastRenewedAt) => GrainTasks.QuietlyAsync(PresenceAsync(_presence.Lose(leaseWatches, Key, gatewayId, lastRenewedAt, Current)));
 
@@ -225,7 +225,9 @@ internal sealed class AgentGrain(
 
         _wake.ReminderTicked();
         await GrainTasks.QuietlyAsync(CatchUpWithTeamAsync());
-        await GrainTasks.QuietlyAsync(PresenceAsync(_presence.Rewatch(GrainFactory, Key, Current)));
+        _presence.WatchAgain(leaseWatches, Key);
+        // A presence command that failed to store before is given again.
+        await GrainTasks.QuietlyAsync(PresenceAsync(_presence.Command(Current)));
 
         // Ticks may repeat or be missed; checking deadlines against the clock is idempotent.
         await CheckDeadlinesAsync();
