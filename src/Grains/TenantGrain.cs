@@ -29,14 +29,14 @@ internal sealed class TenantGrain(
 
     private readonly OutboxedState<TenantGrainState> _state = new(state, reportWriter, reporting.Value.OutboxCapacity, timeProvider, logger);
     private PreferencePush _owed = null!;
+    private RosterUpkeep _rosterUpkeep = null!;
 
     // What GetPreferences answers: only ever a stored version, because that call interleaves with an update that is
     // still writing.
     private TenantPreferences _published = TenantPreferences.Default;
 
     // Agents with an open session and that session's id, in agent-id order. In memory only: a roster change costs no
-    // write however large the tenant. An activation rebuilds it from the report tables' open sessions, and every agent
-    // with an open session re-announces itself on each wake-up tick, which repairs whatever those did not know yet.
+    // write however large the tenant. An activation rebuilds it from the report tables' open sessions (RosterUpkeep).
     private readonly Roster _roster = new();
 
     // The running push; null when none. Interleaved with the grain's calls so that announcements, reads and the next
@@ -49,7 +49,6 @@ internal sealed class TenantGrain(
 
     // The roster's repair a period after activation, and the retry of agents a push missed.
     private IGrainTimer? _rosterRepair;
-    private bool _rosterLoaded;
     private IGrainTimer? _retryPush;
 
     private string TenantId => WorkSessionsGrains.TenantIdOf(this.GetPrimaryKeyString());
@@ -58,12 +57,13 @@ internal sealed class TenantGrain(
     {
         _state.Owner = this.GetGrainId();
         _owed = new(GrainFactory, TenantId, _roster, silo, options.Value.PreferencePushConcurrency, logger);
-        await LoadRosterAsync(cancellationToken);
+        _rosterUpkeep = new(_roster, reportStore, GrainFactory, TenantId, logger);
+        await _rosterUpkeep.LoadAsync(_state.State.TakeLegacyRoster(), cancellationToken);
         await FenceAsync();
         _published = _state.State.Preferences;
         _owed.PushedVersion = _state.State.PushedVersion;
         _state.HandOver();
-        if (_roster.Count > 0 || !_rosterLoaded)
+        if (_roster.Count > 0 || !_rosterUpkeep.Loaded)
         {
             // Sessions it did not hear of itself (or could not read): repaired a period later. A tenant that starts with
             // none hears of every session from its agent.
@@ -74,33 +74,6 @@ internal sealed class TenantGrain(
         {
             TenantLog.PushResumed(logger, TenantId, _published.Version, _roster.Count);
             StartPush();
-        }
-    }
-
-    /// <summary>
-    /// The open sessions the report tables know, then what an earlier version stored in this row. Sessions too recent
-    /// for the tables (their start still in an agent's outbox) join with the agent's next announcement.
-    /// </summary>
-    private async Task LoadRosterAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            foreach (var (agentId, sessionId) in await reportStore.ReadOpenSessionsAsync(TenantId, cancellationToken))
-            {
-                _roster.Set(agentId, sessionId);
-            }
-
-            _rosterLoaded = true;
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            // Not fatal: every open session re-announces itself within a wake-up period.
-            TenantLog.RosterLoadFailed(logger, exception, TenantId);
-        }
-
-        foreach (var (agentId, sessionId) in _state.State.TakeLegacyRoster())
-        {
-            _roster.TryAdd(agentId, sessionId);
         }
     }
 
@@ -297,13 +270,7 @@ internal sealed class TenantGrain(
         }
     }
 
-    /// <summary>
-    /// A period after a push that failed for some agents, and a period after activation: agents the push missed are
-    /// pushed again, and the roster re-reads the open sessions the report tables know by now (sessions whose start was
-    /// still in an agent's outbox when it was first read) and, after activation, sweeps them all once: an agent that
-    /// holds other preferences (a push lost with a silo, a tenant restored from a backup) takes the published ones.
-    /// Replaces what each open session's wake-up tick re-announced before wake shards.
-    /// </summary>
+    /// <summary>A period after a push that failed for some agents: they are pushed to again.</summary>
     private Task RetryFailedPushAsync(CancellationToken cancellationToken)
     {
         _retryPush?.Dispose();
@@ -313,26 +280,15 @@ internal sealed class TenantGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// A period after activation: the roster takes the open sessions the report tables know by now and asks the agents
+    /// it holds without a status to tell it, then the push sweeps it once: an agent that holds other preferences (a push
+    /// lost with a silo, a tenant restored from a backup) takes the published ones. Replaces what each open session's
+    /// wake-up tick re-announced before wake shards.
+    /// </summary>
     private async Task RepairRosterAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            foreach (var (agentId, sessionId) in await reportStore.ReadOpenSessionsAsync(TenantId, cancellationToken))
-            {
-                _roster.TryAdd(agentId, sessionId);
-            }
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            TenantLog.RosterLoadFailed(logger, exception, TenantId);
-        }
-
-        // Sessions the roster holds without their status ask their agents to tell it again (one-way, once per activation).
-        foreach (var (agentId, _) in _roster.Entries().Where(entry => _roster.FactsOf(entry.Key) is null))
-        {
-            GrainFactory.GetAgentPreferencesTarget(TenantId, agentId).Reannounce().Ignore();
-        }
-
+        await _rosterUpkeep.RepairAsync(cancellationToken);
         _owed.PushedVersion = -1;
         StartPush();
 
