@@ -28,7 +28,7 @@ internal sealed class TenantGrain(
     internal const string OutboxReminderName = "report-outbox";
 
     private readonly OutboxedState<TenantGrainState> _state = new(state, reportWriter, reporting.Value.OutboxCapacity, timeProvider, logger);
-    private PreferencePush _owed = null!;
+    private PreferencePush _push = null!;
     private RosterUpkeep _rosterUpkeep = null!;
 
     // What GetPreferences answers: only ever a stored version, because that call interleaves with an update that is
@@ -39,29 +39,26 @@ internal sealed class TenantGrain(
     // write however large the tenant. An activation rebuilds it from the report tables' open sessions (RosterUpkeep).
     private readonly Roster _roster = new();
 
-    // The running push; null when none. Interleaved with the grain's calls so that announcements, reads and the next
-    // change are answered while thousands of agents are being called. It never writes: see StorePushedVersion.
-    private IGrainTimer? _push;
-
     // The write of PushedVersion once a sweep completes: a turn of its own that does not interleave, so Orleans runs it
     // one at a time with the preference changes' writes.
     private IGrainTimer? _pushedVersionWrite;
 
-    // The roster's repair a period after activation, and the retry of agents a push missed.
+    // The roster's repair a period after activation.
     private IGrainTimer? _rosterRepair;
-    private IGrainTimer? _retryPush;
 
     private string TenantId => WorkSessionsGrains.TenantIdOf(this.GetPrimaryKeyString());
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _state.Owner = this.GetGrainId();
-        _owed = new(GrainFactory, TenantId, _roster, silo, options.Value.PreferencePushConcurrency, logger);
+        _push = new(
+            this, GrainFactory, TenantId, _roster, silo, timeProvider, options.Value.PreferencePushConcurrency, options.Value.WakeUpReminderPeriod,
+            () => _published, StorePushedVersion, logger);
         _rosterUpkeep = new(_roster, reportStore, GrainFactory, TenantId, logger);
         await _rosterUpkeep.LoadAsync(_state.State.TakeLegacyRoster(), cancellationToken);
         await FenceAsync();
         _published = _state.State.Preferences;
-        _owed.PushedVersion = _state.State.PushedVersion;
+        _push.PushedVersion = _state.State.PushedVersion;
         _state.HandOver();
         if (_roster.Count > 0 || !_rosterUpkeep.Loaded)
         {
@@ -70,10 +67,10 @@ internal sealed class TenantGrain(
             _rosterRepair = this.RegisterGrainTimer(RepairRosterAsync, new GrainTimerCreationOptions(options.Value.WakeUpReminderPeriod, Timeout.InfiniteTimeSpan));
         }
 
-        if (_owed.SweepPending(_published))
+        if (_push.SweepPending)
         {
             TenantLog.PushResumed(logger, TenantId, _published.Version, _roster.Count);
-            StartPush();
+            _push.Start();
         }
     }
 
@@ -138,7 +135,7 @@ internal sealed class TenantGrain(
         // stored the change, the history asks this grain for it (ReportGrain.GetPreferenceHistory).
         _published = updated;
         TenantLog.PreferencesUpdated(logger, TenantId, updated.Version, updatedBy);
-        StartPush();
+        _push.Start();
         await SyncOutboxReminderAsync();
         return updated;
     }
@@ -221,62 +218,13 @@ internal sealed class TenantGrain(
         {
             // The agent read preferences just before an update that did not yet see it on the roster, missed a push,
             // or holds a version this tenant never published (the tenant's row was restored from a backup).
-            _owed.AddStraggler(agentId);
-            StartPush();
+            _push.AddStraggler(agentId);
         }
     }
 
     public Task SessionClosed(string agentId, Guid sessionId)
     {
         _roster.Remove(agentId, sessionId);
-        return Task.CompletedTask;
-    }
-
-    private void StartPush() => _push ??= this.RegisterGrainTimer(
-        PushAsync,
-        new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = true, Interleave = true });
-
-    /// <summary>
-    /// Pushes the published preferences to the whole roster while a sweep is pending, then to the agents that announced
-    /// older ones, until neither is left. A newer change stops the sweep under way and starts the next one.
-    /// </summary>
-    private async Task PushAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested && _owed.Next(_published) is { } owed)
-            {
-                var target = _published;
-                var watch = timeProvider.GetTimestamp();
-                if (await _owed.PushAsync(target, owed.Agents, () => _published, cancellationToken) && owed.Sweep)
-                {
-                    _owed.PushedVersion = target.Version;
-                    TenantLog.Pushed(logger, TenantId, target.Version, owed.Agents.Count, timeProvider.GetElapsedTime(watch));
-                    StorePushedVersion();
-                }
-            }
-        }
-        finally
-        {
-            // Disposing a timer cancels its running tick's token: only once the loop is done. Nothing ran between the
-            // loop's last check and here, so no change is left behind.
-            var push = _push;
-            _push = null;
-            push?.Dispose();
-            if (_owed.HasFailed)
-            {
-                _retryPush ??= this.RegisterGrainTimer(RetryFailedPushAsync, new GrainTimerCreationOptions(options.Value.WakeUpReminderPeriod, Timeout.InfiniteTimeSpan));
-            }
-        }
-    }
-
-    /// <summary>A period after a push that failed for some agents: they are pushed to again.</summary>
-    private Task RetryFailedPushAsync(CancellationToken cancellationToken)
-    {
-        _retryPush?.Dispose();
-        _retryPush = null;
-        _owed.RetryFailed();
-        StartPush();
         return Task.CompletedTask;
     }
 
@@ -289,8 +237,7 @@ internal sealed class TenantGrain(
     private async Task RepairRosterAsync(CancellationToken cancellationToken)
     {
         await _rosterUpkeep.RepairAsync(cancellationToken);
-        _owed.PushedVersion = -1;
-        StartPush();
+        _push.SweepAgain();
 
         // Disposed last: disposing a timer cancels its running tick's token.
         _rosterRepair?.Dispose();
@@ -307,9 +254,9 @@ internal sealed class TenantGrain(
         try
         {
             // A sweep that completed while this was writing is stored by the next round.
-            while (_state.State.PushedVersion != _owed.PushedVersion)
+            while (_state.State.PushedVersion != _push.PushedVersion)
             {
-                var version = _owed.PushedVersion;
+                var version = _push.PushedVersion;
                 try
                 {
                     await _state.WriteAsync(_state.State with { PushedVersion = version }, []);
