@@ -38,7 +38,7 @@ internal sealed class AgentGrain(
     private AgentState _live = null!;
     private DateTimeOffset? _storedLastActivity;
     private DeadlineTimer _deadlineTimer;
-    private readonly AgentWakeLink _wake = new();
+    private AgentWakeLink _wake = null!;
     private IGrainTimer? _outboxTimer;
     private readonly ActivationFence _fence = new();
     private OpenSessionGauge _openSession;
@@ -55,6 +55,9 @@ internal sealed class AgentGrain(
 
         // One copy per tenant instead of one per agent (the report entries refer to it too); tenants are few.
         _tenant = new(string.Intern(tenantId), agentId);
+        _wake = new(
+            this, GrainFactory.GetWakeShard(options.Value.WakeShards, this.GetGrainId()), new(silo.Address, GrainContext.ActivationId),
+            options.Value.WakeUpReminderPeriod, logger);
         _state.Owner = this.GetGrainId();
         // Presence is never stored: the loaded state holds the client absent from when open streams will have announced
         // themselves again (docs/architecture.md#client-presence), set before any command so that it costs no write.
@@ -83,7 +86,7 @@ internal sealed class AgentGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // Nothing to write: the next activation counts as activity and re-reads the tenant's preferences.
-        _wake.Away(WakeShard, Key, Here, WorkSessionMachine.NextDeadline(Current) is not null || _state.HasUndelivered);
+        _wake.Away(WorkSessionMachine.NextDeadline(Current) is not null || _state.HasUndelivered);
         _presence.Forget(leaseWatches, Key);
         _deadlineTimer.Dispose();
         _outboxTimer?.Dispose();
@@ -149,10 +152,10 @@ internal sealed class AgentGrain(
         return Task.CompletedTask;
     }
 
-    public Task ClientConnected(string gatewayId, Guid streamId) => PresenceAsync(_presence.Connect(GrainFactory, leaseWatches, Key, gatewayId, streamId, Current));
+    public Task ClientConnected(string gatewayId, Guid streamId) => PresenceAsync(_presence.Connect(leaseWatches, Key, gatewayId, streamId, Current));
 
     public Task ClientDisconnected(string gatewayId, Guid streamId) =>
-        PresenceAsync(_presence.Disconnect(GrainFactory, leaseWatches, Key, gatewayId, streamId, timeProvider.GetUtcNow(), Current));
+        PresenceAsync(_presence.Disconnect(leaseWatches, Key, gatewayId, streamId, timeProvider.GetUtcNow(), Current));
 
     public Task GatewayLost(string gatewayId, DateTimeOffset lastRenewedAt) => GrainTasks.QuietlyAsync(PresenceAsync(_presence.Lose(leaseWatches, Key, gatewayId, lastRenewedAt, Current)));
 
@@ -210,7 +213,7 @@ internal sealed class AgentGrain(
         return TeamRules.Effective(Current.Preferences.Preferences, Current.Team);
     }
 
-    public Task<WakeAnswer> Wake() => Task.FromResult(new WakeAnswer(WakeNeeded, _wake.Joined ?? Guid.Empty, Here));
+    public Task<WakeAnswer> Wake() => Task.FromResult(_wake.Answer(WakeNeeded));
 
     /// <summary>
     /// A tick of a wake-up reminder stored before wake shards (or kept after a failed join): honoured once as such a
@@ -225,7 +228,9 @@ internal sealed class AgentGrain(
 
         _wake.ReminderTicked();
         await GrainTasks.QuietlyAsync(CatchUpWithTeamAsync());
-        await GrainTasks.QuietlyAsync(PresenceAsync(_presence.Rewatch(GrainFactory, Key, Current)));
+        _presence.WatchAgain(leaseWatches, Key);
+        // A presence command that failed to store before is given again.
+        await GrainTasks.QuietlyAsync(PresenceAsync(_presence.Command(Current)));
 
         // Ticks may repeat or be missed; checking deadlines against the clock is idempotent.
         await CheckDeadlinesAsync();
@@ -314,7 +319,7 @@ internal sealed class AgentGrain(
         if (mustWrite)
         {
             // A session this write opens is a member of its wake shard before it is stored.
-            await _wake.BeforeWriteAsync(this, WakeShard, transition.State, Here, options.Value.WakeUpReminderPeriod, logger, Key);
+            await _wake.BeforeWriteAsync(transition.State);
 
             // Hands the outbox over once stored.
             await WriteAsync(transition.State, ReportEntry.FromTransition(_tenant.TenantId, transition.Events, transition.State), writePath ?? WriteNow);
@@ -418,15 +423,9 @@ internal sealed class AgentGrain(
     // While a session is open, and until every report event of this agent is delivered.
     private bool WakeNeeded => WorkSessionMachine.NeedsWakeUps(Current) || _state.HasUndelivered;
 
-    private IWakeShard WakeShard => GrainFactory.GetWakeShard(options.Value.WakeShards, this.GetGrainId());
-
-    private WakeLocation Here => new(silo.Address, GrainContext.ActivationId);
-
     private async Task SyncWakeAsync()
     {
-        // After the session closed, the member keeps the session it joined with until its events are delivered.
-        var session = Current.Session?.SessionId ?? _wake.Joined ?? Guid.Empty;
-        await _wake.SyncAsync(this, WakeShard, WakeNeeded, session, Here, options.Value.WakeUpReminderPeriod, logger, Key);
+        await _wake.SyncAsync(WakeNeeded, Current.Session?.SessionId);
         // While a session is open its next transition hands the outbox over (and trims it); after it, only this timer does.
         if (Current.Session is null && _state.HoldsEntries && _outboxTimer is null)
         {

@@ -29,7 +29,7 @@ internal struct AgentPresence
 
     /// <summary>A stream opened (or announced itself again): the agent watches its Gateway's lease.</summary>
     /// <returns>The machine's command for <paramref name="current"/>, as <see cref="Command"/>.</returns>
-    public WorkSessionCommand? Connect(IGrainFactory grains, LocalLeaseWatches watches, string agentKey, string gatewayId, Guid streamId, AgentState current)
+    public WorkSessionCommand? Connect(LocalLeaseWatches watches, string agentKey, string gatewayId, Guid streamId, AgentState current)
     {
         ArgumentException.ThrowIfNullOrEmpty(gatewayId);
         _streams ??= new(StringComparer.Ordinal);
@@ -40,15 +40,13 @@ internal struct AgentPresence
 
         onGateway.Add(streamId);
         _absentSince = null;
-        // Every time, not only for the Gateway's first stream: a lease activation that lost its watchers relies on it.
-        Lease(grains, gatewayId).Watch(agentKey).Ignore();
-        watches.Watching(gatewayId, agentKey);
+        watches.Watch(gatewayId, agentKey);
         return Command(current);
     }
 
     /// <summary>A stream closed: absent since <paramref name="now"/> when it was the last one.</summary>
     /// <returns>The machine's command for <paramref name="current"/>, as <see cref="Command"/>.</returns>
-    public WorkSessionCommand? Disconnect(IGrainFactory grains, LocalLeaseWatches watches, string agentKey, string gatewayId, Guid streamId, DateTimeOffset now, AgentState current)
+    public WorkSessionCommand? Disconnect(LocalLeaseWatches watches, string agentKey, string gatewayId, Guid streamId, DateTimeOffset now, AgentState current)
     {
         if (_streams?.GetValueOrDefault(gatewayId) is not { } onGateway || !onGateway.Remove(streamId))
         {
@@ -58,8 +56,7 @@ internal struct AgentPresence
         if (onGateway.Count == 0)
         {
             _streams.Remove(gatewayId);
-            Lease(grains, gatewayId).Unwatch(agentKey).Ignore();
-            watches.NotWatching(gatewayId, agentKey);
+            watches.Unwatch(gatewayId, agentKey);
         }
 
         if (!Connected)
@@ -74,7 +71,7 @@ internal struct AgentPresence
     /// <returns>The machine's command for <paramref name="current"/>, as <see cref="Command"/>.</returns>
     public WorkSessionCommand? Lose(LocalLeaseWatches watches, string agentKey, string gatewayId, DateTimeOffset lastRenewedAt, AgentState current)
     {
-        watches.NotWatching(gatewayId, agentKey);
+        watches.Forget(gatewayId, agentKey);
         if (_streams?.Remove(gatewayId) == true && !Connected)
         {
             _absentSince = lastRenewedAt;
@@ -98,19 +95,16 @@ internal struct AgentPresence
     }
 
     /// <summary>
-    /// Watches each Gateway held again (on a stored wake-up reminder's tick): a watch lost with a silo, or a Gateway and
-    /// its lease's silo lost together, is noticed within a period, as the lease activation the watch re-creates lapses
-    /// unrenewed. <see cref="LocalLeaseWatches"/> does the same for every agent of the silo when a silo leaves.
+    /// Watches each Gateway held again (on a stored wake-up reminder's tick), as <see cref="LocalLeaseWatches"/> does for
+    /// every agent of the silo when a silo leaves: a watch lost with a silo, or a Gateway and its lease's silo lost
+    /// together, is noticed within a period, as the lease activation the watch re-creates lapses unrenewed.
     /// </summary>
-    /// <returns>The machine's command for <paramref name="current"/>, as <see cref="Command"/>: one that failed before is given again.</returns>
-    public readonly WorkSessionCommand? Rewatch(IGrainFactory grains, string agentKey, AgentState current)
+    public readonly void WatchAgain(LocalLeaseWatches watches, string agentKey)
     {
-        foreach (var gatewayId in _streams?.Keys ?? Enumerable.Empty<string>())
+        if (_streams is not null)
         {
-            Lease(grains, gatewayId).Watch(agentKey).Ignore();
+            watches.WatchAgain(_streams.Keys, agentKey);
         }
-
-        return Command(current);
     }
 
     /// <summary>The activation goes away: this silo's watches of the agent go with it (the next activation's streams announce themselves).</summary>
@@ -118,9 +112,7 @@ internal struct AgentPresence
     {
         foreach (var gatewayId in _streams?.Keys ?? Enumerable.Empty<string>())
         {
-            watches.NotWatching(gatewayId, agentKey);
+            watches.Forget(gatewayId, agentKey);
         }
     }
-
-    private static IGatewayLeaseWatch Lease(IGrainFactory grains, string gatewayId) => GrainReferences<IGatewayLeaseWatch>.Get(grains, gatewayId);
 }

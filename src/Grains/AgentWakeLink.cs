@@ -8,9 +8,10 @@ namespace WorkSessions;
 /// that opens a session, says where it runs when it activates with something to be woken for, says it went away when
 /// it deactivates, and leaves once nothing is left (no session, every report event delivered). If the shard cannot be
 /// reached it keeps the per-agent wake-up reminder instead, which the next tick retires by joining. Never on the
-/// heartbeat path. A class, not a struct: its async methods change its fields.
+/// heartbeat path. Made once per activation, bound to its grain, shard and location, so the grain only says what it
+/// needs; a class, not a struct: its async methods change its fields.
 /// </summary>
-internal sealed class AgentWakeLink
+internal sealed class AgentWakeLink(Grain grain, IWakeShard shard, WakeLocation here, TimeSpan period, ILogger logger)
 {
     // The session this agent is a member of its shard with (Guid.Empty: report events only); null when not a member.
     private Guid? _joined;
@@ -21,12 +22,17 @@ internal sealed class AgentWakeLink
     /// <summary>The session the agent is a member with; null when it is none.</summary>
     public Guid? Joined => _joined;
 
+    private string Key => grain.GetPrimaryKeyString();
+
+    /// <summary>What a shard's wake call hears: whether the agent has something to be woken for, and where it runs.</summary>
+    public WakeAnswer Answer(bool needed) => new(needed, _joined ?? Guid.Empty, here);
+
     /// <summary>
     /// Before the write that stores <paramref name="next"/>: a session it opens joins the shard first, so a stored open
     /// session always has a member row. A shard that cannot be reached is replaced by the agent's own reminder; when
     /// that fails too, so does the command, and nothing is stored.
     /// </summary>
-    public async Task BeforeWriteAsync(Grain grain, IWakeShard shard, AgentState next, WakeLocation here, TimeSpan period, ILogger logger, string key)
+    public async Task BeforeWriteAsync(AgentState next)
     {
         if (next.Session is not { } open || _joined == open.SessionId)
         {
@@ -35,13 +41,13 @@ internal sealed class AgentWakeLink
 
         try
         {
-            await shard.Join(key, open.SessionId, here);
+            await shard.Join(Key, open.SessionId, here);
             _joined = open.SessionId;
         }
         catch (Exception exception)
         {
-            WakeLog.JoinFailed(logger, exception, key);
-            if (await WakeUpReminder.SyncAsync(grain, needed: true, period, logger, key) is not true)
+            WakeLog.JoinFailed(logger, exception, Key);
+            if (await WakeUpReminder.SyncAsync(grain, needed: true, period, logger, Key) is not true)
             {
                 throw;
             }
@@ -51,35 +57,37 @@ internal sealed class AgentWakeLink
     }
 
     /// <summary>
-    /// After a transition (or the activation): a member while <paramref name="needed"/>, with the open session or
-    /// <see cref="Guid.Empty"/>; otherwise a leave, and the reminder goes if it is held.
+    /// After a transition (or the activation): a member while <paramref name="needed"/>, with the open session or, once it
+    /// closed, the session it joined with until its events are delivered (<see cref="Guid.Empty"/> for events alone);
+    /// otherwise a leave, and the reminder goes if it is held.
     /// </summary>
-    public async Task SyncAsync(Grain grain, IWakeShard shard, bool needed, Guid sessionId, WakeLocation here, TimeSpan period, ILogger logger, string key)
+    public async Task SyncAsync(bool needed, Guid? openSessionId)
     {
+        var sessionId = openSessionId ?? _joined ?? Guid.Empty;
         if (needed && _joined != sessionId)
         {
             try
             {
-                await shard.Here(key, sessionId, here);
+                await shard.Here(Key, sessionId, here);
                 _joined = sessionId;
             }
             catch (Exception exception)
             {
-                WakeLog.JoinFailed(logger, exception, key);
-                _reminderHeld = await WakeUpReminder.SyncAsync(grain, needed: true, period, logger, key) ?? _reminderHeld;
+                WakeLog.JoinFailed(logger, exception, Key);
+                _reminderHeld = await WakeUpReminder.SyncAsync(grain, needed: true, period, logger, Key) ?? _reminderHeld;
                 return;
             }
         }
         else if (!needed && _joined is { } joined)
         {
-            shard.Leave(key, joined).Ignore();
+            shard.Leave(Key, joined).Ignore();
             _joined = null;
         }
 
         if (_reminderHeld && (!needed || _joined is not null))
         {
             // A member, or nothing to wake for: the reminder has done its part.
-            _reminderHeld = await WakeUpReminder.SyncAsync(grain, needed: false, period, logger, key) is not false;
+            _reminderHeld = await WakeUpReminder.SyncAsync(grain, needed: false, period, logger, Key) is not false;
         }
     }
 
@@ -87,11 +95,11 @@ internal sealed class AgentWakeLink
     public void ReminderTicked() => _reminderHeld = true;
 
     /// <summary>The activation goes away: the shard calls it again only if <paramref name="wantsWake"/>.</summary>
-    public void Away(IWakeShard shard, string key, WakeLocation here, bool wantsWake)
+    public void Away(bool wantsWake)
     {
         if (_joined is not null)
         {
-            shard.Away(key, here, wantsWake).Ignore();
+            shard.Away(Key, here, wantsWake).Ignore();
         }
     }
 }

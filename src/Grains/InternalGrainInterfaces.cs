@@ -65,8 +65,8 @@ internal interface IGatewayLeaseWatch : IGrainWithStringKey
     Task Watch(string agentKey);
 
     /// <summary>
-    /// Agents of one silo with a stream open on this Gateway, watched again together after a silo left the cluster
-    /// (<see cref="LocalLeaseWatches"/>): as <see cref="Watch"/> for each.
+    /// Agents of one silo with a stream open on this Gateway, watched again (<see cref="LocalLeaseWatches"/>): together
+    /// after a silo left the cluster, one at a time on a stored wake-up reminder's tick. As <see cref="Watch"/> for each.
     /// </summary>
     /// <param name="agentKeys">The agents.</param>
     [OneWay, Alias("WatchMany")]

@@ -28,79 +28,49 @@ internal sealed class TenantGrain(
     internal const string OutboxReminderName = "report-outbox";
 
     private readonly OutboxedState<TenantGrainState> _state = new(state, reportWriter, reporting.Value.OutboxCapacity, timeProvider, logger);
-    private PreferencePush _owed = null!;
+    private PreferencePush _push = null!;
+    private RosterUpkeep _rosterUpkeep = null!;
 
     // What GetPreferences answers: only ever a stored version, because that call interleaves with an update that is
     // still writing.
     private TenantPreferences _published = TenantPreferences.Default;
 
     // Agents with an open session and that session's id, in agent-id order. In memory only: a roster change costs no
-    // write however large the tenant. An activation rebuilds it from the report tables' open sessions, and every agent
-    // with an open session re-announces itself on each wake-up tick, which repairs whatever those did not know yet.
+    // write however large the tenant. An activation rebuilds it from the report tables' open sessions (RosterUpkeep).
     private readonly Roster _roster = new();
-
-    // The running push; null when none. Interleaved with the grain's calls so that announcements, reads and the next
-    // change are answered while thousands of agents are being called. It never writes: see StorePushedVersion.
-    private IGrainTimer? _push;
 
     // The write of PushedVersion once a sweep completes: a turn of its own that does not interleave, so Orleans runs it
     // one at a time with the preference changes' writes.
     private IGrainTimer? _pushedVersionWrite;
 
-    // The roster's repair a period after activation, and the retry of agents a push missed.
+    // The roster's repair a period after activation.
     private IGrainTimer? _rosterRepair;
-    private bool _rosterLoaded;
-    private IGrainTimer? _retryPush;
 
     private string TenantId => WorkSessionsGrains.TenantIdOf(this.GetPrimaryKeyString());
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _state.Owner = this.GetGrainId();
-        _owed = new(GrainFactory, TenantId, _roster, silo, options.Value.PreferencePushConcurrency, logger);
-        await LoadRosterAsync(cancellationToken);
+        _push = new(
+            this, GrainFactory, TenantId, _roster, silo, timeProvider, options.Value.PreferencePushConcurrency, options.Value.WakeUpReminderPeriod,
+            () => _published, StorePushedVersion, logger);
+        _rosterUpkeep = new(_roster, reportStore, GrainFactory, TenantId, logger);
+        await _rosterUpkeep.LoadAsync(_state.State.TakeLegacyRoster(), cancellationToken);
         await FenceAsync();
         _published = _state.State.Preferences;
-        _owed.PushedVersion = _state.State.PushedVersion;
+        _push.PushedVersion = _state.State.PushedVersion;
         _state.HandOver();
-        if (_roster.Count > 0 || !_rosterLoaded)
+        if (_roster.Count > 0 || !_rosterUpkeep.Loaded)
         {
             // Sessions it did not hear of itself (or could not read): repaired a period later. A tenant that starts with
             // none hears of every session from its agent.
             _rosterRepair = this.RegisterGrainTimer(RepairRosterAsync, new GrainTimerCreationOptions(options.Value.WakeUpReminderPeriod, Timeout.InfiniteTimeSpan));
         }
 
-        if (_owed.SweepPending(_published))
+        if (_push.SweepPending)
         {
             TenantLog.PushResumed(logger, TenantId, _published.Version, _roster.Count);
-            StartPush();
-        }
-    }
-
-    /// <summary>
-    /// The open sessions the report tables know, then what an earlier version stored in this row. Sessions too recent
-    /// for the tables (their start still in an agent's outbox) join with the agent's next announcement.
-    /// </summary>
-    private async Task LoadRosterAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            foreach (var (agentId, sessionId) in await reportStore.ReadOpenSessionsAsync(TenantId, cancellationToken))
-            {
-                _roster.Set(agentId, sessionId);
-            }
-
-            _rosterLoaded = true;
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            // Not fatal: every open session re-announces itself within a wake-up period.
-            TenantLog.RosterLoadFailed(logger, exception, TenantId);
-        }
-
-        foreach (var (agentId, sessionId) in _state.State.TakeLegacyRoster())
-        {
-            _roster.TryAdd(agentId, sessionId);
+            _push.Start();
         }
     }
 
@@ -165,7 +135,7 @@ internal sealed class TenantGrain(
         // stored the change, the history asks this grain for it (ReportGrain.GetPreferenceHistory).
         _published = updated;
         TenantLog.PreferencesUpdated(logger, TenantId, updated.Version, updatedBy);
-        StartPush();
+        _push.Start();
         await SyncOutboxReminderAsync();
         return updated;
     }
@@ -248,8 +218,7 @@ internal sealed class TenantGrain(
         {
             // The agent read preferences just before an update that did not yet see it on the roster, missed a push,
             // or holds a version this tenant never published (the tenant's row was restored from a backup).
-            _owed.AddStraggler(agentId);
-            StartPush();
+            _push.AddStraggler(agentId);
         }
     }
 
@@ -259,82 +228,16 @@ internal sealed class TenantGrain(
         return Task.CompletedTask;
     }
 
-    private void StartPush() => _push ??= this.RegisterGrainTimer(
-        PushAsync,
-        new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { KeepAlive = true, Interleave = true });
-
     /// <summary>
-    /// Pushes the published preferences to the whole roster while a sweep is pending, then to the agents that announced
-    /// older ones, until neither is left. A newer change stops the sweep under way and starts the next one.
+    /// A period after activation: the roster takes the open sessions the report tables know by now and asks the agents
+    /// it holds without a status to tell it, then the push sweeps it once: an agent that holds other preferences (a push
+    /// lost with a silo, a tenant restored from a backup) takes the published ones. Replaces what each open session's
+    /// wake-up tick re-announced before wake shards.
     /// </summary>
-    private async Task PushAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (!cancellationToken.IsCancellationRequested && _owed.Next(_published) is { } owed)
-            {
-                var target = _published;
-                var watch = timeProvider.GetTimestamp();
-                if (await _owed.PushAsync(target, owed.Agents, () => _published, cancellationToken) && owed.Sweep)
-                {
-                    _owed.PushedVersion = target.Version;
-                    TenantLog.Pushed(logger, TenantId, target.Version, owed.Agents.Count, timeProvider.GetElapsedTime(watch));
-                    StorePushedVersion();
-                }
-            }
-        }
-        finally
-        {
-            // Disposing a timer cancels its running tick's token: only once the loop is done. Nothing ran between the
-            // loop's last check and here, so no change is left behind.
-            var push = _push;
-            _push = null;
-            push?.Dispose();
-            if (_owed.HasFailed)
-            {
-                _retryPush ??= this.RegisterGrainTimer(RetryFailedPushAsync, new GrainTimerCreationOptions(options.Value.WakeUpReminderPeriod, Timeout.InfiniteTimeSpan));
-            }
-        }
-    }
-
-    /// <summary>
-    /// A period after a push that failed for some agents, and a period after activation: agents the push missed are
-    /// pushed again, and the roster re-reads the open sessions the report tables know by now (sessions whose start was
-    /// still in an agent's outbox when it was first read) and, after activation, sweeps them all once: an agent that
-    /// holds other preferences (a push lost with a silo, a tenant restored from a backup) takes the published ones.
-    /// Replaces what each open session's wake-up tick re-announced before wake shards.
-    /// </summary>
-    private Task RetryFailedPushAsync(CancellationToken cancellationToken)
-    {
-        _retryPush?.Dispose();
-        _retryPush = null;
-        _owed.RetryFailed();
-        StartPush();
-        return Task.CompletedTask;
-    }
-
     private async Task RepairRosterAsync(CancellationToken cancellationToken)
     {
-        try
-        {
-            foreach (var (agentId, sessionId) in await reportStore.ReadOpenSessionsAsync(TenantId, cancellationToken))
-            {
-                _roster.TryAdd(agentId, sessionId);
-            }
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            TenantLog.RosterLoadFailed(logger, exception, TenantId);
-        }
-
-        // Sessions the roster holds without their status ask their agents to tell it again (one-way, once per activation).
-        foreach (var (agentId, _) in _roster.Entries().Where(entry => _roster.FactsOf(entry.Key) is null))
-        {
-            GrainFactory.GetAgentPreferencesTarget(TenantId, agentId).Reannounce().Ignore();
-        }
-
-        _owed.PushedVersion = -1;
-        StartPush();
+        await _rosterUpkeep.RepairAsync(cancellationToken);
+        _push.SweepAgain();
 
         // Disposed last: disposing a timer cancels its running tick's token.
         _rosterRepair?.Dispose();
@@ -351,9 +254,9 @@ internal sealed class TenantGrain(
         try
         {
             // A sweep that completed while this was writing is stored by the next round.
-            while (_state.State.PushedVersion != _owed.PushedVersion)
+            while (_state.State.PushedVersion != _push.PushedVersion)
             {
-                var version = _owed.PushedVersion;
+                var version = _push.PushedVersion;
                 try
                 {
                     await _state.WriteAsync(_state.State with { PushedVersion = version }, []);

@@ -194,4 +194,29 @@ public sealed class ClientPresenceTests(ClusterFixture fixture)
         Assert.Null(view.Session);
         Assert.Equal(AgentStatus.Offline, view.Status);
     }
+
+    [Fact]
+    public async Task GatewayLostWithItsLeasesSilo_AStoredWakeUpReminderTickWatchesAgain_ActsOnTheAgent()
+    {
+        var (agent, presence) = await StartAsync(GoneAfter30 with { ClientGoneAction = ClientGoneAction.EndSession });
+        var gateway = "gw-" + Guid.NewGuid().ToString("N");
+        var lease = fixture.Grains.GetGrain<IGatewayLeaseGrain>(gateway);
+        await lease.Renew(Lease);
+        await agent.ClientConnected(gateway, Guid.NewGuid());
+
+        // The Gateway dies with the silo of its lease grain, and no silo notices a membership change.
+        await fixture.DeactivateAsync(lease);
+        await fixture.AdvanceAsync(TimeSpan.FromMinutes(2));
+        Assert.Null(await presence.GetClientAbsentSince());
+
+        // A tick of a wake-up reminder stored before wake shards watches the agent's Gateways again: the re-created lease
+        // lapses unrenewed one default lease later.
+        await agent.AsReference<IRemindable>().ReceiveReminder(WakeUpReminder.Name, default);
+        await Eventually.UntilAsync(() => fixture.Cluster.TryGetGrainContext(lease.GetGrainId(), out _), TimeSpan.FromSeconds(10), "the lease re-created by the tick", TimeSpan.FromMilliseconds(10));
+        var rewatchedAt = fixture.Time.GetUtcNow();
+        await fixture.AdvanceAsync(IGatewayLeaseGrain.DefaultLease);
+        await WaitForAbsenceAsync(presence, rewatchedAt);
+        await fixture.AdvanceAsync(TimeSpan.FromSeconds(30) - IGatewayLeaseGrain.DefaultLease);
+        Assert.Null((await agent.GetSnapshot()).Session);
+    }
 }

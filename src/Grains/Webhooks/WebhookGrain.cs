@@ -25,9 +25,6 @@ internal sealed partial class WebhookGrain(
     TimeProvider timeProvider,
     ILogger<WebhookGrain> logger) : Grain, IWebhookDeliverer, IRemindable
 {
-    /// <summary>Feed events read per query.</summary>
-    private const int PageSize = 100;
-
     private readonly WebhookOptions _options = options.Value;
     private readonly EndpointCursor _cursor = new();
     private readonly WebhookPoster _poster = new(sender);
@@ -263,7 +260,7 @@ internal sealed partial class WebhookGrain(
 
             if (_cursor.NeedsEvents)
             {
-                if (await ReadFeedAsync() is not { } events)
+                if (await WebhookFeed.ReadAsync(store, WorkSessionsGrains.WebhookIdsOf(Key).TenantId, State.Position, logger, Key) is not { } events)
                 {
                     return;
                 }
@@ -318,21 +315,6 @@ internal sealed partial class WebhookGrain(
         }
 
         await PumpAsync();
-    }
-
-    /// <summary>A page of the tenant's feed after the stored position; null when the database is away (the next poll tries again).</summary>
-    private async Task<List<FeedEvent>?> ReadFeedAsync()
-    {
-        try
-        {
-            var filter = new EventFilter(WorkSessionsGrains.WebhookIdsOf(Key).TenantId, PageSize) { AfterPosition = State.Position };
-            return await store.ReadEventsAsync(filter, CancellationToken.None);
-        }
-        catch (Exception exception)
-        {
-            WebhookLog.FeedReadFailed(logger, exception, Key);
-            return null;
-        }
     }
 
     private async Task WriteAsync()
