@@ -5,8 +5,8 @@ namespace WorkSessions.Faults.Tests.Infrastructure;
 /// <summary>
 /// Shows that agents' event streams hold everything their agents made before now, without a fixed wait: each agent starts
 /// a new session (its marker) and the wait ends when every stream shows it, as a <c>session-started</c> or in the snapshot
-/// of a reconnection. An agent's events reach its stream in the order the agent made them, so a second end of an earlier
-/// session, had there been one, is on the stream before the marker.
+/// of a reconnection. An agent's grain sends its events to the stream in the order it made them, so a second end of an
+/// earlier session, had there been one, was sent ahead of the marker: a later signal, where a fixed wait would only guess.
 /// </summary>
 internal static class StreamMarkers
 {
