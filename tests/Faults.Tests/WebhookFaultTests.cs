@@ -73,8 +73,11 @@ public sealed class WebhookFaultTests(ITestOutputHelper output)
         // SIGKILL the silo hosting the deliverer while a delivery is in flight, and a Gateway with it: deliveries run in
         // the silos, and the Gateway's restart only has to bring the API back.
         receiver.Answer = _ => (204, TimeSpan.FromMilliseconds(300));
+        // The host is the live silo that logged the deliverer's start last: one that hosted it before (the deliverer moves
+        // when a busy silo is voted dead) has the line too, and killing it would leave the delivery in flight untouched.
         var host = await Eventually.UntilAsync(
-            () => Task.FromResult(cluster.Silos.LastOrDefault(silo => silo.ExitCode is null && silo.Output.Contains($"Webhook {key} delivers on this silo", StringComparison.Ordinal))),
+            () => Task.FromResult(cluster.Silos.Where(silo => silo.ExitCode is null && silo.LastLineWith($"Webhook {key} delivers on this silo") is not null)
+                .MaxBy(silo => silo.LastLineWith($"Webhook {key} delivers on this silo"))),
             silo => silo is not null, Bound, "the silo hosting the deliverer");
         await Eventually.UntilAsync(() => receiver.InFlight > 0, Bound, "a delivery in flight", TimeSpan.FromMilliseconds(5));
         var inFlight = receiver.InFlightId!;
