@@ -30,8 +30,7 @@ public sealed class ClientPresenceProcessTests(ITestOutputHelper output)
     private async Task RunAsync(FaultCluster cluster)
     {
         using var traffic = new Traffic(cluster);
-        await FaultSuiteTests.WaitReadyAsync(cluster, 0);
-        await FaultSuiteTests.WaitReadyAsync(cluster, 1);
+        await cluster.WaitGatewaysReadyAsync();
         var tenant = TestIds.NewTenantId();
         var admin = traffic.Token(tenant, "admin-1", "admin");
         var preferences = new
@@ -67,7 +66,9 @@ public sealed class ClientPresenceProcessTests(ITestOutputHelper output)
         }
 
         // Exactly once: one client-gone per agent that did not reconnect, none for those that did.
-        await WaitUntilAsync(async () => CountGone(await FeedAsync(traffic, admin), "stay-") == PerKind, "the client-gone events in the feed");
+        await Eventually.UntilAsync(
+            async () => CountGone(await FeedAsync(traffic, admin), "stay-"), gone => gone == PerKind, TimeSpan.FromSeconds(60),
+            "the client-gone events in the feed", TimeSpan.FromMilliseconds(250));
         var feed = await FeedAsync(traffic, admin);
         foreach (var agent in stay)
         {
@@ -151,35 +152,16 @@ public sealed class ClientPresenceProcessTests(ITestOutputHelper output)
         return await WaitForDisconnectedAsync(traffic, gateway, token, droppedAt);
     }
 
+    /// <summary>Waits until the agent's view says it was set Disconnected; returns how long after <paramref name="since"/> it read so.</summary>
     private static async Task<TimeSpan> WaitForDisconnectedAsync(Traffic traffic, int gateway, string token, long since)
     {
-        var give = TimeSpan.FromSeconds(GoneSeconds + 60);
-        while (TimeProvider.System.GetElapsedTime(since) < give)
-        {
-            var view = (await traffic.CallAsync(gateway, HttpMethod.Get, "/api/v1/me/work-session", token)).Body;
-            if ((string?)view?["statusReason"] == "Disconnected")
-            {
-                return TimeProvider.System.GetElapsedTime(since);
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("the client-gone action never came");
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = TimeProvider.System.GetTimestamp();
-        while (!await condition())
-        {
-            if (TimeProvider.System.GetElapsedTime(deadline) > TimeSpan.FromSeconds(60))
-            {
-                throw new TimeoutException(what);
-            }
-
-            await Task.Delay(250);
-        }
+        await Eventually.UntilAsync(
+            async () => (string?)(await traffic.CallAsync(gateway, HttpMethod.Get, "/api/v1/me/work-session", token)).Body?["statusReason"],
+            reason => reason == "Disconnected",
+            TimeSpan.FromSeconds(GoneSeconds + 60) - TimeProvider.System.GetElapsedTime(since),
+            "the client-gone action",
+            TimeSpan.FromMilliseconds(100));
+        return TimeProvider.System.GetElapsedTime(since);
     }
 
     internal static string Percentiles(IEnumerable<TimeSpan> samples)

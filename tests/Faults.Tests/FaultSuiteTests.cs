@@ -47,7 +47,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         var started = TimeProvider.System.GetTimestamp();
         foreach (var gateway in new[] { 0, 1 })
         {
-            await WaitReadyAsync(cluster, gateway);
+            await cluster.WaitGatewayReadyAsync(gateway);
         }
 
         _run.Figure($"cluster up: 3 silos + 2 Gateways started at once on an empty database, both Gateways ready after {Seconds(started)}");
@@ -139,23 +139,25 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         var reconnect = d.Agents.Max(agent => agent.Watcher!.Reconnections.Max());
         _run.Figure($"(d) Gateway SIGKILLed with {IdlePerCohort} streams: all reconnected to the other Gateway, the slowest after {reconnect.TotalSeconds:F1} s");
         await cluster.StartGatewayAsync(1);
-        await WaitReadyAsync(cluster, 1);
+        await cluster.WaitGatewayReadyAsync(1);
         d.FaultOver = TimeProvider.System.GetUtcNow();
 
-        // Every idle session ends by its bound; then a few seconds more, so a second end would be seen.
+        // Every idle session ends by its bound; then each idle agent starts a marker session, and once every stream shows
+        // it, a second end would be on the stream (the stored states are read before the markers open sessions again).
         var idle = cohorts.SelectMany(cohort => cohort.Agents.Select(agent => (Cohort: cohort, Agent: agent))).ToList();
         var lastBound = cohorts.Max(Bound);
         await Eventually.UntilAsync(
             async () =>
             {
-                var states = await StoredAsync(cluster, tenant);
+                var states = await StoredAgent.ReadAsync(cluster, tenant);
                 return idle.Count(entry => states.TryGetValue(entry.Agent.Id, out var state) && state.Open);
             },
             open => open == 0,
             lastBound - TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(30),
             "every idle session to end",
             TimeSpan.FromSeconds(1));
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        var ended = await StoredAgent.ReadAsync(cluster, tenant);
+        await StreamMarkers.MarkAsync(traffic, [.. idle.Select(entry => (entry.Agent.Token, entry.Agent.Watcher!))], TimeSpan.FromSeconds(180));
         await stop.CancelAsync();
         await Task.WhenAll(heartbeating);
         await Task.WhenAll(cohorts.SelectMany(cohort => cohort.Streams));
@@ -163,16 +165,15 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         _run.Figure($"heartbeats: {heartbeats.Total} sent by {Heartbeaters} agents every {HeartbeatEvery.TotalSeconds:F0} s; "
             + $"failed on the first attempt: {Describe(heartbeats.FirstAttemptFailures)}; failed after the client's one retry: {Describe(heartbeats.FailedAfterRetry)}");
         _run.Figure($"answers by status: {Describe(traffic.Statuses)}");
-        await AssertIdleSessionsAsync(cluster, tenant, cohorts);
+        AssertIdleSessions(ended, cohorts);
         await AssertBusySessionsKeptAsync(traffic, heartbeaters);
 
         Assert.True(heartbeats.FailedAfterRetry.IsEmpty, $"Heartbeats failed after a retry: {Describe(heartbeats.FailedAfterRetry)}");
         Assert.True(traffic.ServerErrors == 0, $"Answers with a 5xx other than 503: {Describe(traffic.Statuses)}");
     }
 
-    private async Task AssertIdleSessionsAsync(FaultCluster cluster, string tenant, List<Cohort> cohorts)
+    private void AssertIdleSessions(Dictionary<string, StoredAgent> states, List<Cohort> cohorts)
     {
-        var states = await StoredAsync(cluster, tenant);
         var problems = new List<string>();
         foreach (var cohort in cohorts)
         {
@@ -181,7 +182,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             foreach (var agent in cohort.Agents)
             {
                 var ends = agent.Watcher!.Ended.Where(end => end.SessionId == agent.SessionId).ToList();
-                if (agent.Watcher.Ended.Any(end => end.SessionId != agent.SessionId))
+                if (agent.Watcher.Ended.Any(end => end.SessionId != agent.SessionId && end.SessionId != agent.Watcher.Marker))
                 {
                     problems.Add($"{cohort.Name}/{agent.Id}: an end of a session it never started");
                 }
@@ -338,9 +339,6 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         }
     }
 
-    internal static Task WaitReadyAsync(FaultCluster cluster, int gateway) =>
-        cluster.Gateways[gateway].WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
-
     private async Task StartActiveSiloAsync(FaultCluster cluster)
     {
         var starting = TimeProvider.System.GetTimestamp();
@@ -353,35 +351,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         Eventually.UntilAsync(() => cluster.MembershipStatusAsync(silo), status => status == FaultCluster.ActiveStatus,
             TimeSpan.FromSeconds(60), $"silo {silo.SiloPort} to be active", TimeSpan.FromMilliseconds(100));
 
-    /// <summary>Each agent's stored state in the tenant: whether a session is open and its latest recorded time.</summary>
-    private static async Task<Dictionary<string, StoredAgent>> StoredAsync(FaultCluster cluster, string tenant)
-    {
-        var prefix = tenant + "/";
-        var stored = new Dictionary<string, StoredAgent>(StringComparer.Ordinal);
-        foreach (var (key, json) in await cluster.AgentStatesAsync())
-        {
-            if (!key.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var agent = Field(JsonNode.Parse(json), "Session");
-            var latest = Field(agent, "LatestRecordedAt");
-            stored[key[prefix.Length..]] = new StoredAgent(
-                Field(agent, "Session") is not null,
-                latest is null ? null : DateTimeOffset.Parse(latest.GetValue<string>(), CultureInfo.InvariantCulture));
-        }
-
-        return stored;
-    }
-
-    /// <summary>A property by name whatever its casing, so the check does not depend on the serializer's naming policy.</summary>
-    private static JsonNode? Field(JsonNode? node, string name) =>
-        node is JsonObject json ? json.FirstOrDefault(pair => string.Equals(pair.Key, name, StringComparison.OrdinalIgnoreCase)).Value : null;
-
     private static TimeSpan Median(List<TimeSpan> sorted) => sorted.Count == 0 ? TimeSpan.Zero : sorted[sorted.Count / 2];
-
-    private sealed record StoredAgent(bool Open, DateTimeOffset? LatestRecordedAt);
 
     private sealed class Agent(string id, string token, Guid sessionId, DateTimeOffset lastActivityAt)
     {

@@ -36,8 +36,7 @@ public sealed class FrozenSiloTests(ITestOutputHelper output)
     private async Task RunAsync(FaultCluster cluster)
     {
         using var traffic = new Traffic(cluster);
-        await FaultSuiteTests.WaitReadyAsync(cluster, 0);
-        await FaultSuiteTests.WaitReadyAsync(cluster, 1);
+        await cluster.WaitGatewaysReadyAsync();
 
         var tenant = TestIds.NewTenantId();
         var admin = traffic.Token(tenant, "admin-1", "admin");

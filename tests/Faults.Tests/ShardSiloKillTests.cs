@@ -39,8 +39,7 @@ public sealed class ShardSiloKillTests(ITestOutputHelper output)
     private async Task RunAsync(FaultCluster cluster)
     {
         using var traffic = new Traffic(cluster);
-        await FaultSuiteTests.WaitReadyAsync(cluster, 0);
-        await FaultSuiteTests.WaitReadyAsync(cluster, 1);
+        await cluster.WaitGatewaysReadyAsync();
 
         var tenant = TestIds.NewTenantId();
         var preferences = new { workSessionsEnabled = true, autoEndEnabled = true, inactivityTimeoutSeconds = TimeoutSeconds, gracePeriodSeconds = GraceSeconds };
@@ -78,7 +77,7 @@ public sealed class ShardSiloKillTests(ITestOutputHelper output)
 
         var bound = killedAt + DetectionBound + ReminderPeriod + TimeSpan.FromSeconds(TimeoutSeconds + GraceSeconds) + Slack;
         await Eventually.UntilAsync(
-            async () => (await OpenAsync(cluster, tenant)).Count(id => watchers.ContainsKey(id)),
+            async () => (await StoredAgent.ReadAsync(cluster, tenant)).Count(pair => pair.Value.Open && watchers.ContainsKey(pair.Key)),
             open => open == 0,
             bound - TimeProvider.System.GetUtcNow() + TimeSpan.FromSeconds(30),
             "every idle session of the shard to end",
@@ -87,8 +86,8 @@ public sealed class ShardSiloKillTests(ITestOutputHelper output)
             + $"the killed silo had activated the shard: {holder.Output.Contains(shardLine, StringComparison.Ordinal)}; "
             + $"later shard activations: {cluster.Silos.Where(silo => silo != holder).Sum(silo => Count(silo.Output, shardLine))}");
 
-        // A few seconds more, so that a second end would be seen.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Each idle agent starts a marker session: once every stream shows it, a second end would be on the stream.
+        await StreamMarkers.MarkAsync(traffic, [.. idle.Select(agent => (agent.Token, watchers[agent.Id]))], TimeSpan.FromSeconds(120));
         await stop.CancelAsync();
         await Task.WhenAll(heartbeating);
         await Task.WhenAll(streams);
@@ -181,25 +180,6 @@ public sealed class ShardSiloKillTests(ITestOutputHelper output)
             // The run is over.
         }
     }
-
-    /// <summary>The agents of the tenant whose stored state holds an open session.</summary>
-    private static async Task<List<string>> OpenAsync(FaultCluster cluster, string tenant)
-    {
-        var prefix = tenant + "/";
-        var open = new List<string>();
-        foreach (var (key, json) in await cluster.AgentStatesAsync())
-        {
-            if (key.StartsWith(prefix, StringComparison.Ordinal) && Field(Field(JsonNode.Parse(json), "Session"), "Session") is not null)
-            {
-                open.Add(key[prefix.Length..]);
-            }
-        }
-
-        return open;
-    }
-
-    private static JsonNode? Field(JsonNode? node, string name) =>
-        node is JsonObject json ? json.FirstOrDefault(pair => string.Equals(pair.Key, name, StringComparison.OrdinalIgnoreCase)).Value : null;
 
     private sealed record Agent(string Id, int Index, string Token, Guid SessionId, DateTimeOffset LastActivityAt);
 }

@@ -59,19 +59,25 @@ public sealed class WebhookFaultTests(ITestOutputHelper output)
         await Eventually.UntilAsync(() => receiver.Accepted.Count >= 10, Bound, "deliveries after the 500s");
         _run.Figure($"receiver answered 500 five times; {receiver.Accepted.Count} accepted since");
 
-        // The receiver is down for a while.
+        // The receiver is down until an attempt has failed for it (the endpoint waits for a retry), however long that takes.
         await receiver.StopAsync();
         var down = TimeProvider.System.GetTimestamp();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await Eventually.UntilAsync(
+            async () => (await traffic.CallAsync(0, HttpMethod.Get, $"/api/v1/webhooks/{webhookId}", admin)).Body?["nextAttemptAt"],
+            next => next is JsonValue, Bound, "a failed attempt while the receiver is down");
+        var downFor = Seconds(down);
         await receiver.StartAgainAsync();
         await Eventually.UntilAsync(() => receiver.Accepted.Count >= 20, Bound, "deliveries after the receiver came back");
-        _run.Figure($"receiver down 3 s; deliveries resumed, {Seconds(down)} after it went down");
+        _run.Figure($"receiver down {downFor} (until an attempt failed); deliveries resumed, {Seconds(down)} after it went down");
 
         // SIGKILL the silo hosting the deliverer while a delivery is in flight, and a Gateway with it: deliveries run in
         // the silos, and the Gateway's restart only has to bring the API back.
         receiver.Answer = _ => (204, TimeSpan.FromMilliseconds(300));
+        // The host is the live silo that logged the deliverer's start last: one that hosted it before (the deliverer moves
+        // when a busy silo is voted dead) has the line too, and killing it would leave the delivery in flight untouched.
         var host = await Eventually.UntilAsync(
-            () => Task.FromResult(cluster.Silos.LastOrDefault(silo => silo.ExitCode is null && silo.Output.Contains($"Webhook {key} delivers on this silo", StringComparison.Ordinal))),
+            () => Task.FromResult(cluster.Silos.Where(silo => silo.ExitCode is null && silo.LastLineWith($"Webhook {key} delivers on this silo") is not null)
+                .MaxBy(silo => silo.LastLineWith($"Webhook {key} delivers on this silo"))),
             silo => silo is not null, Bound, "the silo hosting the deliverer");
         await Eventually.UntilAsync(() => receiver.InFlight > 0, Bound, "a delivery in flight", TimeSpan.FromMilliseconds(5));
         var inFlight = receiver.InFlightId!;

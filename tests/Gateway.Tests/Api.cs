@@ -127,7 +127,7 @@ public static class Paths
 
 public static class Http
 {
-    public static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan PollTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>Asserts the status (showing the body when it differs) and reads the body as <typeparamref name="T"/>.</summary>
     public static async Task<T> ReadAsync<T>(HttpResponseMessage response, HttpStatusCode expected)

@@ -270,7 +270,7 @@ public sealed class GeneratedClientTests(GatewayFixture fixture)
     }
 
     private static Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
-        Eventually.UntilAsync(read, done, TimeSpan.FromSeconds(20), what, TimeSpan.FromMilliseconds(50));
+        Eventually.UntilAsync(read, done, TimeSpan.FromSeconds(60), what, TimeSpan.FromMilliseconds(50));
 
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 

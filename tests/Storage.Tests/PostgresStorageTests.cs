@@ -110,7 +110,7 @@ public sealed class PostgresStorageTests(PostgresTarget target) : StorageConform
         var hosts = await Eventually.UntilAsync(
             () => management.GetHosts(onlyActive: true),
             active => active.Count == count,
-            TimeSpan.FromSeconds(20),
+            TimeSpan.FromSeconds(60),
             $"{count} active silos",
             poll: TimeSpan.FromMilliseconds(100));
         return [.. hosts.Keys.Order()];

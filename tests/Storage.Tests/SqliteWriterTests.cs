@@ -182,7 +182,7 @@ public sealed class SqliteWriterTests : IAsyncLifetime
     }
 
     private static Task UntilAsync(Func<bool> condition) =>
-        Eventually.UntilAsync(condition, TimeSpan.FromSeconds(20), "the writer to get there", TimeSpan.FromMilliseconds(10));
+        Eventually.UntilAsync(condition, TimeSpan.FromSeconds(60), "the writer to get there", TimeSpan.FromMilliseconds(10));
 
     private async Task<long> CountFromAnotherConnectionAsync()
     {

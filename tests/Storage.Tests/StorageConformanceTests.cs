@@ -199,7 +199,7 @@ public abstract class StorageConformanceTests<TTarget>(TTarget target) : IClassF
         await Eventually.UntilAsync(
             () => CountAsync($"SELECT count(*) FROM ws_sessions WHERE tenant_id = '{tenantId}' AND ended_at_ticks IS NULL"),
             open => open == 1,
-            TimeSpan.FromSeconds(10),
+            TimeSpan.FromSeconds(60),
             "one open session in the report tables",
             poll: TimeSpan.FromMilliseconds(50));
         await first.StopAsync();

@@ -23,6 +23,10 @@ public abstract class ProductProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly List<(string Text, TaskCompletionSource Seen)> _awaited = [];
+    private readonly List<(long Order, string Line)> _lines = [];
+
+    /// <summary>Counts the lines of every product process in this test run, so that their order across processes is known.</summary>
+    private static long s_linesWritten;
     private readonly Task _exited;
 
     /// <summary>Starts <paramref name="start"/> and begins capturing its output.</summary>
@@ -60,6 +64,26 @@ public abstract class ProductProcess : IAsyncDisposable
             {
                 return _output.ToString();
             }
+        }
+    }
+
+    /// <summary>
+    /// When this process last wrote a line containing <paramref name="text"/>, as a place in the order of every product
+    /// process's lines (larger is later); null when it never did. Tells which of several processes logged something last.
+    /// </summary>
+    public long? LastLineWith(string text)
+    {
+        lock (_output)
+        {
+            for (var i = _lines.Count - 1; i >= 0; i--)
+            {
+                if (_lines[i].Line.Contains(text, StringComparison.Ordinal))
+                {
+                    return _lines[i].Order;
+                }
+            }
+
+            return null;
         }
     }
 
@@ -211,6 +235,7 @@ public abstract class ProductProcess : IAsyncDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+            _lines.Add((Interlocked.Increment(ref s_linesWritten), line));
             for (var i = _awaited.Count - 1; i >= 0; i--)
             {
                 if (line.Contains(_awaited[i].Text, StringComparison.Ordinal))

@@ -112,6 +112,16 @@ internal sealed class FaultCluster : IAsyncDisposable
             ]);
     }
 
+    /// <summary>Waits until both Gateways answer ready, with a bound only a broken start needs.</summary>
+    public async Task WaitGatewaysReadyAsync()
+    {
+        await WaitGatewayReadyAsync(0);
+        await WaitGatewayReadyAsync(1);
+    }
+
+    /// <summary>Waits until the Gateway answers ready, with a bound only a broken start needs.</summary>
+    public Task WaitGatewayReadyAsync(int index) => Gateways[index].WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+
     /// <summary>The membership status of the silo's newest row, or null before it has one.</summary>
     public async Task<int?> MembershipStatusAsync(SiloProcess silo)
     {

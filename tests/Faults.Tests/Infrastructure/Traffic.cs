@@ -126,6 +126,12 @@ internal sealed class StreamWatcher
     /// <summary>The ends received, by session id, with their end times.</summary>
     public ConcurrentQueue<(Guid SessionId, DateTimeOffset EndedAt, string Reason)> Ended { get; } = new();
 
+    /// <summary>The sessions this stream has shown, by a <c>session-started</c> or in a snapshot.</summary>
+    public ConcurrentDictionary<Guid, bool> SessionsShown { get; } = new();
+
+    /// <summary>The session started after the run's sessions ended, to show that the stream holds all that came before (<see cref="StreamMarkers"/>).</summary>
+    public Guid? Marker { get; set; }
+
     /// <summary>Set when a snapshot shows no open session (an end this stream may not have seen as an event).</summary>
     public volatile bool SawNoSession;
 
@@ -178,6 +184,15 @@ internal sealed class StreamWatcher
                             {
                                 SawNoSession = true;
                             }
+
+                            if ((Guid?)data["session"]?["sessionId"] is { } shown)
+                            {
+                                SessionsShown[shown] = true;
+                            }
+                        }
+                        else if (name == "session-started")
+                        {
+                            SessionsShown[(Guid)data["sessionId"]!] = true;
                         }
                         else if (name == "inactivity-warning")
                         {
