@@ -199,6 +199,10 @@ public sealed class TeamGrainTests(ClusterFixture fixture)
         Assert.Equal(SessionState.Active, (await alice.GetSnapshot()).State);
         Assert.Equal(600, (await alice.GetEffectivePreferences()).Preferences.InactivityTimeoutSeconds);
 
+        // A change that changes nothing runs only after the push's turn (neither interleaves), by when the push has armed
+        // its retry: the clock must not move before the retry's due time is taken from it.
+        Assert.Equal(new TeamMembersChange(0, 0, 0), await team.ChangeMembers([], [], "admin-1"));
+
         // Within one wake-up period the team pushes again, she adopts the change, and the timeout already past warns now.
         await fixture.AdvanceAsync(WakeUpPeriod);
 
