@@ -19,6 +19,7 @@ internal static class SuiteCommand
             case "calls": return await GrainCallFigure.RunAsync(arguments);
             case "heap": return await HeapFigure.RunAsync(arguments);
             case "writes": return await WritesFigure.RunAsync(arguments);
+            case "write-profile": return await WriteProfile.RunAsync(arguments);
             case "preferences": return await PreferenceFigure.RunAsync(arguments);
             case "roster": return await RosterFigure.RunAsync(arguments);
             case "teams": return await TeamPushFigure.RunAsync(arguments);
@@ -29,7 +30,7 @@ internal static class SuiteCommand
             case "peer-storm": return await PeerStormFigure.RunAsync(arguments);
 #endif
             default:
-                Console.Error.WriteLine($"suite: unknown verb '{verb}': run, million, storm, starts, calls, heap, writes, preferences, roster, teams, feed, cluster, bare-kestrel");
+                Console.Error.WriteLine($"suite: unknown verb '{verb}': run, million, storm, starts, calls, heap, writes, write-profile, preferences, roster, teams, feed, cluster, bare-kestrel");
                 return 2;
         }
     }

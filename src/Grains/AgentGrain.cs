@@ -86,7 +86,7 @@ internal sealed class AgentGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // Nothing to write: the next activation counts as activity and re-reads the tenant's preferences.
-        _wake.Away(WorkSessionMachine.NextDeadline(Current) is not null || _state.HasUndelivered);
+        _wake.Away(WorkSessionMachine.NextDeadline(Current) is not null || _state.HasUndelivered, silo.CanPlaceGrains);
         _presence.Forget(leaseWatches, Key);
         _deadlineTimer.Dispose();
         _outboxTimer?.Dispose();

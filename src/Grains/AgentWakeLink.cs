@@ -94,10 +94,15 @@ internal sealed class AgentWakeLink(Grain grain, IWakeShard shard, WakeLocation 
     /// <summary>A tick of a stored wake-up reminder: held until the next sync retires it.</summary>
     public void ReminderTicked() => _reminderHeld = true;
 
-    /// <summary>The activation goes away: the shard calls it again only if <paramref name="wantsWake"/>.</summary>
-    public void Away(bool wantsWake)
+    /// <summary>
+    /// The activation goes away: the shard calls it again only if <paramref name="wantsWake"/>. Nothing is sent when no
+    /// silo can host the shard (<paramref name="shardPlaceable"/> false: the last silo is stopping): the message could
+    /// only fail, once per agent. Nothing is lost: the member's row is stored, and a shard that activates again asks
+    /// every member of its range where it runs, which wakes this agent under the recovery rule.
+    /// </summary>
+    public void Away(bool wantsWake, bool shardPlaceable)
     {
-        if (_joined is not null)
+        if (_joined is not null && shardPlaceable)
         {
             shard.Away(Key, here, wantsWake).Ignore();
         }

@@ -12,4 +12,30 @@ internal sealed class LocalSiloStatus(ILocalSiloDetails silo, IClusterMembership
     public SiloAddress Address => silo.SiloAddress;
 
     public bool IsActive => membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress) == SiloStatus.Active;
+
+    /// <summary>
+    /// Whether some silo can still host a grain that is not here: this one is active, or another one is. False while the
+    /// last silo of the cluster stops, when Orleans can place a grain nowhere and logs every message to one as undeliverable.
+    /// </summary>
+    public bool CanPlaceGrains
+    {
+        get
+        {
+            var snapshot = membership.CurrentSnapshot;
+            if (snapshot.GetSiloStatus(silo.SiloAddress) == SiloStatus.Active)
+            {
+                return true;
+            }
+
+            foreach (var member in snapshot.Members.Values)
+            {
+                if (member.Status == SiloStatus.Active && !member.SiloAddress.Equals(silo.SiloAddress))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 }

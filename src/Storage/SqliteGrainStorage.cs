@@ -83,16 +83,19 @@ internal sealed class SqliteGrainStorage(
         var row = RowKey.Of(serviceId, stateName, grainId);
         var version = Version(grainState.ETag);
         // Serialized on the caller's thread: the writer's thread does nothing but SQLite.
-        var payload = serializer.Serialize(grainState.State).ToArray();
+        var payload = Bytes(serializer.Serialize(grainState.State));
         var stored = await _writer.RunAsync(
             statements =>
             {
-                var command = statements.Prepare(version is null ? InsertSql : UpdateSql);
-                row.AddTo(command);
-                command.Parameters.AddWithValue("@Payload", payload);
+                // Every transition writes here: the statement keeps its parameter objects, and only their values change.
+                var command = version is null
+                    ? statements.PrepareWithParameters(InsertSql, RowKey.Names)
+                    : statements.PrepareWithParameters(UpdateSql, RowKey.NamesWithVersion);
+                row.SetIn(command.Parameters);
+                command.Parameters[RowKey.Names.Length - 1].Value = payload;
                 if (version is not null)
                 {
-                    command.Parameters.AddWithValue("@Version", version.Value);
+                    command.Parameters[RowKey.Names.Length].Value = version.Value;
                 }
 
                 return NewVersion(command);
@@ -131,6 +134,13 @@ internal sealed class SqliteGrainStorage(
         grainState.RecordExists = false;
         grainState.State = NewState<T>();
     }
+
+    /// <summary>The serializer's bytes, not copied again when they are one whole array (System.Text.Json's are).</summary>
+    private static byte[] Bytes(BinaryData data) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data.ToMemory(), out var segment)
+            && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : data.ToArray();
 
     private static int? Version(string? etag) =>
         string.IsNullOrWhiteSpace(etag) ? null : int.Parse(etag, CultureInfo.InvariantCulture);
@@ -177,6 +187,24 @@ internal sealed class SqliteGrainStorage(
             }
 
             return new(serviceId, stateName, 0, 0, grainId.Key.ToString()!);
+        }
+
+        /// <summary>
+        /// The parameters of a row write, in the order <see cref="SetIn"/> fills them; the payload's is last.
+        /// </summary>
+        public static readonly string[] Names = ["@ServiceId", "@GrainType", "@N0", "@N1", "@Extension", "@Payload"];
+
+        /// <summary><see cref="Names"/> and the version an update expects.</summary>
+        public static readonly string[] NamesWithVersion = [.. Names, "@Version"];
+
+        /// <summary>Sets the key's values in the first parameters of <see cref="Names"/>.</summary>
+        public void SetIn(SqliteParameterCollection parameters)
+        {
+            parameters[0].Value = ServiceId;
+            parameters[1].Value = GrainType;
+            parameters[2].Value = N0;
+            parameters[3].Value = N1;
+            parameters[4].Value = Extension;
         }
 
         public void AddTo(SqliteCommand command)

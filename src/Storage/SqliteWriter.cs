@@ -316,6 +316,28 @@ internal sealed class SqliteWriter : IDisposable
             command.Parameters.Clear();
             return command;
         }
+
+        /// <summary>
+        /// The command for <paramref name="sql"/> with one parameter per name of <paramref name="names"/>, in that order,
+        /// created on first use and kept: a write sets their values by position (a row write on every transition
+        /// allocates no parameter objects). Use a statement either this way or with <see cref="Prepare"/>, never both.
+        /// </summary>
+        public SqliteCommand PrepareWithParameters(string sql, params ReadOnlySpan<string> names)
+        {
+            if (!_cache.TryGetValue(sql, out var command))
+            {
+                command = Connection.CreateCommand();
+                command.CommandText = sql;
+                foreach (var name in names)
+                {
+                    command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+                }
+
+                _cache.Add(sql, command);
+            }
+
+            return command;
+        }
     }
 
     private abstract class WriteRequest
