@@ -17,7 +17,7 @@ namespace WorkSessions;
 /// silo (docs/architecture.md#timers-and-reminders, docs/architecture.md#reporting).
 /// </summary>
 [GrainType("agent")]
-internal sealed class AgentGrain(
+internal sealed partial class AgentGrain(
     [PersistentState(StateNames.Agent, StorageNames.WorkSessions)] IPersistentState<AgentGrainState> state,
     TimeProvider timeProvider,
     IOptions<WorkSessionsOptions> options,
@@ -161,105 +161,6 @@ internal sealed class AgentGrain(
 
     public Task<DateTimeOffset?> GetClientAbsentSince() => Task.FromResult(Current.ClientAbsentSince);
 
-    public async Task<bool> ApplyPreferences(TenantPreferences preferences)
-    {
-        ArgumentNullException.ThrowIfNull(preferences);
-        _fence.Heard(preferences);
-        var held = Current.Preferences;
-        // A deadline now past is left to the timer RunAsync arms at once: the push never waits for a prompt's write (docs/architecture.md#push-storms).
-        await RunAsync(new WorkSessionCommand.ApplyPreferences(preferences, ActOnDeadlines: false), checkpointIfDue: false);
-        if (Current.Session is not null && Current.Preferences != held)
-        {
-            metrics.PreferencesAdopted();
-        }
-
-        return Current.Session is not null;
-    }
-
-    public async Task<string?> JoinTeam(TeamMembership team)
-    {
-        ArgumentNullException.ThrowIfNull(team);
-        var previous = Current.Team?.TeamId;
-        await ApplyTeamAsync(team);
-        return previous;
-    }
-
-    public async Task LeaveTeam(string teamId)
-    {
-        if (Current.Team?.TeamId == teamId)
-        {
-            await ApplyTeamAsync(null);
-        }
-    }
-
-    public async Task TeamChanged(TeamMembership team)
-    {
-        ArgumentNullException.ThrowIfNull(team);
-        if (TeamRules.TakesPush(Current.Team, team))
-        {
-            await ApplyTeamAsync(team);
-        }
-    }
-
-    public Task Reannounce()
-    {
-        _tenant.AnnounceOpenSession(GrainFactory, Current);
-        return Task.CompletedTask;
-    }
-
-    public async Task<EffectivePreferences> GetEffectivePreferences()
-    {
-        await RefreshPreferencesWithoutSessionAsync();
-        return TeamRules.Effective(Current.Preferences.Preferences, Current.Team);
-    }
-
-    public Task<WakeAnswer> Wake() => Task.FromResult(_wake.Answer(WakeNeeded));
-
-    /// <summary>
-    /// A tick of a wake-up reminder stored before wake shards (or kept after a failed join): honoured once as such a
-    /// tick was, then retired by joining the shard.
-    /// </summary>
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
-    {
-        if (reminderName != WakeUpReminder.Name || !silo.IsActive)
-        {
-            return;
-        }
-
-        _wake.ReminderTicked();
-        await GrainTasks.QuietlyAsync(CatchUpWithTeamAsync());
-        _presence.WatchAgain(leaseWatches, Key);
-        // A presence command that failed to store before is given again.
-        await GrainTasks.QuietlyAsync(PresenceAsync(_presence.Command(Current)));
-
-        // Ticks may repeat or be missed; checking deadlines against the clock is idempotent.
-        await CheckDeadlinesAsync();
-        await OnOutboxTimerAsync(CancellationToken.None);
-        if (_wake.Joined is not null)
-        {
-            WakeLog.LegacyReminderRetired(logger, Key);
-        }
-    }
-
-    /// <summary>
-    /// Report events still undelivered a period after they were stored: handed over again (the writer may have refused
-    /// them), and once all are delivered with no session open, one write trims them, so a later activation has nothing
-    /// to hand over; then the agent leaves its shard.
-    /// </summary>
-    private async Task OnOutboxTimerAsync(CancellationToken cancellationToken)
-    {
-        _outboxTimer?.Dispose();
-        _outboxTimer = null;
-        _state.HandOver();
-        if (!WorkSessionMachine.NeedsWakeUps(Current) && _state.HoldsEntries && !_state.HasUndelivered)
-        {
-            // A failed one leaves them until a later write.
-            await GrainTasks.QuietlyAsync(WriteAsync(Current, [], WriteNow));
-        }
-
-        await SyncWakeAsync();
-    }
-
     private async Task OnDeadlineTimerAsync(CancellationToken cancellationToken)
     {
         _deadlineTimer.Reset();
@@ -283,16 +184,6 @@ internal sealed class AgentGrain(
     {
         await RefreshPreferencesWithoutSessionAsync();
         return await RunAsync(command);
-    }
-
-    private async Task RefreshPreferencesWithoutSessionAsync()
-    {
-        if (Current.Session is null)
-        {
-            var preferences = await ReadPreferencesAsync();
-            _fence.Heard(preferences);
-            await RunAsync(new WorkSessionCommand.ApplyPreferences(preferences));
-        }
     }
 
     /// <summary>
@@ -390,46 +281,4 @@ internal sealed class AgentGrain(
     private IGrainTimer RegisterDeadlineTimer(TimeSpan dueTime) =>
         this.RegisterGrainTimer(OnDeadlineTimerAsync, new GrainTimerCreationOptions(dueTime, Timeout.InfiniteTimeSpan) { KeepAlive = true });
 
-    /// <summary>Applies the team's change and counts it when it reached an open session.</summary>
-    private async Task ApplyTeamAsync(TeamMembership? team)
-    {
-        var held = Current.Team;
-        await RunAsync(new WorkSessionCommand.ApplyTeam(team));
-        if (Current.Session is not null && Current.Team != held)
-        {
-            metrics.TeamAdopted();
-        }
-    }
-
-    /// <summary>Asks the agent's team how it holds the agent now (served from memory) and adopts a push it missed (<see cref="TeamRules.CatchesUp"/>).</summary>
-    private async Task CatchUpWithTeamAsync()
-    {
-        if (Current.Team is { } held
-            && await AgentTeamLink.TryAskAsync(GrainFactory, _tenant.TenantId, _tenant.AgentId, held, logger, Key) is (true, var answer)
-            && ReferenceEquals(Current.Team, held)
-            && TeamRules.CatchesUp(held, answer))
-        {
-            await ApplyTeamAsync(answer);
-        }
-    }
-
-    private async Task<TenantPreferences> ReadPreferencesAsync()
-    {
-        var preferences = await _tenant.ReadPreferences(GrainFactory);
-        _tenant.PreferencesRead(timeProvider.GetUtcNow());
-        return preferences;
-    }
-
-    // While a session is open, and until every report event of this agent is delivered.
-    private bool WakeNeeded => WorkSessionMachine.NeedsWakeUps(Current) || _state.HasUndelivered;
-
-    private async Task SyncWakeAsync()
-    {
-        await _wake.SyncAsync(WakeNeeded, Current.Session?.SessionId);
-        // While a session is open its next transition hands the outbox over (and trims it); after it, only this timer does.
-        if (Current.Session is null && _state.HoldsEntries && _outboxTimer is null)
-        {
-            _outboxTimer = this.RegisterGrainTimer(OnOutboxTimerAsync, new GrainTimerCreationOptions(options.Value.WakeUpReminderPeriod, Timeout.InfiniteTimeSpan));
-        }
-    }
 }
