@@ -9,8 +9,7 @@ public static class WorkSessionsSiloBuilderExtensions
 {
     /// <summary>
     /// Registers the grains' options (bound from <c>WorkSessions</c> and <c>Reporting</c>, validated on start), the
-    /// report writer that delivers outboxes, the clock and the System.Text.Json grain-storage serializer (with compile-time
-    /// metadata for the agent's state, <see cref="Storage.GrainStateJsonContext"/>). The report
+    /// report writer that delivers outboxes, the clock and the System.Text.Json grain-storage serializer. The report
     /// store (<see cref="Storage.IReportStore"/>) comes with the database (src/Storage); storage, reminders and clustering
     /// come from the cluster set-up (src/Hosting).
     /// </summary>
@@ -43,8 +42,6 @@ public static class WorkSessionsSiloBuilderExtensions
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<Diagnostics.WorkSessionsMetrics>();
         builder.UseSystemTextJsonGrainStorageSerializer();
-        builder.Services.Configure<Orleans.Serialization.SystemTextJsonGrainStorageSerializerOptions>(
-            options => Storage.GrainStateJsonContext.AddTo(options.JsonSerializerOptions));
         return builder;
     }
 
